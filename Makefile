@@ -1,0 +1,66 @@
+# Tapestry: `make demo` runs it, `make test` tests it. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup python-deps assets messages browser demo serve test lint check benchmarks clean
+
+setup: python-deps assets messages
+	mkdir -p var
+
+python-deps:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Python 3.12 is required (see .python-version)"'
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+
+assets:
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund --silent
+	rm -rf static/vendor && mkdir -p static/vendor/uswds static/vendor/htmx static/vendor/axe
+	cp -r node_modules/@uswds/uswds/dist/{css,fonts,img,js} static/vendor/uswds/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/axe-core/axe.min.js static/vendor/axe/
+
+messages:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null)
+
+demo: setup
+	mkdir -p var
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) seed_demo
+	$(MAKE) --no-print-directory serve
+
+# Web server, background worker and scheduler together; Ctrl-C stops all three.
+serve:
+	@trap 'kill 0' EXIT INT TERM; \
+	$(MANAGE) db_worker --interval 2 & \
+	$(MANAGE) scheduler & \
+	$(MANAGE) runserver --noreload $(HOST):$(PORT)
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy .
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run -v 0
+	$(PY) scripts/check_translations.py
+
+test: setup browser lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+benchmarks: setup
+	$(PY) benchmarks/near_me.py
+	$(PY) benchmarks/directory_load.py
+
+clean:
+	rm -rf var static/vendor node_modules $(VENV)

@@ -1,0 +1,230 @@
+"""Tapestry settings. This is the one place that reads the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    return _env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _env_bool("TAPESTRY_DEBUG")
+SECRET_KEY = _env("TAPESTRY_SECRET_KEY", "insecure-dev-key-change-me-" + "x" * 30)
+ALLOWED_HOSTS = [
+    h for h in _env("TAPESTRY_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [o for o in _env("TAPESTRY_CSRF_TRUSTED_ORIGINS").split(",") if o]
+SITE_URL = _env("TAPESTRY_SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "django_tasks_db",
+    "ninja",
+    "tapestry.core",
+    "tapestry.accounts",
+    "tapestry.network",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "tapestry.core.middleware.PreferredLanguageMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "tapestry.core.middleware.PermissionsPolicyMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "tapestry.accounts.middleware.RequireStaffTwoFactorMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'tapestry.sqlite3'}"),
+        conn_max_age=int(_env("TAPESTRY_DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the worker and the web server read and write the same file side by side.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if _env_bool("TAPESTRY_FAST_PASSWORD_HASHER"):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Accounts (django-allauth)
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_ADAPTER = "tapestry.accounts.adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": _env("TAPESTRY_LOGIN_RATE_LIMIT", "5/5m/ip,5/5m/key"),
+    "signup": "20/h/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tapestry] "
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Tapestry"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_URL = "account_login"
+
+# Roles whose members must sign in with a second factor before they can act.
+TWO_FACTOR_REQUIRED_ROLES = [
+    "engagement_specialist",
+    "reviewer",
+    "program_staff",
+    "administrator",
+    "consortium_staff",
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "America/New_York"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Email: SMTP when configured, otherwise files in var/mail that a person can open.
+EMAIL_BACKEND = _env("TAPESTRY_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+EMAIL_HOST = _env("TAPESTRY_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(_env("TAPESTRY_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = _env("TAPESTRY_EMAIL_USER")
+EMAIL_HOST_PASSWORD = _env("TAPESTRY_EMAIL_PASSWORD")
+EMAIL_USE_TLS = _env_bool("TAPESTRY_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = _env("TAPESTRY_FROM_EMAIL", "Tapestry <no-reply@tapestry.example>")
+
+# Background work: Django's Tasks API with the database backend and its worker.
+TASKS = {
+    "default": {
+        "BACKEND": _env("TAPESTRY_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# The worker counts as alive if it has checked in within this many seconds.
+WORKER_HEARTBEAT_STALE_SECONDS = 180
+
+# Security headers and the Content Security Policy.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _env_bool("TAPESTRY_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = _env_bool("TAPESTRY_SSL_REDIRECT")
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _env("TAPESTRY_LOG_LEVEL", "INFO")},
+}
+
+# The network: every figure lives here or in data, never in code.
+NETWORK_PAGE_SIZE = 20
+NETWORK_MAX_RADIUS_MILES = 500
+NETWORK_DEFAULT_RADIUS_MILES = 25
+NETWORK_ANNUAL_REVIEW_DAYS = 365
+# Reminders go out this many days before the annual review falls due.
+NETWORK_REVIEW_REMINDER_DAYS = [30, 7, 0]
+
+API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
+
+# Periodic jobs the `scheduler` command hands to the worker: job name -> task and interval.
+SCHEDULED_JOBS = {
+    "worker-heartbeat": {"task": "tapestry.core.tasks.worker_heartbeat", "every_seconds": 60},
+    "network-review-reminders": {
+        "task": "tapestry.network.tasks.review_reminders_send_task",
+        "every_seconds": 24 * 3600,
+    },
+}
+CSRF_FAILURE_VIEW = "tapestry.core.views.csrf_failure"
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from config.api import api
+from tapestry.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("tapestry.accounts.urls")),
+    path("network/", include("tapestry.network.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "tapestry.core.views.error_400"
+handler403 = "tapestry.core.views.error_403"
+handler404 = "tapestry.core.views.error_404"
+handler500 = "tapestry.core.views.error_500"
+
+admin.site.site_header = "Tapestry administration"
+admin.site.site_title = "Tapestry"

@@ -1,0 +1,28 @@
+"""Test-wide setup. The environment is set before Django reads its settings."""
+
+import os
+
+# Real task code runs inline in tests; the database worker itself is tested on its own.
+os.environ.setdefault("TAPESTRY_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault("TAPESTRY_FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("TAPESTRY_LOGIN_RATE_LIMIT", "5/5m/ip,5/5m/key")
+
+
+def pytest_configure(config):
+    # pytest-django loads the settings before pytest imports this file, so the variables above
+    # reach only the processes tests start (a live server, a worker). Apply the same choices
+    # to this process too.
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    override_settings(
+        TASKS={
+            alias: {**backend, "BACKEND": os.environ["TAPESTRY_TASKS_BACKEND"]}
+            for alias, backend in settings.TASKS.items()
+        },
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ACCOUNT_RATE_LIMITS={
+            **settings.ACCOUNT_RATE_LIMITS,
+            "login_failed": os.environ["TAPESTRY_LOGIN_RATE_LIMIT"],
+        },
+    ).enable()

@@ -1,0 +1,56 @@
+"""Factories for people. The network's factories build on these."""
+
+from typing import cast
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+from factory.django import DjangoModelFactory, Password
+
+from tapestry.accounts.api import role_grant
+from tapestry.accounts.models import User
+
+# Every person the factories make signs in with this password.
+PASSWORD = "correct-horse-battery-staple"
+# The authenticator secret of every person made with `two_factor=True` (base32).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+class UserFactory(DjangoModelFactory[User]):
+    """A person with a verified email address; pass `roles=[...]` and `two_factor=True`."""
+
+    class Meta:
+        model = User
+        django_get_or_create = ["email"]
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    preferred_language = "en"
+    password = Password(PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        # allauth lets a person sign in only once their address is verified.
+        if create and extracted is not False:
+            EmailAddressFactory.create(user=self, email=self.email)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            role_grant(user=cast(User, self), roles=extracted)
+
+    @factory.post_generation
+    def two_factor(self, create, extracted, **kwargs):
+        if create and extracted:
+            TOTP.activate(self, TOTP_SECRET)
+
+
+class EmailAddressFactory(DjangoModelFactory[EmailAddress]):
+    class Meta:
+        model = EmailAddress
+
+    user = factory.SubFactory(UserFactory, verified_email=False)
+    email = factory.LazyAttribute(lambda address: address.user.email)
+    verified = True
+    primary = True

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from tapestry.core.models import AuditEvent, ScheduledRun, WorkerHeartbeat
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail is read-only, even for staff."""
+
+    list_display = ["occurred_at", "actor", "action", "target_type", "target_id", "summary"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["summary", "target_id", "actor__email"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["name", "last_seen"]
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):
+    list_display = ["job", "last_enqueued_at"]

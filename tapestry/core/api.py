@@ -1,0 +1,78 @@
+"""What the other apps may use from core: audit, email and the worker's health."""
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from tapestry.core.models import AuditEvent, WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write an audit row. Call it inside the service's transaction so both land or neither."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        summary=summary[:500],
+        data=data or {},
+    )
+
+
+def email_send(
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    language: str = "en",
+) -> None:
+    """Render `<template>_subject.txt` and `<template>_body.txt` in the recipient's language and
+    hand the message to the worker once the surrounding transaction commits."""
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context)
+    email_send_rendered(to=to, subject=subject, body=body)
+
+
+def email_send_rendered(*, to: list[str], subject: str, body: str, html: str | None = None) -> None:
+    """Queue an already rendered message for the worker after the transaction commits."""
+    from tapestry.core.tasks import deliver_email
+
+    transaction.on_commit(
+        lambda: deliver_email.enqueue(to=to, subject=subject, body=body, html=html)
+    )
+
+
+def worker_status() -> dict[str, Any]:
+    """Whether the background worker has run a heartbeat task recently."""
+    heartbeat = WorkerHeartbeat.objects.filter(name="worker").first()
+    if heartbeat is None:
+        return {"status": "unknown", "last_seen": None}
+    age = timezone.now() - heartbeat.last_seen
+    stale = age > datetime.timedelta(seconds=settings.WORKER_HEARTBEAT_STALE_SECONDS)
+    return {"status": "stale" if stale else "ok", "last_seen": heartbeat.last_seen.isoformat()}
+
+
+def database_status() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:
+        logger.warning("Health check could not reach the database: %s", error)
+        return {"status": "down", "vendor": connection.vendor}
+    return {"status": "ok", "vendor": connection.vendor}

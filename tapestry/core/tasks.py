@@ -1,0 +1,26 @@
+import logging
+
+from django.core.mail import EmailMultiAlternatives
+from django.tasks import task
+from django.utils import timezone
+
+from tapestry.core.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def deliver_email(*, to: list[str], subject: str, body: str, html: str | None = None) -> int:
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    sent = message.send()
+    logger.info("Sent %s message(s) to %s: %s", sent, to, subject)
+    return sent
+
+
+@task()
+def worker_heartbeat() -> str:
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(name="worker", defaults={"last_seen": now})
+    return now.isoformat()

@@ -1,0 +1,120 @@
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def test_home_page_is_served_in_english_by_default(visitor):
+    response = visitor.get("/")
+
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.text
+
+
+def test_home_page_is_served_in_spanish_to_a_spanish_browser(visitor):
+    response = visitor.get("/", headers={"accept-language": "es"})
+
+    assert response.status_code == 200
+    assert '<html lang="es">' in response.text
+
+
+def test_unknown_page_gets_the_friendly_404_in_english(visitor):
+    response = visitor.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert '<html lang="en">' in response.text
+    assert "We could not find that page" in response.text
+
+
+def test_unknown_page_gets_the_404_in_spanish_to_a_spanish_browser(visitor):
+    response = visitor.get("/no-such-page/", headers={"accept-language": "es"})
+
+    assert response.status_code == 404
+    assert '<html lang="es">' in response.text
+    assert "usa-button" in response.text
+
+
+def test_unknown_page_gets_the_404_in_spanish_from_the_language_cookie(visitor, settings):
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    response = visitor.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert '<html lang="es">' in response.text
+
+
+def test_a_page_the_role_does_not_allow_gets_the_friendly_403_in_english(alice_client):
+    response = alice_client.get("/network/specialist/")
+
+    assert response.status_code == 403
+    assert '<html lang="en">' in response.text
+    assert "You do not have access to this page" in response.text
+
+
+def test_a_page_the_role_does_not_allow_gets_the_403_in_the_persons_spanish(
+    rosa_spanish, signed_in
+):
+    response = signed_in(rosa_spanish).get("/network/specialist/")
+
+    assert response.status_code == 403
+    assert '<html lang="es">' in response.text
+
+
+def test_pages_carry_the_content_security_policy(visitor):
+    response = visitor.get("/")
+
+    assert response["Content-Security-Policy"] == EXPECTED_CSP
+
+
+def test_pages_carry_the_security_headers(visitor, settings):
+    response = visitor.get("/")
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Permissions-Policy"] == settings.PERMISSIONS_POLICY
+
+
+def test_error_pages_carry_the_security_headers_too(visitor):
+    response = visitor.get("/no-such-page/")
+
+    assert response["Content-Security-Policy"] == EXPECTED_CSP
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_stale_form_gets_the_friendly_403_and_signs_no_one_in(alice_liaison):
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/accounts/login/")
+
+    response = browser.post(
+        "/accounts/login/",
+        {
+            "login": "alice@example.org",
+            "password": "correct-horse-battery-staple",
+            "csrfmiddlewaretoken": "a-token-from-an-old-page-that-no-longer-matches-the-cookie",
+        },
+    )
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.text
+    assert "_auth_user_id" not in browser.session
+
+
+def test_a_form_without_any_token_gets_the_friendly_403_in_spanish(alice_liaison):
+    browser = Client(enforce_csrf_checks=True, headers={"accept-language": "es"})
+
+    response = browser.post(
+        "/accounts/login/",
+        {"login": "alice@example.org", "password": "correct-horse-battery-staple"},
+    )
+
+    assert response.status_code == 403
+    assert '<html lang="es">' in response.text
+    assert "_auth_user_id" not in browser.session

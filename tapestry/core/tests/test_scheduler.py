@@ -1,0 +1,91 @@
+import datetime
+
+import pytest
+from django.tasks.signals import task_enqueued
+from django.utils import timezone
+
+from tapestry.core.models import ScheduledRun, WorkerHeartbeat
+from tapestry.core.scheduler import scheduled_jobs_enqueue_due
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def enqueued_tasks():
+    names: list[str] = []
+
+    def record(sender, task_result, **kwargs):
+        names.append(task_result.task.name)
+
+    task_enqueued.connect(record)
+    yield names
+    task_enqueued.disconnect(record)
+
+
+def test_first_check_enqueues_every_job_once(enqueued_tasks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        names = scheduled_jobs_enqueue_due(now=START)
+
+    assert names == ["worker-heartbeat", "network-review-reminders"]
+    assert enqueued_tasks == ["worker_heartbeat", "review_reminders_send_task"]
+    assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
+        "worker-heartbeat": START,
+        "network-review-reminders": START,
+    }
+
+
+def test_a_job_is_not_enqueued_again_within_its_interval(
+    enqueued_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled_jobs_enqueue_due(now=START)
+    enqueued_tasks.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        names = scheduled_jobs_enqueue_due(now=START + datetime.timedelta(seconds=59))
+
+    assert names == []
+    assert enqueued_tasks == []
+    assert ScheduledRun.objects.get(job="worker-heartbeat").last_enqueued_at == START
+
+
+def test_each_job_is_enqueued_again_once_its_interval_has_passed(
+    enqueued_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled_jobs_enqueue_due(now=START)
+    enqueued_tasks.clear()
+    a_minute_later = START + datetime.timedelta(seconds=60)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        names = scheduled_jobs_enqueue_due(now=a_minute_later)
+
+    assert names == ["worker-heartbeat"]
+    assert enqueued_tasks == ["worker_heartbeat"]
+    assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
+        "worker-heartbeat": a_minute_later,
+        "network-review-reminders": START,
+    }
+
+
+def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
+    enqueued_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        scheduled_jobs_enqueue_due(now=START)
+
+    assert len(callbacks) == 2
+    assert enqueued_tasks == []
+
+
+def test_the_enqueued_heartbeat_runs_and_records_the_worker(django_capture_on_commit_callbacks):
+    before = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled_jobs_enqueue_due(now=START)
+
+    heartbeat = WorkerHeartbeat.objects.get()
+    assert heartbeat.name == "worker"
+    assert heartbeat.last_seen >= before

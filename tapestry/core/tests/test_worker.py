@@ -1,0 +1,43 @@
+"""The real database-backed worker, end to end. Other tests run tasks inline."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.tasks import TaskResultStatus, task_backends
+from django_tasks_db import DatabaseBackend
+
+from tapestry.core.models import WorkerHeartbeat
+from tapestry.core.tasks import worker_heartbeat
+
+
+@pytest.fixture
+def database_task_backend(settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    # Changing TASKS resets Django's backend handler; check rather than trust it.
+    assert type(task_backends["default"]) is DatabaseBackend
+
+
+# The worker commits for real, so this test cannot run inside a rolled-back transaction;
+# serialized_rollback restores the data migrations' rows (states, regions, roles) afterwards.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_database_worker_runs_a_queued_heartbeat(database_task_backend, visitor):
+    result = worker_heartbeat.enqueue()
+    assert result.status == TaskResultStatus.READY
+    assert WorkerHeartbeat.objects.count() == 0
+    assert visitor.get("/healthz").json()["worker"]["status"] == "unknown"
+
+    call_command(
+        "db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+
+    result.refresh()
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    heartbeat = WorkerHeartbeat.objects.get()
+    assert result.return_value == heartbeat.last_seen.isoformat()
+    assert visitor.get("/healthz").json()["worker"] == {
+        "status": "ok",
+        "last_seen": heartbeat.last_seen.isoformat(),
+    }

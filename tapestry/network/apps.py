@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NetworkConfig(AppConfig):
+    name = "tapestry.network"
+    label = "network"

@@ -1,0 +1,229 @@
+import re
+from typing import cast
+
+from django import forms
+from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tapestry.network.geography import zip_lookup
+from tapestry.network.models import (
+    Audience,
+    MembershipApplication,
+    Organization,
+    OrganizationType,
+    Region,
+    RegionMap,
+    Service,
+    StateTerritory,
+)
+from tapestry.network.selectors import DirectoryFilters
+
+# Markup and SQL punctuation never belong in a name, an address or a search; refusing them
+# gives a clear message where the person would otherwise get a puzzling result.
+_MARKUP_OR_SQL = re.compile(r"[<>;=]|--|/\*|\*/")
+
+
+def plain_text_error(value: str) -> str | None:
+    """Why a free-text value is refused, or None if it is plain text."""
+    if any(ord(character) < 32 for character in value):
+        return str(_("Remove the control characters from this field."))
+    if _MARKUP_OR_SQL.search(value):
+        return str(_("Leave out the characters < > ; = and the sequences -- and /* */."))
+    return None
+
+
+class _StateCodeField(forms.ChoiceField):
+    """A state code in either case: `ky` finds Kentucky as `KY` does."""
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip().upper()
+
+
+class DirectoryFilterForm(forms.Form):
+    """Validates directory filters for the page, the CSV export and the API alike."""
+
+    q = forms.CharField(label=_("Name"), required=False, max_length=100, strip=True)
+    org_type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Any type")), *OrganizationType.choices]
+    )
+    state = _StateCodeField(label=_("State or territory"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    service = forms.ChoiceField(
+        label=_("Service"), required=False, choices=[("", _("Any service")), *Service.choices]
+    )
+    audience = forms.ChoiceField(
+        label=_("Open to"), required=False, choices=[("", _("Anyone")), *Audience.choices]
+    )
+    near = forms.CharField(
+        label=_("Near ZIP code"),
+        required=False,
+        max_length=10,
+        strip=True,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    radius_miles = forms.IntegerField(
+        label=_("Within (miles)"),
+        required=False,
+        min_value=1,
+        max_value=settings.NETWORK_MAX_RADIUS_MILES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=100000, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["state"]).choices = [
+            ("", _("Any state")),
+            *StateTerritory.objects.order_by("name").values_list("code", "name"),
+        ]
+        language = get_language()
+        region_choices: list[tuple[str, str]] = [("", str(_("Any region")))]
+        for region_map in RegionMap.objects.prefetch_related("regions"):
+            for region in region_map.regions.all():
+                label = region.display_name(language)
+                if region_map.effective_to:
+                    label = str(_("%(region)s (until %(date)s)")) % {
+                        "region": label,
+                        "date": date_format(region_map.effective_to),
+                    }
+                region_choices.append((region.code, label))
+        cast(forms.ChoiceField, self.fields["region"]).choices = region_choices
+
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"]
+        error = plain_text_error(q)
+        if error:
+            raise forms.ValidationError(error, code="not_plain_text")
+        return q
+
+    def clean_near(self):
+        near = self.cleaned_data["near"]
+        if not near:
+            return None
+        place = zip_lookup(near)
+        if place is None:
+            raise forms.ValidationError(
+                _("We could not find ZIP code “%(zip)s”. Enter a five-digit U.S. ZIP code."),
+                code="unknown_zip",
+                params={"zip": near},
+            )
+        return place
+
+    def clean_region(self):
+        code = self.cleaned_data["region"]
+        return Region.objects.filter(code=code).first() if code else None
+
+    def filters(self) -> DirectoryFilters:
+        data = self.cleaned_data
+        return DirectoryFilters(
+            q=data["q"],
+            org_type=data["org_type"],
+            state=data["state"],
+            region=data["region"],
+            service=data["service"],
+            audience=data["audience"],
+            near=data["near"],
+            radius_miles=data["radius_miles"] or settings.NETWORK_DEFAULT_RADIUS_MILES,
+        )
+
+
+class OrganizationDetailsForm(forms.ModelForm):
+    """The fields and checks an application and an annual review share."""
+
+    detail_fields = [
+        "name",
+        "org_type",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zip_code",
+        "phone",
+        "website",
+        "library_id",
+        "liaison_name",
+        "liaison_email",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        state_field = cast(forms.ModelChoiceField, self.fields["state"])
+        state_field.queryset = StateTerritory.objects.order_by("name")
+        state_field.empty_label = _("Choose a state or territory")
+        current = (self.instance.services or {}) if self.instance else {}
+        for service in Service:
+            self.fields[f"service_{service.value}"] = forms.MultipleChoiceField(
+                label=service.label,
+                required=False,
+                choices=Audience.choices,
+                widget=forms.CheckboxSelectMultiple,
+                initial=current.get(service.value, []),
+            )
+
+    def service_fields(self):
+        return [self[f"service_{service.value}"] for service in Service]
+
+    def detail_bound_fields(self):
+        return [self[name] for name in self.detail_fields]
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        zip_code, state = cleaned.get("zip_code"), cleaned.get("state")
+        if zip_code and state:
+            place = zip_lookup(zip_code)
+            if place is None:
+                self.add_error("zip_code", _("We could not find that ZIP code."))
+            elif place.state != state.code:
+                self.add_error(
+                    "zip_code",
+                    _("ZIP code %(zip)s is in %(actual)s, not %(chosen)s.")
+                    % {"zip": zip_code, "actual": place.state, "chosen": state.code},
+                )
+        cleaned["services"] = {
+            service.value: sorted(cleaned.get(f"service_{service.value}") or [])
+            for service in Service
+            if cleaned.get(f"service_{service.value}")
+        }
+        for text_field in ("name", "address_line1", "address_line2", "city", "liaison_name"):
+            error = plain_text_error(cleaned.get(text_field) or "")
+            if error:
+                self.add_error(text_field, error)
+        return cleaned
+
+
+class MembershipApplicationForm(OrganizationDetailsForm):
+    class Meta:
+        model = MembershipApplication
+        fields = OrganizationDetailsForm.detail_fields
+
+
+class OrganizationReviewForm(OrganizationDetailsForm):
+    class Meta:
+        model = Organization
+        fields = OrganizationDetailsForm.detail_fields
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (sent to the applicant; required to reject)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        if cleaned.get("decision") == "reject" and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Please give the applicant a reason."))
+        return cleaned

@@ -1,0 +1,282 @@
+import datetime
+
+import pytest
+
+from tapestry.network.models import OrganizationType
+from tapestry.network.tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+ORGANIZATIONS = "/api/v1/network/organizations"
+PLAIN_TEXT = "Leave out the characters < > ; = and the sequences -- and /* */."
+
+
+@pytest.fixture
+def members():
+    chicago = OrganizationFactory.create(
+        name="Chicago Public Library",
+        zip_code="60601",
+        address_line1="400 S State St",
+        phone="312-555-0100",
+        website="https://chipublib.example.org",
+        library_id="ILCPL",
+        liaison_name="Alice Liaison",
+        liaison_email="alice@example.org",
+        services={"reference": ["public"]},
+        joined_on=datetime.date(2019, 9, 1),
+    )
+    OrganizationFactory.create(
+        name="Evanston Hospital Library",
+        zip_code="60201",
+        org_type=OrganizationType.HOSPITAL_LIBRARY,
+        services={"reference": ["affiliated"]},
+    )
+    OrganizationFactory.create(name="Louisville Health Library", zip_code="40202")
+    return chicago
+
+
+def _names(response) -> list[str]:
+    return [result["name"] for result in response.json()["results"]]
+
+
+def test_the_directory_lists_every_member_with_its_details(client, members):
+    response = client.get(ORGANIZATIONS)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert {key: body[key] for key in ["count", "page", "pages", "page_size", "near"]} == {
+        "count": 3,
+        "page": 1,
+        "pages": 1,
+        "page_size": 20,
+        "near": None,
+    }
+    assert body["radius_miles"] is None
+    assert body["results"][0] == {
+        "id": members.pk,
+        "name": "Chicago Public Library",
+        "type": "public_library",
+        "type_label": "Public library",
+        "address_line1": "400 S State St",
+        "address_line2": "",
+        "city": "Chicago",
+        "state": "IL",
+        "zip_code": "60601",
+        "phone": "312-555-0100",
+        "website": "https://chipublib.example.org",
+        "library_id": "ILCPL",
+        "liaison_name": "Alice Liaison",
+        "liaison_email": "alice@example.org",
+        "services": [{"service": "reference", "audiences": ["public"]}],
+        "joined_on": "2019-09-01",
+        "latitude": 41.8858,
+        "longitude": -87.6181,
+        "distance_miles": None,
+        "url": f"http://testserver/network/organizations/{members.pk}/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ({"q": "hospital"}, ["Evanston Hospital Library"]),
+        ({"type": "hospital_library"}, ["Evanston Hospital Library"]),
+        ({"state": "KY"}, ["Louisville Health Library"]),
+        ({"region": "region-6"}, ["Chicago Public Library", "Evanston Hospital Library"]),
+        ({"region": "region-1"}, ["Louisville Health Library"]),
+        (
+            {"region": "greater-midwest"},
+            ["Chicago Public Library", "Evanston Hospital Library", "Louisville Health Library"],
+        ),
+        ({"service": "reference"}, ["Chicago Public Library", "Evanston Hospital Library"]),
+        ({"service": "reference", "audience": "public"}, ["Chicago Public Library"]),
+        ({"audience": "affiliated"}, ["Evanston Hospital Library"]),
+    ],
+)
+def test_the_directory_filters(client, members, query, names):
+    response = client.get(ORGANIZATIONS, query)
+
+    assert response.status_code == 200
+    assert _names(response) == names
+
+
+def test_near_a_zip_code_within_a_radius_nearest_first(client, members):
+    response = client.get(ORGANIZATIONS, {"near": "60201", "radius_miles": "20"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], body["near"], body["radius_miles"]) == (2, "60201", 20)
+    assert [(r["name"], r["distance_miles"]) for r in body["results"]] == [
+        ("Evanston Hospital Library", 0.0),
+        ("Chicago Public Library", 12.3),
+    ]
+
+
+def test_near_defaults_to_a_25_mile_radius(client, members):
+    body = client.get(ORGANIZATIONS, {"near": "60601"}).json()
+
+    assert (body["count"], body["radius_miles"]) == (2, 25)
+
+
+def test_pages(client, settings, members):
+    settings.NETWORK_PAGE_SIZE = 2
+
+    body = client.get(ORGANIZATIONS, {"page": "2"}).json()
+
+    assert (body["count"], body["page"], body["pages"], body["page_size"]) == (3, 2, 2, 2)
+    assert [r["name"] for r in body["results"]] == ["Louisville Health Library"]
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        (
+            {"near": "ABCDE"},
+            {"near": ["We could not find ZIP code “ABCDE”. Enter a five-digit U.S. ZIP code."]},
+        ),
+        (
+            {"near": "60601", "radius_miles": "0"},
+            {"radius_miles": ["Ensure this value is greater than or equal to 1."]},
+        ),
+        (
+            {"near": "60601", "radius_miles": "501"},
+            {"radius_miles": ["Ensure this value is less than or equal to 500."]},
+        ),
+        ({"radius_miles": "far"}, {"radius_miles": ["Enter a whole number."]}),
+        (
+            {"state": "ZZ"},
+            {"state": ["Select a valid choice. ZZ is not one of the available choices."]},
+        ),
+        (
+            {"region": "atlantis"},
+            {"region": ["Select a valid choice. atlantis is not one of the available choices."]},
+        ),
+        (
+            {"type": "castle"},
+            {"org_type": ["Select a valid choice. castle is not one of the available choices."]},
+        ),
+        ({"q": "x" * 101}, {"q": ["Ensure this value has at most 100 characters (it has 101)."]}),
+        ({"q": "<script>alert(1)</script>"}, {"q": [PLAIN_TEXT]}),
+        ({"q": "1; DROP TABLE network_organization"}, {"q": [PLAIN_TEXT]}),
+        ({"page": "0"}, {"page": ["Ensure this value is greater than or equal to 1."]}),
+    ],
+)
+def test_bad_filters_get_a_400_with_field_errors(client, members, query, errors):
+    response = client.get(ORGANIZATIONS, query)
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Invalid filters.", "errors": errors}
+
+
+def test_one_organization(client, members):
+    response = client.get(f"{ORGANIZATIONS}/{members.pk}")
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Chicago Public Library"
+    assert response.json()["distance_miles"] is None
+
+
+def test_an_unknown_organization_is_a_json_404(client, members):
+    response = client.get(f"{ORGANIZATIONS}/999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No member organization has that id.", "errors": {}}
+
+
+def test_a_non_numeric_organization_id_is_a_json_400(client):
+    response = client.get(f"{ORGANIZATIONS}/abc")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Invalid request.",
+        "errors": {
+            "request": ["Input should be a valid integer, unable to parse string as an integer"]
+        },
+    }
+
+
+def test_an_organization_id_too_big_for_the_database_is_a_json_404(client):
+    response = client.get(f"{ORGANIZATIONS}/99999999999999999999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No member organization has that id.", "errors": {}}
+
+
+def test_regions_of_both_maps_newest_first(client):
+    response = client.get("/api/v1/network/regions")
+
+    assert response.status_code == 200
+    regions = response.json()
+    assert len(regions) == 15
+    assert [r["map"] for r in regions] == ["seven-regions-2021"] * 7 + ["eight-regions-2016"] * 8
+    assert regions[5] == {
+        "code": "region-6",
+        "name": "Region 6",
+        "name_es": "Región 6",
+        "map": "seven-regions-2021",
+        "effective_from": "2021-05-01",
+        "effective_to": None,
+        "states": ["IA", "IL", "IN", "MI", "MN", "OH", "WI"],
+    }
+    assert sum(len(r["states"]) for r in regions) == 2 * 59
+
+
+def test_regions_of_one_map(client):
+    response = client.get("/api/v1/network/regions", {"map": "eight-regions-2016"})
+
+    assert response.status_code == 200
+    regions = response.json()
+    assert [r["code"] for r in regions] == [
+        "greater-midwest",
+        "midcontinental",
+        "middle-atlantic",
+        "new-england",
+        "pacific-northwest",
+        "pacific-southwest",
+        "south-central",
+        "southeastern-atlantic",
+    ]
+    assert {r["effective_to"] for r in regions} == {"2021-04-30"}
+    assert "KY" in next(r for r in regions if r["code"] == "greater-midwest")["states"]
+
+
+def test_regions_of_an_unknown_map_is_a_json_404(client):
+    response = client.get("/api/v1/network/regions", {"map": "atlantis"})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No region map has that code."}
+
+
+def test_the_openapi_document_lists_the_endpoints(client):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"]["title"] == "Tapestry API"
+    assert {
+        "/api/v1/network/organizations",
+        "/api/v1/network/organizations/{organization_id}",
+        "/api/v1/network/regions",
+        "/api/v1/accounts/me",
+    } <= set(document["paths"])
+    parameters = {
+        p["name"] for p in document["paths"]["/api/v1/network/organizations"]["get"]["parameters"]
+    }
+    assert parameters == {
+        "q",
+        "type",
+        "state",
+        "region",
+        "service",
+        "audience",
+        "near",
+        "radius_miles",
+        "page",
+    }
+
+
+def test_the_api_needs_no_sign_in_and_ignores_a_session(alice_client, members):
+    response = alice_client.get(ORGANIZATIONS)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
