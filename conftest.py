@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 # Real task code runs inline in tests; the database worker itself is tested on its own.
 os.environ.setdefault("TAPESTRY_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("TAPESTRY_FAST_PASSWORD_HASHER", "1")
@@ -26,3 +28,11 @@ def pytest_configure(config):
             "login_failed": os.environ["TAPESTRY_LOGIN_RATE_LIMIT"],
         },
     ).enable()
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Each test starts with an empty cache (the directory caches its results)."""
+    from django.core.cache import cache
+
+    cache.clear()

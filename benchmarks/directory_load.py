@@ -269,6 +269,11 @@ def main() -> int:
         help="Seconds each client waits between requests (the target is measured with 0).",
     )
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port.")
+    parser.add_argument(
+        "--cache-url",
+        default="redis://127.0.0.1:6379/15",
+        help="Cache the workers share (emptied first); '' gives each worker its own memory.",
+    )
     args = parser.parse_args()
 
     if not args.keep_database:
@@ -310,7 +315,12 @@ def main() -> int:
         "DATABASE_URL": args.database_url,
         "TAPESTRY_DB_CONN_MAX_AGE": "60",
         "TAPESTRY_LOG_LEVEL": "WARNING",
+        "TAPESTRY_CACHE_URL": args.cache_url,
     }
+    if args.cache_url:
+        import redis
+
+        redis.Redis.from_url(args.cache_url).flushdb()
     log(f"starting {' '.join(command[1:])} on port {port}")
     with (BENCH_DIR / "gunicorn.log").open("w") as gunicorn_log:
         server = subprocess.Popen(
@@ -367,6 +377,7 @@ def main() -> int:
             "threads": args.threads,
             "worker_class": "gthread" if args.threads > 1 else "sync",
             "db_conn_max_age": 60,
+            "cache": args.cache_url or "per-process memory",
         },
         "load": {
             "clients": args.clients,

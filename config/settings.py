@@ -158,6 +158,17 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # Email: SMTP when configured, otherwise files in var/mail that a person can open.
+# One process keeps its own cache by default; several web processes share one through Redis
+# (TAPESTRY_CACHE_URL=redis://127.0.0.1:6379/0). The directory caches rendered results.
+_CACHE_URL = _env("TAPESTRY_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 EMAIL_BACKEND = _env("TAPESTRY_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 EMAIL_HOST = _env("TAPESTRY_EMAIL_HOST", "127.0.0.1")
@@ -208,6 +219,7 @@ LOGGING = {
 
 # The network: every figure lives here or in data, never in code.
 NETWORK_PAGE_SIZE = 20
+NETWORK_DIRECTORY_VERSION_SECONDS = 10
 NETWORK_MAX_RADIUS_MILES = 500
 NETWORK_DEFAULT_RADIUS_MILES = 25
 NETWORK_ANNUAL_REVIEW_DAYS = 365

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from config.api import api
@@ -8,6 +11,8 @@ from tapestry.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),
@@ -22,5 +27,5 @@ handler403 = "tapestry.core.views.error_403"
 handler404 = "tapestry.core.views.error_404"
 handler500 = "tapestry.core.views.error_500"
 
-admin.site.site_header = "Tapestry administration"
-admin.site.site_title = "Tapestry"
+admin.site.site_header = _("Tapestry administration")
+admin.site.site_title = _("Tapestry")

@@ -63,7 +63,7 @@ class RegionSpecialistAdmin(admin.ModelAdmin):
 
 @admin.register(StateTerritory)
 class StateTerritoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind"]
+    list_display = ["code", "name", "name_es", "kind"]
     list_filter = ["kind"]
 
 

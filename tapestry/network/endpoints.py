@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from tapestry.network import selectors
@@ -69,20 +69,26 @@ def organizations(request: HttpRequest, query: Query[DirectoryQuery]):
         params["org_type"] = params.pop("type")
     form = DirectoryFilterForm(params)
     if not form.is_valid():
-        return 400, ErrorOut(
-            detail="Invalid filters.",
-            errors={field: [str(e) for e in errs] for field, errs in form.errors.items()},
+        return Status(
+            400,
+            ErrorOut(
+                detail="Invalid filters.",
+                errors={field: [str(e) for e in errs] for field, errs in form.errors.items()},
+            ),
         )
     filters = form.filters()
     result = selectors.organization_search(filters=filters, page=form.cleaned_data["page"] or 1)
-    return 200, OrganizationPage(
-        count=result.total,
-        page=result.page,
-        pages=result.num_pages,
-        page_size=result.page_size,
-        near=filters.near.zip_code if filters.near else None,
-        radius_miles=filters.radius_miles if filters.near else None,
-        results=[_organization_out(request, org) for org in result.organizations],
+    return Status(
+        200,
+        OrganizationPage(
+            count=result.total,
+            page=result.page,
+            pages=result.num_pages,
+            page_size=result.page_size,
+            near=filters.near.zip_code if filters.near else None,
+            radius_miles=filters.radius_miles if filters.near else None,
+            results=[_organization_out(request, org) for org in result.organizations],
+        ),
     )
 
 
@@ -94,8 +100,8 @@ def organizations(request: HttpRequest, query: Query[DirectoryQuery]):
 def organization(request: HttpRequest, organization_id: int):
     org = selectors.organization_get(organization_id=organization_id)
     if org is None:
-        return 404, ErrorOut(detail="No member organization has that id.")
-    return 200, _organization_out(request, org)
+        return Status(404, ErrorOut(detail="No member organization has that id."))
+    return Status(200, _organization_out(request, org))
 
 
 @router.get("/regions", response=list[RegionOut], summary="Regions of every region map")

@@ -41,6 +41,29 @@ class _StateCodeField(forms.ChoiceField):
         return super().to_python(value).strip().upper()
 
 
+def _state_choices() -> list[tuple[str, str]]:
+    name = "name_es" if (get_language() or "").startswith("es") else "name"
+    return [
+        ("", str(_("Any state"))),
+        *StateTerritory.objects.order_by("name").values_list("code", name),
+    ]
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    language = get_language()
+    choices = [("", str(_("Any region")))]
+    for region_map in RegionMap.objects.prefetch_related("regions"):
+        for region in region_map.regions.all():
+            label = region.display_name(language)
+            if region_map.effective_to:
+                label = str(_("%(region)s (until %(date)s)")) % {
+                    "region": label,
+                    "date": date_format(region_map.effective_to),
+                }
+            choices.append((region.code, label))
+    return choices
+
+
 class DirectoryFilterForm(forms.Form):
     """Validates directory filters for the page, the CSV export and the API alike."""
 
@@ -68,6 +91,7 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         min_value=1,
         max_value=settings.NETWORK_MAX_RADIUS_MILES,
+        initial=settings.NETWORK_DEFAULT_RADIUS_MILES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     page = forms.IntegerField(
@@ -76,22 +100,15 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["state"]).choices = [
-            ("", _("Any state")),
-            *StateTerritory.objects.order_by("name").values_list("code", "name"),
-        ]
-        language = get_language()
-        region_choices: list[tuple[str, str]] = [("", str(_("Any region")))]
-        for region_map in RegionMap.objects.prefetch_related("regions"):
-            for region in region_map.regions.all():
-                label = region.display_name(language)
-                if region_map.effective_to:
-                    label = str(_("%(region)s (until %(date)s)")) % {
-                        "region": label,
-                        "date": date_format(region_map.effective_to),
-                    }
-                region_choices.append((region.code, label))
-        cast(forms.ChoiceField, self.fields["region"]).choices = region_choices
+        if self.is_bound and not self.data.get("radius_miles"):
+            # Show the radius the search used, not an empty box.
+            data = dict(self.data.items())
+            data["radius_miles"] = str(settings.NETWORK_DEFAULT_RADIUS_MILES)
+            self.data = data
+        # Callables, so the queries run only when a value is checked or the select is drawn
+        # (the directory page serves the drawn form from its cache).
+        cast(forms.ChoiceField, self.fields["state"]).choices = _state_choices
+        cast(forms.ChoiceField, self.fields["region"]).choices = _region_choices
 
     def clean_q(self) -> str:
         q = self.cleaned_data["q"]
@@ -131,8 +148,21 @@ class DirectoryFilterForm(forms.Form):
         )
 
 
+class _StateTerritoryChoiceField(forms.ModelChoiceField):
+    """States and territories named in the visitor's language."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name(get_language())
+
+
 class OrganizationDetailsForm(forms.ModelForm):
     """The fields and checks an application and an annual review share."""
+
+    state = _StateTerritoryChoiceField(
+        label=_("State"),
+        queryset=StateTerritory.objects.all(),
+        empty_label=_("Choose a state or territory"),
+    )
 
     detail_fields = [
         "name",
@@ -151,9 +181,15 @@ class OrganizationDetailsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # In the visitor's alphabetical order: "Nueva York" sits with the other N's in Spanish.
+        spanish = (get_language() or "").startswith("es")
         state_field = cast(forms.ModelChoiceField, self.fields["state"])
-        state_field.queryset = StateTerritory.objects.order_by("name")
-        state_field.empty_label = _("Choose a state or territory")
+        state_field.queryset = StateTerritory.objects.order_by("name_es" if spanish else "name")
+        # Django's own blank label ("- Select an option -") has no Spanish translation.
+        cast(forms.ChoiceField, self.fields["org_type"]).choices = [
+            ("", _("Choose a type")),
+            *OrganizationType.choices,
+        ]
         current = (self.instance.services or {}) if self.instance else {}
         for service in Service:
             self.fields[f"service_{service.value}"] = forms.MultipleChoiceField(

@@ -20,6 +20,7 @@ class StateTerritory(models.Model):
 
     code = models.CharField(max_length=2, primary_key=True)
     name = models.CharField(max_length=60)
+    name_es = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # Position on the tile-grid region map (one square per state, no map tiles needed).
     tile_column = models.PositiveSmallIntegerField(default=0)
@@ -31,6 +32,12 @@ class StateTerritory(models.Model):
         verbose_name_plural = _("states and territories")
 
     def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str | None) -> str:
+        # get_language() may return a regional variant ("es-mx") or None.
+        if language and language.startswith("es") and self.name_es:
+            return self.name_es
         return self.name
 
 
@@ -229,6 +236,8 @@ class Organization(OrganizationDetails):
             models.Index(fields=["org_type"], name="org_type"),
             models.Index(fields=["last_reviewed_on"], name="org_last_reviewed"),
             models.Index(Lower("name"), "zip_code", name="org_lower_name_zip"),
+            # Counted and maxed for the directory's cache version (an index-only scan).
+            models.Index(fields=["updated_at"], name="org_updated_at"),
         ]
         verbose_name = _("member organization")
         verbose_name_plural = _("member organizations")

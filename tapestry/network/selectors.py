@@ -2,7 +2,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -147,6 +148,29 @@ def organization_search(
         organization.distance_miles = round(miles, 1)
         page_organizations.append(organization)
     return DirectoryPage(page_organizations, total, page, num_pages, page_size, near=origin)
+
+
+DIRECTORY_VERSION_KEY = "network:directory-version"
+
+
+def directory_version() -> str:
+    """Part of the directory's cache key: changes when a member is added, edited or removed.
+
+    Read from the database at most every NETWORK_DIRECTORY_VERSION_SECONDS; the services that
+    change members forget it at once (directory_version_forget), so their changes show
+    immediately, and any other change (the admin, a shell) shows within those seconds.
+    """
+    version = cache.get(DIRECTORY_VERSION_KEY)
+    if version is None:
+        state = Organization.objects.aggregate(count=Count("updated_at"), latest=Max("updated_at"))
+        latest = state["latest"].timestamp() if state["latest"] else 0
+        version = f"{state['count']}-{latest}"
+        cache.set(DIRECTORY_VERSION_KEY, version, settings.NETWORK_DIRECTORY_VERSION_SECONDS)
+    return version
+
+
+def directory_version_forget() -> None:
+    cache.delete(DIRECTORY_VERSION_KEY)
 
 
 def organization_export_rows(*, filters: DirectoryFilters, regions: QuerySet[Region] | None):

@@ -132,6 +132,7 @@ def membership_application_decide(
         application.decision_reason = reason.strip()
         if approve:
             application.organization = _organization_from_application(application, today=now.date())
+            transaction.on_commit(selectors.directory_version_forget)
             role_grant(user=application.applicant, roles=[Role.LIAISON])
         application.save(
             update_fields=["status", "decided_at", "decided_by", "decision_reason", "organization"]
@@ -189,6 +190,7 @@ def organization_review_confirm(
             setattr(organization, field_name, details[field_name])
         organization.latitude, organization.longitude = place.latitude, place.longitude
         organization.last_reviewed_on = timezone.localdate()
+        transaction.on_commit(selectors.directory_version_forget)
         organization.save(
             update_fields=[
                 *DETAIL_FIELDS,

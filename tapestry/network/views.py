@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -50,11 +51,18 @@ def directory(request: HttpRequest) -> HttpResponse:
         return _bad_request(request, template, {"form": form, "result": None})
     filters = form.filters() if request.GET else selectors.DirectoryFilters()
     page = (form.cleaned_data.get("page") if request.GET else None) or 1
-    result = selectors.organization_search(filters=filters, page=page)
+    # The results are a cached fragment keyed on the query and the directory's version;
+    # the search runs only when the template renders the fragment on a cache miss.
+    result = SimpleLazyObject(lambda: selectors.organization_search(filters=filters, page=page))
     return render(
         request,
         template,
-        {"form": form, "result": result, "can_export": is_network_staff(request.user)},
+        {
+            "form": form,
+            "result": result,
+            "can_export": is_network_staff(request.user),
+            "directory_version": selectors.directory_version(),
+        },
     )
 
 

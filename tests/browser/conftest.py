@@ -110,6 +110,7 @@ def _orm_beside_playwright() -> Iterator[None]:
 REFERENCE_DATA_LOADERS = [
     ("tapestry.accounts.migrations.0002_create_role_groups", "create_role_groups"),
     ("tapestry.network.migrations.0002_load_states_and_region_maps", "load"),
+    ("tapestry.network.migrations.0005_fill_state_territory_spanish_names", "fill"),
 ]
 
 

@@ -66,6 +66,43 @@ def test_a_page_the_role_does_not_allow_gets_the_403_in_the_persons_spanish(
     assert '<html lang="es">' in response.text
 
 
+def test_pages_link_the_favicon(visitor):
+    response = visitor.get("/")
+
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in response.text
+
+
+def test_the_conventional_favicon_address_points_to_the_icon(visitor):
+    response = visitor.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
+
+
+@pytest.mark.parametrize(
+    ("language", "header"),
+    [("en", "Tapestry administration"), ("es", "Administración de Tapestry")],
+)
+def test_the_admin_header_is_in_the_staff_members_language(
+    admin_signed_in, settings, language, header
+):
+    admin_signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    response = admin_signed_in.get("/admin/")
+
+    assert response.status_code == 200
+    assert header in response.text
+
+
+def test_the_admin_blank_choice_is_in_spanish(admin_signed_in, settings):
+    admin_signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    response = admin_signed_in.get("/admin/network/organization/add/")
+
+    assert ">Elija una opción</option>" in response.text
+    assert "Select an option" not in response.text
+
+
 def test_pages_carry_the_content_security_policy(visitor):
     response = visitor.get("/")
 

@@ -1,4 +1,5 @@
 import datetime
+import warnings
 
 import pytest
 
@@ -181,6 +182,17 @@ def test_an_unknown_organization_is_a_json_404(client, members):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No member organization has that id.", "errors": {}}
+
+
+def test_the_endpoints_use_no_deprecated_return_form(client, members):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client.get(ORGANIZATIONS)
+        client.get(ORGANIZATIONS, {"type": "castle"})
+        client.get(f"{ORGANIZATIONS}/{members.pk}")
+        client.get(f"{ORGANIZATIONS}/999999")
+
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
 
 
 def test_a_non_numeric_organization_id_is_a_json_400(client):

@@ -3,9 +3,12 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 
+from tapestry.network import selectors
 from tapestry.network.models import Organization, OrganizationType
-from tapestry.network.tests.factories import OrganizationFactory
+from tapestry.network.services import membership_application_decide
+from tapestry.network.tests.factories import MembershipApplicationFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -405,3 +408,33 @@ def test_staff_see_the_export_link(sam_client, members):
 
     assert response.context["can_export"] is True
     assert "/network/export.csv?" in response.text
+
+
+# The cached results
+
+
+def test_a_member_approved_after_the_results_were_cached_shows_at_once(
+    visitor, members, sam_specialist, django_capture_on_commit_callbacks
+):
+    assert "Prairie Commons Library" not in visitor.get("/network/").text
+    application = MembershipApplicationFactory.create(name="Prairie Commons Library")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_application_decide(
+            specialist=sam_specialist, application_id=application.pk, approve=True
+        )
+
+    response = visitor.get("/network/")
+    assert "Prairie Commons Library" in response.text
+    assert "4 members" in response.text
+
+
+def test_other_changes_show_once_the_directory_version_is_read_again(visitor, members):
+    assert "Quiet Addition Library" not in visitor.get("/network/?state=IL").text
+    OrganizationFactory.create(name="Quiet Addition Library", zip_code="60201")
+
+    # Served from the cache until the version is read again from the database
+    assert "Quiet Addition Library" not in visitor.get("/network/?state=IL").text
+    cache.delete(selectors.DIRECTORY_VERSION_KEY)  # as after NETWORK_DIRECTORY_VERSION_SECONDS
+
+    assert "Quiet Addition Library" in visitor.get("/network/?state=IL").text

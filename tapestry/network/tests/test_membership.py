@@ -116,6 +116,21 @@ def test_an_application_in_kentucky_goes_to_region_1(
     assert [message.to for message in mail.outbox] == [["olga@example.org"]]
 
 
+def test_a_spanish_speaking_specialist_is_told_the_region_in_spanish(
+    bob_applicant, olga_other_specialist, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_application_submit(
+            applicant=bob_applicant,
+            details=_details(
+                city="Louisville", state=StateTerritory.objects.get(code="KY"), zip_code="40202"
+            ),
+        )
+
+    assert "Región 1" in mail.outbox[0].body
+    assert "Region 1" not in mail.outbox[0].body
+
+
 def test_an_application_is_audited(bob_applicant, audit_log):
     application = membership_application_submit(applicant=bob_applicant, details=_details())
 
