@@ -37,6 +37,9 @@ demo: setup
 	mkdir -p var
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) seed_demo
+	test -f var/research/generated/demo/manifest.json || \
+	  $(MANAGE) research_generate --participants 10000 --seed 2026 --out var/research/generated/demo
+	$(MANAGE) research_release --source var/research/generated/demo --name demo --if-missing
 	$(MAKE) --no-print-directory serve
 
 # Web server, background worker and scheduler together; Ctrl-C stops all three.
@@ -61,6 +64,8 @@ test: setup browser lint
 benchmarks: setup
 	$(PY) benchmarks/near_me.py
 	$(PY) benchmarks/directory_load.py
+	$(PY) benchmarks/research_generate.py
+	$(PY) benchmarks/data_browser.py --source var/bench/research
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

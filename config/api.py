@@ -6,16 +6,18 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.network.endpoints import router as network_router
+from tapestry.research.endpoints import router as research_router
 
 api = NinjaAPI(
     title="Tapestry API",
     version="1",
-    description="Public network directory and account endpoints. Authenticate with "
-    "`Authorization: Bearer <token>`, made on the API tokens page.",
+    description="Public network directory, public research statistics and account endpoints. "
+    "Authenticate with `Authorization: Bearer <token>`, made on the API tokens page.",
     urls_namespace="api-v1",
 )
 api.add_router("/network", network_router)
 api.add_router("/accounts", accounts_router)
+api.add_router("/public", research_router)
 
 
 @api.exception_handler(ValidationError)

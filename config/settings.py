@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tapestry.core",
     "tapestry.accounts",
     "tapestry.network",
+    "tapestry.research",
 ]
 
 MIDDLEWARE = [
@@ -240,3 +241,9 @@ CSRF_FAILURE_VIEW = "tapestry.core.views.csrf_failure"
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
+
+# Research data (issue 3): where generated data and releases live, and the program's goals.
+RESEARCH_DATA_DIR = Path(_env("TAPESTRY_RESEARCH_DATA_DIR", str(BASE_DIR / "var" / "research")))
+RESEARCH_GOAL_MINORITY = 0.50  # share of participants from racial and ethnic minorities
+RESEARCH_GOAL_UBR = 0.75  # share from groups underrepresented in biomedical research
+RESEARCH_DEMO_PARTICIPANTS = 10_000

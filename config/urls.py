@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("tapestry.accounts.urls")),
     path("network/", include("tapestry.network.urls")),
+    # The public Data Browser at data/ and the diversity dashboard at research/diversity/.
+    path("", include("tapestry.research.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,272 @@
+"""Geometry for the inline SVG charts: the templates draw what these functions place.
+
+Every chart on the research pages has a data table beside it with the same figures, so the
+charts carry no information of their own; they only have to be right and legible. Heights come
+from the protected (rounded) counts, never from raw ones.
+"""
+
+import datetime
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
+
+# Colors from the USWDS palette, each at least 3:1 against white (WCAG 1.4.11).
+PRIMARY = "#005ea2"
+SECONDARY = "#c05600"
+INK = "#1b1b1b"
+GRID = "#a9aeb1"
+# About how wide one character of an axis label is, in SVG units (15-unit type plus a gap).
+LABEL_CHARACTER_WIDTH = 9
+
+
+def format_number(value: float) -> str:
+    """A number in the active language, with as few decimals as it needs: two below 10, one
+    below 1,000, none above ("0.25", "4.5", "56.4", "1,240"); a decimal comma in Spanish."""
+    magnitude = abs(float(value))
+    precision = 2 if magnitude < 10 else 1 if magnitude < 1000 else 0
+    rounded = round(float(value), precision)
+    if rounded.is_integer():
+        return number_format(int(rounded), force_grouping=True)
+    decimals = len(f"{rounded:.{precision}f}".rstrip("0").split(".")[1])
+    return number_format(rounded, decimal_pos=decimals, force_grouping=True)
+
+
+def format_percent(percent: float, decimals: int = 1) -> str:
+    """A percentage (0 to 100) as the active language writes it: "43.5%", "43,5 %"."""
+    number = number_format(round(percent, decimals), decimal_pos=decimals, force_grouping=True)
+    return gettext("%(percent)s%%") % {"percent": number}
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above `value`, so axis ticks
+    are round."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The drawing area inside the axes, in SVG user units."""
+
+    width: int = 560
+    height: int = 320
+    left: int = 76
+    right: int = 36
+    top: int = 20
+    bottom: int = 60
+
+    @property
+    def plot_width(self) -> float:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> float:
+        return self.height - self.top - self.bottom
+
+    @property
+    def baseline(self) -> float:
+        return self.height - self.bottom
+
+    @property
+    def plot_right(self) -> float:
+        return self.width - self.right
+
+    # Where the templates put axis labels, since templates cannot do arithmetic.
+    @property
+    def y_label_x(self) -> float:
+        return self.left - 8
+
+    @property
+    def x_tick_end(self) -> float:
+        return self.baseline + 6
+
+    @property
+    def x_label_y(self) -> float:
+        return self.baseline + 26
+
+    @property
+    def x_title_y(self) -> float:
+        return self.height - 4
+
+    @property
+    def x_middle(self) -> float:
+        return self.left + self.plot_width / 2
+
+
+@dataclass(frozen=True)
+class BarChart:
+    frame: Frame
+    bars: list[Bar]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+
+
+def _count_ticks(frame: Frame, top: float, steps: int = 4) -> list[Tick]:
+    return [
+        Tick(frame.baseline - frame.plot_height * index / steps, format_number(top * index / steps))
+        for index in range(steps + 1)
+    ]
+
+
+def histogram_chart(
+    edges: Sequence[tuple[float, float]], heights: Sequence[int | None], frame: Frame | None = None
+) -> BarChart:
+    """Adjacent bars, one per bin; `heights` are protected counts (None draws no bar)."""
+    frame = frame or Frame()
+    top = nice_ceiling(max((height or 0 for height in heights), default=0))
+    slot = frame.plot_width / max(len(edges), 1)
+    bars = []
+    for index, height in enumerate(heights):
+        bar_height = frame.plot_height * (height or 0) / top
+        bars.append(
+            Bar(
+                x=round(frame.left + index * slot + 1, 1),
+                y=round(frame.baseline - bar_height, 1),
+                width=round(slot - 2, 1),
+                height=round(bar_height, 1),
+            )
+        )
+    edge_values = [low for low, _high in edges] + ([edges[-1][1]] if edges else [])
+    labels = [format_number(value) for value in edge_values]
+    # Label every edge if the labels fit under the bars, else every second or third one.
+    widest = max((len(label) for label in labels), default=0) * LABEL_CHARACTER_WIDTH
+    every = max(1, math.ceil(widest / slot)) if slot else 1
+    x_ticks = [
+        Tick(round(frame.left + index * slot, 1), label)
+        for index, label in enumerate(labels)
+        if index % every == 0
+    ]
+    return BarChart(frame=frame, bars=bars, y_ticks=_count_ticks(frame, top), x_ticks=x_ticks)
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: str  # "x,y x,y …" for a <polyline>
+    color: str
+    dash: str  # stroke-dasharray, "" for a solid line
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    y: float
+    label: str
+    color: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    frame: Frame
+    series: list[Series]
+    goals: list[GoalLine]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+
+
+def _month_positions(frame: Frame, months: Sequence[datetime.date]) -> list[float]:
+    if len(months) == 1:
+        return [frame.left + frame.plot_width / 2]
+    step = frame.plot_width / (len(months) - 1)
+    return [frame.left + index * step for index in range(len(months))]
+
+
+def _year_ticks(months: Sequence[datetime.date], positions: list[float]) -> list[Tick]:
+    """A tick at each January, labelled with the year (at most about six, so the labels
+    never overlap); a span with no January gets one tick at its first month."""
+    januaries = [
+        (position, month)
+        for position, month in zip(positions, months, strict=True)
+        if month.month == 1
+    ]
+    if not months:
+        return []
+    if not januaries:
+        return [Tick(round(positions[0], 1), date_format(months[0], "YEAR_MONTH_FORMAT"))]
+    every = max(1, math.ceil(len(januaries) / 6))
+    return [
+        Tick(round(position, 1), date_format(month, "Y")) for position, month in januaries[::every]
+    ]
+
+
+def _polyline(positions: list[float], ys: list[float | None]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(positions, ys, strict=True) if y is not None)
+
+
+def counts_line_chart(
+    months: Sequence[datetime.date], values: Sequence[int | None], label: str
+) -> LineChart:
+    """One line of counts over months (cumulative participants)."""
+    frame = Frame()
+    positions = _month_positions(frame, months)
+    top = nice_ceiling(max((value or 0 for value in values), default=0))
+    ys = [
+        None if value is None else frame.baseline - frame.plot_height * value / top
+        for value in values
+    ]
+    return LineChart(
+        frame=frame,
+        series=[Series(label, _polyline(positions, ys), PRIMARY, "")],
+        goals=[],
+        y_ticks=_count_ticks(frame, top),
+        x_ticks=_year_ticks(months, positions),
+    )
+
+
+def shares_line_chart(
+    months: Sequence[datetime.date],
+    series: Sequence[tuple[str, Sequence[float | None], float]],
+    goal_label: str,
+) -> LineChart:
+    """Shares (0 to 1) over months, each with its goal as a dashed line of the same color.
+
+    `series` holds (label, shares, goal); `goal_label` is a format string taking
+    %(label)s and %(goal)s.
+    """
+    frame = Frame()
+    positions = _month_positions(frame, months)
+    styles = ((PRIMARY, ""), (SECONDARY, "8 4"))
+
+    def y_of(share: float) -> float:
+        return frame.baseline - frame.plot_height * share
+
+    lines, goals = [], []
+    for (label, shares, goal), (color, dash) in zip(series, styles, strict=False):
+        ys = [None if share is None else y_of(share) for share in shares]
+        lines.append(Series(label, _polyline(positions, ys), color, dash))
+        goals.append(
+            GoalLine(
+                round(y_of(goal), 1),
+                goal_label % {"label": label, "goal": format_percent(goal * 100, 0)},
+                color,
+            )
+        )
+    y_ticks = [Tick(round(y_of(step / 4), 1), format_percent(step * 25, 0)) for step in range(5)]
+    return LineChart(
+        frame=frame,
+        series=lines,
+        goals=goals,
+        y_ticks=y_ticks,
+        x_ticks=_year_ticks(months, positions),
+    )

@@ -1,0 +1,193 @@
+"""The public research API: the Data Browser's figures as JSON, no login.
+
+Every count is protected (privacy.py) and carries its rounded number and its display text.
+"""
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router, Schema, Status
+
+from tapestry.research import labels, selectors
+from tapestry.research.forms import ConceptSearchForm
+from tapestry.research.models import Release
+from tapestry.research.privacy import PublicCount
+from tapestry.research.schemas import (
+    BreakdownOut,
+    CellOut,
+    ConceptDetailOut,
+    ConceptOut,
+    ConceptSearchOut,
+    CountOut,
+    DomainOut,
+    ErrorOut,
+    HistogramBinOut,
+    HistogramOut,
+    MessageOut,
+    ReleaseOut,
+    SummaryOut,
+)
+
+router = Router(tags=["public research data"])
+
+NO_RELEASE = "No data release is available yet."
+CONCEPT_ID_MAX = 2**63 - 1
+
+
+class ConceptQuery(Schema):
+    q: str | None = None
+    domain: str | None = None
+
+
+def _count(count: PublicCount) -> CountOut:
+    return CountOut(count=count.value, display=count.display, suppressed=count.suppressed)
+
+
+def _release(release: Release) -> ReleaseOut:
+    return ReleaseOut(
+        version=release.version,
+        cutoff_date=release.cutoff_date.isoformat() if release.cutoff_date else None,
+        published_at=release.finished_at.isoformat() if release.finished_at else None,
+    )
+
+
+def _concept(request: HttpRequest, hit: selectors.ConceptHit) -> dict:
+    return {
+        "concept_id": hit.concept_id,
+        "name": hit.name,
+        "code": hit.code,
+        "vocabulary": hit.vocabulary,
+        "domain": hit.domain,
+        "participants": _count(hit.participants),
+        "url": request.build_absolute_uri(
+            reverse("research:concept_detail", args=[hit.concept_id])
+        ),
+    }
+
+
+def _breakdown(breakdown: selectors.Breakdown, kind: str) -> BreakdownOut:
+    group_labels = labels.BREAKDOWN_LABELS[kind]
+    return BreakdownOut(
+        total=_count(breakdown.total),
+        cells=[
+            CellOut(
+                key=cell.key,
+                label=labels.label(group_labels, cell.key),
+                count=_count(cell.count),
+                percentage=cell.percentage,
+            )
+            for cell in breakdown.cells
+        ],
+    )
+
+
+def _no_release():
+    return Status(503, MessageOut(detail=NO_RELEASE))
+
+
+@router.get(
+    "/summary",
+    response={200: SummaryOut, 503: MessageOut},
+    summary="Participants and totals per domain in the current release",
+)
+def summary(request: HttpRequest):
+    """The number of participants and, per domain, the participants with any record in it
+    and how many concepts it has. Counts are rounded up to a multiple of 20; 1 to 20 shows
+    as "≤ 20"."""
+    release = selectors.release_current()
+    if release is None:
+        return _no_release()
+    public = selectors.public_summary(release=release)
+    return Status(
+        200,
+        SummaryOut(
+            release=_release(release),
+            participants=_count(public.participants),
+            domains=[
+                DomainOut(
+                    domain=row.domain,
+                    label=labels.label(labels.DOMAIN_LABELS, row.domain),
+                    participants=_count(row.participants),
+                    concepts=row.concepts,
+                )
+                for row in public.domains
+            ],
+        ),
+    )
+
+
+@router.get(
+    "/concepts",
+    response={200: ConceptSearchOut, 400: ErrorOut, 503: MessageOut},
+    summary="Search concepts by name or code",
+)
+def concepts(request: HttpRequest, query: Query[ConceptQuery]):
+    """Concepts whose name holds every word of `q`, or whose code or concept id is `q`, most
+    participants first (at most 50). `domain` keeps one domain (Condition, Drug,
+    Measurement, Procedure, Observation, Visit). `q` is at most 100 characters."""
+    release = selectors.release_current()
+    if release is None:
+        return _no_release()
+    form = ConceptSearchForm(query.dict(exclude_none=True))
+    if not form.is_valid():
+        return Status(
+            400,
+            ErrorOut(
+                detail="Invalid search.",
+                errors={field: [str(e) for e in errs] for field, errs in form.errors.items()},
+            ),
+        )
+    hits = selectors.concept_search(
+        release=release, query=form.cleaned_data["q"], domain=form.cleaned_data["domain"]
+    )
+    return Status(
+        200,
+        ConceptSearchOut(
+            release=_release(release),
+            q=form.cleaned_data["q"],
+            domain=form.cleaned_data["domain"],
+            count=len(hits),
+            limit=selectors.SEARCH_LIMIT,
+            results=[ConceptOut(**_concept(request, hit)) for hit in hits],
+        ),
+    )
+
+
+@router.get(
+    "/concepts/{concept_id}",
+    response={200: ConceptDetailOut, 404: MessageOut, 503: MessageOut},
+    summary="One concept: participants by sex, age and race, and value histogram",
+)
+def concept(request: HttpRequest, concept_id: int):
+    """Participants with the concept or any of its descendants, broken down by sex at birth,
+    age group at consent and race and ethnicity, with percentages from the rounded counts;
+    for measurements, a histogram of values. Cells that could reveal a count from 1 to 20
+    are suppressed."""
+    release = selectors.release_current()
+    if release is None:
+        return _no_release()
+    page = (
+        selectors.concept_page(release=release, concept_id=concept_id)
+        if 0 <= concept_id <= CONCEPT_ID_MAX
+        else None
+    )
+    if page is None:
+        return Status(404, MessageOut(detail="No concept has that id in the current release."))
+    return Status(
+        200,
+        ConceptDetailOut(
+            **_concept(request, page.concept),
+            release=_release(release),
+            by_sex=_breakdown(page.by_sex, "sex"),
+            by_age=_breakdown(page.by_age, "age"),
+            by_race=_breakdown(page.by_race, "race"),
+            histogram=HistogramOut(
+                unit=page.unit,
+                bins=[
+                    HistogramBinOut(low=bin_.low, high=bin_.high, count=_count(bin_.count))
+                    for bin_ in page.histogram
+                ],
+            )
+            if page.histogram
+            else None,
+        ),
+    )

@@ -1,0 +1,521 @@
+"""Public counts: THE one place where a number about participants is made safe to publish.
+
+Every count that leaves the server without a login (Data Browser pages, the public API, CSV)
+goes through this module. It imports neither Django nor the ORM; its texts are plain English
+and the Django layer translates them.
+
+The rules (PRODUCT.md, "Research data"):
+
+1. Rounding. A count of 0 is shown as 0. A count from 1 to 20 is shown as "≤ 20" and carries
+   the rounded number 20. Every other count rounds UP to the next multiple of 20: 21 → 40,
+   40 → 40, 41 → 60, 999,999 → 1,000,000. So a published figure tells a reader only this
+   about the true count:
+
+       published 0       → exactly 0
+       published "≤ 20"  → somewhere in [1, 20]
+       published r ≥ 40  → somewhere in [r - 19, r]
+       "suppressed"      → somewhere in [0, the total's upper bound]
+
+2. Percentages come from the rounded numbers (`public_percentage`), never from true counts,
+   so a percentage says nothing the rounded counts do not.
+
+3. Complementary suppression. No count from 1 to 20 (a *hidden* count) may be worked out from
+   the other figures shown beside it. An attacker who knows that the cells of a breakdown add
+   up to its total can combine the intervals above: in a breakdown by sex, a hidden cell c
+   must satisfy  c = total - (sum of the other cells),  so
+
+       c ≥ lowest possible total - highest possible sum of the others
+       c ≤ highest possible total - lowest possible sum of the others.
+
+   Example: total 22 → 40, cells 21 → 40 and 1 → "≤ 20". The total is at most 40 and the
+   big cell at least 21, so the small cell is at most 19: the reader has narrowed it. We
+   compute, exactly, the set of values each hidden count could take given everything shown
+   (the *feasible interval*), and while any hidden count's feasible interval does not cover
+   all of [1, 20], we suppress more cells — the smallest shown cell whose suppression widens
+   what the reader can infer, else the smallest pair of cells that does (a two-way table
+   often needs the corners of a rectangle) — then check again. A suppressed cell shows no
+   number ("suppressed"). The loop always ends: with every cell suppressed, nothing but the
+   (protected) total is left to reason from. The total of a breakdown, and the grand total
+   of a table, are never suppressed.
+
+What is checked, and what is not:
+
+- One breakdown that adds up to its total (`protect_breakdown`), several breakdowns of the
+  same total published together, such as a concept page's counts by sex, by age group and by
+  race (`protect_breakdowns`: they are audited jointly, because one breakdown can narrow the
+  total that another breakdown's hidden cell is reasoned from), and a two-way table with its
+  row totals, column totals and grand total (`protect_table`).
+- The attacker model is interval reasoning over the published figures and the additive
+  structure, which is exact here: for a breakdown the feasible set of each cell is an
+  interval of integers, and for a two-way table the constraints form a network whose
+  feasibility we test exactly with a maximum-flow computation.
+- A suppressed cell is modelled as anywhere from 0 to the total's upper bound. We do not
+  model an attacker who reverse-engineers the suppression algorithm itself, nor one who
+  combines figures from different releases or from tables published separately: publish a
+  table's margins from the same call that protects the table.
+- Cells must add up to their totals (ValueError otherwise): put participants with no answer
+  in a category of their own ("Skipped", "Unknown") rather than leaving them out.
+"""
+
+import itertools
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+SMALL_COUNT_LIMIT: Final = 20  # counts from 1 to this are hidden
+ROUNDING_STEP: Final = 20  # other counts round up to a multiple of this
+SMALL_COUNT_DISPLAY: Final = "≤ 20"
+SUPPRESSED_DISPLAY: Final = "suppressed"
+_PAIR_SEARCH_LIMIT = 30  # pairs are sought among this many smallest shown cells
+
+
+@dataclass(frozen=True)
+class PublicCount:
+    """A count as published: `value` is the rounded number (None when suppressed)."""
+
+    value: int | None
+    display: str
+    suppressed: bool = False
+
+    @property
+    def hidden(self) -> bool:
+        """True when the true count is from 1 to 20 (shown as "≤ 20", carrying the number 20)."""
+        return not self.suppressed and self.value == SMALL_COUNT_LIMIT
+
+    def bounds(self, *, suppressed_upper: int | None = None) -> tuple[int, int | None]:
+        """What this figure alone says about the true count: (lowest, highest) possible.
+
+        A suppressed count is anywhere from 0 to `suppressed_upper` (None: no upper bound).
+        """
+        if self.suppressed or self.value is None:
+            return (0, suppressed_upper)
+        if self.value == 0:
+            return (0, 0)
+        if self.hidden:
+            return (1, SMALL_COUNT_LIMIT)
+        return (self.value - ROUNDING_STEP + 1, self.value)
+
+    def as_dict(self) -> dict[str, int | str | bool | None]:
+        """The JSON shape every public count takes: rounded number, display text, flag."""
+        return {"value": self.value, "display": self.display, "suppressed": self.suppressed}
+
+
+SUPPRESSED: Final = PublicCount(value=None, display=SUPPRESSED_DISPLAY, suppressed=True)
+
+
+def round_count(count: int) -> int:
+    """The rounded number published for a true count: 0 → 0, 1..20 → 20, else up to x20."""
+    _check_count(count)
+    if count == 0:
+        return 0
+    return max(SMALL_COUNT_LIMIT, -(-count // ROUNDING_STEP) * ROUNDING_STEP)
+
+
+def public_count(count: int) -> PublicCount:
+    """A single count, rounded (not suppressed). Use `protect_*` for counts shown together."""
+    value = round_count(count)
+    if 1 <= count <= SMALL_COUNT_LIMIT:
+        return PublicCount(value=value, display=SMALL_COUNT_DISPLAY)
+    return PublicCount(value=value, display=f"{value:,}")
+
+
+def public_percentage(part: PublicCount, whole: PublicCount, *, digits: int = 1) -> float | None:
+    """`part` as a percentage of `whole`, from the rounded numbers, rounded to `digits`.
+
+    None when either count is suppressed or the whole is 0.
+    """
+    if part.value is None or whole.value is None or whole.value == 0:
+        return None
+    return round(100 * part.value / whole.value, digits)
+
+
+def protect_breakdown(
+    cells: Mapping[str, int], total: int
+) -> tuple[PublicCount, dict[str, PublicCount]]:
+    """Publish one breakdown of `total` (e.g. participants by sex) with its total.
+
+    The cells must add up to `total`. Returns the public total and the public cells, with
+    complementary suppression applied so that no cell from 1 to 20 (nor the total, if it is
+    one) can be narrowed below [1, 20] from what is shown.
+    """
+    public_total, breakdowns = protect_breakdowns({"": cells}, total)
+    return public_total, breakdowns[""]
+
+
+def protect_breakdowns(
+    breakdowns: Mapping[str, Mapping[str, int]], total: int
+) -> tuple[PublicCount, dict[str, dict[str, PublicCount]]]:
+    """Publish several breakdowns of the same total together (e.g. by sex, by age, by race).
+
+    Each breakdown's cells must add up to `total`. They are protected jointly: a cell of one
+    breakdown is checked against everything shown in all of them.
+    """
+    _check_count(total)
+    names = list(breakdowns)
+    values: list[list[int]] = []
+    for name in names:
+        counts = list(breakdowns[name].values())
+        for count in counts:
+            _check_count(count)
+        if sum(counts) != total:
+            raise ValueError(
+                f"breakdown {name!r} adds up to {sum(counts)}, not to the total {total}"
+            )
+        values.append(counts)
+
+    public_total = public_count(total)
+    audit = _BreakdownAudit(total, values)
+    suppressed = _suppress_until_safe(
+        candidates=[(k, i) for k, counts in enumerate(values) for i in range(len(counts))],
+        true_count=lambda cell: values[cell[0]][cell[1]],
+        shortfall=audit.shortfall,
+        group_of=lambda cell: cell[0],
+        violating_groups=audit.violating_groups,
+    )
+    published = {
+        name: {
+            key: SUPPRESSED if (k, i) in suppressed else public_count(values[k][i])
+            for i, key in enumerate(breakdowns[name])
+        }
+        for k, name in enumerate(names)
+    }
+    return public_total, published
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """A two-way table as published: grand total, row and column totals, and cells."""
+
+    total: PublicCount
+    row_totals: dict[str, PublicCount]
+    column_totals: dict[str, PublicCount]
+    cells: dict[tuple[str, str], PublicCount]
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: every count in `PublicCount.as_dict` shape, cells as a list."""
+        return {
+            "total": self.total.as_dict(),
+            "row_totals": {row: count.as_dict() for row, count in self.row_totals.items()},
+            "column_totals": {
+                column: count.as_dict() for column, count in self.column_totals.items()
+            },
+            "cells": [
+                {"row": row, "column": column, **count.as_dict()}
+                for (row, column), count in self.cells.items()
+            ],
+        }
+
+
+def protect_table(cells: Mapping[tuple[str, str], int]) -> ProtectedTable:
+    """Publish a two-way table (e.g. age group x sex) with its row, column and grand totals.
+
+    Keys are (row, column); a (row, column) pair that is absent counts as 0. Totals are
+    computed from the cells. Complementary suppression may hide interior cells and row or
+    column totals (never the grand total) until no hidden count can be narrowed.
+    """
+    rows = list(dict.fromkeys(row for row, _ in cells))
+    columns = list(dict.fromkeys(column for _, column in cells))
+    for count in cells.values():
+        _check_count(count)
+    grid = [[cells.get((row, column), 0) for column in columns] for row in rows]
+    row_sums = [sum(line) for line in grid]
+    column_sums = [sum(grid[r][c] for r in range(len(rows))) for c in range(len(columns))]
+    grand = sum(row_sums)
+
+    true_counts: dict[_TableItem, int] = {("total",): grand}
+    true_counts.update({("row", r): row_sums[r] for r in range(len(rows))})
+    true_counts.update({("column", c): column_sums[c] for c in range(len(columns))})
+    true_counts.update(
+        {("cell", r, c): grid[r][c] for r in range(len(rows)) for c in range(len(columns))}
+    )
+    audit = _TableAudit(len(rows), len(columns), true_counts)
+    suppressed = _suppress_until_safe(
+        candidates=[item for item in true_counts if item != ("total",)],
+        true_count=true_counts.__getitem__,
+        shortfall=audit.shortfall,
+        group_of=lambda item: item[0],
+        violating_groups=lambda _suppressed: set(),
+    )
+
+    def published(item: _TableItem) -> PublicCount:
+        return SUPPRESSED if item in suppressed else public_count(true_counts[item])
+
+    return ProtectedTable(
+        total=published(("total",)),
+        row_totals={row: published(("row", r)) for r, row in enumerate(rows)},
+        column_totals={column: published(("column", c)) for c, column in enumerate(columns)},
+        cells={
+            (row, column): published(("cell", r, c))
+            for r, row in enumerate(rows)
+            for c, column in enumerate(columns)
+        },
+    )
+
+
+# --- internals -------------------------------------------------------------------------------
+
+_TableItem = tuple[str] | tuple[str, int] | tuple[str, int, int]
+
+
+def _check_count(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"a count must be a non-negative integer, not {count!r}")
+
+
+def _is_hidden(count: int) -> bool:
+    return 1 <= count <= SMALL_COUNT_LIMIT
+
+
+def _endpoint_shortfall(low: int, high: int) -> int:
+    """How far a feasible interval [low, high] falls short of covering [1, 20]."""
+    return max(0, low - 1) + max(0, SMALL_COUNT_LIMIT - high)
+
+
+def _suppress_until_safe[Cell: Hashable](
+    *,
+    candidates: Sequence[Cell],
+    true_count: Callable[[Cell], int],
+    shortfall: Callable[[frozenset[Cell]], int],
+    group_of: Callable[[Cell], Hashable],
+    violating_groups: Callable[[frozenset[Cell]], set[Hashable]],
+) -> frozenset[Cell]:
+    """Greedy complementary suppression.
+
+    `shortfall(suppressed)` measures how much the hidden counts can be narrowed (0 = safe);
+    suppressing a cell can only widen what a reader can infer, so it never increases. Each
+    round suppresses the smallest shown cell whose suppression lowers the shortfall. If no
+    single cell does (a two-way table often needs a whole rectangle), it tries pairs of the
+    smallest shown cells, smallest first; failing that, it suppresses the smallest non-zero
+    shown cell (preferably in a breakdown that has a problem). Every round suppresses at
+    least one more cell, and with everything suppressed the shortfall is 0, so it ends.
+    """
+    order = sorted(range(len(candidates)), key=lambda index: (true_count(candidates[index]), index))
+    ordered = [candidates[index] for index in order]
+    suppressed: frozenset[Cell] = frozenset()
+    current = shortfall(suppressed)
+    while current > 0:
+        shown = [cell for cell in ordered if cell not in suppressed]
+        if not shown:
+            raise AssertionError("every cell is suppressed and a hidden count is still exposed")
+        chosen: frozenset[Cell] | None = None
+        for cell in shown:
+            if shortfall(suppressed | {cell}) < current:
+                chosen = frozenset({cell})
+                break
+        if chosen is None:
+            smallest = shown[:_PAIR_SEARCH_LIMIT]
+            pairs = sorted(
+                itertools.combinations(range(len(smallest)), 2),
+                key=lambda pair: (sum(true_count(smallest[i]) for i in pair), pair),
+            )
+            for first, second in pairs:
+                pair = frozenset({smallest[first], smallest[second]})
+                if shortfall(suppressed | pair) < current:
+                    chosen = pair
+                    break
+        if chosen is None:
+            groups = violating_groups(suppressed)
+            nonzero = [cell for cell in shown if true_count(cell) > 0] or shown
+            preferred = [cell for cell in nonzero if group_of(cell) in groups] or nonzero
+            chosen = frozenset({preferred[0]})
+        suppressed = suppressed | chosen
+        current = shortfall(suppressed)
+    return suppressed
+
+
+class _BreakdownAudit:
+    """Exact feasible intervals for breakdowns that each add up to one shared total."""
+
+    def __init__(self, total: int, values: list[list[int]]) -> None:
+        self.total_hidden = _is_hidden(total)
+        self.total_low, total_high = public_count(total).bounds()
+        assert total_high is not None
+        self.total_high = total_high
+        self.values = values
+        self.shown_bounds = [
+            [public_count(count).bounds() for count in counts] for counts in values
+        ]
+
+    def _bounds(self, suppressed: frozenset[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+        bounds: list[list[tuple[int, int]]] = []
+        for k, row in enumerate(self.shown_bounds):
+            line: list[tuple[int, int]] = []
+            for i, (low, high) in enumerate(row):
+                if (k, i) in suppressed:
+                    line.append((0, self.total_high))
+                else:
+                    assert high is not None
+                    line.append((low, high))
+            bounds.append(line)
+        return bounds
+
+    def _feasible(
+        self, suppressed: frozenset[tuple[int, int]]
+    ) -> tuple[tuple[int, int], list[list[tuple[int, int]]]]:
+        """The total's feasible interval and each cell's, given what is shown."""
+        bounds = self._bounds(suppressed)
+        # The total must lie within every breakdown's possible sum as well as its own interval.
+        total_low, total_high = self.total_low, self.total_high
+        sums = [(sum(low for low, _ in line), sum(high for _, high in line)) for line in bounds]
+        for low_sum, high_sum in sums:
+            total_low, total_high = max(total_low, low_sum), min(total_high, high_sum)
+        cells = [
+            [
+                (
+                    max(low, total_low - (high_sum - high)),
+                    min(high, total_high - (low_sum - low)),
+                )
+                for low, high in line
+            ]
+            for line, (low_sum, high_sum) in zip(bounds, sums, strict=True)
+        ]
+        return (total_low, total_high), cells
+
+    def shortfall(self, suppressed: frozenset[tuple[int, int]]) -> int:
+        total_interval, cells = self._feasible(suppressed)
+        amount = 0
+        if self.total_hidden:
+            amount += _endpoint_shortfall(*total_interval)
+        for counts, line in zip(self.values, cells, strict=True):
+            for count, (low, high) in zip(counts, line, strict=True):
+                if _is_hidden(count):
+                    amount += _endpoint_shortfall(low, high)
+        return amount
+
+    def violating_groups(self, suppressed: frozenset[tuple[int, int]]) -> set[Hashable]:
+        total_interval, cells = self._feasible(suppressed)
+        if self.total_hidden and _endpoint_shortfall(*total_interval):
+            return set(range(len(self.values)))
+        return {
+            k
+            for k, (counts, line) in enumerate(zip(self.values, cells, strict=True))
+            if any(
+                _is_hidden(count) and _endpoint_shortfall(low, high)
+                for count, (low, high) in zip(counts, line, strict=True)
+            )
+        }
+
+
+class _TableAudit:
+    """Feasibility of a two-way table's published figures, as a circulation with bounds.
+
+    Nodes: a source for the grand total, one node per row, one per column, and a sink. Flows:
+    source → row r carries row total r, row r → column c carries cell (r, c), column c → sink
+    carries column total c, and sink → source carries the grand total. Every flow must lie in
+    its published interval; the figures are consistent exactly when such a circulation exists.
+    The constraint matrix is totally unimodular, so a hidden count can take the value v
+    exactly when fixing it to v leaves a feasible circulation, and its feasible values form an
+    interval: it covers [1, 20] when both 1 and 20 are feasible.
+    """
+
+    def __init__(self, rows: int, columns: int, true_counts: dict[_TableItem, int]) -> None:
+        self.rows, self.columns = rows, columns
+        self.true_counts = true_counts
+        self.shown = {item: public_count(count).bounds() for item, count in true_counts.items()}
+        _, grand_high = self.shown[("total",)]
+        assert grand_high is not None
+        self.grand_high = grand_high
+        self.protected = [item for item, count in true_counts.items() if _is_hidden(count)]
+        self._failures_cache: dict[frozenset[_TableItem], frozenset[tuple[_TableItem, int]]] = {}
+
+    def _edge(self, item: _TableItem) -> tuple[int, int]:
+        source, sink = 0, 1 + self.rows + self.columns
+        match item:
+            case ("total",):
+                return sink, source
+            case ("row", r):
+                return source, 1 + r
+            case ("column", c):
+                return 1 + self.rows + c, sink
+            case ("cell", r, c):
+                return 1 + r, 1 + self.rows + c
+        raise ValueError(item)
+
+    def _feasible(self, bounds: dict[_TableItem, tuple[int, int]]) -> bool:
+        node_count = 2 + self.rows + self.columns
+        super_source, super_sink = node_count, node_count + 1
+        capacity = [[0] * (node_count + 2) for _ in range(node_count + 2)]
+        balance = [0] * node_count
+        for item, (low, high) in bounds.items():
+            if low > high:
+                return False
+            tail, head = self._edge(item)
+            capacity[tail][head] += high - low
+            balance[head] += low
+            balance[tail] -= low
+        required = 0
+        for node, amount in enumerate(balance):
+            if amount > 0:
+                capacity[super_source][node] = amount
+                required += amount
+            elif amount < 0:
+                capacity[node][super_sink] = -amount
+        return _max_flow(capacity, super_source, super_sink) == required
+
+    def shortfall(self, suppressed: frozenset[_TableItem]) -> int:
+        """How many (hidden count, 1 or 20) pairs a reader can rule out."""
+        return len(self._failures(suppressed))
+
+    def _failures(self, suppressed: frozenset[_TableItem]) -> frozenset[tuple[_TableItem, int]]:
+        cached = self._failures_cache.get(suppressed)
+        if cached is not None:
+            return cached
+        # Suppressing only widens what a reader can infer, so a value that was feasible with
+        # fewer cells suppressed stays feasible: re-check only what failed one step earlier.
+        to_check: Iterable[tuple[_TableItem, int]] = (
+            (item, value) for item in self.protected for value in (1, SMALL_COUNT_LIMIT)
+        )
+        for item in suppressed:
+            earlier = self._failures_cache.get(suppressed - {item})
+            if earlier is not None:
+                to_check = earlier
+                break
+        bounds: dict[_TableItem, tuple[int, int]] = {}
+        for item, (low, high) in self.shown.items():
+            if item in suppressed:
+                bounds[item] = (0, self.grand_high)
+            else:
+                assert high is not None
+                bounds[item] = (low, high)
+        failures = frozenset(
+            (item, value)
+            for item, value in to_check
+            if not bounds[item][0] <= value <= bounds[item][1]
+            or not self._feasible({**bounds, item: (value, value)})
+        )
+        self._failures_cache[suppressed] = failures
+        return failures
+
+
+def _max_flow(capacity: list[list[int]], source: int, sink: int) -> int:
+    """Edmonds-Karp on a small dense graph; `capacity` is used as the residual graph."""
+    size = len(capacity)
+    total = 0
+    while True:
+        parent = [-1] * size
+        parent[source] = source
+        queue = deque([source])
+        while queue and parent[sink] == -1:
+            node = queue.popleft()
+            for neighbour in range(size):
+                if parent[neighbour] == -1 and capacity[node][neighbour] > 0:
+                    parent[neighbour] = node
+                    queue.append(neighbour)
+        if parent[sink] == -1:
+            return total
+        bottleneck = None
+        node = sink
+        while node != source:
+            previous = parent[node]
+            residual = capacity[previous][node]
+            bottleneck = residual if bottleneck is None else min(bottleneck, residual)
+            node = previous
+        assert bottleneck is not None
+        node = sink
+        while node != source:
+            previous = parent[node]
+            capacity[previous][node] -= bottleneck
+            capacity[node][previous] += bottleneck
+            node = previous
+        total += bottleneck

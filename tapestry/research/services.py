@@ -1,0 +1,94 @@
+import logging
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tapestry.core.api import audit_record
+from tapestry.research.models import (
+    CategorySummary,
+    ConceptSummary,
+    DomainSummary,
+    EnrollmentSummary,
+    Release,
+)
+from tapestry.research.warehouse.release import ReleaseError, release_build
+
+logger = logging.getLogger(__name__)
+
+
+class ReleaseInProgress(Exception):
+    """Another build of the same version is under way."""
+
+
+def release_create(*, source: Path, version: str | None = None, actor=None) -> Release:
+    """Build a release from generated data and publish it when every summary is stored.
+
+    The release is `building` while it runs, so the Data Browser keeps serving the previous
+    ready release; on failure it is marked `failed` with the reason and nothing is published.
+    Raises ReleaseError for data that cannot be built and ReleaseInProgress for a duplicate.
+    """
+    version = version or timezone.now().strftime("R%Y-%m-%d-%H%M%S")
+    release, created = Release.objects.get_or_create(
+        version=version, defaults={"source_path": str(source)}
+    )
+    if not created:
+        if release.status == Release.Status.BUILDING:
+            raise ReleaseInProgress(f"Release {version} is already being built.")
+        if release.status == Release.Status.READY:
+            raise ReleaseInProgress(f"Release {version} already exists.")
+        release.status, release.error = Release.Status.BUILDING, ""
+        release.save(update_fields=["status", "error"])
+    target = Path(settings.RESEARCH_DATA_DIR) / "releases" / version
+    started = time.perf_counter()
+    try:
+        summaries = release_build(source, target)
+    except (ReleaseError, OSError) as error:
+        release.status, release.error = Release.Status.FAILED, str(error)
+        release.save(update_fields=["status", "error"])
+        raise ReleaseError(str(error)) from error
+    with transaction.atomic():
+        _summaries_store(release, summaries)
+        release.status = Release.Status.READY
+        release.warehouse_path = str(target / "warehouse.duckdb")
+        release.participants = summaries.participants
+        release.events = summaries.events
+        release.cutoff_date = summaries.cutoff_date
+        release.finished_at = timezone.now()
+        release.seconds = round(time.perf_counter() - started, 2)
+        release.save()
+        audit_record(
+            actor=actor,
+            action="research.release",
+            target=release,
+            summary=version,
+            data={"participants": summaries.participants, "source": str(source)},
+        )
+    return release
+
+
+def _summaries_store(release: Release, summaries) -> None:
+    DomainSummary.objects.bulk_create(
+        DomainSummary(release=release, **row) for row in summaries.domains
+    )
+    ConceptSummary.objects.bulk_create(
+        (
+            ConceptSummary(
+                release=release,
+                search_text=f"{row['name']} {row['code']}".lower()[:320],
+                **row,
+            )
+            for row in summaries.concepts
+        ),
+        batch_size=500,
+    )
+    EnrollmentSummary.objects.bulk_create(
+        (EnrollmentSummary(release=release, **row) for row in summaries.enrollment),
+        batch_size=1000,
+    )
+    CategorySummary.objects.bulk_create(
+        (CategorySummary(release=release, **row) for row in summaries.categories),
+        batch_size=1000,
+    )

@@ -1,0 +1,111 @@
+"""Factories for releases and their summaries. Counts here are raw, as the release stores
+them; the pages and the API must only ever show them protected."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from tapestry.research.models import (
+    CategorySummary,
+    ConceptSummary,
+    Domain,
+    DomainSummary,
+    EnrollmentSummary,
+    Release,
+)
+
+
+class ReleaseFactory(DjangoModelFactory[Release]):
+    """A ready release (the Data Browser serves the newest ready one)."""
+
+    class Meta:
+        model = Release
+
+    version = factory.Sequence(lambda n: f"R2025-{n + 1:02d}")
+    status = Release.Status.READY
+    source_path = "var/research/generated/test"
+    warehouse_path = "var/research/releases/test/warehouse.duckdb"
+    participants = 12_345
+    events = 1_000_000
+    cutoff_date = datetime.date(2025, 3, 31)
+    finished_at = factory.LazyFunction(timezone.now)
+    seconds = 12.5
+
+
+class DomainSummaryFactory(DjangoModelFactory[DomainSummary]):
+    class Meta:
+        model = DomainSummary
+
+    release = factory.SubFactory(ReleaseFactory)
+    domain = Domain.CONDITION
+    participants = 9_876
+    concepts = 120
+
+
+def _split(participants: int, keys: tuple[str, ...]) -> dict[str, int]:
+    """`participants` shared out over `keys` as evenly as whole people allow."""
+    share, rest = divmod(participants, len(keys))
+    return {key: share + (1 if index < rest else 0) for index, key in enumerate(keys)}
+
+
+class ConceptSummaryFactory(DjangoModelFactory[ConceptSummary]):
+    """A concept whose breakdowns add up to its participants (privacy.py checks that)."""
+
+    class Meta:
+        model = ConceptSummary
+
+    release = factory.SubFactory(ReleaseFactory)
+    concept_id = factory.Sequence(lambda n: 201_000 + n)
+    name = factory.Sequence(lambda n: f"Test condition {n}")
+    code = factory.Sequence(lambda n: f"{73_000_000 + n}")
+    vocabulary = "SNOMED"
+    domain = Domain.CONDITION
+    participants = 1_000
+    by_sex = factory.LazyAttribute(lambda row: _split(row.participants, ("female", "male")))
+    by_age = factory.LazyAttribute(lambda row: _split(row.participants, ("40-49", "50-59")))
+    by_race = factory.LazyAttribute(
+        lambda row: _split(row.participants, ("black", "hispanic", "white"))
+    )
+    histogram = factory.LazyFunction(dict)
+    search_text = factory.LazyAttribute(lambda row: f"{row.name} {row.code}".lower())
+
+    class Params:
+        measurement = factory.Trait(
+            domain=Domain.MEASUREMENT,
+            vocabulary="LOINC",
+            histogram=factory.LazyAttribute(
+                lambda row: {
+                    "unit": "%",
+                    "bins": [
+                        [4.0, 5.0, row.participants // 2],
+                        [5.0, 6.0, row.participants - row.participants // 2 - 7],
+                        [6.0, 7.0, 7],
+                    ],
+                }
+            ),
+        )
+
+
+class EnrollmentSummaryFactory(DjangoModelFactory[EnrollmentSummary]):
+    class Meta:
+        model = EnrollmentSummary
+
+    release = factory.SubFactory(ReleaseFactory)
+    site = "chicago"
+    site_name = "Chicago, IL"
+    month = datetime.date(2024, 1, 1)
+    participants = 200
+    minority = 100
+    ubr = 150
+
+
+class CategorySummaryFactory(DjangoModelFactory[CategorySummary]):
+    class Meta:
+        model = CategorySummary
+
+    release = factory.SubFactory(ReleaseFactory)
+    site = "chicago"
+    category = "race_ethnicity"
+    participants = 100

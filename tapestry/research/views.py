@@ -1,0 +1,318 @@
+"""The public Data Browser and the program's diversity dashboard."""
+
+import csv
+import re
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tapestry.accounts.api import AuthenticatedRequest
+from tapestry.core.api import audit_record
+from tapestry.research import charts, labels, selectors
+from tapestry.research.forms import ConceptSearchForm
+from tapestry.research.models import Release
+from tapestry.research.permissions import can_view_diversity_dashboard
+
+# Concept ids are 64-bit integers; a longer number in the URL names no concept.
+CONCEPT_ID_MAX = 2**63 - 1
+
+
+def _no_release(request: HttpRequest) -> HttpResponse:
+    """Before the first release is ready there is nothing to browse yet: say so, kindly."""
+    return render(request, "research/no_release.html")
+
+
+# The public Data Browser
+
+
+@require_GET
+def browser_home(request: HttpRequest) -> HttpResponse:
+    release = selectors.release_current()
+    if release is None:
+        return _no_release(request)
+    return render(
+        request,
+        "research/browser_home.html",
+        {
+            "summary": selectors.public_summary(release=release),
+            "form": ConceptSearchForm(),
+        },
+    )
+
+
+@require_GET
+def concept_search(request: HttpRequest) -> HttpResponse:
+    release = selectors.release_current()
+    if release is None:
+        return _no_release(request)
+    form = ConceptSearchForm(request.GET)
+    htmx = bool(request.headers.get("HX-Request"))
+    template = "research/concept_search_live.html" if htmx else "research/concept_search.html"
+    context: dict[str, Any] = {"form": form, "release": release, "hits": None}
+    if form.is_valid():
+        hits = selectors.concept_search(
+            release=release, query=form.cleaned_data["q"], domain=form.cleaned_data["domain"]
+        )
+        context.update(
+            hits=hits,
+            query=form.cleaned_data["q"],
+            limited=len(hits) >= selectors.SEARCH_LIMIT,
+        )
+    response = render(request, template, context, status=200 if form.is_valid() else 400)
+    # The same URL answers with the whole page or, for htmx, only the results.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+def concept_detail(request: HttpRequest, concept_id: int) -> HttpResponse:
+    release = selectors.release_current()
+    if release is None:
+        return _no_release(request)
+    page = (
+        selectors.concept_page(release=release, concept_id=concept_id)
+        if concept_id <= CONCEPT_ID_MAX
+        else None
+    )
+    if page is None:
+        raise Http404
+    chart = (
+        charts.histogram_chart(
+            [(bin_.low, bin_.high) for bin_ in page.histogram],
+            [bin_.count.value for bin_ in page.histogram],
+        )
+        if page.histogram
+        else None
+    )
+    return render(
+        request,
+        "research/concept_detail.html",
+        {
+            "page": page,
+            "concept": page.concept,
+            "release": release,
+            "breakdowns": [
+                ("sex", _("By sex at birth"), page.by_sex),
+                ("age", _("By age at consent"), page.by_age),
+                ("race", _("By race and ethnicity"), page.by_race),
+            ],
+            "chart": chart,
+        },
+    )
+
+
+# The diversity dashboard (program staff and administrators)
+
+
+def _month_share(point: selectors.MonthPoint, code: str) -> float | None:
+    """A month's cumulative share (0 to 1) for the chart, whose goals are shares.
+
+    None while fewer than 21 have enrolled: a share of "≤ 20" says nothing, and drawing it
+    would only show the swings of rounding.
+    """
+    percentage = getattr(point, f"{code}_share")
+    if percentage is None or point.cumulative.hidden:
+        return None
+    return percentage / 100
+
+
+def _dashboard_release(request: HttpRequest) -> Release | None:
+    if not can_view_diversity_dashboard(request.user):
+        raise PermissionDenied
+    return selectors.release_current()
+
+
+@login_required
+@require_GET
+def diversity_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    release = _dashboard_release(request)
+    if release is None:
+        return render(request, "research/diversity.html", {"dashboard": None})
+    dashboard = selectors.diversity_dashboard(release=release)
+    months = [point.month for point in dashboard.months]
+    return render(
+        request,
+        "research/diversity.html",
+        {
+            "dashboard": dashboard,
+            "participants_chart": charts.counts_line_chart(
+                months,
+                [point.cumulative.value for point in dashboard.months],
+                _("Participants enrolled, cumulative"),
+            ),
+            "shares_chart": charts.shares_line_chart(
+                months,
+                [
+                    (
+                        labels.label(labels.GOAL_LABELS, goal.code),
+                        [_month_share(point, goal.code) for point in dashboard.months],
+                        goal.goal,
+                    )
+                    for goal in dashboard.overall.goals
+                ],
+                _("Goal: %(goal)s"),
+            ),
+            # Category by site: each site lists the categories in the same order.
+            "category_rows": [
+                (cell, [site.categories[index] for site in dashboard.sites])
+                for index, cell in enumerate(dashboard.overall.categories)
+            ],
+        },
+    )
+
+
+def _csv_safe(value: Any) -> str:
+    """Stop spreadsheet programs from running a cell as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+CSV_HEADER = [
+    "section",
+    "site",
+    "site_name",
+    "key",
+    "label",
+    "count",
+    "display",
+    "percent",
+    "goal_percent",
+    "status",
+    "projected_month",
+    "projection",
+]
+
+
+def _csv_rows(dashboard: selectors.Dashboard) -> list[list[Any]]:
+    """The dashboard's figures, one per row, as protected counts and their display text."""
+    rows: list[list[Any]] = []
+    release = dashboard.release
+    rows.append(
+        [
+            "release",
+            "",
+            "",
+            release.version,
+            release.cutoff_date.isoformat() if release.cutoff_date else "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
+    for site in [dashboard.overall, *dashboard.sites]:
+        site_name = site.site_name or _("All sites")
+        rows.append(
+            [
+                "participants",
+                site.site,
+                site_name,
+                "participants",
+                _("Participants"),
+                site.participants.value,
+                site.participants.display,
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+        for goal in site.goals:
+            rows.append(
+                [
+                    "goal",
+                    site.site,
+                    site_name,
+                    goal.code,
+                    labels.label(labels.GOAL_LABELS, goal.code),
+                    goal.count.value,
+                    goal.count.display,
+                    _percent(goal.share),
+                    round(goal.goal * 100, 1),
+                    goal.status,
+                    goal.met_on.strftime("%Y-%m") if goal.met_on else "",
+                    labels.projection_text(goal),
+                ]
+            )
+        for cell in site.categories:
+            rows.append(
+                [
+                    "category",
+                    site.site,
+                    site_name,
+                    cell.key,
+                    labels.label(labels.CATEGORY_LABELS, cell.key),
+                    cell.count.value,
+                    cell.count.display,
+                    _percent(cell.percentage),
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+    for point in dashboard.months:
+        for key, count, share in (
+            ("enrolled", point.enrolled, None),
+            ("cumulative", point.cumulative, None),
+            # As on the page: no share while "≤ 20" have enrolled.
+            ("minority_share", None, None if point.cumulative.hidden else point.minority_share),
+            ("ubr_share", None, None if point.cumulative.hidden else point.ubr_share),
+        ):
+            rows.append(
+                [
+                    "month",
+                    "",
+                    _("All sites"),
+                    f"{point.month:%Y-%m}",
+                    key,
+                    count.value if count else "",
+                    count.display if count else "",
+                    _percent(share),
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+    return rows
+
+
+def _percent(percentage: float | None) -> str:
+    return "" if percentage is None else f"{percentage:.1f}"
+
+
+@login_required
+@require_GET
+def diversity_export(request: AuthenticatedRequest) -> HttpResponse:
+    release = _dashboard_release(request)
+    if release is None:
+        raise Http404
+    dashboard = selectors.diversity_dashboard(release=release)
+    audit_record(
+        actor=request.user,
+        action="research.diversity_export",
+        target=release,
+        summary=release.version,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    # A version is free text to the release command; keep the file name to safe characters.
+    safe_version = re.sub(r"[^A-Za-z0-9._-]", "-", release.version)
+    response["Content-Disposition"] = (
+        f'attachment; filename="tapestry-diversity-{safe_version}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in _csv_rows(dashboard):
+        writer.writerow([_csv_safe(value) for value in row])
+    return response

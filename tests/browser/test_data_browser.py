@@ -1,0 +1,144 @@
+"""A visitor explores the public Data Browser, and program staff read the diversity dashboard,
+in real Chromium, in English and Spanish.
+
+The data is a real small release: the synthetic generator's 2,000 participants, built into a
+warehouse and its public summaries by the same service `manage.py research_release` uses.
+Every page is scanned with axe-core and photographed (see conftest.Visit.check).
+"""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tapestry.accounts.personas import PERSONAS, persona_ensure
+from tapestry.research.models import ConceptSummary, Release
+from tapestry.research.services import release_create
+from tapestry.research.warehouse.generate import generate
+
+from .conftest import PASSWORD
+
+# Real transactions, so the live server's thread sees what the test writes (and vice versa).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PARTICIPANTS = 2_000
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """Generated once per module: deterministic, so every test sees the same data."""
+    out_dir = tmp_path_factory.mktemp("generated") / "seed-1"
+    generate(out_dir, participants=PARTICIPANTS, seed=1)
+    return out_dir
+
+
+@pytest.fixture
+def data_release(generated, settings, tmp_path) -> Iterator[Release]:
+    # Each test starts from an empty database, so the release is built into it again.
+    settings.RESEARCH_DATA_DIR = tmp_path / "research"
+    yield release_create(source=generated, version="R-browser-test")
+
+
+def _measurement_with_histogram(release: Release) -> ConceptSummary:
+    """The measurement with the most participants that has a value histogram."""
+    return next(
+        concept
+        for concept in ConceptSummary.objects.filter(
+            release=release, domain="Measurement"
+        ).order_by("-participants")
+        if concept.histogram.get("bins")
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_visitor_searches_and_reads_a_concept_page(language, data_release, visit):
+    # Given a visitor on the Data Browser in their language
+    visitor = visit("data-browser", language)
+    page = visitor.open("/data/")
+    visitor.choose_language()
+    expect(page.get_by_role("heading", level=1)).to_have_text(visitor.t("Data Browser"))
+    expect(page.get_by_role("heading", name=visitor.t("Participants by domain"))).to_be_visible()
+    visitor.check("1-home")
+
+    # When they search for diabetes
+    page.get_by_label(visitor.t("Search by name or code")).fill("diabetes")
+    page.get_by_role("button", name=visitor.t("Search"), exact=True).click()
+
+    # Then the matching concepts are listed with protected counts
+    expect(page).to_have_url(re.compile(r"/data/concepts/\?q=diabetes"))
+    results = page.locator("#results tbody tr")
+    expect(results.first).to_contain_text(re.compile("diabetes", re.IGNORECASE))
+    counts = page.locator("#results tbody td:last-child").all_inner_texts()
+    assert counts and all(re.fullmatch(r"≤ 20|\d{1,3}([.,]\d{3})*", text) for text in counts)
+    assert all(text == "≤ 20" or int(re.sub(r"\D", "", text)) % 20 == 0 for text in counts)
+    visitor.check("2-search-diabetes")
+
+    # When they open the first result
+    first = results.first.get_by_role("link")
+    name = first.inner_text()
+    first.click()
+
+    # Then its page shows the breakdowns by sex, age and race
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    for caption in ["By sex at birth", "By age at consent", "By race and ethnicity"]:
+        expect(page.get_by_role("table", name=visitor.t(caption))).to_be_visible()
+    visitor.check("3-concept")
+
+    # When they go back to the search and type the name of a measurement (live results)
+    measurement = _measurement_with_histogram(data_release)
+    page.get_by_role("navigation", name=visitor.t("Breadcrumbs")).get_by_role(
+        "link", name=visitor.t("Search concepts")
+    ).click()
+    page.get_by_label(visitor.t("Search by name or code")).fill(measurement.code)
+    expect(page.locator("#results")).to_contain_text(measurement.name)
+    expect(page).to_have_url(re.compile(rf"q={re.escape(measurement.code)}"))
+    visitor.check("4-live-search")
+    page.locator("#results").get_by_role("link", name=measurement.name).click()
+
+    # Then the measurement's values are drawn as a chart with a table beside it
+    expect(page.get_by_role("heading", level=1)).to_have_text(measurement.name)
+    expect(page.get_by_role("img", name=re.compile(re.escape(measurement.name)))).to_be_visible()
+    bins = len(measurement.histogram["bins"])
+    histogram_table = page.locator("table").first
+    expect(histogram_table.locator("tbody tr")).to_have_count(bins)
+    expect(page.locator("svg rect")).to_have_count(bins)
+    visitor.check("5-measurement")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_program_staff_follow_enrollment_and_diversity(
+    language, data_release, visit, authenticator_code
+):
+    # Given the program staff persona with an authenticator
+    staff = next(p for p in PERSONAS if p.email == "programstaff@tapestry.example")
+    persona_ensure(staff, password=PASSWORD)
+
+    # When they sign in and open the dashboard
+    visitor = visit("diversity", language)
+    page = visitor.open("/")
+    visitor.choose_language()
+    visitor.sign_in(staff.email, step="1-sign-in")
+    page.get_by_label(visitor.label("Code")).fill(authenticator_code())
+    page.get_by_role("button", name=visitor.t("Sign In")).click()
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    visitor.open("/research/diversity/")
+
+    # Then both goals, the charts with their tables, the sites and the categories are shown
+    expect(page.get_by_role("heading", level=1)).to_have_text(visitor.t("Enrollment and diversity"))
+    expect(
+        page.get_by_role("img", name=visitor.t("Participants enrolled, cumulative"))
+    ).to_be_visible()
+    expect(
+        page.get_by_role("img", name=visitor.t("Share of participants against the goals"))
+    ).to_be_visible()
+    expect(
+        page.get_by_role("table", name=visitor.t("Enrollment by month, all sites"))
+    ).to_be_visible()
+    sites = page.get_by_role(
+        "table", name=visitor.t("Participants and progress toward the goals at each site")
+    )
+    expect(sites.locator("tbody tr").first).to_be_visible()
+    expect(page.get_by_text(visitor.t("Limited access to care"))).to_be_visible()
+    visitor.check("2-dashboard")
