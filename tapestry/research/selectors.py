@@ -236,7 +236,8 @@ class Dashboard:
     release: Release
     overall: SiteProgress
     sites: list[SiteProgress]
-    months: list[MonthPoint]
+    months: list[MonthPoint]  # for `site`, or all sites when it is None
+    site: SiteProgress | None = None
 
 
 GOALS = (("minority", "RESEARCH_GOAL_MINORITY"), ("ubr", "RESEARCH_GOAL_UBR"))
@@ -293,7 +294,9 @@ def _site_progress(
     )
 
 
-def diversity_dashboard(*, release: Release) -> Dashboard:
+def diversity_dashboard(*, release: Release, site: str = "") -> Dashboard | None:
+    """The dashboard; with `site`, enrollment over time is that site's. None for an unknown
+    site."""
     rows = list(release.enrollment.order_by("site", "month"))
     category_rows = list(CategorySummary.objects.filter(release=release))
     by_site: dict[str, list[EnrollmentSummary]] = {}
@@ -308,8 +311,10 @@ def diversity_dashboard(*, release: Release) -> Dashboard:
         overall_categories[category_row.category] = (
             overall_categories.get(category_row.category, 0) + category_row.participants
         )
+    if site and site not in by_site:
+        return None
     monthly: dict[datetime.date, list[int]] = {}
-    for row in rows:
+    for row in by_site[site] if site else rows:
         sums = monthly.setdefault(row.month, [0, 0, 0])
         sums[0] += row.participants
         sums[1] += row.minority
@@ -328,12 +333,14 @@ def diversity_dashboard(*, release: Release) -> Dashboard:
             )
         )
     site_names = {row.site: row.site_name for row in rows}
+    sites = [
+        _site_progress(code, site_names[code], site_rows, categories_by_site.get(code, {}))
+        for code, site_rows in sorted(by_site.items(), key=lambda item: site_names[item[0]])
+    ]
     return Dashboard(
         release=release,
         overall=_site_progress("", "", rows, overall_categories),
-        sites=[
-            _site_progress(site, site_names[site], site_rows, categories_by_site.get(site, {}))
-            for site, site_rows in sorted(by_site.items(), key=lambda item: site_names[item[0]])
-        ],
+        sites=sites,
         months=months,
+        site=next((progress for progress in sites if progress.site == site), None),
     )

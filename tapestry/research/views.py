@@ -134,7 +134,11 @@ def diversity_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     release = _dashboard_release(request)
     if release is None:
         return render(request, "research/diversity.html", {"dashboard": None})
-    dashboard = selectors.diversity_dashboard(release=release)
+    dashboard = selectors.diversity_dashboard(
+        release=release, site=request.GET.get("site", "")[:40]
+    )
+    if dashboard is None:
+        raise Http404(_("There is no such site in this release."))
     months = [point.month for point in dashboard.months]
     return render(
         request,
@@ -299,6 +303,7 @@ def diversity_export(request: AuthenticatedRequest) -> HttpResponse:
     if release is None:
         raise Http404
     dashboard = selectors.diversity_dashboard(release=release)
+    assert dashboard is not None  # all sites always exist
     audit_record(
         actor=request.user,
         action="research.diversity_export",

@@ -123,7 +123,7 @@ def test_program_staff_follow_enrollment_and_diversity(
     page.get_by_label(visitor.label("Code")).fill(authenticator_code())
     page.get_by_role("button", name=visitor.t("Sign In")).click()
     expect(page).to_have_url(re.compile(r"/me/$"))
-    visitor.open("/research/diversity/")
+    page.get_by_role("link", name=visitor.t("Open the dashboard")).click()
 
     # Then both goals, the charts with their tables, the sites and the categories are shown
     expect(page.get_by_role("heading", level=1)).to_have_text(visitor.t("Enrollment and diversity"))
@@ -142,3 +142,13 @@ def test_program_staff_follow_enrollment_and_diversity(
     expect(sites.locator("tbody tr").first).to_be_visible()
     expect(page.get_by_text(visitor.t("Limited access to care"))).to_be_visible()
     visitor.check("2-dashboard")
+
+    # When they choose one site, its enrollment over time is shown
+    page.get_by_label(visitor.t("Show enrollment for")).select_option(label="Detroit, MI")
+    page.get_by_role("button", name=visitor.t("Show"), exact=True).click()
+    expect(
+        page.get_by_role(
+            "table", name=visitor.t("Enrollment by month, %(site)s") % {"site": "Detroit, MI"}
+        )
+    ).to_be_visible()
+    visitor.check("3-one-site")

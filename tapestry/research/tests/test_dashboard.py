@@ -91,6 +91,11 @@ def test_everyone_else_is_refused_the_dashboard(request, release, client_fixture
     assert "Chicago, IL" not in response.text
 
 
+def test_my_tapestry_links_program_staff_to_the_dashboard(paula_client, alice_client):
+    assert f'href="{DASHBOARD}"' in paula_client.get("/me/").text
+    assert f'href="{DASHBOARD}"' not in alice_client.get("/me/").text
+
+
 def test_a_community_partner_is_refused_the_dashboard(signed_in, rosa_spanish, release):
     response = signed_in(rosa_spanish).get(DASHBOARD)
 
@@ -287,3 +292,19 @@ def test_the_admin_lists_releases_read_only(admin_signed_in, release):
     assert "R2025-01" in response.text
     assert "/admin/research/release/add/" not in response.text
     assert admin_signed_in.get("/admin/research/release/add/").status_code == 403
+
+
+def test_enrollment_over_time_can_be_shown_for_one_site(paula_client, release):
+    response = paula_client.get(DASHBOARD, {"site": "detroit"})
+
+    assert response.status_code == 200
+    assert "Enrollment by month, Detroit, MI" in response.text
+    months = response.context["dashboard"].months
+    assert [point.enrolled.display for point in months[:2]] == ["100", "100"]
+    assert months[-1].cumulative.display == "2,400"
+
+
+def test_an_unknown_site_is_not_found(paula_client, release):
+    response = paula_client.get(DASHBOARD, {"site": "atlantis"})
+
+    assert response.status_code == 404
