@@ -7,6 +7,8 @@ in process against a real database holding a directory member and a real data re
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -19,6 +21,17 @@ pytestmark = pytest.mark.django_db
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
     method="GET", path_regex="^/api/v1/(network|public)/"
 )
+
+
+@pytest.fixture(autouse=True)
+def _test_connection_kept():
+    """Keep the test's transaction open across requests, as Django's test client does: the
+    raw WSGI app would otherwise close the connection at the end of each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
