@@ -494,3 +494,11 @@ def test_histogram_bars_follow_the_protected_counts_and_labels_never_crowd():
     assert len(chart.x_ticks) < len(edges)
     gaps = [right.position - left.position for left, right in itertools.pairwise(chart.x_ticks)]
     assert min(gaps) >= len("130") * charts.LABEL_CHARACTER_WIDTH
+
+
+def test_every_page_links_to_the_data_browser_from_the_main_menu(visitor):
+    english = visitor.get("/network/").text
+    spanish = visitor.get("/network/", headers={"accept-language": "es"}).text
+
+    assert '<a class="usa-nav-link" href="/data/"><span>Data Browser</span></a>' in english
+    assert '<a class="usa-nav-link" href="/data/"><span>Datos</span></a>' in spanish
