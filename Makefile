@@ -11,7 +11,7 @@ PORT ?= 8000
 .PHONY: setup python-deps assets messages browser demo serve test lint check benchmarks clean
 
 setup: python-deps assets messages
-	mkdir -p var
+	mkdir -p var/staticfiles
 
 python-deps:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Python 3.12 is required (see .python-version)"'
@@ -34,7 +34,7 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null)
 
 demo: setup
-	mkdir -p var
+	mkdir -p var/staticfiles
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) seed_demo
 	test -f var/research/generated/demo/manifest.json || \
