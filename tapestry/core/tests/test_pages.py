@@ -103,6 +103,16 @@ def test_the_admin_blank_choice_is_in_spanish(admin_signed_in, settings):
     assert "Select an option" not in response.text
 
 
+def test_the_admin_strings_django_leaves_in_english_are_in_spanish(admin_signed_in, settings):
+    admin_signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    response = admin_signed_in.get("/admin/network/organization/")
+
+    assert ">Buscar organizaciones miembro</h2>" in response.text
+    assert ">Paginación de organizaciones miembro</h2>" in response.text
+    assert "Search member organizations" not in response.text
+
+
 def test_pages_carry_the_content_security_policy(visitor):
     response = visitor.get("/")
 
