@@ -30,7 +30,6 @@ from tapestry.research.schemas import (
 router = Router(tags=["public research data"])
 
 NO_RELEASE = "No data release is available yet."
-CONCEPT_ID_MAX = 2**63 - 1
 
 
 class ConceptQuery(Schema):
@@ -165,11 +164,7 @@ def concept(request: HttpRequest, concept_id: int):
     release = selectors.release_current()
     if release is None:
         return _no_release()
-    page = (
-        selectors.concept_page(release=release, concept_id=concept_id)
-        if 0 <= concept_id <= CONCEPT_ID_MAX
-        else None
-    )
+    page = selectors.concept_page(release=release, concept_id=concept_id)
     if page is None:
         return Status(404, MessageOut(detail="No concept has that id in the current release."))
     return Status(

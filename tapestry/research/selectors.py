@@ -30,6 +30,7 @@ from tapestry.research.warehouse import ubr
 from tapestry.research.warehouse.release import AGE_GROUPS
 
 SEARCH_MAX_LENGTH = 100
+CONCEPT_ID_MAX = 2**63 - 1  # concept ids are 64-bit integers
 SEARCH_LIMIT = 50
 SEX_ORDER = ("female", "male", "intersex", "other", "unknown")
 RACE_ORDER = (
@@ -158,6 +159,9 @@ def _ordered(cells: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
 
 
 def concept_page(*, release: Release, concept_id: int) -> ConceptPage | None:
+    """None for an id no concept in the release has, including ids no database column holds."""
+    if not 0 <= concept_id <= CONCEPT_ID_MAX:
+        return None
     row = ConceptSummary.objects.filter(release=release, concept_id=concept_id).first()
     if row is None:
         return None

@@ -19,9 +19,6 @@ from tapestry.research.forms import ConceptSearchForm
 from tapestry.research.models import Release
 from tapestry.research.permissions import can_view_diversity_dashboard
 
-# Concept ids are 64-bit integers; a longer number in the URL names no concept.
-CONCEPT_ID_MAX = 2**63 - 1
-
 
 def _no_release(request: HttpRequest) -> HttpResponse:
     """Before the first release is ready there is nothing to browse yet: say so, kindly."""
@@ -75,11 +72,7 @@ def concept_detail(request: HttpRequest, concept_id: int) -> HttpResponse:
     release = selectors.release_current()
     if release is None:
         return _no_release(request)
-    page = (
-        selectors.concept_page(release=release, concept_id=concept_id)
-        if concept_id <= CONCEPT_ID_MAX
-        else None
-    )
+    page = selectors.concept_page(release=release, concept_id=concept_id)
     if page is None:
         raise Http404
     chart = (

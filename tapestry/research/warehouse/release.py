@@ -275,7 +275,9 @@ def _concepts(con) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             .distinct()
             .mutate(domain=ibis.literal(domain))
         )
-    person_concept = ibis.union(*pairs, distinct=False)
+    # Materialized once: both the per-concept counts and the per-domain totals read it.
+    con.create_table("person_concept_direct", ibis.union(*pairs, distinct=False))
+    person_concept = con.table("person_concept_direct")
     expanded = (
         person_concept.join(
             ancestor, person_concept.concept_id == ancestor.descendant_concept_id.cast("int64")
