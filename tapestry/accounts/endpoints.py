@@ -5,13 +5,15 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from tapestry.accounts.api import user_from_api_token
+from tapestry.accounts.models import User
 from tapestry.accounts.roles import Role
+from tapestry.core.schemas import MessageOut
 
 
 class ApiTokenAuth(HttpBearer):
     """`Authorization: Bearer tap_…` with a token made on the API tokens page."""
 
-    def authenticate(self, request: HttpRequest, token: str):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = user_from_api_token(token)
         if user is not None:
             request.user = user
@@ -28,8 +30,13 @@ class MeOut(Schema):
     roles: list[str]
 
 
-@router.get("/me", response=MeOut, auth=ApiTokenAuth(), summary="The account the token belongs to")
-def me(request: HttpRequest):
+@router.get(
+    "/me",
+    response={200: MeOut, 401: MessageOut},
+    auth=ApiTokenAuth(),
+    summary="The account the token belongs to",
+)
+def me(request: HttpRequest) -> MeOut:
     user = request.auth  # type: ignore[attr-defined]  # set by django-ninja
     role_names = set(user.groups.values_list("name", flat=True))
     return MeOut(

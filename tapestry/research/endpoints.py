@@ -1,21 +1,28 @@
 """The public research API: the Data Browser's figures as JSON, no login.
 
 Every count is protected (privacy.py) and carries its rounded number and its display text.
+Every response an endpoint can give is declared: 400 for a parameter outside the constraints
+the OpenAPI document states, 404 for a concept id the release lacks, 503 before the first
+release.
 """
+
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema, Status
+from ninja import P, PathEx, Query, Router, Status
 
 from tapestry.research import labels, selectors
 from tapestry.research.forms import ConceptSearchForm
 from tapestry.research.models import Release
 from tapestry.research.privacy import PublicCount
 from tapestry.research.schemas import (
+    CONCEPT_ID_MAX,
     BreakdownOut,
     CellOut,
     ConceptDetailOut,
     ConceptOut,
+    ConceptQuery,
     ConceptSearchOut,
     CountOut,
     DomainOut,
@@ -32,11 +39,6 @@ router = Router(tags=["public research data"])
 NO_RELEASE = "No data release is available yet."
 
 
-class ConceptQuery(Schema):
-    q: str | None = None
-    domain: str | None = None
-
-
 def _count(count: PublicCount) -> CountOut:
     return CountOut(count=count.value, display=count.display, suppressed=count.suppressed)
 
@@ -49,7 +51,7 @@ def _release(release: Release) -> ReleaseOut:
     )
 
 
-def _concept(request: HttpRequest, hit: selectors.ConceptHit) -> dict:
+def _concept(request: HttpRequest, hit: selectors.ConceptHit) -> dict[str, Any]:
     return {
         "concept_id": hit.concept_id,
         "name": hit.name,
@@ -79,7 +81,7 @@ def _breakdown(breakdown: selectors.Breakdown, kind: str) -> BreakdownOut:
     )
 
 
-def _no_release():
+def _no_release() -> Status[MessageOut]:
     return Status(503, MessageOut(detail=NO_RELEASE))
 
 
@@ -88,7 +90,7 @@ def _no_release():
     response={200: SummaryOut, 503: MessageOut},
     summary="Participants and totals per domain in the current release",
 )
-def summary(request: HttpRequest):
+def summary(request: HttpRequest) -> Status[SummaryOut | MessageOut]:
     """The number of participants and, per domain, the participants with any record in it
     and how many concepts it has. Counts are rounded up to a multiple of 20; 1 to 20 shows
     as "≤ 20"."""
@@ -119,7 +121,9 @@ def summary(request: HttpRequest):
     response={200: ConceptSearchOut, 400: ErrorOut, 503: MessageOut},
     summary="Search concepts by name or code",
 )
-def concepts(request: HttpRequest, query: Query[ConceptQuery]):
+def concepts(
+    request: HttpRequest, query: Query[ConceptQuery]
+) -> Status[ConceptSearchOut | ErrorOut | MessageOut]:
     """Concepts whose name holds every word of `q`, or whose code or concept id is `q`, most
     participants first (at most 50). `domain` keeps one domain (Condition, Drug,
     Measurement, Procedure, Observation, Visit). `q` is at most 100 characters."""
@@ -153,10 +157,13 @@ def concepts(request: HttpRequest, query: Query[ConceptQuery]):
 
 @router.get(
     "/concepts/{concept_id}",
-    response={200: ConceptDetailOut, 404: MessageOut, 503: MessageOut},
+    response={200: ConceptDetailOut, 400: ErrorOut, 404: MessageOut, 503: MessageOut},
     summary="One concept: participants by sex, age and race, and value histogram",
 )
-def concept(request: HttpRequest, concept_id: int):
+def concept(
+    request: HttpRequest,
+    concept_id: PathEx[int, P(ge=0, le=CONCEPT_ID_MAX)],  # type: ignore[valid-type]
+) -> Status[ConceptDetailOut | MessageOut]:
     """Participants with the concept or any of its descendants, broken down by sex at birth,
     age group at consent and race and ethnicity, with percentages from the rounded counts;
     for measurements, a histogram of values. Cells that could reveal a count from 1 to 20

@@ -1,6 +1,56 @@
-"""Shapes of the public research API. Every count is a CountOut: never a raw number."""
+"""Shapes of the public research API. Every count is a CountOut: never a raw number.
+
+The query parameters carry their constraints, so the OpenAPI document says exactly which
+requests are well formed; django-ninja checks them before the endpoint runs (400 naming the
+parameter), and every request they allow is one the search form accepts.
+"""
+
+from typing import Annotated
 
 from ninja import Schema
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
+
+from tapestry.core.schemas import ErrorOut, MessageOut
+from tapestry.research.models import Domain
+from tapestry.research.selectors import CONCEPT_ID_MAX, SEARCH_MAX_LENGTH
+
+__all__ = [
+    "CONCEPT_ID_MAX",
+    "CONTROL_CHARACTERS_PATTERN",
+    "BreakdownOut",
+    "CellOut",
+    "ConceptDetailOut",
+    "ConceptOut",
+    "ConceptQuery",
+    "ConceptSearchOut",
+    "CountOut",
+    "DomainOut",
+    "ErrorOut",
+    "HistogramBinOut",
+    "HistogramOut",
+    "MessageOut",
+    "ReleaseOut",
+    "SummaryOut",
+]
+
+# The search form refuses control characters (Unicode category Cc: U+0000-U+001F and
+# U+007F-U+009F) and nothing else; tests/api/test_schema_constraints.py checks they agree.
+CONTROL_CHARACTERS_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+class ConceptQuery(Schema):
+    # Constraints sit on the non-null branch so that the document shows them; an optional
+    # parameter is left out, never sent as null.
+    q: (
+        Annotated[str, Field(max_length=SEARCH_MAX_LENGTH, pattern=CONTROL_CHARACTERS_PATTERN)]
+        | SkipJsonSchema[None]
+    ) = Field(
+        None,
+        description=f"Words of a concept's name, its code or its concept id. At most "
+        f"{SEARCH_MAX_LENGTH} characters, no control characters.",
+    )
+    domain: Domain | SkipJsonSchema[None] = Field(None, description="Keep one domain.")
 
 
 class CountOut(Schema):
@@ -76,15 +126,3 @@ class ConceptDetailOut(ConceptOut):
     by_age: BreakdownOut
     by_race: BreakdownOut
     histogram: HistogramOut | None
-
-
-class MessageOut(Schema):
-    """Why there is no answer: an unknown concept, no release yet."""
-
-    detail: str
-
-
-class ErrorOut(MessageOut):
-    """Bad input: what is wrong with each parameter."""
-
-    errors: dict[str, list[str]] = {}

@@ -7,6 +7,7 @@ the API.
 
 import datetime
 import math
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -147,7 +148,8 @@ def concept_search(
         for word in words:
             by_words &= Q(search_text__contains=word)
         by_code = Q(code__iexact=query.strip())
-        if query.strip().isdigit() and len(query.strip()) <= 18:
+        # ASCII digits only: str.isdigit() also holds for "¹" or "②", which int() refuses.
+        if re.fullmatch(r"[0-9]{1,18}", query.strip()):
             by_code |= Q(concept_id=int(query.strip()))
         concepts = concepts.filter(by_words | by_code)
     return [_hit(row) for row in concepts.order_by("-participants", "name")[:limit]]
