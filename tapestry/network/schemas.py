@@ -10,7 +10,7 @@ from typing import Annotated
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from tapestry.core.schemas import ErrorOut, MessageOut
@@ -29,9 +29,12 @@ __all__ = [
 ]
 
 # What the directory form's plain-text check lets through (network.forms.plain_text_error):
-# no C0 control characters, none of < > ; =, and none of -- /* */. Written as a pattern so that
-# clients see the rule; tests/api/test_schema_constraints.py checks the two still agree.
-DIRECTORY_NAME_PATTERN = r"^(?!.*(?:--|/\*|\*/))[^<>;=\x00-\x1f]*$"
+# no C0 control characters, none of < > ; =, and none of the pairs -- /* */. Without lookahead
+# (pydantic's default regular expressions have none): runs of other characters, and between
+# them runs of - / * in which "-" is single and never joins "/" and "*" directly.
+# tests/api/test_schema_constraints.py checks the pattern and the form still agree.
+_PUNCTUATION_RUN = r"-?(?:(?:/+|\*+)-)*(?:/+|\*+)?"
+DIRECTORY_NAME_PATTERN = rf"^{_PUNCTUATION_RUN}(?:[^-/*<>;=\x00-\x1f]+{_PUNCTUATION_RUN})*$"
 # Region and region-map codes are lower-case words joined by hyphens ("region-6").
 CODE_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ORGANIZATION_ID_MAX = 2**63 - 1  # the largest id a 64-bit primary key holds
@@ -43,51 +46,48 @@ Absent = SkipJsonSchema[None]
 class DirectoryQuery(Schema):
     """The directory's filters. Every one is optional; none may be sent empty."""
 
-    # The lookahead in DIRECTORY_NAME_PATTERN needs Python's regular expressions.
-    model_config = ConfigDict(regex_engine="python-re")
-
     # Constraints sit on the non-null branch: pydantic leaves a pattern given to a whole
     # optional field out of the JSON schema (it still checks it), and the document must show it.
     q: Annotated[str, Field(max_length=100, pattern=DIRECTORY_NAME_PATTERN)] | Absent = Field(
-        None,
+        default=None,
         description="Words of the organization's name. At most 100 characters; no control "
         "characters, no < > ; = and no -- /* */.",
     )
-    type: OrganizationType | Absent = Field(None, description="Organization type.")
+    type: OrganizationType | Absent = Field(default=None, description="Organization type.")
     state: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | Absent = Field(
-        None,
+        default=None,
         description="Two-letter state or territory code, in either case (`KY`, `ky`). "
         "A code no state has answers 404.",
     )
     region: Annotated[str, Field(max_length=50, pattern=CODE_PATTERN)] | Absent = Field(
-        None,
+        default=None,
         description="Region code from `/network/regions` (`region-6`). An unknown code answers "
         "404.",
     )
-    service: Service | Absent = Field(None, description="A service offered.")
+    service: Service | Absent = Field(default=None, description="A service offered.")
     audience: Audience | Absent = Field(
-        None, description="Who the service is open to; with `service`, for that service."
+        default=None, description="Who the service is open to; with `service`, for that service."
     )
     near: Annotated[str, Field(pattern=r"^[0-9]{5}$")] | Absent = Field(
-        None,
+        default=None,
         description="Five-digit U.S. ZIP code: results within `radius_miles` of it, nearest "
         "first. A ZIP code that does not exist answers 404.",
     )
     radius_miles: Annotated[int, Field(ge=1, le=settings.NETWORK_MAX_RADIUS_MILES)] | Absent = (
         Field(
-            None,
+            default=None,
             description="Search radius around `near`, in miles (default "
             f"{settings.NETWORK_DEFAULT_RADIUS_MILES}).",
         )
     )
     page: Annotated[int, Field(ge=1, le=PAGE_MAX)] | Absent = Field(
-        None, description="Page number; a page past the last gives the last."
+        default=None, description="Page number; a page past the last gives the last."
     )
 
 
 class RegionsQuery(Schema):
     map: Annotated[str, Field(max_length=50, pattern=CODE_PATTERN)] | Absent = Field(
-        None,
+        default=None,
         description="Keep one region map (`seven-regions-2021`). An unknown code answers 404.",
     )
 

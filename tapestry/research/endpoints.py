@@ -81,10 +81,6 @@ def _breakdown(breakdown: selectors.Breakdown, kind: str) -> BreakdownOut:
     )
 
 
-def _no_release() -> Status[MessageOut]:
-    return Status(503, MessageOut(detail=NO_RELEASE))
-
-
 @router.get(
     "/summary",
     response={200: SummaryOut, 503: MessageOut},
@@ -96,7 +92,7 @@ def summary(request: HttpRequest) -> Status[SummaryOut | MessageOut]:
     as "≤ 20"."""
     release = selectors.release_current()
     if release is None:
-        return _no_release()
+        return Status(503, MessageOut(detail=NO_RELEASE))
     public = selectors.public_summary(release=release)
     return Status(
         200,
@@ -129,7 +125,7 @@ def concepts(
     Measurement, Procedure, Observation, Visit). `q` is at most 100 characters."""
     release = selectors.release_current()
     if release is None:
-        return _no_release()
+        return Status(503, MessageOut(detail=NO_RELEASE))
     form = ConceptSearchForm(query.dict(exclude_none=True))
     if not form.is_valid():
         return Status(
@@ -170,7 +166,7 @@ def concept(
     are suppressed."""
     release = selectors.release_current()
     if release is None:
-        return _no_release()
+        return Status(503, MessageOut(detail=NO_RELEASE))
     page = selectors.concept_page(release=release, concept_id=concept_id)
     if page is None:
         return Status(404, MessageOut(detail="No concept has that id in the current release."))

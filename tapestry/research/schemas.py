@@ -46,11 +46,11 @@ class ConceptQuery(Schema):
         Annotated[str, Field(max_length=SEARCH_MAX_LENGTH, pattern=CONTROL_CHARACTERS_PATTERN)]
         | SkipJsonSchema[None]
     ) = Field(
-        None,
+        default=None,
         description=f"Words of a concept's name, its code or its concept id. At most "
         f"{SEARCH_MAX_LENGTH} characters, no control characters.",
     )
-    domain: Domain | SkipJsonSchema[None] = Field(None, description="Keep one domain.")
+    domain: Domain | SkipJsonSchema[None] = Field(default=None, description="Keep one domain.")
 
 
 class CountOut(Schema):

@@ -4,12 +4,13 @@ import warnings
 import pytest
 
 from tapestry.network.models import OrganizationType
+from tapestry.network.schemas import DIRECTORY_NAME_PATTERN
 from tapestry.network.tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 ORGANIZATIONS = "/api/v1/network/organizations"
-PLAIN_TEXT = "Leave out the characters < > ; = and the sequences -- and /* */."
+PLAIN_TEXT = f"String should match pattern '{DIRECTORY_NAME_PATTERN}'"
 
 
 @pytest.fixture
@@ -131,19 +132,65 @@ def test_pages(client, settings, members):
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        (
-            {"near": "ABCDE"},
-            {"near": ["We could not find ZIP code “ABCDE”. Enter a five-digit U.S. ZIP code."]},
-        ),
+        ({"near": "ABCDE"}, {"near": ["String should match pattern '^[0-9]{5}$'"]}),
         (
             {"near": "60601", "radius_miles": "0"},
-            {"radius_miles": ["Ensure this value is greater than or equal to 1."]},
+            {"radius_miles": ["Input should be greater than or equal to 1"]},
         ),
         (
             {"near": "60601", "radius_miles": "501"},
-            {"radius_miles": ["Ensure this value is less than or equal to 500."]},
+            {"radius_miles": ["Input should be less than or equal to 500"]},
         ),
-        ({"radius_miles": "far"}, {"radius_miles": ["Enter a whole number."]}),
+        (
+            {"radius_miles": "far"},
+            {
+                "radius_miles": [
+                    "Input should be a valid integer, unable to parse string as an integer"
+                ]
+            },
+        ),
+        ({"state": "Kentucky"}, {"state": ["String should match pattern '^[A-Za-z]{2}$'"]}),
+        (
+            {"type": "castle"},
+            {
+                "type": [
+                    "Input should be 'resource_library', 'hospital_library', 'academic_library', "
+                    "'public_library', 'community_organization', 'government_agency', "
+                    "'social_service', 'k12_school' or 'other'"
+                ]
+            },
+        ),
+        ({"q": "x" * 101}, {"q": ["String should have at most 100 characters"]}),
+        ({"q": "<script>alert(1)</script>"}, {"q": [PLAIN_TEXT]}),
+        ({"q": "1; DROP TABLE network_organization"}, {"q": [PLAIN_TEXT]}),
+        ({"page": "0"}, {"page": ["Input should be greater than or equal to 1"]}),
+        (
+            {"page": "2", "service": ""},
+            {
+                "service": [
+                    "Input should be 'reference', 'document_delivery', "
+                    "'database_training', 'internet_training' or 'collections'"
+                ]
+            },
+        ),
+    ],
+)
+def test_filters_outside_the_documented_constraints_get_a_400_naming_them(
+    client, members, query, errors
+):
+    response = client.get(ORGANIZATIONS, query)
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Invalid request.", "errors": errors}
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        (
+            {"near": "00000"},
+            {"near": ["We could not find ZIP code “00000”. Enter a five-digit U.S. ZIP code."]},
+        ),
         (
             {"state": "ZZ"},
             {"state": ["Select a valid choice. ZZ is not one of the available choices."]},
@@ -152,21 +199,22 @@ def test_pages(client, settings, members):
             {"region": "atlantis"},
             {"region": ["Select a valid choice. atlantis is not one of the available choices."]},
         ),
-        (
-            {"type": "castle"},
-            {"org_type": ["Select a valid choice. castle is not one of the available choices."]},
-        ),
-        ({"q": "x" * 101}, {"q": ["Ensure this value has at most 100 characters (it has 101)."]}),
-        ({"q": "<script>alert(1)</script>"}, {"q": [PLAIN_TEXT]}),
-        ({"q": "1; DROP TABLE network_organization"}, {"q": [PLAIN_TEXT]}),
-        ({"page": "0"}, {"page": ["Ensure this value is greater than or equal to 1."]}),
     ],
 )
-def test_bad_filters_get_a_400_with_field_errors(client, members, query, errors):
+def test_a_well_formed_filter_that_names_nothing_gets_a_404_naming_it(
+    client, members, query, errors
+):
     response = client.get(ORGANIZATIONS, query)
 
-    assert response.status_code == 400
-    assert response.json() == {"detail": "Invalid filters.", "errors": errors}
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such state, region or ZIP code.", "errors": errors}
+
+
+def test_a_state_code_in_lower_case_finds_the_state(client, members):
+    response = client.get(ORGANIZATIONS, {"state": "ky"})
+
+    assert response.status_code == 200
+    assert _names(response) == ["Louisville Health Library"]
 
 
 def test_one_organization(client, members):
@@ -202,16 +250,30 @@ def test_a_non_numeric_organization_id_is_a_json_400(client):
     assert response.json() == {
         "detail": "Invalid request.",
         "errors": {
-            "request": ["Input should be a valid integer, unable to parse string as an integer"]
+            "organization_id": [
+                "Input should be a valid integer, unable to parse string as an integer"
+            ]
         },
     }
 
 
-def test_an_organization_id_too_big_for_the_database_is_a_json_404(client):
-    response = client.get(f"{ORGANIZATIONS}/99999999999999999999999")
+@pytest.mark.parametrize(
+    ("organization_id", "message"),
+    [
+        ("0", "Input should be greater than or equal to 1"),
+        ("99999999999999999999999", "Input should be less than or equal to 9223372036854775807"),
+    ],
+)
+def test_an_organization_id_outside_the_documented_range_is_a_json_400(
+    client, organization_id, message
+):
+    response = client.get(f"{ORGANIZATIONS}/{organization_id}")
 
-    assert response.status_code == 404
-    assert response.json() == {"detail": "No member organization has that id.", "errors": {}}
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Invalid request.",
+        "errors": {"organization_id": [message]},
+    }
 
 
 def test_regions_of_both_maps_newest_first(client):
@@ -256,7 +318,17 @@ def test_regions_of_an_unknown_map_is_a_json_404(client):
     response = client.get("/api/v1/network/regions", {"map": "atlantis"})
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No region map has that code."}
+    assert response.json() == {"detail": "No region map has that code.", "errors": {}}
+
+
+def test_regions_of_a_malformed_map_code_is_a_json_400(client):
+    response = client.get("/api/v1/network/regions", {"map": "Eight Regions"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Invalid request.",
+        "errors": {"map": ["String should match pattern '^[a-z0-9]+(?:-[a-z0-9]+)*$'"]},
+    }
 
 
 def test_the_openapi_document_lists_the_endpoints(client):

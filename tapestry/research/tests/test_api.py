@@ -141,24 +141,33 @@ def test_search_by_code_and_domain(client, diabetes, hba1c):
     assert [hit["concept_id"] for hit in by_domain.json()["results"]] == [3004410]
 
 
-def test_a_search_over_100_characters_is_a_400_with_a_clear_message(client, diabetes):
+def test_a_search_over_100_characters_is_a_400_naming_the_parameter(client, diabetes):
     response = client.get(CONCEPTS, {"q": "x" * 101})
 
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "Invalid search.",
-        "errors": {"q": ["Search for at most 100 characters (you entered 101)."]},
+        "detail": "Invalid request.",
+        "errors": {"q": ["String should have at most 100 characters"]},
     }
+
+
+NO_CONTROL_CHARACTERS = r"String should match pattern '^[^\x00-\x1f\x7f-\x9f]*$'"
 
 
 @pytest.mark.parametrize(
     ("params", "errors"),
     [
-        ({"q": "diabetes\x07"}, {"q": ["Remove the control characters from your search."]}),
-        ({"q": "a\x00b"}, {"q": ["Null characters are not allowed."]}),
+        ({"q": "diabetes\x07"}, {"q": [NO_CONTROL_CHARACTERS]}),
+        ({"q": "a\x00b"}, {"q": [NO_CONTROL_CHARACTERS]}),
+        ({"q": "a\x85b"}, {"q": [NO_CONTROL_CHARACTERS]}),
         (
             {"domain": "Genome"},
-            {"domain": ["Select a valid choice. Genome is not one of the available choices."]},
+            {
+                "domain": [
+                    "Input should be 'Condition', 'Drug', 'Measurement', 'Procedure', "
+                    "'Observation' or 'Visit'"
+                ]
+            },
         ),
     ],
 )
@@ -166,7 +175,16 @@ def test_bad_search_input_is_a_400(client, diabetes, params, errors):
     response = client.get(CONCEPTS, params)
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Invalid search.", "errors": errors}
+    assert response.json() == {"detail": "Invalid request.", "errors": errors}
+
+
+@pytest.mark.parametrize("query", ["²", "¹²", "②", "٣"])
+def test_a_search_for_digits_int_cannot_read_finds_nothing(client, diabetes, query):
+    # "²" and "②" are digits to str.isdigit() but not to int(): once a server error.
+    response = client.get(CONCEPTS, {"q": query})
+
+    assert response.status_code == 200
+    assert (response.json()["q"], response.json()["count"]) == (query, 0)
 
 
 @pytest.mark.parametrize(
@@ -231,7 +249,7 @@ def test_small_cells_are_hidden_or_suppressed_never_raw(client, diabetes):
     assert 30 not in [cell["count"]["count"] for cell in body["by_sex"]["cells"]]
 
 
-@pytest.mark.parametrize("concept_id", ["999", str(2**63), "-1"])
+@pytest.mark.parametrize("concept_id", ["0", "999", str(2**63 - 1)])
 def test_an_unknown_concept_is_a_404(client, diabetes, concept_id):
     response = client.get(f"{CONCEPTS}/{concept_id}")
 
@@ -239,10 +257,19 @@ def test_an_unknown_concept_is_a_404(client, diabetes, concept_id):
     assert response.json() == {"detail": "No concept has that id in the current release."}
 
 
-def test_a_concept_id_that_is_not_a_number_is_a_400(client, diabetes):
-    response = client.get(f"{CONCEPTS}/diabetes")
+@pytest.mark.parametrize(
+    ("concept_id", "message"),
+    [
+        ("diabetes", "Input should be a valid integer, unable to parse string as an integer"),
+        ("-1", "Input should be greater than or equal to 0"),
+        (str(2**63), "Input should be less than or equal to 9223372036854775807"),
+    ],
+)
+def test_a_concept_id_outside_the_documented_range_is_a_400(client, diabetes, concept_id, message):
+    response = client.get(f"{CONCEPTS}/{concept_id}")
 
     assert response.status_code == 400
+    assert response.json() == {"detail": "Invalid request.", "errors": {"concept_id": [message]}}
 
 
 def test_the_endpoints_are_in_the_openapi_document(client):
