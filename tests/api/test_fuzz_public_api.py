@@ -28,10 +28,11 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from pytest_django.fixtures import Settings
 from schemathesis import Case
 
 from config.wsgi import application
-from tapestry.accounts.api import PERSONAS, persona_ensure
+from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.accounts.services import api_token_create
 from tapestry.network.tests.factories import OrganizationFactory
 from tapestry.research.tests.factories import ConceptSummaryFactory, ReleaseFactory
@@ -60,6 +61,14 @@ def _test_connection_kept() -> Iterator[None]:
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _unthrottled(settings: Settings) -> None:
+    """Thousands of requests in a minute must reach the endpoints, not a 429 (the throttle
+    reads these settings on every request; its own tests are in accounts)."""
+    settings.API_THROTTLE_ANONYMOUS = "1000000/s"
+    settings.API_THROTTLE_TOKEN = "1000000/s"
 
 
 @pytest.fixture
