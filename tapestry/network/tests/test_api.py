@@ -2,8 +2,9 @@ import datetime
 import warnings
 
 import pytest
+from django.test import Client
 
-from tapestry.network.models import OrganizationType
+from tapestry.network.models import Organization, OrganizationType
 from tapestry.network.schemas import DIRECTORY_NAME_PATTERN
 from tapestry.network.tests.factories import OrganizationFactory
 
@@ -176,8 +177,8 @@ def test_pages(client, settings, members):
     ],
 )
 def test_filters_outside_the_documented_constraints_get_a_400_naming_them(
-    client, members, query, errors
-):
+    client: Client, members: Organization, query: dict[str, str], errors: dict[str, list[str]]
+) -> None:
     response = client.get(ORGANIZATIONS, query)
 
     assert response.status_code == 400
@@ -202,15 +203,15 @@ def test_filters_outside_the_documented_constraints_get_a_400_naming_them(
     ],
 )
 def test_a_well_formed_filter_that_names_nothing_gets_a_404_naming_it(
-    client, members, query, errors
-):
+    client: Client, members: Organization, query: dict[str, str], errors: dict[str, list[str]]
+) -> None:
     response = client.get(ORGANIZATIONS, query)
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No such state, region or ZIP code.", "errors": errors}
 
 
-def test_a_state_code_in_lower_case_finds_the_state(client, members):
+def test_a_state_code_in_lower_case_finds_the_state(client: Client, members: Organization) -> None:
     response = client.get(ORGANIZATIONS, {"state": "ky"})
 
     assert response.status_code == 200
@@ -243,7 +244,7 @@ def test_the_endpoints_use_no_deprecated_return_form(client, members):
     assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
 
 
-def test_a_non_numeric_organization_id_is_a_json_400(client):
+def test_a_non_numeric_organization_id_is_a_json_400(client: Client) -> None:
     response = client.get(f"{ORGANIZATIONS}/abc")
 
     assert response.status_code == 400
@@ -265,8 +266,8 @@ def test_a_non_numeric_organization_id_is_a_json_400(client):
     ],
 )
 def test_an_organization_id_outside_the_documented_range_is_a_json_400(
-    client, organization_id, message
-):
+    client: Client, organization_id: str, message: str
+) -> None:
     response = client.get(f"{ORGANIZATIONS}/{organization_id}")
 
     assert response.status_code == 400
@@ -314,14 +315,14 @@ def test_regions_of_one_map(client):
     assert "KY" in next(r for r in regions if r["code"] == "greater-midwest")["states"]
 
 
-def test_regions_of_an_unknown_map_is_a_json_404(client):
+def test_regions_of_an_unknown_map_is_a_json_404(client: Client) -> None:
     response = client.get("/api/v1/network/regions", {"map": "atlantis"})
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No region map has that code.", "errors": {}}
 
 
-def test_regions_of_a_malformed_map_code_is_a_json_400(client):
+def test_regions_of_a_malformed_map_code_is_a_json_400(client: Client) -> None:
     response = client.get("/api/v1/network/regions", {"map": "Eight Regions"})
 
     assert response.status_code == 400

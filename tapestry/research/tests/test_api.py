@@ -1,8 +1,9 @@
 """The public research API: /api/v1/public/summary and /concepts, no login."""
 
 import pytest
+from django.test import Client
 
-from tapestry.research.models import Domain, Release
+from tapestry.research.models import ConceptSummary, Domain, Release
 from tapestry.research.tests.factories import (
     ConceptSummaryFactory,
     DomainSummaryFactory,
@@ -141,7 +142,9 @@ def test_search_by_code_and_domain(client, diabetes, hba1c):
     assert [hit["concept_id"] for hit in by_domain.json()["results"]] == [3004410]
 
 
-def test_a_search_over_100_characters_is_a_400_naming_the_parameter(client, diabetes):
+def test_a_search_over_100_characters_is_a_400_naming_the_parameter(
+    client: Client, diabetes: ConceptSummary
+) -> None:
     response = client.get(CONCEPTS, {"q": "x" * 101})
 
     assert response.status_code == 400
@@ -171,7 +174,12 @@ NO_CONTROL_CHARACTERS = r"String should match pattern '^[^\x00-\x1f\x7f-\x9f]*$'
         ),
     ],
 )
-def test_bad_search_input_is_a_400(client, diabetes, params, errors):
+def test_bad_search_input_is_a_400(
+    client: Client,
+    diabetes: ConceptSummary,
+    params: dict[str, str],
+    errors: dict[str, list[str]],
+) -> None:
     response = client.get(CONCEPTS, params)
 
     assert response.status_code == 400
@@ -179,7 +187,9 @@ def test_bad_search_input_is_a_400(client, diabetes, params, errors):
 
 
 @pytest.mark.parametrize("query", ["²", "¹²", "②", "٣"])
-def test_a_search_for_digits_int_cannot_read_finds_nothing(client, diabetes, query):
+def test_a_search_for_digits_int_cannot_read_finds_nothing(
+    client: Client, diabetes: ConceptSummary, query: str
+) -> None:
     # "²" and "②" are digits to str.isdigit() but not to int(): once a server error.
     response = client.get(CONCEPTS, {"q": query})
 
@@ -250,7 +260,9 @@ def test_small_cells_are_hidden_or_suppressed_never_raw(client, diabetes):
 
 
 @pytest.mark.parametrize("concept_id", ["0", "999", str(2**63 - 1)])
-def test_an_unknown_concept_is_a_404(client, diabetes, concept_id):
+def test_an_unknown_concept_is_a_404(
+    client: Client, diabetes: ConceptSummary, concept_id: str
+) -> None:
     response = client.get(f"{CONCEPTS}/{concept_id}")
 
     assert response.status_code == 404
@@ -265,7 +277,9 @@ def test_an_unknown_concept_is_a_404(client, diabetes, concept_id):
         (str(2**63), "Input should be less than or equal to 9223372036854775807"),
     ],
 )
-def test_a_concept_id_outside_the_documented_range_is_a_400(client, diabetes, concept_id, message):
+def test_a_concept_id_outside_the_documented_range_is_a_400(
+    client: Client, diabetes: ConceptSummary, concept_id: str, message: str
+) -> None:
     response = client.get(f"{CONCEPTS}/{concept_id}")
 
     assert response.status_code == 400
