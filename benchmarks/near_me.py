@@ -72,7 +72,7 @@ def main() -> int:
     django_setup(database_url)
     from django.test import Client
 
-    from tapestry.network.geography import zip_lookup
+    from tapestry.core.geography import zip_lookup
     from tapestry.network.selectors import DirectoryFilters, organization_search
 
     log(f"migrating {database_url}")

@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tapestry.network.geography import zip_lookup
+from tapestry.core.geography import zip_lookup
 from tapestry.network.models import (
     Audience,
     MembershipApplication,

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, User, role_grant
 from tapestry.core.api import audit_record, email_send
+from tapestry.core.geography import zip_lookup
 from tapestry.network import selectors
-from tapestry.network.geography import zip_lookup
 from tapestry.network.models import MembershipApplication, Organization, ReviewReminder
 from tapestry.network.permissions import organizations_editable_by, regions_for_specialist
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tapestry.network.geography import zip_lookup
+from tapestry.core.geography import zip_lookup
 from tapestry.network.models import OrganizationType
 from tapestry.network.selectors import DirectoryFilters, organization_search
 from tapestry.network.tests.factories import OrganizationFactory, region
