@@ -164,6 +164,25 @@ class Audience(models.TextChoices):
     )
 
 
+# The fields a member's record and a membership application share, in the order the forms,
+# the CSV export and the API list them (see exports.organization_fields).
+DETAIL_FIELDS: tuple[str, ...] = (
+    "name",
+    "org_type",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "phone",
+    "website",
+    "library_id",
+    "liaison_name",
+    "liaison_email",
+    "services",
+)
+
+
 class OrganizationDetails(models.Model):
     """The fields an organization's record and a membership application share."""
 
