@@ -53,7 +53,7 @@ def _organization_out(request: HttpRequest, org: Organization) -> OrganizationOu
     response={200: OrganizationPage, 400: ErrorOut},
     summary="Search the member directory",
 )
-def organizations(request: HttpRequest, query: Query[DirectoryQuery]):
+def organizations(request: HttpRequest, query: Query[DirectoryQuery]) -> Status:
     """Filter by name (`q`), `type`, `state`, `region`, `service` and `audience`; with
     `near=<ZIP>&radius_miles=<N>` results are those within the radius, nearest first."""
     params = query.dict(exclude_none=True)
@@ -89,7 +89,7 @@ def organizations(request: HttpRequest, query: Query[DirectoryQuery]):
     response={200: OrganizationOut, 404: ErrorOut},
     summary="One member organization",
 )
-def organization(request: HttpRequest, organization_id: int):
+def organization(request: HttpRequest, organization_id: int) -> Status:
     org = selectors.organization_get(organization_id=organization_id)
     if org is None:
         return Status(404, ErrorOut(detail="No member organization has that id."))
@@ -97,7 +97,7 @@ def organization(request: HttpRequest, organization_id: int):
 
 
 @router.get("/regions", response=list[RegionOut], summary="Regions of every region map")
-def regions(request: HttpRequest, map: str | None = None):
+def regions(request: HttpRequest, map: str | None = None) -> list[RegionOut]:
     """Every region with its states, newest map first; `map=<code>` keeps one map."""
     maps = selectors.region_maps()
     if map is not None:

@@ -1,5 +1,6 @@
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from django.db.models import Count, F, Max, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from tapestry.accounts.api import User
 from tapestry.core.geography import (
     ZipPlace,
     bounding_box,
@@ -190,10 +192,13 @@ def directory_version() -> str:
 
 
 def directory_version_forget() -> None:
+    """Make the next directory_version() read the database (after a member changed)."""
     cache.delete(DIRECTORY_VERSION_KEY)
 
 
-def organization_export_rows(*, filters: DirectoryFilters, regions: QuerySet[Region] | None):
+def organization_export_rows(
+    *, filters: DirectoryFilters, regions: QuerySet[Region] | None
+) -> QuerySet[Organization]:
     """Every organization matching the filters (for CSV), limited to `regions` if given."""
     organizations = _filtered(filters).select_related("state", "liaison")
     if regions is not None:
@@ -227,7 +232,9 @@ def application_pending_duplicate(*, name: str, zip_code: str) -> MembershipAppl
     )
 
 
-def organizations_review_overdue(*, regions: QuerySet[Region], today: datetime.date | None = None):
+def organizations_review_overdue(
+    *, regions: QuerySet[Region], today: datetime.date | None = None
+) -> QuerySet[Organization]:
     today = today or timezone.localdate()
     cutoff = today - datetime.timedelta(days=settings.NETWORK_ANNUAL_REVIEW_DAYS)
     return (
@@ -240,15 +247,17 @@ def organizations_review_overdue(*, regions: QuerySet[Region], today: datetime.d
     )
 
 
-def organizations_for_liaison(*, user) -> QuerySet[Organization]:
+def organizations_for_liaison(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(liaison=user).select_related("state")
 
 
-def applications_for_applicant(*, user) -> QuerySet[MembershipApplication]:
+def applications_for_applicant(*, user: User) -> QuerySet[MembershipApplication]:
     return MembershipApplication.objects.filter(applicant=user).select_related("region", "state")
 
 
-def applications_for_regions(*, regions: QuerySet[Region], status: str | None = None):
+def applications_for_regions(
+    *, regions: QuerySet[Region], status: str | None = None
+) -> QuerySet[MembershipApplication]:
     applications = MembershipApplication.objects.filter(region__in=regions).select_related(
         "region", "state", "applicant"
     )
@@ -257,7 +266,7 @@ def applications_for_regions(*, regions: QuerySet[Region], status: str | None = 
     return applications.order_by("submitted_at")
 
 
-def state_region_summary(*, region_map: RegionMap) -> list[dict]:
+def state_region_summary(*, region_map: RegionMap) -> list[dict[str, Any]]:
     """Every state and territory with its region in one map, for the map and its table."""
     links = {
         link.state_id: link.region

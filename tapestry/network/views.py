@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from tapestry.network.forms import (
     MembershipApplicationForm,
     OrganizationReviewForm,
 )
-from tapestry.network.models import MembershipApplication, RegionMap
+from tapestry.network.models import MembershipApplication, Region, RegionMap
 from tapestry.network.permissions import (
     is_network_staff,
     organizations_editable_by,
@@ -139,7 +140,7 @@ def my_applications(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _specialist_regions(request: HttpRequest):
+def _specialist_regions(request: HttpRequest) -> QuerySet[Region]:
     regions = regions_for_specialist(request.user)
     if not regions.exists():
         raise PermissionDenied
