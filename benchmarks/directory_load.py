@@ -171,17 +171,23 @@ def url_mix(
     return mix
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system CPU time the processes have used so far (Linux /proc)."""
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User plus system CPU time each live process has used so far (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings by the processes alive at both (a database
+    backend that exits in between would otherwise count negative)."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
 def gunicorn_worker_pids(master: int) -> list[int]:
@@ -486,8 +492,8 @@ def main() -> int:
                 with_cache_misses(records, seen), start_at=start_at, duration=args.duration
             )
             requests = max(1, summary["requests"])
-            app_cpu_ms = (cpu_after[0] - cpu_before[0]) * 1000 / requests
-            database_cpu_ms = (cpu_after[1] - cpu_before[1]) * 1000 / requests
+            app_cpu_ms = cpu_used(cpu_before[0], cpu_after[0]) * 1000 / requests
+            database_cpu_ms = cpu_used(cpu_before[1], cpu_after[1]) * 1000 / requests
             runs[phase] = {
                 "load_average_1m_at_start": load_at_start,
                 "load_average_1m_at_end": round(os.getloadavg()[0], 2),

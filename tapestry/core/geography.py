@@ -17,7 +17,6 @@ import numpy.typing as npt
 import zipcodes
 
 EARTH_RADIUS_MILES = 3958.8
-MILES_PER_DEGREE_LATITUDE = 69.05
 
 
 @dataclass(frozen=True)
@@ -120,8 +119,21 @@ def within_radius_dot(radius_miles: float) -> float:
 def bounding_box(
     latitude: float, longitude: float, radius_miles: float
 ) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) that contains every point within the radius."""
-    d_lat = radius_miles / MILES_PER_DEGREE_LATITUDE
-    cos_lat = max(math.cos(math.radians(latitude)), 0.01)
-    d_lon = min(radius_miles / (MILES_PER_DEGREE_LATITUDE * cos_lat), 180.0)
-    return latitude - d_lat, latitude + d_lat, longitude - d_lon, longitude + d_lon
+    """(min_lat, max_lat, min_lon, max_lon) that contains every point within the radius.
+
+    A circle is widest in longitude north (or south) of its centre, where meridians converge,
+    so the half-width is the circle's own, asin(sin r / cos latitude), not the distance
+    divided by the width of a degree at the centre (which cut off the far corners of a
+    500-mile circle). A circle around a pole or across the 180th meridian takes every
+    longitude.
+    """
+    angle = radius_miles / EARTH_RADIUS_MILES
+    d_lat = math.degrees(angle)
+    min_lat, max_lat = latitude - d_lat, latitude + d_lat
+    if max_lat >= 90 or min_lat <= -90:
+        return max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0
+    d_lon = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(latitude)))))
+    min_lon, max_lon = longitude - d_lon, longitude + d_lon
+    if min_lon < -180 or max_lon > 180:
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, min_lon, max_lon
