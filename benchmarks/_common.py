@@ -75,11 +75,15 @@ def organizations_load(count: int, *, seed: int = DATA_SEED) -> int:
 
 
 def analyze() -> None:
-    """Refresh planner statistics after the bulk load, as autovacuum would on a live system."""
+    """Refresh planner statistics after the bulk load, as autovacuum would on a live system.
+
+    On PostgreSQL, VACUUM too: it marks the pages all-visible, which lets "near me" read its
+    covering index without visiting the table, as it does on a table autovacuum has seen.
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def query_zips(count: int, *, seed: int = QUERY_SEED) -> list[str]:

@@ -260,10 +260,18 @@ class Organization(OrganizationDetails):
         ordering = ["name"]
         indexes = [
             # Covers "near me": the bounding box on latitude and longitude, the distance from
-            # the unit vector and the tie-break on the name, all without reading the rows
-            # (a 500-mile search touches thousands of them).
+            # the unit vector, the tie-break on the name and the id returned, all without
+            # reading the table (a 500-mile search touches thousands of members).
             models.Index(
-                fields=["latitude", "longitude", "location_x", "location_y", "location_z", "name"],
+                fields=[
+                    "latitude",
+                    "longitude",
+                    "location_x",
+                    "location_y",
+                    "location_z",
+                    "name",
+                    "id",
+                ],
                 name="org_location_covering",
             ),
             models.Index(fields=["state", "name"], name="org_state_name"),
