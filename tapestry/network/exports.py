@@ -34,7 +34,7 @@ def organization_fields(organization: Organization) -> dict[str, Any]:
 
 
 def _services_text(services: dict[str, list[str]]) -> str:
-    """`reference: public, affiliated; collections: public`, services in code order."""
+    """`collections: public; reference: affiliated, public`: services in code order."""
     return "; ".join(
         f"{service}: {', '.join(audiences)}" for service, audiences in sorted(services.items())
     )
