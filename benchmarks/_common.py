@@ -10,6 +10,7 @@ import math
 import os
 import platform
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ def log(message: str) -> None:
 
 
 def django_setup(database_url: str) -> None:
+    """Point Django at `database_url` and set it up (before anything imports a model)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = database_url
@@ -42,139 +44,54 @@ def django_setup(database_url: str) -> None:
 
 
 def migrate() -> None:
+    """Bring the benchmark's database to the current schema."""
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def standard_zip_rows() -> list[dict[str, Any]]:
-    """Active, located, ordinary ZIP codes (not PO boxes or single-building ZIPs)."""
-    import zipcodes
+def organizations_load(count: int, *, seed: int = DATA_SEED) -> int:
+    """Replace every member organization with `count` generated ones; return how many.
 
-    return [
-        r
-        for r in zipcodes.list_all()
-        if r["zip_code_type"] == "STANDARD" and r["lat"] and r["long"] and r["active"]
-    ]
-
-
-def organizations_load(count: int, *, seed: int = DATA_SEED) -> dict[str, int]:
-    """Replace every member organization with `count` generated ones.
-
-    Every state and territory gets at least one member; the rest fall on ZIP codes drawn at
-    random (with replacement) from all ordinary ZIP codes, so dense areas, which have more
-    ZIP codes, get more members, and a ZIP code may hold several. Types follow the seed
-    region's mix used by the demo. Returns how many were loaded, and how many service offers
-    had an audience dropped so the denormalized codes fit their column.
+    The members come from the demo's builder (`network.demo.organizations_build`): every state
+    and territory gets one, the rest fall on ordinary ZIP codes drawn at random.
     """
     from django.db import transaction
 
-    from tapestry.network.demo import (
-        DEMO_MIX,
-        FIRST,
-        LAST,
-        NAME_PATTERNS,
-        STREETS,
-        WORDS,
+    from tapestry.network.demo import organizations_build
+    from tapestry.network.models import MembershipApplication, Organization, StateTerritory
+
+    organizations = organizations_build(
+        count=count,
+        states=set(StateTerritory.objects.values_list("code", flat=True)),
+        seed=seed,
+        today=DATA_TODAY,
     )
-    from tapestry.network.models import (
-        Audience,
-        MembershipApplication,
-        Organization,
-        Service,
-        StateTerritory,
-    )
-
-    rng = random.Random(seed)
-    valid_states = set(StateTerritory.objects.values_list("code", flat=True))
-    rows = [r for r in standard_zip_rows() if r["state"] in valid_states]
-    by_state: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_state.setdefault(row["state"], []).append(row)
-    places = [rng.choice(by_state[state]) for state in sorted(by_state)]
-    places += rng.choices(rows, k=max(0, count - len(places)))
-    places = places[:count]
-
-    mix_total = sum(DEMO_MIX.values())
-    types = [t for t, n in DEMO_MIX.items() for _ in range(math.ceil(n * count / mix_total))]
-    rng.shuffle(types)
-
-    codes_max_length = Organization._meta.get_field("audience_codes").max_length or 0
-    narrowed = 0
-    seen: set[tuple[str, str]] = set()
-    organizations: list[Any] = []
-    for place, org_type in zip(places, types, strict=False):
-        city = place["city"].title()
-        name = NAME_PATTERNS[org_type].format(
-            city=city,
-            county=(place["county"] or place["city"]).replace(" County", "") + " County",
-            **{key: rng.choice(values) for key, values in WORDS.items()},
-        )
-        suffix = 2
-        base = name
-        while (name.lower(), place["zip_code"]) in seen:
-            name = f"{base} {suffix}"
-            suffix += 1
-        seen.add((name.lower(), place["zip_code"]))
-        services = {
-            service.value: sorted(rng.sample(Audience.values, rng.randint(1, 3)))
-            for service in Service
-            if rng.random() < 0.55
-        }
-        joined = DATA_TODAY - datetime.timedelta(days=rng.randint(30, 365 * 20))
-        reviewed = max(joined, DATA_TODAY - datetime.timedelta(days=rng.randint(0, 420)))
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        organization = Organization(
-            name=name,
-            org_type=org_type,
-            address_line1=f"{rng.randint(10, 9999)} {rng.choice(STREETS)}",
-            city=city,
-            state_id=place["state"],
-            zip_code=place["zip_code"],
-            phone=f"({rng.randint(201, 989)}) 555-{rng.randint(1000, 9999)}",
-            website="https://example.org/" + "-".join(name.lower().split())[:60],
-            library_id=f"{place['state']}{rng.randint(1000, 9999)}"
-            if "library" in org_type
-            else "",
-            liaison_name=f"{first} {last}",
-            liaison_email=f"liaison{len(organizations)}@example.org",
-            services=services,
-            latitude=float(place["lat"]),
-            longitude=float(place["long"]),
-            joined_on=joined,
-            last_reviewed_on=reviewed,
-        )
-        organization.set_search_codes()
-        while len(organization.audience_codes) > codes_max_length:
-            # Only before network migration 0003 was the column too short for the widest
-            # offers; narrowing keeps the benchmark usable on such a database.
-            widest = max(organization.services, key=lambda s: len(organization.services[s]))
-            organization.services[widest] = organization.services[widest][:-1]
-            organization.set_search_codes()
-            narrowed += 1
-        organizations.append(organization)
-
     with transaction.atomic():
         MembershipApplication.objects.filter(organization__isnull=False).update(organization=None)
         Organization.objects.all().delete()
         Organization.objects.bulk_create(organizations, batch_size=1000)
-    if narrowed:
-        log(f"narrowed {narrowed} service offers to fit Organization.audience_codes")
-    return {"loaded": len(organizations), "offers_narrowed_to_fit": narrowed}
+    return len(organizations)
 
 
 def analyze() -> None:
-    """Refresh planner statistics after the bulk load, as autovacuum would on a live system."""
+    """Refresh planner statistics after the bulk load, as autovacuum would on a live system.
+
+    On PostgreSQL, VACUUM too: it marks the pages all-visible, which lets "near me" read its
+    covering index without visiting the table, as it does on a table autovacuum has seen.
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def query_zips(count: int, *, seed: int = QUERY_SEED) -> list[str]:
     """Distinct ZIP codes to search from: the launch sites, then a random sample."""
+    from tapestry.core.geography import ordinary_zip_places
+
     rng = random.Random(seed)
-    pool = sorted({r["zip_code"] for r in standard_zip_rows()} - set(LAUNCH_SITE_ZIPS))
+    pool = sorted({place.zip_code for place in ordinary_zip_places()} - set(LAUNCH_SITE_ZIPS))
     return LAUNCH_SITE_ZIPS + rng.sample(pool, max(0, count - len(LAUNCH_SITE_ZIPS)))
 
 
@@ -187,6 +104,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 def summary_ms(seconds: list[float]) -> dict[str, Any]:
+    """Count, median, p95, p99, mean and max of durations in seconds, in milliseconds."""
     values = sorted(s * 1000 for s in seconds)
     return {
         "count": len(values),
@@ -198,7 +116,26 @@ def summary_ms(seconds: list[float]) -> dict[str, Any]:
     }
 
 
+def source_version() -> dict[str, Any]:
+    """The commit measured, and whether the working tree differed from it (uncommitted edits
+    to tracked files: the figures then belong to no commit)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        return {
+            "commit": git("rev-parse", "HEAD"),
+            "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        }
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+
+
 def machine() -> dict[str, Any]:
+    """Where and on what the benchmark ran, the load at the start, and the commit measured."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -216,4 +153,5 @@ def machine() -> dict[str, Any]:
         # Other work on the machine skews the figures; this says how busy it was at the start.
         "load_average_1m_at_start": round(os.getloadavg()[0], 2),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **source_version(),
     }

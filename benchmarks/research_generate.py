@@ -22,6 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import source_version
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench" / "research"
 TARGET_PARTICIPANTS = 1_000_000
@@ -30,10 +34,12 @@ TARGET_SECONDS = 180.0
 
 
 def log(message: str) -> None:
+    """Progress goes to stderr; stdout carries only the JSON result."""
     print(message, file=sys.stderr, flush=True)
 
 
 def main() -> int:
+    """Generate the data set, print the JSON result."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--participants", type=int, default=TARGET_PARTICIPANTS)
     parser.add_argument("--seed", type=int, default=1)
@@ -47,6 +53,7 @@ def main() -> int:
 
     chunk_size = args.chunk_size or generate.DEFAULT_CHUNK_SIZE
     load_at_start = round(os.getloadavg()[0], 2)
+    source = source_version()  # the commit measured, read before the run
     log(f"generating {args.participants:,} participants into {args.out} …")
     started = time.perf_counter()
     manifest = generate.generate(
@@ -70,6 +77,7 @@ def main() -> int:
             "load_average_1m_at_start": load_at_start,
             "load_average_1m_at_end": round(os.getloadavg()[0], 2),
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **source,
         },
         "participants": args.participants,
         "seed": args.seed,

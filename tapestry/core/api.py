@@ -1,7 +1,9 @@
-"""What the other apps may use from core: audit, email and the worker's health."""
+"""What the other apps may use from core: audit, CSV cells, email and the worker's health."""
 
+import csv
 import datetime
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +33,30 @@ def audit_record(
         summary=summary[:500],
         data=data or {},
     )
+
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A value as CSV cell text that a spreadsheet shows and never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+class _Line:
+    """A file for csv.writer that hands back each line instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """CSV text line by line (for a streaming response), every cell through csv_cell."""
+    writer = csv.writer(_Line())
+    for row in rows:
+        yield writer.writerow([csv_cell(value) for value in row])
 
 
 def email_send(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from ninja import P, PathEx, Query, Router, Status
 
 from tapestry.network import selectors
+from tapestry.network.exports import organization_fields
 from tapestry.network.forms import DirectoryFilterForm
 from tapestry.network.models import Organization
 from tapestry.network.schemas import (
@@ -32,26 +33,17 @@ _NOT_FOUND = {("state", "invalid_choice"), ("region", "invalid_choice"), ("near"
 
 
 def _organization_out(request: HttpRequest, org: Organization) -> OrganizationOut:
+    fields = organization_fields(org)
     return OrganizationOut(
-        id=org.pk,
-        name=org.name,
-        type=org.org_type,
+        **{
+            **fields,
+            "services": [ServiceOut(service=s, audiences=a) for s, a in org.services.items()],
+            "joined_on": org.joined_on.isoformat(),
+        },
         type_label=str(org.get_org_type_display()),
-        address_line1=org.address_line1,
-        address_line2=org.address_line2,
-        city=org.city,
-        state=org.state_id,
-        zip_code=org.zip_code,
-        phone=org.phone,
-        website=org.website,
-        library_id=org.library_id,
-        liaison_name=org.liaison_name,
-        liaison_email=org.liaison_email,
-        services=[ServiceOut(service=s, audiences=a) for s, a in org.services.items()],
-        joined_on=org.joined_on.isoformat(),
         latitude=org.latitude,
         longitude=org.longitude,
-        distance_miles=getattr(org, "distance_miles", None),
+        distance_miles=org.distance_miles,
         url=request.build_absolute_uri(reverse("network:organization_detail", args=[org.pk])),
     )
 

@@ -7,8 +7,9 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tapestry.network.geography import zip_lookup
+from tapestry.core.geography import zip_lookup
 from tapestry.network.models import (
+    DETAIL_FIELDS,
     Audience,
     MembershipApplication,
     Organization,
@@ -164,20 +165,8 @@ class OrganizationDetailsForm(forms.ModelForm):
         empty_label=_("Choose a state or territory"),
     )
 
-    detail_fields = [
-        "name",
-        "org_type",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "zip_code",
-        "phone",
-        "website",
-        "library_id",
-        "liaison_name",
-        "liaison_email",
-    ]
+    # The services are the per-service checkboxes below, gathered in clean().
+    detail_fields = [name for name in DETAIL_FIELDS if name != "services"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

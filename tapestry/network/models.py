@@ -1,10 +1,13 @@
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from tapestry.core.geography import unit_vector
 
 zip_code_validator = RegexValidator(r"^\d{5}$", _("Enter a five-digit ZIP code."))
 
@@ -161,6 +164,25 @@ class Audience(models.TextChoices):
     )
 
 
+# The fields a member's record and a membership application share, in the order the forms,
+# the CSV export and the API list them (see exports.organization_fields).
+DETAIL_FIELDS: tuple[str, ...] = (
+    "name",
+    "org_type",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "phone",
+    "website",
+    "library_id",
+    "liaison_name",
+    "liaison_email",
+    "services",
+)
+
+
 class OrganizationDetails(models.Model):
     """The fields an organization's record and a membership application share."""
 
@@ -216,6 +238,12 @@ class Organization(OrganizationDetails):
     )
     latitude = models.FloatField()
     longitude = models.FloatField()
+    # The location as a unit vector (core.geography.unit_vectors), kept with latitude and
+    # longitude: "near me" filters and sorts by distance with a dot product the database
+    # computes by plain arithmetic, and pages there, before any row reaches Python.
+    location_x = models.FloatField(default=0.0, editable=False)
+    location_y = models.FloatField(default=0.0, editable=False)
+    location_z = models.FloatField(default=0.0, editable=False)
     joined_on = models.DateField(_("joined"))
     last_reviewed_on = models.DateField(_("last reviewed"))
     # Denormalized from `services` so the directory can filter with an index-friendly LIKE.
@@ -231,7 +259,21 @@ class Organization(OrganizationDetails):
     class Meta:
         ordering = ["name"]
         indexes = [
-            models.Index(fields=["latitude", "longitude"], name="org_location"),
+            # Covers "near me": the bounding box on latitude and longitude, the distance from
+            # the unit vector, the tie-break on the name and the id returned, all without
+            # reading the table (a 500-mile search touches thousands of members).
+            models.Index(
+                fields=[
+                    "latitude",
+                    "longitude",
+                    "location_x",
+                    "location_y",
+                    "location_z",
+                    "name",
+                    "id",
+                ],
+                name="org_location_covering",
+            ),
             models.Index(fields=["state", "name"], name="org_state_name"),
             models.Index(fields=["org_type"], name="org_type"),
             models.Index(fields=["last_reviewed_on"], name="org_last_reviewed"),
@@ -245,14 +287,23 @@ class Organization(OrganizationDetails):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.set_search_codes()
-        if kwargs.get("update_fields") is not None and "services" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "service_codes", "audience_codes"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            extra: set[str] = set()
+            if "services" in update_fields:
+                extra |= {"service_codes", "audience_codes"}
+            if {"latitude", "longitude"} & set(update_fields):
+                extra |= {"location_x", "location_y", "location_z"}
+            kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
     def set_search_codes(self) -> None:
         """Fill the denormalized filter columns; call before bulk_create, which skips save()."""
+        self.location_x, self.location_y, self.location_z = unit_vector(
+            self.latitude, self.longitude
+        )
         self.service_codes = "".join(f"|{code}|" for code in sorted(self.services))
         self.audience_codes = "".join(
             f"|{service}:{audience}|"

@@ -1,13 +1,22 @@
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Max, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from tapestry.network.geography import ZipPlace, bounding_box, distance_miles
+from tapestry.accounts.api import User
+from tapestry.core.geography import (
+    ZipPlace,
+    bounding_box,
+    distance_miles,
+    unit_vector,
+    within_radius_dot,
+)
 from tapestry.network.models import (
     MembershipApplication,
     Organization,
@@ -34,20 +43,35 @@ class DirectoryFilters:
 
 @dataclass
 class DirectoryPage:
+    """One page of the directory: Django's page of organization ids, with the rows loaded."""
+
     organizations: list[Organization]
-    total: int
-    page: int
-    num_pages: int
-    page_size: int
+    page_obj: Page[int]
     near: ZipPlace | None = None
 
     @property
+    def total(self) -> int:
+        return self.page_obj.paginator.count
+
+    @property
+    def page(self) -> int:
+        return self.page_obj.number
+
+    @property
+    def num_pages(self) -> int:
+        return self.page_obj.paginator.num_pages
+
+    @property
+    def page_size(self) -> int:
+        return self.page_obj.paginator.per_page
+
+    @property
     def has_previous(self) -> bool:
-        return self.page > 1
+        return self.page_obj.has_previous()
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.num_pages
+        return self.page_obj.has_next()
 
 
 def region_map_current(*, on: datetime.date | None = None) -> RegionMap:
@@ -104,50 +128,48 @@ def _filtered(filters: DirectoryFilters) -> QuerySet[Organization]:
 def organization_search(
     *, filters: DirectoryFilters, page: int = 1, page_size: int | None = None
 ) -> DirectoryPage:
-    """One page of the directory. With `near`, results within the radius sorted by distance."""
+    """One page of the directory. With `near`, results within the radius sorted by distance.
+
+    Either way the database counts, orders and pages over ids; only the page's rows are
+    loaded, and only they get an exact distance. A page past the end shows the last page.
+    """
     page_size = page_size or settings.NETWORK_PAGE_SIZE
     organizations = _filtered(filters)
-    if filters.near is None:
-        total = organizations.count()
-        num_pages = max(1, -(-total // page_size))
-        page = min(max(page, 1), num_pages)
-        start = (page - 1) * page_size
+    origin = filters.near
+    if origin is None:
         # Order on the (lower(name), zip_code) index, and page over ids only: sorting whole
         # rows to skip to a deep page spilled to disk on PostgreSQL (see benchmarks/README.md).
-        page_ids = list(
-            organizations.order_by(Lower("name"), "zip_code", "pk").values_list("pk", flat=True)[
-                start : start + page_size
-            ]
+        ordered = organizations.order_by(Lower("name"), "zip_code", "pk")
+    else:
+        min_lat, max_lat, min_lon, max_lon = bounding_box(
+            origin.latitude, origin.longitude, filters.radius_miles
         )
-        by_pk = Organization.objects.select_related("state").in_bulk(page_ids)
-        return DirectoryPage([by_pk[pk] for pk in page_ids], total, page, num_pages, page_size)
-
-    origin = filters.near
-    min_lat, max_lat, min_lon, max_lon = bounding_box(
-        origin.latitude, origin.longitude, filters.radius_miles
-    )
-    # The bounding box narrows the candidates with the location index; the exact
-    # distance is then computed only for those few rows.
-    candidates = organizations.filter(
-        latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
-    ).values_list("pk", "latitude", "longitude", "name")
-    within = []
-    for pk, latitude, longitude, name in candidates:
-        miles = distance_miles(origin.latitude, origin.longitude, latitude, longitude)
-        if miles <= filters.radius_miles:
-            within.append((miles, name.lower(), pk))
-    within.sort()
-    total = len(within)
-    num_pages = max(1, -(-total // page_size))
-    page = min(max(page, 1), num_pages)
-    page_rows = within[(page - 1) * page_size : page * page_size]
-    by_pk = Organization.objects.select_related("state").in_bulk([pk for _m, _n, pk in page_rows])
-    page_organizations = []
-    for miles, _name, pk in page_rows:
-        organization = by_pk[pk]
-        organization.distance_miles = round(miles, 1)
-        page_organizations.append(organization)
-    return DirectoryPage(page_organizations, total, page, num_pages, page_size, near=origin)
+        x, y, z = unit_vector(origin.latitude, origin.longitude)
+        # The bounding box narrows the candidates with the location index; the dot product
+        # of unit vectors (larger is nearer) keeps those within the radius and orders them,
+        # all in the database, so a 500-mile search moves 20 rows to Python, not thousands.
+        ordered = (
+            organizations.filter(
+                latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
+            )
+            .alias(closeness=F("location_x") * x + F("location_y") * y + F("location_z") * z)
+            .filter(closeness__gte=within_radius_dot(filters.radius_miles))
+            .order_by("-closeness", Lower("name"), "pk")
+        )
+    page_obj = Paginator(ordered.values_list("pk", flat=True), page_size).get_page(page)
+    page_ids = list(page_obj.object_list)
+    by_pk = Organization.objects.select_related("state").in_bulk(page_ids)
+    page_organizations = [by_pk[pk] for pk in page_ids]
+    if origin is not None and page_organizations:
+        miles = distance_miles(
+            origin.latitude,
+            origin.longitude,
+            [organization.latitude for organization in page_organizations],
+            [organization.longitude for organization in page_organizations],
+        )
+        for organization, distance in zip(page_organizations, miles.tolist(), strict=True):
+            organization.distance_miles = round(distance, 1)
+    return DirectoryPage(page_organizations, page_obj, near=origin)
 
 
 DIRECTORY_VERSION_KEY = "network:directory-version"
@@ -170,10 +192,13 @@ def directory_version() -> str:
 
 
 def directory_version_forget() -> None:
+    """Make the next directory_version() read the database (after a member changed)."""
     cache.delete(DIRECTORY_VERSION_KEY)
 
 
-def organization_export_rows(*, filters: DirectoryFilters, regions: QuerySet[Region] | None):
+def organization_export_rows(
+    *, filters: DirectoryFilters, regions: QuerySet[Region] | None
+) -> QuerySet[Organization]:
     """Every organization matching the filters (for CSV), limited to `regions` if given."""
     organizations = _filtered(filters).select_related("state", "liaison")
     if regions is not None:
@@ -207,7 +232,9 @@ def application_pending_duplicate(*, name: str, zip_code: str) -> MembershipAppl
     )
 
 
-def organizations_review_overdue(*, regions: QuerySet[Region], today: datetime.date | None = None):
+def organizations_review_overdue(
+    *, regions: QuerySet[Region], today: datetime.date | None = None
+) -> QuerySet[Organization]:
     today = today or timezone.localdate()
     cutoff = today - datetime.timedelta(days=settings.NETWORK_ANNUAL_REVIEW_DAYS)
     return (
@@ -220,15 +247,17 @@ def organizations_review_overdue(*, regions: QuerySet[Region], today: datetime.d
     )
 
 
-def organizations_for_liaison(*, user) -> QuerySet[Organization]:
+def organizations_for_liaison(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(liaison=user).select_related("state")
 
 
-def applications_for_applicant(*, user) -> QuerySet[MembershipApplication]:
+def applications_for_applicant(*, user: User) -> QuerySet[MembershipApplication]:
     return MembershipApplication.objects.filter(applicant=user).select_related("region", "state")
 
 
-def applications_for_regions(*, regions: QuerySet[Region], status: str | None = None):
+def applications_for_regions(
+    *, regions: QuerySet[Region], status: str | None = None
+) -> QuerySet[MembershipApplication]:
     applications = MembershipApplication.objects.filter(region__in=regions).select_related(
         "region", "state", "applicant"
     )
@@ -237,7 +266,7 @@ def applications_for_regions(*, regions: QuerySet[Region], status: str | None = 
     return applications.order_by("submitted_at")
 
 
-def state_region_summary(*, region_map: RegionMap) -> list[dict]:
+def state_region_summary(*, region_map: RegionMap) -> list[dict[str, Any]]:
     """Every state and territory with its region in one map, for the map and its table."""
     links = {
         link.state_id: link.region

@@ -9,28 +9,17 @@ from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, User, role_grant
 from tapestry.core.api import audit_record, email_send
+from tapestry.core.geography import zip_lookup
 from tapestry.network import selectors
-from tapestry.network.geography import zip_lookup
-from tapestry.network.models import MembershipApplication, Organization, ReviewReminder
+from tapestry.network.models import (
+    DETAIL_FIELDS,
+    MembershipApplication,
+    Organization,
+    ReviewReminder,
+)
 from tapestry.network.permissions import organizations_editable_by, regions_for_specialist
 
 logger = logging.getLogger(__name__)
-
-DETAIL_FIELDS = [
-    "name",
-    "org_type",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "zip_code",
-    "phone",
-    "website",
-    "library_id",
-    "liaison_name",
-    "liaison_email",
-    "services",
-]
 
 
 class NetworkError(Exception):

@@ -1,8 +1,7 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -12,19 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tapestry.accounts.api import AuthenticatedRequest
-from tapestry.core.api import audit_record
-from tapestry.network import selectors
+from tapestry.network import exports, selectors
 from tapestry.network.forms import (
     DecisionForm,
     DirectoryFilterForm,
     MembershipApplicationForm,
     OrganizationReviewForm,
 )
-from tapestry.network.models import MembershipApplication, RegionMap
+from tapestry.network.models import MembershipApplication, Region, RegionMap
 from tapestry.network.permissions import (
     is_network_staff,
     organizations_editable_by,
-    regions_for_export,
     regions_for_specialist,
 )
 from tapestry.network.services import (
@@ -143,7 +140,7 @@ def my_applications(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _specialist_regions(request: HttpRequest):
+def _specialist_regions(request: HttpRequest) -> QuerySet[Region]:
     regions = regions_for_specialist(request.user)
     if not regions.exists():
         raise PermissionDenied
@@ -222,17 +219,6 @@ def organization_review(request: AuthenticatedRequest, organization_id: int) -> 
     return render(request, "network/organization_review.html", context)
 
 
-def _csv_safe(value) -> str:
-    """Stop spreadsheet programs from running a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def directory_export(request: AuthenticatedRequest) -> HttpResponseBase:
@@ -241,61 +227,9 @@ def directory_export(request: AuthenticatedRequest) -> HttpResponseBase:
     form = DirectoryFilterForm(request.GET)
     if not form.is_valid():
         return _bad_request(request, "network/directory.html", {"form": form, "result": None})
-    rows = selectors.organization_export_rows(
-        filters=form.filters(), regions=regions_for_export(request.user)
+    lines = exports.directory_csv(
+        actor=request.user, filters=form.filters(), query=request.GET.dict()
     )
-    audit_record(
-        actor=request.user, action="directory.export", data={"filters": request.GET.dict()}
-    )
-    writer = csv.writer(_Echo())
-    header = [
-        "id",
-        "name",
-        "type",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "zip_code",
-        "phone",
-        "website",
-        "library_id",
-        "liaison_name",
-        "liaison_email",
-        "services",
-        "joined_on",
-        "last_reviewed_on",
-        "review_due_on",
-    ]
-
-    def lines():
-        yield writer.writerow(header)
-        for org in rows.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    _csv_safe(value)
-                    for value in [
-                        org.pk,
-                        org.name,
-                        org.org_type,
-                        org.address_line1,
-                        org.address_line2,
-                        org.city,
-                        org.state_id,
-                        org.zip_code,
-                        org.phone,
-                        org.website,
-                        org.library_id,
-                        org.liaison_name,
-                        org.liaison_email,
-                        "; ".join(f"{s}: {', '.join(a)}" for s, a in sorted(org.services.items())),
-                        org.joined_on,
-                        org.last_reviewed_on,
-                        org.review_due_on,
-                    ]
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tapestry-directory.csv"'
     return response

@@ -1,7 +1,5 @@
 """The public Data Browser and the program's diversity dashboard."""
 
-import csv
-import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -13,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tapestry.accounts.api import AuthenticatedRequest
-from tapestry.core.api import audit_record
-from tapestry.research import charts, labels, selectors
+from tapestry.research import charts, exports, labels, selectors
 from tapestry.research.forms import ConceptSearchForm
 from tapestry.research.models import Release
 from tapestry.research.permissions import can_view_diversity_dashboard
@@ -164,153 +161,13 @@ def diversity_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _csv_safe(value: Any) -> str:
-    """Stop spreadsheet programs from running a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-CSV_HEADER = [
-    "section",
-    "site",
-    "site_name",
-    "key",
-    "label",
-    "count",
-    "display",
-    "percent",
-    "goal_percent",
-    "status",
-    "projected_month",
-    "projection",
-]
-
-
-def _csv_rows(dashboard: selectors.Dashboard) -> list[list[Any]]:
-    """The dashboard's figures, one per row, as protected counts and their display text."""
-    rows: list[list[Any]] = []
-    release = dashboard.release
-    rows.append(
-        [
-            "release",
-            "",
-            "",
-            release.version,
-            release.cutoff_date.isoformat() if release.cutoff_date else "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
-    )
-    for site in [dashboard.overall, *dashboard.sites]:
-        site_name = site.site_name or _("All sites")
-        rows.append(
-            [
-                "participants",
-                site.site,
-                site_name,
-                "participants",
-                _("Participants"),
-                site.participants.value,
-                site.participants.display,
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
-        for goal in site.goals:
-            rows.append(
-                [
-                    "goal",
-                    site.site,
-                    site_name,
-                    goal.code,
-                    labels.label(labels.GOAL_LABELS, goal.code),
-                    goal.count.value,
-                    goal.count.display,
-                    _percent(goal.share),
-                    round(goal.goal * 100, 1),
-                    goal.status,
-                    goal.met_on.strftime("%Y-%m") if goal.met_on else "",
-                    labels.projection_text(goal),
-                ]
-            )
-        for cell in site.categories:
-            rows.append(
-                [
-                    "category",
-                    site.site,
-                    site_name,
-                    cell.key,
-                    labels.label(labels.CATEGORY_LABELS, cell.key),
-                    cell.count.value,
-                    cell.count.display,
-                    _percent(cell.percentage),
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
-    for point in dashboard.months:
-        for key, count, share in (
-            ("enrolled", point.enrolled, None),
-            ("cumulative", point.cumulative, None),
-            # As on the page: no share while "≤ 20" have enrolled.
-            ("minority_share", None, None if point.cumulative.hidden else point.minority_share),
-            ("ubr_share", None, None if point.cumulative.hidden else point.ubr_share),
-        ):
-            rows.append(
-                [
-                    "month",
-                    "",
-                    _("All sites"),
-                    f"{point.month:%Y-%m}",
-                    key,
-                    count.value if count else "",
-                    count.display if count else "",
-                    _percent(share),
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
-    return rows
-
-
-def _percent(percentage: float | None) -> str:
-    return "" if percentage is None else f"{percentage:.1f}"
-
-
 @login_required
 @require_GET
 def diversity_export(request: AuthenticatedRequest) -> HttpResponse:
     release = _dashboard_release(request)
     if release is None:
         raise Http404
-    dashboard = selectors.diversity_dashboard(release=release)
-    assert dashboard is not None  # all sites always exist
-    audit_record(
-        actor=request.user,
-        action="research.diversity_export",
-        target=release,
-        summary=release.version,
-    )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    # A version is free text to the release command; keep the file name to safe characters.
-    safe_version = re.sub(r"[^A-Za-z0-9._-]", "-", release.version)
-    response["Content-Disposition"] = (
-        f'attachment; filename="tapestry-diversity-{safe_version}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for row in _csv_rows(dashboard):
-        writer.writerow([_csv_safe(value) for value in row])
+    export = exports.diversity_csv(actor=request.user, release=release)
+    response = HttpResponse("".join(export.lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response

@@ -7,7 +7,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from tapestry.accounts.tests.factories import PASSWORD, TOTP_SECRET, UserFactory
-from tapestry.network.geography import ZipPlace, zip_lookup
+from tapestry.core.geography import ZipPlace, zip_lookup
 from tapestry.network.models import (
     MembershipApplication,
     Organization,

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from tapestry.network import selectors
 from tapestry.network.models import Organization, OrganizationType
@@ -359,6 +360,42 @@ def test_a_specialist_exports_only_their_regions(sam_client, export_members, aud
         "Evanston Hospital Library",
     ]
     assert audit_log() == [("directory.export", "sam@example.org", "", "")]
+
+
+def test_the_export_and_the_api_list_the_same_fields_in_the_same_order(
+    sam_client: Client, client: Client, export_members: None
+) -> None:
+    header = _csv(sam_client.get("/network/export.csv"))[0]
+    api_fields = list(client.get("/api/v1/network/organizations").json()["results"][0])
+
+    assert header == [
+        "id",
+        "name",
+        "type",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zip_code",
+        "phone",
+        "website",
+        "library_id",
+        "liaison_name",
+        "liaison_email",
+        "services",
+        "joined_on",
+        "last_reviewed_on",
+        "review_due_on",
+    ]
+    # The API adds the type's label, the location, the distance and the page's address.
+    assert [field for field in api_fields if field in header] == header[:15]
+    assert [field for field in api_fields if field not in header] == [
+        "type_label",
+        "latitude",
+        "longitude",
+        "distance_miles",
+        "url",
+    ]
 
 
 def test_exported_cells_cannot_run_as_formulas(sam_client, export_members):

@@ -1,9 +1,11 @@
+from typing import Any
+
 import pytest
 
-from tapestry.network.geography import zip_lookup
-from tapestry.network.models import OrganizationType
+from tapestry.core.geography import distance_miles, zip_lookup
+from tapestry.network.models import Organization, OrganizationType
 from tapestry.network.selectors import DirectoryFilters, organization_search
-from tapestry.network.tests.factories import OrganizationFactory, region
+from tapestry.network.tests.factories import OrganizationFactory, region, zip_place
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +220,63 @@ def test_the_default_page_size_comes_from_settings(settings, members):
     page = organization_search(filters=DirectoryFilters())
 
     assert (len(page.organizations), page.page_size, page.num_pages) == (5, 5, 2)
+
+
+def test_the_far_corner_of_a_500_mile_circle_is_within_reach() -> None:
+    # Swain, New York is 499.5 miles from downtown Chicago, north-east of the circle's widest
+    # point: a bounding box as wide as the circle at its centre left it out.
+    OrganizationFactory.create(name="Swain Public Library", zip_code="14884")
+
+    assert _near("60601", 500) == [("Swain Public Library", 499.5)]
+    assert _near("60601", 499) == []
+
+
+def test_near_me_at_the_largest_radius_agrees_with_the_distance_of_every_member(
+    settings: Any,
+) -> None:
+    # Members on ZIP codes across the Midwest, two on one ZIP code (a tie broken by name).
+    zip_codes = ["60601", "60201", "53703", "46204", "40202", "10001", "63101", "55401"]
+    zip_codes += ["48226", "44113", "50309", "68102", "37203", "60601"]
+    for number, zip_code in enumerate(zip_codes):
+        OrganizationFactory.create(name=f"Member {number:02d}", zip_code=zip_code)
+    origin = zip_lookup("60601")
+    assert origin is not None
+    everyone = Organization.objects.all()
+    miles = distance_miles(
+        origin.latitude,
+        origin.longitude,
+        [member.latitude for member in everyone],
+        [member.longitude for member in everyone],
+    ).tolist()
+    expected = sorted(
+        (round(distance, 1), member.name)
+        for member, distance in zip(everyone, miles, strict=True)
+        if distance <= settings.NETWORK_MAX_RADIUS_MILES
+    )
+
+    pages = [
+        organization_search(
+            filters=DirectoryFilters(near=origin, radius_miles=settings.NETWORK_MAX_RADIUS_MILES),
+            page=page,
+            page_size=5,
+        )
+        for page in (1, 2, 3)
+    ]
+
+    assert [(o.distance_miles, o.name) for page in pages for o in page.organizations] == expected
+    assert len(expected) == 13  # New York is 711 miles away
+    assert [(page.total, page.num_pages) for page in pages] == [(13, 3)] * 3
+
+
+def test_a_member_whose_zip_code_changes_is_found_at_its_new_place(alice_liaison: Any) -> None:
+    library = OrganizationFactory.create(
+        name="Alice Memorial Library", liaison=alice_liaison, zip_code="60601"
+    )
+    evanston = zip_place("60201")
+    library.zip_code = evanston.zip_code
+    library.latitude, library.longitude = evanston.latitude, evanston.longitude
+
+    library.save(update_fields=["zip_code", "latitude", "longitude"])
+
+    assert _near("60201", 1) == [("Alice Memorial Library", 0.0)]
+    assert _near("60601", 5) == []

@@ -48,8 +48,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
-import zipcodes
 
+from tapestry.core.geography import ZipPlace, distance_miles, ordinary_zip_places, zip_lookup
 from tapestry.research.warehouse import schema, vocabulary
 from tapestry.research.warehouse.rural import rural_zips
 
@@ -279,52 +279,34 @@ class _Zips:
     rural_cumulative: Float
 
 
-def _haversine(lat: float, lon: float, lats: Float, lons: Float) -> Float:
-    lat1, lon1 = np.radians(lat), np.radians(lon)
-    lat2, lon2 = np.radians(lats), np.radians(lons)
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 3958.8 * np.arcsin(np.sqrt(a))
-
-
 @cache
 def _zips() -> _Zips:
-    records = [
-        record
-        for record in zipcodes.list_all()
-        if record["zip_code_type"] == "STANDARD"
-        and record["active"]
-        and record["lat"]
-        and record["long"]
-    ]
-    records.sort(key=lambda record: record["zip_code"])
-    lats = np.array([float(record["lat"]) for record in records])
-    lons = np.array([float(record["long"]) for record in records])
-    is_rural = np.array([record["zip_code"] in rural_zips() for record in records])
+    records = ordinary_zip_places()
+    lats = np.array([record.latitude for record in records])
+    lons = np.array([record.longitude for record in records])
+    is_rural = np.array([record.zip_code in rural_zips() for record in records])
     chosen: dict[str, int] = {}
     near_parts: list[tuple[list[str], Float]] = []
     rural_parts: list[tuple[list[str], Float]] = []
-    site_zips: list[dict[str, Any]] = []
+    site_zips: list[ZipPlace] = []
     for site in SITES:
-        match = zipcodes.matching(site.zip_code)
-        if not match:
+        match = zip_lookup(site.zip_code)
+        if match is None:
             raise ValueError(f"site {site.code}: ZIP code {site.zip_code} is unknown")
-        site_zips.append(match[0])
-        miles = _haversine(float(match[0]["lat"]), float(match[0]["long"]), lats, lons)
+        site_zips.append(match)
+        miles = distance_miles(match.latitude, match.longitude, lats, lons)
         near = np.flatnonzero((miles <= NEAR_MILES) & ~is_rural)
         # Closer ZIP codes send more participants.
-        near_parts.append(([records[i]["zip_code"] for i in near], 1.0 / (1.0 + miles[near] / 4.0)))
+        near_parts.append(([records[i].zip_code for i in near], 1.0 / (1.0 + miles[near] / 4.0)))
         rural = np.flatnonzero(is_rural & (miles <= RURAL_MAX_MILES))
         rural = rural[np.argsort(miles[rural], kind="stable")[:RURAL_CANDIDATES]]
-        rural_parts.append(([records[i]["zip_code"] for i in rural], np.ones(len(rural))))
+        rural_parts.append(([records[i].zip_code for i in rural], np.ones(len(rural))))
         for i in np.concatenate([near, rural]):
-            chosen[records[i]["zip_code"]] = int(i)
-    by_code = {record["zip_code"]: record for record in records}
+            chosen[records[i].zip_code] = int(i)
+    by_code = {record.zip_code: record for record in records}
     for record in site_zips:
-        by_code.setdefault(record["zip_code"], record)
-        chosen.setdefault(record["zip_code"], -1)
+        by_code.setdefault(record.zip_code, record)
+        chosen.setdefault(record.zip_code, -1)
     codes = sorted(chosen)
     position = {code: index for index, code in enumerate(codes)}
 
@@ -344,10 +326,10 @@ def _zips() -> _Zips:
     rural_index, rural_cumulative = segments(rural_parts)
     return _Zips(
         codes=codes,
-        cities=[str(by_code[code]["city"]).title() for code in codes],
-        states=[str(by_code[code]["state"]) for code in codes],
-        counties=[str(by_code[code]["county"] or "") for code in codes],
-        site_location=np.array([position[record["zip_code"]] for record in site_zips]),
+        cities=[by_code[code].city.title() for code in codes],
+        states=[by_code[code].state for code in codes],
+        counties=[by_code[code].county for code in codes],
+        site_location=np.array([position[record.zip_code] for record in site_zips]),
         near_index=near_index,
         near_cumulative=near_cumulative,
         rural_index=rural_index,

@@ -36,21 +36,12 @@ from functools import cache
 
 import numpy as np
 import numpy.typing as npt
-import zipcodes
+
+from tapestry.core.geography import EARTH_RADIUS_MILES, unit_vectors, within_radius_dot, zip_places
 
 RADIUS_MILES = 15.0
 NEIGHBOR_THRESHOLD = 5
-EARTH_RADIUS_MILES = 3958.8
 _QUERY_BLOCK = 256  # ZIP codes compared at once against their latitude band
-
-
-def _unit_vectors(
-    latitudes: npt.NDArray[np.float64], longitudes: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    cos_lat = np.cos(latitudes)
-    return np.stack(
-        [cos_lat * np.cos(longitudes), cos_lat * np.sin(longitudes), np.sin(latitudes)], axis=1
-    )
 
 
 def neighbor_counts(
@@ -68,25 +59,31 @@ def neighbor_counts(
     A point that is also in the neighbour list counts itself.
     """
     query_lat = np.radians(np.asarray(latitudes, dtype=np.float64))
-    query_lon = np.radians(np.asarray(longitudes, dtype=np.float64))
     other_lat = np.radians(np.asarray(neighbor_latitudes, dtype=np.float64))
-    other_lon = np.radians(np.asarray(neighbor_longitudes, dtype=np.float64))
+    other_longitudes = np.asarray(neighbor_longitudes, dtype=np.float64)
 
     other_order = np.argsort(other_lat, kind="stable")
     other_lat_sorted = other_lat[other_order]
-    other_vectors = _unit_vectors(other_lat_sorted, other_lon[other_order])
-    query_vectors = _unit_vectors(query_lat, query_lon)
+    other_vectors = unit_vectors(
+        np.asarray(neighbor_latitudes, dtype=np.float64)[other_order], other_longitudes[other_order]
+    )
+    query_vectors = unit_vectors(latitudes, longitudes)
 
     angle = radius_miles / EARTH_RADIUS_MILES
-    # Two unit vectors are within the angle when their dot product is at least cos(angle).
-    min_dot = np.cos(angle)
+    # Two unit vectors are within the radius when their dot product is at least cos(angle).
+    min_dot = within_radius_dot(radius_miles)
     counts = np.zeros(query_lat.shape[0], dtype=np.int64)
     query_order = np.argsort(query_lat, kind="stable")
     for start in range(0, query_order.shape[0], _QUERY_BLOCK):
         block = query_order[start : start + _QUERY_BLOCK]
         low = np.searchsorted(other_lat_sorted, query_lat[block].min() - angle, side="left")
         high = np.searchsorted(other_lat_sorted, query_lat[block].max() + angle, side="right")
-        dots = query_vectors[block] @ other_vectors[low:high].T
+        # Three outer products rather than a matrix product: BLAS would split each small
+        # product over threads, which on a busy machine made this ten times slower.
+        query, other = query_vectors[block], other_vectors[low:high]
+        dots = np.multiply.outer(query[:, 0], other[:, 0])
+        dots += np.multiply.outer(query[:, 1], other[:, 1])
+        dots += np.multiply.outer(query[:, 2], other[:, 2])
         counts[block] = (dots >= min_dot).sum(axis=1)
     return counts
 
@@ -98,13 +95,13 @@ def rural_zips() -> frozenset[str]:
     latitudes: list[float] = []
     longitudes: list[float] = []
     ordinary: list[bool] = []
-    for record in zipcodes.list_all():
-        if record["zip_code_type"] == "MILITARY" or not record["lat"] or not record["long"]:
+    for place in zip_places():
+        if place.kind == "MILITARY":
             continue
-        codes.append(record["zip_code"])
-        latitudes.append(float(record["lat"]))
-        longitudes.append(float(record["long"]))
-        ordinary.append(record["zip_code_type"] == "STANDARD" and bool(record["active"]))
+        codes.append(place.zip_code)
+        latitudes.append(place.latitude)
+        longitudes.append(place.longitude)
+        ordinary.append(place.is_ordinary)
     lat = np.array(latitudes)
     lon = np.array(longitudes)
     is_ordinary = np.array(ordinary, dtype=bool)
