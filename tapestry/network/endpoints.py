@@ -46,7 +46,7 @@ def _organization_out(request: HttpRequest, org: Organization):
         website=org.website,
         library_id=org.library_id,
         liaison_name=org.liaison_name,
-        liaison_email=org.liaison_email,
+        liaison_email=org.public_liaison_email,
         services=[ServiceOut(service=s, audiences=a) for s, a in org.services.items()],
         joined_on=org.joined_on.isoformat(),
         latitude=org.latitude,

@@ -96,7 +96,8 @@ def test_an_application_emails_only_the_specialists_of_that_region(
         application = membership_application_submit(applicant=bob_applicant, details=_details())
 
     assert [(message.to, message.subject) for message in mail.outbox] == [
-        (["sam@example.org"], "New membership application: Prairie Library")
+        (["sam@example.org"], "New membership application: Prairie Library"),
+        (["bob@example.org"], "We received your application for Prairie Library"),
     ]
     assert f"/network/specialist/applications/{application.pk}/" in mail.outbox[0].body
 
@@ -113,7 +114,7 @@ def test_an_application_in_kentucky_goes_to_region_1(
         )
 
     assert application.region == region("region-1")
-    assert [message.to for message in mail.outbox] == [["olga@example.org"]]
+    assert [message.to for message in mail.outbox] == [["olga@example.org"], ["bob@example.org"]]
 
 
 def test_a_spanish_speaking_specialist_is_told_the_region_in_spanish(
@@ -150,7 +151,7 @@ def test_no_email_leaves_before_the_application_is_committed(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         membership_application_submit(applicant=bob_applicant, details=_details())
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the specialist's notice and the applicant's receipt
     assert mail.outbox == []
 
 
