@@ -293,5 +293,7 @@ class DecisionForm(forms.Form):
 class LiaisonEmailResendForm(forms.Form):
     """Which of the person's records needs the liaison-email link again."""
 
-    kind = forms.ChoiceField(choices=[("application", "application"), ("organization", "organization")])
+    kind = forms.ChoiceField(
+        choices=[("application", "application"), ("organization", "organization")]
+    )
     record_id = forms.IntegerField(min_value=1)

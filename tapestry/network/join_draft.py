@@ -25,7 +25,8 @@ def _service_field_names() -> list[str]:
 def join_draft_save(request: HttpRequest, *, data: QueryDict) -> None:
     """Keep the join form's values from `data` (a POST) in the session, replacing any draft."""
     draft: Draft = {
-        name: data.get(name, "")[:_MAX_VALUE_LENGTH] for name in OrganizationDetailsForm.detail_fields
+        name: data.get(name, "")[:_MAX_VALUE_LENGTH]
+        for name in OrganizationDetailsForm.detail_fields
     }
     for name in _service_field_names():
         draft[name] = [value for value in data.getlist(name) if value in Audience.values]

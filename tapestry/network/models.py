@@ -15,13 +15,15 @@ zip_code_validator = RegexValidator(r"^\d{5}$", _("Enter a five-digit ZIP code."
 # library codes (IL0608, NY-123). Nothing else, so the value is the same in HTML, JSON and CSV.
 library_id_validator = RegexValidator(
     r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,28}[A-Za-z0-9])?$",
-    _("Use only letters, digits, hyphens and periods, as in a DOCLINE or OCLC symbol (for example GAUEMO)."),
+    _(
+        "Use only letters, digits, hyphens and periods, as in a DOCLINE or OCLC symbol (for example GAUEMO)."
+    ),
     code="invalid_library_id",
 )
 # A North American or international number in the ways people write it, then an optional
 # extension ("ext. 12", "x12", "extension 12").
 _PHONE = re.compile(
-    r"(?P<number>\+?[0-9][0-9 ().-]*[0-9])(?:\s*(?:ext\.?|extension|x)\s*(?P<extension>[0-9]{1,6}))?",
+    r"(?P<number>\+?\(?[0-9][0-9 ().-]*[0-9])(?:\s*(?:ext\.?|extension|x)\s*(?P<extension>[0-9]{1,6}))?",
     re.IGNORECASE,
 )
 
@@ -33,7 +35,9 @@ def validate_phone(value: str) -> None:
     digits = sum(character.isdigit() for character in match["number"]) if match else 0
     if not 10 <= digits <= 15:
         raise ValidationError(
-            _("Enter a phone number such as (404) 555-0142, with any extension after it: (404) 555-0142 ext. 12."),
+            _(
+                "Enter a phone number such as (404) 555-0142, with any extension after it: (404) 555-0142 ext. 12."
+            ),
             code="invalid_phone",
         )
 
@@ -41,7 +45,7 @@ def validate_phone(value: str) -> None:
 def organization_name_key(name: str) -> str:
     """What the duplicate check compares: a name without case, accents, spaces or punctuation.
 
-    "St. Mary's  Library", "st marys library" and "St Mary’s Library" are one organization.
+    "St. Mary's  Library", "st marys library" and "ST MARY-S LIBRARY" are one organization.
     """
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(

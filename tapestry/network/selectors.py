@@ -7,6 +7,7 @@ from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from tapestry.accounts.api import User
 from tapestry.network.geography import ZipPlace, bounding_box, distance_miles
 from tapestry.network.models import (
     MembershipApplication,
@@ -174,7 +175,9 @@ def directory_version_forget() -> None:
     cache.delete(DIRECTORY_VERSION_KEY)
 
 
-def organization_export_rows(*, filters: DirectoryFilters, regions: QuerySet[Region] | None):
+def organization_export_rows(
+    *, filters: DirectoryFilters, regions: QuerySet[Region] | None
+) -> QuerySet[Organization]:
     """Every organization matching the filters (for CSV), limited to `regions` if given."""
     organizations = _filtered(filters).select_related("state", "liaison")
     if regions is not None:
@@ -205,7 +208,9 @@ def application_pending_duplicate(*, name: str, zip_code: str) -> MembershipAppl
     ).first()
 
 
-def organizations_review_overdue(*, regions: QuerySet[Region], today: datetime.date | None = None):
+def organizations_review_overdue(
+    *, regions: QuerySet[Region], today: datetime.date | None = None
+) -> QuerySet[Organization]:
     today = today or timezone.localdate()
     cutoff = today - datetime.timedelta(days=settings.NETWORK_ANNUAL_REVIEW_DAYS)
     return (
@@ -218,15 +223,17 @@ def organizations_review_overdue(*, regions: QuerySet[Region], today: datetime.d
     )
 
 
-def organizations_for_liaison(*, user) -> QuerySet[Organization]:
+def organizations_for_liaison(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(liaison=user).select_related("state")
 
 
-def applications_for_applicant(*, user) -> QuerySet[MembershipApplication]:
+def applications_for_applicant(*, user: User) -> QuerySet[MembershipApplication]:
     return MembershipApplication.objects.filter(applicant=user).select_related("region", "state")
 
 
-def applications_for_regions(*, regions: QuerySet[Region], status: str | None = None):
+def applications_for_regions(
+    *, regions: QuerySet[Region], status: str | None = None
+) -> QuerySet[MembershipApplication]:
     applications = MembershipApplication.objects.filter(region__in=regions).select_related(
         "region", "state", "applicant"
     )

@@ -351,7 +351,12 @@ def liaison_confirmation_token(
     The address is part of the token, so a link stops working if the liaison email changes.
     """
     return signing.dumps(
-        {"kind": kind, "id": record_id, "email": email.lower(), "issued": int(issued_at.timestamp())},
+        {
+            "kind": kind,
+            "id": record_id,
+            "email": email.lower(),
+            "issued": int(issued_at.timestamp()),
+        },
         salt=_CONFIRMATION_SALT,
     )
 

@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -265,7 +265,8 @@ def application_decide(request: AuthenticatedRequest, application_id: int) -> Ht
     )
     if application is None:
         raise Http404
-    form = DecisionForm(request.POST or None)
+    # An empty POST is still a POST: bind it, so the missing decision is reported.
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     own_application = application.applicant_id == request.user.pk
     context = {"application": application, "form": form, "own_application": own_application}
     if request.method == "POST":
@@ -295,7 +296,9 @@ def organization_review(request: AuthenticatedRequest, organization_id: int) -> 
     organization = organizations_editable_by(request.user).filter(pk=organization_id).first()
     if organization is None:
         raise Http404
-    form = OrganizationReviewForm(request.POST or None, instance=organization)
+    form = OrganizationReviewForm(
+        request.POST if request.method == "POST" else None, instance=organization
+    )
     context = {"organization": organization, "form": form}
     if request.method == "POST":
         if not form.is_valid():

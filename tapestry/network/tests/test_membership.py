@@ -466,7 +466,9 @@ def test_a_specialist_cannot_decide_their_own_application_and_nothing_changes(
     assert _written(audit_log) == before
     sams_own_application.refresh_from_db()
     assert (sams_own_application.status, sams_own_application.decided_at) == ("pending", None)
-    assert user_has_role(type(sam_specialist).objects.get(pk=sam_specialist.pk), Role.LIAISON) is False
+    assert (
+        user_has_role(type(sam_specialist).objects.get(pk=sam_specialist.pk), Role.LIAISON) is False
+    )
 
 
 def test_an_administrator_cannot_decide_their_own_application_either(
