@@ -188,6 +188,8 @@ def demo_organizations_create(*, seed: int = 2026, today: datetime.date | None =
                 longitude=float(place["long"]),
                 joined_on=joined,
                 last_reviewed_on=reviewed,
+                # Synthetic addresses at example.org: shown as if their liaisons confirmed them.
+                liaison_email_confirmed_at=timezone.now(),
             )
         )
     for organization in organizations:

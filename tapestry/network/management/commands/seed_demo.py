@@ -72,6 +72,7 @@ class Command(BaseCommand):
             liaison=liaison,
             liaison_name=liaison.full_name,
             liaison_email=liaison.email,
+            liaison_email_confirmed_at=timezone.now(),  # her own verified sign-in address
             services={"reference": ["public"], "internet_training": ["public"]},
             latitude=41.8509,
             longitude=-87.6713,
