@@ -458,3 +458,13 @@ def test_a_name_with_punctuation_is_searched_as_typed_and_shown_escaped(
     assert response.status_code == 200
     assert _names(response) == found
     assert "<Annex>" not in response.text
+
+
+def test_the_directory_error_summary_links_to_the_filter_in_error(visitor: Client) -> None:
+    response = visitor.get("/network/", {"near": "ABCDE"})
+
+    assert response.status_code == 400
+    assert (
+        '<a class="usa-link" href="#id_near">Near ZIP code: We could not find ZIP code “ABCDE”. '
+        "Enter a five-digit U.S. ZIP code.</a>" in response.text
+    )
