@@ -156,6 +156,14 @@ def _join_as_visitor(request: HttpRequest) -> HttpResponse:
     """Explain the account, keep what the visitor typed, and send them to get one."""
     if request.method == "POST":
         join_draft_save(request, data=request.POST)
+        # Said again on the sign-up or sign-in page, so the detour does not come without a word.
+        messages.info(
+            request,
+            _(
+                "We kept what you typed in the join form. Once you are signed in, with your "
+                "email confirmed, we bring you back to it to send your application."
+            ),
+        )
         step = "account_login" if request.POST.get("then") == "sign_in" else "account_signup"
         return redirect(f"{reverse(step)}?{urlencode({'next': reverse('network:join')})}")
     draft = join_draft(request)

@@ -6,17 +6,25 @@ visitor with no account finds the new member from the home page by ZIP code. Eve
 scanned with axe-core and photographed (see conftest.Visit.check).
 """
 
+import datetime
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
+from tapestry.accounts.api import User
 from tapestry.network import selectors
-from tapestry.network.models import MembershipApplication, Organization, RegionSpecialist
+from tapestry.network.models import (
+    MembershipApplication,
+    Organization,
+    RegionSpecialist,
+    StateTerritory,
+)
+from tapestry.network.services import membership_application_submit
 from tests.browser.conftest import PASSWORD
 
 # Real transactions, so the live server's thread sees what the test writes (and vice versa).
@@ -264,6 +272,14 @@ def test_a_newcomer_fills_the_form_signs_up_and_finds_the_form_again(
 
     # And signs up
     expect(page).to_have_url(re.compile(r"/accounts/signup/\?next=%2Fnetwork%2Fjoin%2F$"))
+    expect(
+        page.get_by_role("status").filter(
+            has_text=nora.t(
+                "We kept what you typed in the join form. Once you are signed in, with your "
+                "email confirmed, we bring you back to it to send your application."
+            )
+        )
+    ).to_be_visible()
     nora.check("2-sign-up")
     page.get_by_label(nora.label("Email")).fill(newcomer["email"])
     page.get_by_label(nora.label("Password")).fill(PASSWORD)
@@ -327,3 +343,79 @@ def test_a_newcomer_fills_the_form_signs_up_and_finds_the_form_again(
     assert (receipt.to, receipt.subject) == ([newcomer["email"]], expected_subject)
     assert newcomer["name"] in receipt.body
     assert "&#" not in receipt.body
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_liaison_sees_the_review_due_and_the_typed_liaison_email_is_confirmed(
+    language: str, viewport: str, network: Any, visit: Any, mailoutbox: list[Any]
+) -> None:
+    # Given Lucía is liaison for a library due for review in ten days, and she applied for a
+    # second one naming its librarian's address, which is not hers
+    lucia = User.objects.get(email=network.liaison_email)
+    library = Organization.objects.filter(liaison__isnull=True).order_by("pk").first()
+    assert library is not None
+    due_on = timezone.localdate() + datetime.timedelta(days=10)
+    Organization.objects.filter(pk=library.pk).update(
+        liaison=lucia, last_reviewed_on=due_on - datetime.timedelta(days=365)
+    )
+    with translation.override(language):
+        membership_application_submit(
+            applicant=lucia,
+            details={
+                "name": "Pilsen Branch Library",
+                "org_type": "public_library",
+                "address_line1": "1336 W 18th St",
+                "address_line2": "",
+                "city": "Chicago",
+                "state": StateTerritory.objects.get(code="IL"),
+                "zip_code": "60608",
+                "phone": "(312) 555-0142",
+                "website": "",
+                "library_id": "",
+                "liaison_name": "Marta Librarian",
+                "liaison_email": "marta@pilsen.example.org",
+                "services": {},
+            },
+            language=language,
+        )
+    link = re.search(r"http://\S+(/network/liaison-email/confirm/\S+/)", mailoutbox[-1].body)
+    assert mailoutbox[-1].to == ["marta@pilsen.example.org"] and link is not None
+
+    # When Lucía signs in, her dashboard says when the review is due
+    liaison = visit(f"liaison-panels-{viewport}", language)
+    page = liaison.open("/")
+    liaison.choose_language()
+    liaison.sign_in(network.liaison_email, step="1-sign-in")
+    page.set_viewport_size(VIEWPORTS[viewport])
+    panel = page.get_by_role(
+        "region", name=liaison.t("Annual review of %(name)s") % {"name": library.name}
+    )
+    with translation.override(language):
+        due_text = translation.ngettext(
+            "Due on %(date)s: %(days)s day left.", "Due on %(date)s: %(days)s days left.", 10
+        ) % {"date": formats.date_format(due_on, "DATE_FORMAT"), "days": 10}
+    expect(panel).to_contain_text(due_text)
+    liaison.check("2-dashboard-review-due")
+    panel.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/network/organizations/{library.pk}/review/$"))
+
+    # And her membership page shows the librarian's address waiting for confirmation
+    liaison.open("/network/my-applications/")
+    row = page.get_by_role("row").filter(has_text="Pilsen Branch Library")
+    expect(row).to_contain_text(liaison.t("Waiting for confirmation"))
+    liaison.check("3-my-applications")
+
+    # When Marta, who has no account, opens the link and confirms
+    marta = visit(f"liaison-email-{viewport}", language)
+    marta.open("/")
+    marta.choose_language()
+    marta.page.set_viewport_size(VIEWPORTS[viewport])
+    marta.open(link.group(1))
+    marta.check("1-confirm-page")
+    marta.page.get_by_role("button", name=marta.t("Confirm this address")).click()
+
+    # Then the address is confirmed
+    expect(marta.page.get_by_role("status")).to_contain_text("marta@pilsen.example.org")
+    marta.check("2-confirmed")
+    assert MembershipApplication.objects.get(name="Pilsen Branch Library").liaison_email_confirmed

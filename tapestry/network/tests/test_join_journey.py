@@ -60,6 +60,8 @@ def test_the_draft_survives_sign_up_and_email_confirmation(
     # Given Nora filled in the form before she had an account
     to_sign_up = visitor.post("/network/join/", {**_join_form(), "then": "sign_up"})
     assert to_sign_up["Location"] == "/accounts/signup/?next=%2Fnetwork%2Fjoin%2F"
+    sign_up_page = visitor.get(to_sign_up["Location"])
+    assert "We kept what you typed in the join form." in sign_up_page.text
 
     # When she signs up and follows the link in the confirmation email in the same browser
     with django_capture_on_commit_callbacks(execute=True):
@@ -118,7 +120,7 @@ def test_sending_the_restored_form_applies_and_forgets_the_draft(
         "ILPRA",
     )
     assert "network:join-draft" not in visitor.session
-    assert "We kept what you typed" not in visitor.get("/network/join/").text
+    assert "We kept what you typed before you signed in" not in visitor.get("/network/join/").text
 
 
 def test_the_draft_keeps_only_the_forms_fields_and_known_audiences(visitor: Client) -> None:
