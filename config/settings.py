@@ -231,6 +231,8 @@ NETWORK_ANNUAL_REVIEW_DAYS = 365
 NETWORK_REVIEW_REMINDER_DAYS = [30, 7, 0]
 # A link that confirms a liaison email works this many days.
 NETWORK_LIAISON_CONFIRMATION_DAYS = 7
+# ...and a new one may be asked for this many seconds after the last (no mail-bombing a stranger).
+NETWORK_LIAISON_RESEND_SECONDS = 600
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 

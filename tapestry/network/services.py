@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -369,6 +370,11 @@ def _liaison_confirmation_send(
     language: str,
 ) -> None:
     """Email the liaison address a link that confirms it (see liaison_email_confirm)."""
+    cache.set(
+        _resend_key(kind=kind, record_id=record.pk),
+        True,
+        timeout=settings.NETWORK_LIAISON_RESEND_SECONDS,
+    )
     token = liaison_confirmation_token(
         kind=kind, record_id=record.pk, email=record.liaison_email, issued_at=timezone.now()
     )
@@ -384,6 +390,11 @@ def _liaison_confirmation_send(
         },
         language=language,
     )
+
+
+def _resend_key(*, kind: LiaisonRecordKind, record_id: int) -> str:
+    """The cache key that remembers a link was sent lately, so a new one waits a while."""
+    return f"network:liaison-link-sent:{kind}:{record_id}"
 
 
 def liaison_email_confirmation_read(
@@ -467,6 +478,14 @@ def liaison_email_confirmation_resend(
         raise NotAllowed(_("You can ask for a link only for your own application or record."))
     if record.liaison_email_confirmed:
         raise NetworkError(_("The liaison email is already confirmed; no link was sent."))
+    if cache.get(_resend_key(kind=kind, record_id=record.pk)):
+        raise NetworkError(
+            _(
+                "A link went to %(email)s a few minutes ago; no new one was sent. Please check "
+                "that mailbox, or ask again in ten minutes."
+            )
+            % {"email": record.liaison_email}
+        )
     with transaction.atomic():
         _liaison_confirmation_send(
             record=record, kind=kind, asked_by=user.get_full_name(), language=language

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -397,6 +398,7 @@ def test_the_applicant_can_send_the_link_again(
     bob_applicant: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     application = _apply(bob_applicant, django_capture_on_commit_callbacks)
+    cache.clear()  # ten minutes later
     bob = Client()
     bob.force_login(bob_applicant)
 
@@ -422,4 +424,26 @@ def test_nobody_else_can_send_the_link(
             user=alice_liaison, kind="application", record_id=application.pk, language="en"
         )
 
+    assert len(mail.outbox) == sent_before
+
+
+def test_a_new_link_waits_ten_minutes_after_the_last(
+    bob_applicant: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    application = _apply(bob_applicant, django_capture_on_commit_callbacks)
+    sent_before = len(mail.outbox)
+    bob = Client()
+    bob.force_login(bob_applicant)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = bob.post(
+            "/network/liaison-email/resend/",
+            {"kind": "application", "record_id": application.pk},
+            follow=True,
+        )
+
+    assert (
+        f"A link went to {LENA} a few minutes ago; no new one was sent. Please check that "
+        "mailbox, or ask again in ten minutes." in response.text
+    )
     assert len(mail.outbox) == sent_before
