@@ -118,5 +118,6 @@ class Command(BaseCommand):
                 zip_code=zip_code,
                 liaison_name=applicant.full_name,
                 liaison_email=applicant.email,
+                liaison_email_confirmed_at=timezone.now(),  # the applicant's own address
                 services={"reference": ["public"]},
             )
