@@ -1,11 +1,12 @@
 import datetime
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from tapestry.accounts.api import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
+from tapestry.accounts.api import DEMO_TOTP_SECRET, PERSONAS, User, persona_ensure
 from tapestry.network.demo import demo_organizations_create
 from tapestry.network.models import (
     MembershipApplication,
@@ -22,11 +23,11 @@ DEMO_PASSWORD = "tapestry-demo-2026"  # noqa: S105 - demo only
 class Command(BaseCommand):
     help = "Load the demo: both region maps, about 400 members, and one persona per role."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEMO_PASSWORD)
 
     @transaction.atomic
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args: Any, password: str, **options: Any) -> None:
         created = demo_organizations_create()
         users = {p.email: persona_ensure(p, password=password) for p in PERSONAS}
         specialist = users["specialist@tapestry.example"]
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             f"\n\nOpen {settings.SITE_URL}/  (emails are written to var/mail/)\n"
         )
 
-    def _liaison_library(self, liaison) -> None:
+    def _liaison_library(self, liaison: User) -> None:
         """Lucía is liaison for a Chicago public library whose annual review is due soon."""
         if Organization.objects.filter(liaison=liaison).exists():
             return
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             - datetime.timedelta(days=settings.NETWORK_ANNUAL_REVIEW_DAYS - 10),
         )
 
-    def _pending_applications(self, applicant) -> None:
+    def _pending_applications(self, applicant: User) -> None:
         """Two applications in Region 6 wait for the specialist."""
         examples = [
             (
