@@ -119,6 +119,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Confirming the address in the browser that signed up signs the person in and takes them on
+# to where they were going (e.g. the join form with their draft), not to the sign-in page.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "tapestry.accounts.adapter.AccountAdapter"
@@ -226,6 +229,10 @@ NETWORK_DEFAULT_RADIUS_MILES = 25
 NETWORK_ANNUAL_REVIEW_DAYS = 365
 # Reminders go out this many days before the annual review falls due.
 NETWORK_REVIEW_REMINDER_DAYS = [30, 7, 0]
+# A link that confirms a liaison email works this many days.
+NETWORK_LIAISON_CONFIRMATION_DAYS = 7
+# ...and a new one may be asked for this many seconds after the last (no mail-bombing a stranger).
+NETWORK_LIAISON_RESEND_SECONDS = 600
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 

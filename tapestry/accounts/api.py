@@ -2,19 +2,24 @@
 
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tapestry.accounts.dashboard import DashboardPanel, dashboard_panel_register
 from tapestry.accounts.models import ApiToken, User
 from tapestry.accounts.roles import Role
 
 __all__ = [  # noqa: F822 - PERSONAS and persona_ensure load lazily below
     "PERSONAS",
     "AuthenticatedRequest",
+    "DashboardPanel",
     "Role",
     "User",
+    "dashboard_panel_register",
+    "email_is_verified",
     "persona_ensure",
     "role_grant",
     "user_from_api_token",
@@ -66,6 +71,11 @@ def user_from_api_token(raw_token: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def email_is_verified(*, user: User, email: str) -> bool:
+    """True if `email` is one of the user's addresses that they proved they receive (any case)."""
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
 def __getattr__(name: str):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tapestry.accounts.api import AuthenticatedRequest
+from tapestry.accounts.dashboard import dashboard_panels
 from tapestry.accounts.forms import ApiTokenForm, ProfileForm
 from tapestry.accounts.roles import Role
 from tapestry.accounts.services import api_token_create, api_token_revoke, user_update_profile
@@ -20,7 +21,12 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/dashboard.html",
-        {"roles": roles, "role_values": {role.value for role in roles}},
+        {
+            "roles": roles,
+            "role_values": {role.value for role in roles},
+            # What other apps have to say to this person (e.g. an annual review falling due).
+            "panels": dashboard_panels(user=request.user),
+        },
     )
 
 

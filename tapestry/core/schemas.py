@@ -6,6 +6,11 @@ allow it), so one error shape appears once in the OpenAPI document.
 
 from ninja import Schema
 
+# Free-text parameters refuse control characters (Unicode category Cc: U+0000-U+001F and
+# U+007F-U+009F) and nothing else, as the forms do; tests/api/test_schema_constraints.py checks
+# that each pattern and its form agree.
+CONTROL_CHARACTERS_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
 
 class MessageOut(Schema):
     """Why there is no answer: a token missing, an unknown id, no data release yet."""

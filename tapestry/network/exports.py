@@ -26,8 +26,14 @@ def organization_fields(organization: Organization) -> dict[str, Any]:
     """A member's PUBLIC_FIELDS by name: the CSV export and the API both start from these."""
     fields: dict[str, Any] = {"id": organization.pk}
     for name in DETAIL_FIELDS:
-        # The state is shown by its code, which the row already holds.
-        value = organization.state_id if name == "state" else getattr(organization, name)
+        # The state is shown by its code, which the row already holds; a liaison email only
+        # once its owner confirmed it (ADR 0009).
+        if name == "state":
+            value = organization.state_id
+        elif name == "liaison_email":
+            value = organization.public_liaison_email
+        else:
+            value = getattr(organization, name)
         fields[PUBLIC_NAMES.get(name, name)] = value
     fields["joined_on"] = organization.joined_on
     return fields

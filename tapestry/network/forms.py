@@ -1,5 +1,4 @@
-import re
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -7,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tapestry.core.geography import zip_lookup
+from tapestry.core.geography import ZipPlace, zip_lookup
 from tapestry.network.models import (
     DETAIL_FIELDS,
     Audience,
@@ -21,28 +20,29 @@ from tapestry.network.models import (
 )
 from tapestry.network.selectors import DirectoryFilters
 
-# Markup and SQL punctuation never belong in a name, an address or a search; refusing them
-# gives a clear message where the person would otherwise get a puzzling result.
-_MARKUP_OR_SQL = re.compile(r"[<>;=]|--|/\*|\*/")
-
 
 def plain_text_error(value: str) -> str | None:
-    """Why a free-text value is refused, or None if it is plain text."""
-    if any(ord(character) < 32 for character in value):
+    """Why a one-line free-text value is refused, or None if it is plain text.
+
+    Only control characters are refused (they break the CSV export and email headers, and no
+    one types them on purpose). Punctuation such as < > ; = or "--" is fine: queries are
+    parameterised and pages escape their output, and real names use it ("Library -- Main
+    Campus", "Smith & Jones <Annex>").
+    """
+    if any(ord(character) < 32 or 127 <= ord(character) < 160 for character in value):
         return str(_("Remove the control characters from this field."))
-    if _MARKUP_OR_SQL.search(value):
-        return str(_("Leave out the characters < > ; = and the sequences -- and /* */."))
     return None
 
 
 class _StateCodeField(forms.ChoiceField):
     """A state code in either case: `ky` finds Kentucky as `KY` does."""
 
-    def to_python(self, value) -> str:
-        return super().to_python(value).strip().upper()
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().upper()
 
 
 def _state_choices() -> list[tuple[str, str]]:
+    """Every state and territory named in the active language, after an "Any state" choice."""
     name = "name_es" if (get_language() or "").startswith("es") else "name"
     return [
         ("", str(_("Any state"))),
@@ -51,6 +51,7 @@ def _state_choices() -> list[tuple[str, str]]:
 
 
 def _region_choices() -> list[tuple[str, str]]:
+    """Every region of every map, the retired ones marked with their last day."""
     language = get_language()
     choices = [("", str(_("Any region")))]
     for region_map in RegionMap.objects.prefetch_related("regions"):
@@ -99,7 +100,7 @@ class DirectoryFilterForm(forms.Form):
         required=False, min_value=1, max_value=100000, widget=forms.HiddenInput
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.is_bound and not self.data.get("radius_miles"):
             # Show the radius the search used, not an empty box.
@@ -118,7 +119,7 @@ class DirectoryFilterForm(forms.Form):
             raise forms.ValidationError(error, code="not_plain_text")
         return q
 
-    def clean_near(self):
+    def clean_near(self) -> ZipPlace | None:
         near = self.cleaned_data["near"]
         if not near:
             return None
@@ -131,7 +132,7 @@ class DirectoryFilterForm(forms.Form):
             )
         return place
 
-    def clean_region(self):
+    def clean_region(self) -> Region | None:
         code = self.cleaned_data["region"]
         return Region.objects.filter(code=code).first() if code else None
 
@@ -149,10 +150,16 @@ class DirectoryFilterForm(forms.Form):
         )
 
 
+class _TelephoneInput(forms.TextInput):
+    """Phones bring up the number pad; the server still checks the format."""
+
+    input_type = "tel"
+
+
 class _StateTerritoryChoiceField(forms.ModelChoiceField):
     """States and territories named in the visitor's language."""
 
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: StateTerritory) -> str:  # type: ignore[override]
         return obj.display_name(get_language())
 
 
@@ -168,7 +175,7 @@ class OrganizationDetailsForm(forms.ModelForm):
     # The services are the per-service checkboxes below, gathered in clean().
     detail_fields = [name for name in DETAIL_FIELDS if name != "services"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # In the visitor's alphabetical order: "Nueva York" sits with the other N's in Spanish.
         spanish = (get_language() or "").startswith("es")
@@ -179,6 +186,18 @@ class OrganizationDetailsForm(forms.ModelForm):
             ("", _("Choose a type")),
             *OrganizationType.choices,
         ]
+        # A text box, not type="url": browsers refuse "example.org/library" in a URL box before
+        # Django can add the https:// it assumes.
+        self.fields["website"].widget = forms.TextInput(
+            attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"}
+        )
+        self.fields["website"].help_text = _("For example, example.org/library")
+        self.fields["phone"].widget = _TelephoneInput(attrs={"autocomplete": "tel"})
+        self.fields["phone"].help_text = _("For example, (404) 555-0142 ext. 12")
+        self.fields["liaison_email"].help_text = _(
+            "If this is not your own address, we email it a link to confirm it. The directory "
+            "shows it only once it is confirmed."
+        )
         current = (self.instance.services or {}) if self.instance else {}
         for service in Service:
             self.fields[f"service_{service.value}"] = forms.MultipleChoiceField(
@@ -189,13 +208,19 @@ class OrganizationDetailsForm(forms.ModelForm):
                 initial=current.get(service.value, []),
             )
 
-    def service_fields(self):
+    def service_fields(self) -> list[forms.BoundField]:
         return [self[f"service_{service.value}"] for service in Service]
 
-    def detail_bound_fields(self):
+    def detail_bound_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.detail_fields]
 
-    def clean(self):
+    def clean_phone(self) -> str:
+        return " ".join(self.cleaned_data["phone"].split())
+
+    def clean_library_id(self) -> str:
+        return self.cleaned_data["library_id"].strip()
+
+    def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
         zip_code, state = cleaned.get("zip_code"), cleaned.get("state")
@@ -246,9 +271,18 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("decision") == "reject" and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Please give the applicant a reason."))
         return cleaned
+
+
+class LiaisonEmailResendForm(forms.Form):
+    """Which of the person's records needs the liaison-email link again."""
+
+    kind = forms.ChoiceField(
+        choices=[("application", "application"), ("organization", "organization")]
+    )
+    record_id = forms.IntegerField(min_value=1)

@@ -1,7 +1,10 @@
 import datetime
+import re
+import unicodedata
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -10,6 +13,48 @@ from django.utils.translation import gettext_lazy as _
 from tapestry.core.geography import unit_vector
 
 zip_code_validator = RegexValidator(r"^\d{5}$", _("Enter a five-digit ZIP code."))
+# Letters and digits, with inner hyphens or periods: DOCLINE (GAUEMO), OCLC (EMU), state
+# library codes (IL0608, NY-123). Nothing else, so the value is the same in HTML, JSON and CSV.
+library_id_validator = RegexValidator(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,28}[A-Za-z0-9])?$",
+    _(
+        "Use only letters, digits, hyphens and periods, as in a DOCLINE or OCLC symbol (for example GAUEMO)."
+    ),
+    code="invalid_library_id",
+)
+# A North American or international number in the ways people write it, then an optional
+# extension ("ext. 12", "x12", "extension 12").
+_PHONE = re.compile(
+    r"(?P<number>\+?\(?[0-9][0-9 ().-]*[0-9])(?:\s*(?:ext\.?|extension|x)\s*(?P<extension>[0-9]{1,6}))?",
+    re.IGNORECASE,
+)
+
+
+def validate_phone(value: str) -> None:
+    """Refuse anything but a phone number with its area code (10 to 15 digits, as E.164 allows)
+    and an optional extension: the directory is national, so a local number is not enough."""
+    match = _PHONE.fullmatch(value.strip())
+    digits = sum(character.isdigit() for character in match["number"]) if match else 0
+    if not 10 <= digits <= 15:
+        raise ValidationError(
+            _(
+                "Enter a phone number such as (404) 555-0142, with any extension after it: (404) 555-0142 ext. 12."
+            ),
+            code="invalid_phone",
+        )
+
+
+def organization_name_key(name: str) -> str:
+    """What the duplicate check compares: a name without case, accents, spaces or punctuation.
+
+    "St. Mary's  Library", "st marys library" and "ST MARY-S LIBRARY" are one organization.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(
+        character
+        for character in decomposed
+        if character.isalnum() and not unicodedata.combining(character)
+    )
 
 
 class StateTerritory(models.Model):
@@ -195,21 +240,37 @@ class OrganizationDetails(models.Model):
         StateTerritory, on_delete=models.PROTECT, related_name="+", verbose_name=_("state")
     )
     zip_code = models.CharField(_("ZIP code"), max_length=5, validators=[zip_code_validator])
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     website = models.URLField(_("website"), max_length=300, blank=True)
     library_id = models.CharField(
         _("library ID"),
         max_length=30,
         blank=True,
+        validators=[library_id_validator],
         help_text=_("Optional identifier, such as a DOCLINE or OCLC symbol."),
     )
     liaison_name = models.CharField(_("liaison name"), max_length=150)
     liaison_email = models.EmailField(_("liaison email"))
+    # Set when the address proved it reaches someone (a link sent to it was followed, or it is
+    # the applicant's own verified sign-in address). Until then it is neither published nor
+    # sent reminders.
+    liaison_email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # organization_name_key(name), kept by save() so duplicates are found with an index.
+    name_key = models.CharField(max_length=200, editable=False, default="")
     # Services offered, each with the audiences it is open to: {"reference": ["public", ...]}.
     services = models.JSONField(_("services"), default=dict, blank=True)
 
     class Meta:
         abstract = True
+
+    @property
+    def liaison_email_confirmed(self) -> bool:
+        return self.liaison_email_confirmed_at is not None
+
+    @property
+    def public_liaison_email(self) -> str:
+        """The liaison email as the directory may show it: only once confirmed."""
+        return self.liaison_email if self.liaison_email_confirmed else ""
 
     def service_rows(self) -> list[tuple[str, list[str]]]:
         """(service label, [audience labels]) in the order services are listed."""
@@ -278,6 +339,7 @@ class Organization(OrganizationDetails):
             models.Index(fields=["org_type"], name="org_type"),
             models.Index(fields=["last_reviewed_on"], name="org_last_reviewed"),
             models.Index(Lower("name"), "zip_code", name="org_lower_name_zip"),
+            models.Index(fields=["name_key", "zip_code"], name="org_name_key_zip"),
             # Counted and maxed for the directory's cache version (an index-only scan).
             models.Index(fields=["updated_at"], name="org_updated_at"),
         ]
@@ -296,6 +358,8 @@ class Organization(OrganizationDetails):
                 extra |= {"service_codes", "audience_codes"}
             if {"latitude", "longitude"} & set(update_fields):
                 extra |= {"location_x", "location_y", "location_z"}
+            if "name" in update_fields:
+                extra.add("name_key")
             kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
@@ -304,6 +368,7 @@ class Organization(OrganizationDetails):
         self.location_x, self.location_y, self.location_z = unit_vector(
             self.latitude, self.longitude
         )
+        self.name_key = organization_name_key(self.name)
         self.service_codes = "".join(f"|{code}|" for code in sorted(self.services))
         self.audience_codes = "".join(
             f"|{service}:{audience}|"
@@ -340,10 +405,10 @@ class MembershipApplication(OrganizationDetails):
     class Meta:
         ordering = ["-submitted_at"]
         constraints = [
-            # One pending application per organization name and ZIP, however often it is sent.
+            # One pending application per organization name and ZIP, however often it is sent
+            # and however its name is spaced, cased or punctuated.
             models.UniqueConstraint(
-                Lower("name"),
-                "zip_code",
+                fields=["name_key", "zip_code"],
                 condition=models.Q(status="pending"),
                 name="one_pending_application_per_org",
             ),
@@ -353,6 +418,13 @@ class MembershipApplication(OrganizationDetails):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = organization_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class ReviewReminder(models.Model):

@@ -13,7 +13,7 @@ from ninja import Schema
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from tapestry.core.schemas import ErrorOut, MessageOut
+from tapestry.core.schemas import CONTROL_CHARACTERS_PATTERN, ErrorOut, MessageOut
 from tapestry.network.models import Audience, OrganizationType, Service
 
 __all__ = [
@@ -28,13 +28,8 @@ __all__ = [
     "ServiceOut",
 ]
 
-# What the directory form's plain-text check lets through (network.forms.plain_text_error):
-# no C0 control characters, none of < > ; =, and none of the pairs -- /* */. Without lookahead
-# (pydantic's default regular expressions have none): runs of other characters, and between
-# them runs of - / * in which "-" is single and never joins "/" and "*" directly.
-# tests/api/test_schema_constraints.py checks the pattern and the form still agree.
-_PUNCTUATION_RUN = r"-?(?:(?:/+|\*+)-)*(?:/+|\*+)?"
-DIRECTORY_NAME_PATTERN = rf"^{_PUNCTUATION_RUN}(?:[^-/*<>;=\x00-\x1f]+{_PUNCTUATION_RUN})*$"
+# What the directory form's plain-text check lets through (network.forms.plain_text_error).
+DIRECTORY_NAME_PATTERN = CONTROL_CHARACTERS_PATTERN
 # Region and region-map codes are lower-case words joined by hyphens ("region-6").
 CODE_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ORGANIZATION_ID_MAX = 2**63 - 1  # the largest id a 64-bit primary key holds
@@ -51,7 +46,7 @@ class DirectoryQuery(Schema):
     q: Annotated[str, Field(max_length=100, pattern=DIRECTORY_NAME_PATTERN)] | Absent = Field(
         default=None,
         description="Words of the organization's name. At most 100 characters; no control "
-        "characters, no < > ; = and no -- /* */.",
+        "characters.",
     )
     type: OrganizationType | Absent = Field(default=None, description="Organization type.")
     state: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | Absent = Field(

@@ -24,6 +24,7 @@ from tapestry.network.models import (
     RegionMap,
     RegionState,
     StateTerritory,
+    organization_name_key,
 )
 
 
@@ -213,23 +214,20 @@ def organization_get(*, organization_id: int) -> Organization | None:
 
 
 def organization_duplicate(*, name: str, zip_code: str) -> Organization | None:
-    return (
-        Organization.objects.annotate(lower_name=Lower("name"))
-        .filter(lower_name=name.strip().lower(), zip_code=zip_code)
-        .first()
-    )
+    """A member in the ZIP code whose name differs from `name` at most by case, accents,
+    spaces or punctuation."""
+    return Organization.objects.filter(
+        name_key=organization_name_key(name), zip_code=zip_code
+    ).first()
 
 
 def application_pending_duplicate(*, name: str, zip_code: str) -> MembershipApplication | None:
-    return (
-        MembershipApplication.objects.annotate(lower_name=Lower("name"))
-        .filter(
-            lower_name=name.strip().lower(),
-            zip_code=zip_code,
-            status=MembershipApplication.Status.PENDING,
-        )
-        .first()
-    )
+    """A pending application for the same organization (compared as organization_duplicate)."""
+    return MembershipApplication.objects.filter(
+        name_key=organization_name_key(name),
+        zip_code=zip_code,
+        status=MembershipApplication.Status.PENDING,
+    ).first()
 
 
 def organizations_review_overdue(

@@ -1,13 +1,16 @@
 import datetime
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Role, User, role_grant
+from tapestry.accounts.api import Role, User, email_is_verified, role_grant
 from tapestry.core.api import audit_record, email_send
 from tapestry.core.geography import zip_lookup
 from tapestry.network import selectors
@@ -38,15 +41,30 @@ class AlreadyDecided(NetworkError):
     pass
 
 
+class OwnApplication(NotAllowed):
+    """A specialist may not decide an application they sent themselves."""
+
+
+class ConfirmationLinkInvalid(NetworkError):
+    """A liaison-email link that is altered, expired, or for an address no longer in use."""
+
+
+LiaisonRecordKind = Literal["application", "organization"]
+_CONFIRMATION_SALT = "tapestry.network.liaison-email"
+
+
 def membership_application_submit(
-    *, applicant: User, details: dict[str, Any]
+    *, applicant: User, details: dict[str, Any], language: str | None = None
 ) -> MembershipApplication:
     """Record an application and tell the specialists of the state's region.
 
     `details` holds validated OrganizationDetails fields (see forms.MembershipApplicationForm).
-    Raises DuplicateApplication if the organization is a member or already has a pending
-    application.
+    The applicant gets a receipt in `language` (default: their preferred language). A liaison
+    email other than the applicant's own verified address gets a link to confirm it, and
+    counts as unconfirmed until then. Raises DuplicateApplication if the organization is a
+    member or already has a pending application.
     """
+    language = language or applicant.preferred_language
     name, zip_code = details["name"], details["zip_code"]
     if selectors.organization_duplicate(name=name, zip_code=zip_code):
         raise DuplicateApplication(
@@ -64,7 +82,12 @@ def membership_application_submit(
     try:
         with transaction.atomic():
             application = MembershipApplication.objects.create(
-                applicant=applicant, region=region, **{f: details[f] for f in DETAIL_FIELDS}
+                applicant=applicant,
+                region=region,
+                liaison_email_confirmed_at=_confirmed_now_if_verified(
+                    user=applicant, email=details["liaison_email"]
+                ),
+                **{f: details[f] for f in DETAIL_FIELDS},
             )
             audit_record(
                 actor=applicant,
@@ -80,6 +103,23 @@ def membership_application_submit(
                     template="network/email/application_received",
                     context={"application": application, "site_url": settings.SITE_URL},
                     language=specialist.preferred_language,
+                )
+            email_send(
+                to=[applicant.email],
+                template="network/email/application_receipt",
+                context={
+                    "application": application,
+                    "applicant_name": applicant.get_short_name(),
+                    "site_url": settings.SITE_URL,
+                },
+                language=language,
+            )
+            if not application.liaison_email_confirmed:
+                _liaison_confirmation_send(
+                    record=application,
+                    kind="application",
+                    asked_by=applicant.get_full_name(),
+                    language=language,
                 )
     except IntegrityError as error:
         # Two submissions raced past the checks above; the constraint kept only one.
@@ -97,6 +137,7 @@ def membership_application_decide(
 
     Approval creates the member organization (it then appears in the directory) and makes the
     applicant its liaison. A rejection needs a reason. The applicant is emailed either way.
+    Nobody decides their own application (OwnApplication), administrators included.
     """
     with transaction.atomic():
         application = (
@@ -106,6 +147,13 @@ def membership_application_decide(
         )
         if application is None:
             raise NotAllowed(_("That application is not in a region you cover."))
+        if application.applicant_id == specialist.pk:
+            raise OwnApplication(
+                _(
+                    "You sent this application yourself, so another specialist must decide it. "
+                    "Nothing was changed."
+                )
+            )
         if application.status != MembershipApplication.Status.PENDING:
             raise AlreadyDecided(_("This application was already decided; nothing was changed."))
         if not approve and not reason.strip():
@@ -145,12 +193,14 @@ def membership_application_decide(
 def _organization_from_application(
     application: MembershipApplication, *, today: datetime.date
 ) -> Organization:
+    """The member record an approved application becomes, located at its ZIP code."""
     place = zip_lookup(application.zip_code)
     if place is None:  # validated at submission; the ZIP table ships with the code
         raise NetworkError(f"ZIP code {application.zip_code} has no known location.")
     return Organization.objects.create(
         **{f: getattr(application, f) for f in DETAIL_FIELDS},
         liaison=application.applicant,
+        liaison_email_confirmed_at=application.liaison_email_confirmed_at,
         latitude=place.latitude,
         longitude=place.longitude,
         joined_on=today,
@@ -159,9 +209,13 @@ def _organization_from_application(
 
 
 def organization_review_confirm(
-    *, liaison: User, organization_id: int, details: dict[str, Any]
+    *, liaison: User, organization_id: int, details: dict[str, Any], language: str | None = None
 ) -> Organization:
-    """The liaison's annual review: save any corrections and mark the record reviewed today."""
+    """The liaison's annual review: save any corrections and mark the record reviewed today.
+
+    A new liaison email that is not the liaison's own verified address is unconfirmed (hidden
+    from the directory, sent no reminders) until the link sent to it, in `language`, is used.
+    """
     with transaction.atomic():
         organization = (
             organizations_editable_by(liaison)
@@ -175,8 +229,13 @@ def organization_review_confirm(
         if place is None:
             raise NetworkError(_("Enter a ZIP code we can find."))
         changed = [f for f in DETAIL_FIELDS if getattr(organization, f) != details[f]]
+        new_liaison_email = organization.liaison_email.lower() != details["liaison_email"].lower()
         for field_name in DETAIL_FIELDS:
             setattr(organization, field_name, details[field_name])
+        if new_liaison_email:
+            organization.liaison_email_confirmed_at = _confirmed_now_if_verified(
+                user=liaison, email=organization.liaison_email
+            )
         organization.latitude, organization.longitude = place.latitude, place.longitude
         organization.last_reviewed_on = timezone.localdate()
         transaction.on_commit(selectors.directory_version_forget)
@@ -186,6 +245,7 @@ def organization_review_confirm(
                 "latitude",
                 "longitude",
                 "last_reviewed_on",
+                "liaison_email_confirmed_at",
                 "updated_at",
             ]
         )
@@ -196,6 +256,13 @@ def organization_review_confirm(
             summary=organization.name,
             data={"changed": changed},
         )
+        if not organization.liaison_email_confirmed:
+            _liaison_confirmation_send(
+                record=organization,
+                kind="organization",
+                asked_by=liaison.get_full_name(),
+                language=language or liaison.preferred_language,
+            )
     return organization
 
 
@@ -204,7 +271,9 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
 
     Windows come from settings (for example 30, 7 and 0 days before). A record gets the
     reminder of the narrowest window it is in, once per review cycle, so a day the scheduler
-    missed is caught up the next day and running twice sends nothing twice.
+    missed is caught up the next day and running twice sends nothing twice. The reminder goes
+    to the liaison email once it is confirmed, otherwise to the liaison's own (verified)
+    sign-in address; a record with neither gets none.
     """
     today = today or timezone.localdate()
     windows = sorted(settings.NETWORK_REVIEW_REMINDER_DAYS)
@@ -220,6 +289,13 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
         due_on = organization.review_due_on
         days_left = (due_on - today).days
         window = next(w for w in windows if days_left <= w)
+        recipient = _reminder_recipient(organization)
+        if recipient is None:
+            logger.warning(
+                "No confirmed address for the annual-review reminder of organization %s",
+                organization.pk,
+            )
+            continue
         with transaction.atomic():
             _reminder, created = ReviewReminder.objects.get_or_create(
                 organization=organization, due_on=due_on, days_before=window
@@ -228,7 +304,7 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
                 continue
             language = organization.liaison.preferred_language if organization.liaison else "en"
             email_send(
-                to=[organization.liaison_email],
+                to=[recipient],
                 template="network/email/review_reminder",
                 context={
                     "organization": organization,
@@ -241,3 +317,166 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
         sent += 1
     logger.info("Sent %s annual-review reminders", sent)
     return sent
+
+
+def _reminder_recipient(organization: Organization) -> str | None:
+    """Where a record's reminder may go: an address known to reach the liaison, or None."""
+    if organization.liaison_email_confirmed:
+        return organization.liaison_email
+    if organization.liaison is not None and organization.liaison.is_active:
+        return organization.liaison.email
+    return None
+
+
+def _confirmed_now_if_verified(*, user: User, email: str) -> datetime.datetime | None:
+    """Now if `email` is one of the user's verified sign-in addresses, else None (unconfirmed)."""
+    return timezone.now() if email_is_verified(user=user, email=email) else None
+
+
+def liaison_confirmation_token(
+    *, kind: LiaisonRecordKind, record_id: int, email: str, issued_at: datetime.datetime
+) -> str:
+    """A signed link token naming the record and the address it confirms, and when it was made.
+
+    The address is part of the token, so a link stops working if the liaison email changes.
+    """
+    return signing.dumps(
+        {
+            "kind": kind,
+            "id": record_id,
+            "email": email.lower(),
+            "issued": int(issued_at.timestamp()),
+        },
+        salt=_CONFIRMATION_SALT,
+    )
+
+
+def _liaison_confirmation_send(
+    *,
+    record: MembershipApplication | Organization,
+    kind: LiaisonRecordKind,
+    asked_by: str,
+    language: str,
+) -> None:
+    """Email the liaison address a link that confirms it (see liaison_email_confirm)."""
+    cache.set(
+        _resend_key(kind=kind, record_id=record.pk),
+        True,
+        timeout=settings.NETWORK_LIAISON_RESEND_SECONDS,
+    )
+    token = liaison_confirmation_token(
+        kind=kind, record_id=record.pk, email=record.liaison_email, issued_at=timezone.now()
+    )
+    email_send(
+        to=[record.liaison_email],
+        template="network/email/liaison_email_confirm",
+        context={
+            "record": record,
+            "asked_by": asked_by,
+            "confirm_url": settings.SITE_URL
+            + reverse("network:liaison_email_confirm", kwargs={"token": token}),
+            "days": settings.NETWORK_LIAISON_CONFIRMATION_DAYS,
+        },
+        language=language,
+    )
+
+
+def _resend_key(*, kind: LiaisonRecordKind, record_id: int) -> str:
+    """The cache key that remembers a link was sent lately, so a new one waits a while."""
+    return f"network:liaison-link-sent:{kind}:{record_id}"
+
+
+def liaison_email_confirmation_read(
+    *, token: str, now: datetime.datetime | None = None
+) -> MembershipApplication | Organization:
+    """The application or member record a confirmation link is for, if the link still holds.
+
+    Raises ConfirmationLinkInvalid for an altered or expired link, or one sent to an address
+    that is no longer the record's liaison email.
+    """
+    now = now or timezone.now()
+    try:
+        payload = signing.loads(token, salt=_CONFIRMATION_SALT)
+    except signing.BadSignature as error:
+        raise ConfirmationLinkInvalid(
+            _("This confirmation link is not valid. Copy the whole link from the email.")
+        ) from error
+    issued = datetime.datetime.fromtimestamp(payload["issued"], tz=datetime.UTC)
+    if now - issued > datetime.timedelta(days=settings.NETWORK_LIAISON_CONFIRMATION_DAYS):
+        raise ConfirmationLinkInvalid(
+            _(
+                "This confirmation link has expired. The applicant or liaison can send a new "
+                "one from their membership page."
+            )
+        )
+    model = MembershipApplication if payload["kind"] == "application" else Organization
+    record = model.objects.filter(pk=payload["id"]).first()
+    if record is None or record.liaison_email.lower() != payload["email"]:
+        raise ConfirmationLinkInvalid(
+            _(
+                "This link was sent to an address that is no longer the liaison email of the "
+                "organization, so it confirms nothing. Nothing was changed."
+            )
+        )
+    return record
+
+
+def liaison_email_confirm(
+    *, token: str, now: datetime.datetime | None = None
+) -> MembershipApplication | Organization:
+    """Mark the liaison email a link was sent to as confirmed (idempotent).
+
+    Confirming an application's address also confirms it on the member record the application
+    became, if that record still has the same address.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        record = liaison_email_confirmation_read(token=token, now=now)
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        if record.liaison_email_confirmed:
+            return record
+        records: list[MembershipApplication | Organization] = [record]
+        if isinstance(record, MembershipApplication) and record.organization is not None:
+            member = record.organization
+            if member.liaison_email.lower() == record.liaison_email.lower():
+                records.append(member)
+        for confirmed in records:
+            if not confirmed.liaison_email_confirmed:
+                confirmed.liaison_email_confirmed_at = now
+                confirmed.save(update_fields=["liaison_email_confirmed_at"])
+                audit_record(
+                    actor=None,
+                    action="liaison_email.confirm",
+                    target=confirmed,
+                    summary=confirmed.liaison_email,
+                )
+        transaction.on_commit(selectors.directory_version_forget)
+    return record
+
+
+def liaison_email_confirmation_resend(
+    *, user: User, kind: LiaisonRecordKind, record_id: int, language: str
+) -> MembershipApplication | Organization:
+    """Send the confirmation link again, for the applicant's or the liaison's own record."""
+    record: MembershipApplication | Organization | None
+    if kind == "application":
+        record = MembershipApplication.objects.filter(pk=record_id, applicant=user).first()
+    else:
+        record = organizations_editable_by(user).filter(pk=record_id).first()
+    if record is None:
+        raise NotAllowed(_("You can ask for a link only for your own application or record."))
+    if record.liaison_email_confirmed:
+        raise NetworkError(_("The liaison email is already confirmed; no link was sent."))
+    if cache.get(_resend_key(kind=kind, record_id=record.pk)):
+        raise NetworkError(
+            _(
+                "A link went to %(email)s a few minutes ago; no new one was sent. Please check "
+                "that mailbox, or ask again in ten minutes."
+            )
+            % {"email": record.liaison_email}
+        )
+    with transaction.atomic():
+        _liaison_confirmation_send(
+            record=record, kind=kind, asked_by=user.get_full_name(), language=language
+        )
+    return record

@@ -20,6 +20,12 @@ urlpatterns = [
     path("regions/", views.region_map, name="region_map"),
     path("join/", views.join, name="join"),
     path("my-applications/", views.my_applications, name="my_applications"),
+    path(
+        "liaison-email/confirm/<str:token>/",
+        views.liaison_email_confirm_view,
+        name="liaison_email_confirm",
+    ),
+    path("liaison-email/resend/", views.liaison_email_resend, name="liaison_email_resend"),
     path("specialist/", views.review_queue, name="review_queue"),
     path(
         "specialist/applications/<int:application_id>/",

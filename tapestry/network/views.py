@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -5,19 +7,23 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tapestry.accounts.api import AuthenticatedRequest
 from tapestry.network import exports, selectors
 from tapestry.network.forms import (
     DecisionForm,
     DirectoryFilterForm,
+    LiaisonEmailResendForm,
     MembershipApplicationForm,
     OrganizationReviewForm,
 )
+from tapestry.network.join_draft import join_draft, join_draft_forget, join_draft_save
 from tapestry.network.models import MembershipApplication, Region, RegionMap
 from tapestry.network.permissions import (
     is_network_staff,
@@ -25,14 +31,19 @@ from tapestry.network.permissions import (
     regions_for_specialist,
 )
 from tapestry.network.services import (
+    ConfirmationLinkInvalid,
     NetworkError,
+    OwnApplication,
+    liaison_email_confirm,
+    liaison_email_confirmation_read,
+    liaison_email_confirmation_resend,
     membership_application_decide,
     membership_application_submit,
     organization_review_confirm,
 )
 
 
-def _bad_request(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+def _bad_request(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render(request, template, context, status=400)
 
 
@@ -107,24 +118,63 @@ def region_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def join(request: AuthenticatedRequest) -> HttpResponse:
-    form = MembershipApplicationForm(request.POST or None)
-    if request.method == "POST":
-        if not form.is_valid():
-            return _bad_request(request, "network/join.html", {"form": form})
-        try:
-            membership_application_submit(applicant=request.user, details=form.cleaned_data)
-        except NetworkError as error:
-            form.add_error(None, str(error))
-            return _bad_request(request, "network/join.html", {"form": form})
-        messages.success(
-            request,
-            _("Thank you. Your application was sent to your region's engagement specialists."),
+def join(request: HttpRequest) -> HttpResponse:
+    """The join form. A visitor sees why an account is needed and may fill the form first."""
+    if not request.user.is_authenticated:
+        return _join_as_visitor(request)
+    authenticated = cast(AuthenticatedRequest, request)
+    draft = join_draft(request)
+    if request.method == "GET":
+        form = MembershipApplicationForm(initial=draft) if draft else MembershipApplicationForm()
+        return render(request, "network/join.html", {"form": form, "restored_draft": bool(draft)})
+    form = MembershipApplicationForm(request.POST)
+    if not form.is_valid():
+        return _bad_request(request, "network/join.html", {"form": form})
+    try:
+        membership_application_submit(
+            applicant=authenticated.user, details=form.cleaned_data, language=get_language()
         )
-        return redirect("network:my_applications")
-    return render(request, "network/join.html", {"form": form})
+    except NetworkError as error:
+        form.add_error(None, str(error))
+        return _bad_request(request, "network/join.html", {"form": form})
+    join_draft_forget(request)
+    messages.success(
+        request,
+        _(
+            "Thank you. Your application was sent to your region's engagement specialists, "
+            "and we emailed you a receipt."
+        ),
+    )
+    return redirect("network:my_applications")
+
+
+def _join_as_visitor(request: HttpRequest) -> HttpResponse:
+    """Explain the account, keep what the visitor typed, and send them to get one."""
+    if request.method == "POST":
+        join_draft_save(request, data=request.POST)
+        # Said again on the sign-up or sign-in page, so the detour does not come without a word.
+        messages.info(
+            request,
+            _(
+                "We kept what you typed in the join form. Once you are signed in, with your "
+                "email confirmed, we bring you back to it to send your application."
+            ),
+        )
+        step = "account_login" if request.POST.get("then") == "sign_in" else "account_signup"
+        return redirect(f"{reverse(step)}?{urlencode({'next': reverse('network:join')})}")
+    draft = join_draft(request)
+    form = MembershipApplicationForm(initial=draft) if draft else MembershipApplicationForm()
+    return render(
+        request,
+        "network/join.html",
+        {
+            "form": form,
+            "visitor": True,
+            "restored_draft": bool(draft),
+            "sign_up_url": f"{reverse('account_signup')}?{urlencode({'next': reverse('network:join')})}",
+        },
+    )
 
 
 @login_required
@@ -138,6 +188,50 @@ def my_applications(request: AuthenticatedRequest) -> HttpResponse:
             "organizations": selectors.organizations_for_liaison(user=request.user),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def liaison_email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a liaison-email link opens: a button confirms (a GET alone changes nothing, so
+    mail scanners that follow links confirm nothing)."""
+    template = "network/liaison_email_confirm.html"
+    try:
+        if request.method == "POST":
+            record = liaison_email_confirm(token=token)
+            messages.success(
+                request,
+                _("Thank you. %(email)s is confirmed as the liaison email of %(name)s.")
+                % {"email": record.liaison_email, "name": record.name},
+            )
+            return redirect("network:liaison_email_confirm", token=token)
+        record = liaison_email_confirmation_read(token=token)
+    except ConfirmationLinkInvalid as error:
+        return _bad_request(request, template, {"error": str(error)})
+    return render(request, template, {"record": record})
+
+
+@login_required
+@require_POST
+def liaison_email_resend(request: AuthenticatedRequest) -> HttpResponse:
+    """Send the liaison-email link again for the person's own application or record."""
+    form = LiaisonEmailResendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That request was not understood; no link was sent."))
+        return redirect("network:my_applications")
+    try:
+        record = liaison_email_confirmation_resend(
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            record_id=form.cleaned_data["record_id"],
+            language=get_language(),
+        )
+    except NetworkError as error:
+        messages.error(request, str(error))
+        return redirect("network:my_applications")
+    messages.success(
+        request, _("We sent a new link to %(email)s.") % {"email": record.liaison_email}
+    )
+    return redirect("network:my_applications")
 
 
 def _specialist_regions(request: HttpRequest) -> QuerySet[Region]:
@@ -176,8 +270,10 @@ def application_decide(request: AuthenticatedRequest, application_id: int) -> Ht
     )
     if application is None:
         raise Http404
-    form = DecisionForm(request.POST or None)
-    context = {"application": application, "form": form}
+    # An empty POST is still a POST: bind it, so the missing decision is reported.
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    own_application = application.applicant_id == request.user.pk
+    context = {"application": application, "form": form, "own_application": own_application}
     if request.method == "POST":
         if not form.is_valid():
             return _bad_request(request, "network/application_decide.html", context)
@@ -188,6 +284,9 @@ def application_decide(request: AuthenticatedRequest, application_id: int) -> Ht
                 approve=form.cleaned_data["decision"] == "approve",
                 reason=form.cleaned_data["reason"],
             )
+        except OwnApplication as error:
+            messages.error(request, str(error))
+            return render(request, "network/application_decide.html", context, status=403)
         except NetworkError as error:
             messages.error(request, str(error))
             return redirect("network:review_queue")
@@ -202,14 +301,19 @@ def organization_review(request: AuthenticatedRequest, organization_id: int) -> 
     organization = organizations_editable_by(request.user).filter(pk=organization_id).first()
     if organization is None:
         raise Http404
-    form = OrganizationReviewForm(request.POST or None, instance=organization)
+    form = OrganizationReviewForm(
+        request.POST if request.method == "POST" else None, instance=organization
+    )
     context = {"organization": organization, "form": form}
     if request.method == "POST":
         if not form.is_valid():
             return _bad_request(request, "network/organization_review.html", context)
         try:
             organization_review_confirm(
-                liaison=request.user, organization_id=organization.pk, details=form.cleaned_data
+                liaison=request.user,
+                organization_id=organization.pk,
+                details=form.cleaned_data,
+                language=get_language(),
             )
         except NetworkError as error:
             form.add_error(None, str(error))

@@ -11,7 +11,7 @@ from ninja import Schema
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from tapestry.core.schemas import ErrorOut, MessageOut
+from tapestry.core.schemas import CONTROL_CHARACTERS_PATTERN, ErrorOut, MessageOut
 from tapestry.research.models import Domain
 from tapestry.research.selectors import CONCEPT_ID_MAX, SEARCH_MAX_LENGTH
 
@@ -33,10 +33,6 @@ __all__ = [
     "ReleaseOut",
     "SummaryOut",
 ]
-
-# The search form refuses control characters (Unicode category Cc: U+0000-U+001F and
-# U+007F-U+009F) and nothing else; tests/api/test_schema_constraints.py checks they agree.
-CONTROL_CHARACTERS_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
 class ConceptQuery(Schema):

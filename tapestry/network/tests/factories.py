@@ -77,6 +77,8 @@ class OrganizationFactory(OrganizationDetailsFactory[Organization]):
     longitude = factory.LazyAttribute(lambda organization: _place(organization).longitude)
     joined_on = factory.LazyFunction(timezone.localdate)
     last_reviewed_on = factory.LazyFunction(timezone.localdate)
+    # A member's liaison email was confirmed when it joined; tests of unconfirmed ones say so.
+    liaison_email_confirmed_at = factory.LazyFunction(timezone.now)
 
 
 class MembershipApplicationFactory(OrganizationDetailsFactory[MembershipApplication]):

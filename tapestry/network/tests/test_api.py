@@ -162,8 +162,7 @@ def test_pages(client, settings, members):
             },
         ),
         ({"q": "x" * 101}, {"q": ["String should have at most 100 characters"]}),
-        ({"q": "<script>alert(1)</script>"}, {"q": [PLAIN_TEXT]}),
-        ({"q": "1; DROP TABLE network_organization"}, {"q": [PLAIN_TEXT]}),
+        ({"q": "Library\x07"}, {"q": [PLAIN_TEXT]}),
         ({"page": "0"}, {"page": ["Input should be greater than or equal to 1"]}),
         (
             {"page": "2", "service": ""},

@@ -1,10 +1,13 @@
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tapestry.accounts.api import Role, user_has_role
+from tapestry.accounts.api import Role, User, user_has_role
 from tapestry.network.models import (
     MembershipApplication,
     Organization,
@@ -17,12 +20,15 @@ from tapestry.network.services import (
     DuplicateApplication,
     NetworkError,
     NotAllowed,
+    OwnApplication,
     membership_application_decide,
     membership_application_submit,
 )
 from tapestry.network.tests.factories import (
     MembershipApplicationFactory,
     OrganizationFactory,
+    RegionSpecialistFactory,
+    UserFactory,
     region,
     zip_place,
 )
@@ -96,7 +102,8 @@ def test_an_application_emails_only_the_specialists_of_that_region(
         application = membership_application_submit(applicant=bob_applicant, details=_details())
 
     assert [(message.to, message.subject) for message in mail.outbox] == [
-        (["sam@example.org"], "New membership application: Prairie Library")
+        (["sam@example.org"], "New membership application: Prairie Library"),
+        (["bob@example.org"], "We received your application for Prairie Library"),
     ]
     assert f"/network/specialist/applications/{application.pk}/" in mail.outbox[0].body
 
@@ -113,7 +120,7 @@ def test_an_application_in_kentucky_goes_to_region_1(
         )
 
     assert application.region == region("region-1")
-    assert [message.to for message in mail.outbox] == [["olga@example.org"]]
+    assert [message.to for message in mail.outbox] == [["olga@example.org"], ["bob@example.org"]]
 
 
 def test_a_spanish_speaking_specialist_is_told_the_region_in_spanish(
@@ -150,7 +157,7 @@ def test_no_email_leaves_before_the_application_is_committed(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         membership_application_submit(applicant=bob_applicant, details=_details())
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the specialist's notice and the applicant's receipt
     assert mail.outbox == []
 
 
@@ -418,3 +425,188 @@ def test_a_decision_keeps_the_date_it_was_made(prairie_application, sam_speciali
     prairie_application.refresh_from_db()
     assert before <= prairie_application.decided_at <= timezone.now()
     assert prairie_application.decided_at - before < datetime.timedelta(seconds=30)
+
+
+# Nobody decides their own application
+
+
+@pytest.fixture
+def sams_own_application(sam_specialist: User) -> MembershipApplication:
+    """Sam, the Region 6 specialist, applies for the library where he also works."""
+    return MembershipApplicationFactory.create(
+        applicant=sam_specialist, name="Skokie Health Library", zip_code="60201"
+    )
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_a_specialist_cannot_decide_their_own_application_and_nothing_changes(
+    sams_own_application: MembershipApplication,
+    sam_specialist: User,
+    approve: bool,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    before = _written(audit_log)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(OwnApplication) as refused,
+    ):
+        membership_application_decide(
+            specialist=sam_specialist,
+            application_id=sams_own_application.pk,
+            approve=approve,
+            reason="Looks fine to me",
+        )
+
+    assert str(refused.value) == (
+        "You sent this application yourself, so another specialist must decide it. "
+        "Nothing was changed."
+    )
+    assert _written(audit_log) == before
+    sams_own_application.refresh_from_db()
+    assert (sams_own_application.status, sams_own_application.decided_at) == ("pending", None)
+    assert (
+        user_has_role(type(sam_specialist).objects.get(pk=sam_specialist.pk), Role.LIAISON) is False
+    )
+
+
+def test_an_administrator_cannot_decide_their_own_application_either(
+    admin: User, audit_log: Callable[[], list[tuple]]
+) -> None:
+    own = MembershipApplicationFactory.create(applicant=admin, name="Admin's Library")
+    before = _written(audit_log)
+
+    with pytest.raises(OwnApplication):
+        membership_application_decide(specialist=admin, application_id=own.pk, approve=True)
+
+    assert _written(audit_log) == before
+
+
+def test_another_specialist_of_the_region_may_decide_it(
+    sams_own_application: MembershipApplication,
+) -> None:
+    colleague = UserFactory.create(
+        email="cleo@example.org", roles=[Role.ENGAGEMENT_SPECIALIST], two_factor=True
+    )
+    RegionSpecialistFactory.create(user=colleague, region=region("region-6"))
+
+    decided = membership_application_decide(
+        specialist=colleague, application_id=sams_own_application.pk, approve=True
+    )
+
+    assert (decided.status, decided.decided_by) == ("approved", colleague)
+
+
+# The duplicate check compares names without case, accents, spaces or punctuation
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "Prairie  Library",
+        " prairie library ",
+        "PRAIRIE LIBRARY",
+        "Prairie-Library",
+        "Prairie Library.",
+        "PrairieLibrary",
+        "Práirie Library",
+    ],
+)
+def test_a_member_is_found_whatever_the_spacing_case_or_punctuation_of_its_name(
+    bob_applicant: User, variant: str, audit_log: Callable[[], list[tuple]]
+) -> None:
+    OrganizationFactory.create(name="Prairie Library", zip_code="60201")
+    before = _written(audit_log)
+
+    with pytest.raises(DuplicateApplication) as refused:
+        membership_application_submit(applicant=bob_applicant, details=_details(name=variant))
+
+    assert str(refused.value) == (
+        f"{variant} in ZIP code 60201 is already a member of the network."
+    )
+    assert _written(audit_log) == before
+
+
+def test_a_pending_application_is_found_whatever_the_spacing_of_its_name(
+    bob_applicant: User, audit_log: Callable[[], list[tuple]]
+) -> None:
+    MembershipApplicationFactory.create(name="St. Mary's Health Library", zip_code="60201")
+    before = _written(audit_log)
+
+    with pytest.raises(DuplicateApplication):
+        membership_application_submit(
+            applicant=bob_applicant, details=_details(name="St Marys  Health Library")
+        )
+
+    assert _written(audit_log) == before
+
+
+def test_the_database_keeps_one_pending_application_per_name_key(bob_applicant: User) -> None:
+    MembershipApplicationFactory.create(name="Prairie Library", zip_code="60201")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MembershipApplicationFactory.create(name="prairie-library", zip_code="60201")
+
+    assert MembershipApplication.objects.count() == 1
+
+
+def test_a_name_with_punctuation_is_accepted_as_written(bob_applicant: User) -> None:
+    application = membership_application_submit(
+        applicant=bob_applicant, details=_details(name="Library -- Main Campus <East>")
+    )
+
+    assert MembershipApplication.objects.get(pk=application.pk).name == (
+        "Library -- Main Campus <East>"
+    )
+
+
+# The applicant's receipt
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "opening", "who_decides"),
+    [
+        (
+            "en",
+            "We received your application for O'Brien Family Library",
+            "Thank you, Bob. We received the application for O'Brien Family Library in "
+            "Evanston, IL to join the network.",
+            "The engagement specialists for Region 6, your organization's region, review the "
+            "application.",
+        ),
+        (
+            "es",
+            "Recibimos su solicitud para O'Brien Family Library",
+            "Gracias, Bob. Recibimos la solicitud de O'Brien Family Library en Evanston, IL "
+            "para unirse a la red.",
+            "Los especialistas en participación comunitaria de Región 6, la región de su "
+            "organización, revisan la solicitud.",
+        ),
+    ],
+)
+def test_the_applicant_gets_a_receipt_in_their_language(
+    bob_applicant: User,
+    sam_specialist: User,
+    language: str,
+    subject: str,
+    opening: str,
+    who_decides: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        application = membership_application_submit(
+            applicant=bob_applicant,
+            details=_details(name="O'Brien Family Library"),
+            language=language,
+        )
+
+    receipt = mail.outbox[-1]
+    assert (receipt.to, receipt.subject) == (["bob@example.org"], subject)
+    assert receipt.body.startswith(opening)
+    assert who_decides in receipt.body
+    assert receipt.body.rstrip().endswith("/network/my-applications/")
+    assert "&#" not in receipt.body and "&amp;" not in receipt.body
+    # Bob's own verified address is the liaison email: confirmed at once, no link sent.
+    assert application.liaison_email_confirmed
+    assert "confirm the liaison email" not in receipt.body

@@ -73,6 +73,7 @@ class Command(BaseCommand):
             liaison=liaison,
             liaison_name=liaison.full_name,
             liaison_email=liaison.email,
+            liaison_email_confirmed_at=timezone.now(),  # her own verified sign-in address
             services={"reference": ["public"], "internet_training": ["public"]},
             latitude=41.8509,
             longitude=-87.6713,
@@ -118,5 +119,6 @@ class Command(BaseCommand):
                 zip_code=zip_code,
                 liaison_name=applicant.full_name,
                 liaison_email=applicant.email,
+                liaison_email_confirmed_at=timezone.now(),  # the applicant's own address
                 services={"reference": ["public"]},
             )
