@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tapestry.research.charts import format_number
 from tapestry.research.models import Domain
+from tapestry.research.privacy import PublicCount
+from tapestry.research.selectors import GoalProgress
 
 SEX_LABELS: dict[str, Promise] = {
     "female": _("Female"),
@@ -77,7 +79,7 @@ def label(labels: dict[str, Promise], code: str) -> str:
     return str(labels.get(code, code))
 
 
-def public_count_text(count) -> str:
+def public_count_text(count: PublicCount | None) -> str:
     """A PublicCount as the visitor reads it: "≤ 20" as it is, "Suppressed" translated, and
     any other count as the rounded number written the local way ("1,240", "1.240")."""
     if count is None:
@@ -89,7 +91,7 @@ def public_count_text(count) -> str:
     return format_number(count.value)
 
 
-def projection_text(goal) -> str:
+def projection_text(goal: GoalProgress) -> str:
     """Where a goal stands, in one sentence: met, when it will be, or not at this pace."""
     if goal.status == "met":
         return gettext("The goal is met.")
