@@ -83,7 +83,7 @@ def test_the_landing_page_shows_the_release_participants_and_domains(visitor, re
 
     assert response.status_code == 200
     assert "R2025-03" in response.text
-    assert "March 31, 2025" in response.text
+    assert "31 Mar 2025" in response.text  # the one English date format (config/formats)
     assert "12,360" in response.text  # 12,345 rounded up to a multiple of 20
     assert "12,345" not in response.text
     domains = [domain.domain for domain in response.context["summary"].domains]
