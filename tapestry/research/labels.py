@@ -5,6 +5,10 @@ the API and the CSV show these labels in the visitor's language. A code without 
 shows as itself, and a test checks every code the warehouse can produce has one.
 """
 
+import csv
+from functools import cache
+from pathlib import Path
+
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -77,6 +81,24 @@ BREAKDOWN_LABELS: dict[str, dict[str, Promise]] = {
 def label(labels: dict[str, Promise], code: str) -> str:
     """The code's label in the active language, or the code itself if it has none."""
     return str(labels.get(code, code))
+
+
+UNITS_FILE = Path(__file__).resolve().parent / "data" / "units.csv"
+
+
+@cache
+def _unit_displays() -> dict[str, str]:
+    with UNITS_FILE.open(encoding="utf-8", newline="") as rows:
+        return {row["ucum_code"]: row["display"] for row in csv.DictReader(rows)}
+
+
+def unit_display(code: str) -> str:
+    """A UCUM unit code as people write it: "mm[Hg]" is "mmHg", "kg/m2" is "kg/m²".
+
+    The warehouse keeps the codes, as OMOP stores them; a code without a display in
+    data/units.csv shows as itself.
+    """
+    return _unit_displays().get(code, code)
 
 
 def public_count_text(count: PublicCount | None) -> str:

@@ -65,3 +65,9 @@ def projection(goal: GoalProgress) -> str:
 def month(value: datetime.date) -> str:
     """A month as the active language names it: "March 2024", "marzo de 2024"."""
     return date_format(value, "YEAR_MONTH_FORMAT")
+
+
+@register.filter
+def unit(code: str) -> str:
+    """A UCUM unit code as people write it: `{{ page.unit|unit }}` shows "mmHg"."""
+    return labels.unit_display(code)
