@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from config.api_docs import AccessibleSwagger
 from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router
@@ -14,6 +15,7 @@ api = NinjaAPI(
     description="Public network directory, public research statistics and account endpoints. "
     "Authenticate with `Authorization: Bearer <token>`, made on the API tokens page.",
     urls_namespace="api-v1",
+    docs=AccessibleSwagger(),
 )
 api.add_router("/network", network_router)
 api.add_router("/accounts", accounts_router)

@@ -23,7 +23,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import translation
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
 from tapestry.accounts.api import User
 from tapestry.accounts.personas import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
@@ -39,7 +39,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "correct horse battery staple 42"
 LANGUAGE_SWITCH_LABEL = {"en": "English", "es": "Español"}
 # Every page is checked at both sizes; the tests themselves act at the desktop size.
-VIEWPORTS = {
+VIEWPORTS: dict[str, ViewportSize] = {
     "desktop": {"width": 1280, "height": 900},
     # An iPhone 12 to 15 in portrait, the narrowest common phone today.
     "phone": {"width": 390, "height": 844},

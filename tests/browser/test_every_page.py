@@ -21,7 +21,7 @@ from tapestry.research.models import ConceptSummary, Release
 from tapestry.research.services import release_create
 from tapestry.research.warehouse.generate import generate
 
-from .conftest import PASSWORD, Network, Visit
+from .conftest import PASSWORD, SCREENSHOTS, Network, Visit
 
 # Real transactions, so the live server's thread sees what the test writes (and vice versa).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,10 +70,19 @@ def test_every_public_page_fits_a_phone_and_passes_axe(
         ("data-browser", "/data/"),
         ("data-search", "/data/concepts/?q=diabetes"),
         ("data-concept", f"/data/concepts/{concept.concept_id}/"),
-        ("api-docs", "/api/v1/docs"),
     ]:
         visitor.open(path)
         visitor.check(step)
+
+    # The API documentation, drawn by Swagger UI once the OpenAPI document has loaded
+    page = visitor.open("/api/v1/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    visitor.check("api-docs")
+    page.locator(".opblock-summary-control").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    expect(page.locator(".live-responses-table .response-col_status").first).to_have_text("200")
+    visitor.check("api-docs-tried")
 
     visitor.open("/no-such-page/", status=404)
     expect(visitor.page.get_by_role("heading", level=1)).to_be_visible()
@@ -124,7 +133,7 @@ def test_every_staff_page_fits_a_phone_and_passes_axe(
     region = region_for_state(state_code="IL")
     assert region is not None
     RegionSpecialist.objects.create(user=network.specialist, region=region)
-    application = MembershipApplicationFactory(
+    application = MembershipApplicationFactory.create(
         name="Little Village Health Promoters Community Library", zip_code="60623"
     )
 
@@ -154,3 +163,67 @@ def test_every_staff_page_fits_a_phone_and_passes_axe(
     expect(staff.page).to_have_url(re.compile(r"/me/$"))
     staff.open("/research/diversity/")
     staff.check("diversity")
+
+
+# Draws `text` in the font an element is shown in, and in two fonts loaded from their files
+# (the same family name cannot tell them apart), and counts the pixels where each differs.
+COMPARE_GLYPHS_SCRIPT = """async ({selector, text, files}) => {
+    const style = getComputedStyle(document.querySelector(selector));
+    const draw = async family => {
+        const font = `${style.fontStyle} ${style.fontWeight} 96px ${family}`;
+        await document.fonts.load(font, text);
+        const canvas = document.createElement('canvas');
+        canvas.width = 960; canvas.height = 160;
+        const context = canvas.getContext('2d');
+        context.font = font;
+        context.fillText(text, 10, 120);
+        return context.getImageData(0, 0, canvas.width, canvas.height).data;
+    };
+    const differing = (one, other) => {
+        let count = 0;
+        for (let index = 3; index < one.length; index += 4) {
+            if (Math.abs(one[index] - other[index]) > 64) count += 1;
+        }
+        return count;
+    };
+    const shown = await draw(style.fontFamily);
+    const result = {family: style.fontFamily, weight: style.fontWeight};
+    for (const [name, url] of Object.entries(files)) {
+        const face = new FontFace(`check-${name}`, `url(${url})`, {weight: style.fontWeight});
+        document.fonts.add(await face.load());
+        result[name] = differing(shown, await draw(`check-${name}`));
+    }
+    return result;
+}"""
+
+
+def test_bold_spanish_headings_are_drawn_by_a_font_that_places_the_accents(
+    visit: Callable[..., Visit],
+) -> None:
+    # Given a visitor reading the site in Spanish
+    visitor = visit("accents", "es")
+    page = visitor.open("/")
+    visitor.choose_language()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("Información")
+
+    # When the heading's own font draws Spanish accented letters
+    result = page.evaluate(
+        COMPARE_GLYPHS_SCRIPT,
+        {
+            "selector": "main h1",
+            "text": "Mi membresía íáéóúñÍ",
+            "files": {
+                # Source Sans 3, complete Latin (npm @fontsource/source-sans-3)
+                "fixed": "/static/vendor/source-sans-3/source-sans-3-latin-700-normal.woff2",
+                # The subset USWDS ships, whose bold "í" has its accent off the letter
+                "uswds": "/static/vendor/uswds/fonts/source-sans-pro/sourcesanspro-bold-webfont.woff2",
+            },
+        },
+    )
+
+    # Then they come out exactly as the complete font draws them, not as USWDS's subset does
+    assert result["weight"] == "700"
+    assert result["fixed"] == 0, result
+    assert result["uswds"] > 500, result
+    heading.screenshot(path=str(SCREENSHOTS / "accents-es-bold-heading.png"))
