@@ -6,6 +6,7 @@ from the protected (rounded) counts, never from raw ones.
 """
 
 import datetime
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -143,6 +144,40 @@ def _count_ticks(frame: Frame, values: list[float]) -> list[Tick]:
     ]
 
 
+def _value_ticks(frame: Frame, edges: Sequence[tuple[float, float]], slot: float) -> list[Tick]:
+    """Round values along a histogram's value axis (50, 60, 70, not the bins' 48, 56.4…).
+
+    The bins' edges come from the data; the ticks step by 1, 2, 2.5 or 5 times a power of ten,
+    the smallest step whose labels do not crowd, each placed inside the bin that holds it.
+    """
+    if not edges:
+        return []
+    low, high = edges[0][0], edges[-1][1]
+    if high <= low:
+        return [Tick(round(frame.left, 1), format_number(low))]
+
+    def position(value: float) -> float:
+        for index, (bin_low, bin_high) in enumerate(edges):
+            if bin_low <= value <= bin_high:
+                share = (value - bin_low) / (bin_high - bin_low) if bin_high > bin_low else 0
+                return frame.left + (index + share) * slot
+        return frame.left + len(edges) * slot  # pragma: no cover - values lie within the bins
+
+    step = nice_ceiling((high - low) / 10)
+    while True:
+        first = math.ceil(low / step - 1e-9)
+        values = [step * multiple for multiple in range(first, math.floor(high / step + 1e-9) + 1)]
+        labels = [format_number(value) for value in values]
+        positions = [position(value) for value in values]
+        widest = (max(len(label) for label in labels) + 1) * LABEL_CHARACTER_WIDTH
+        gaps = [right - left for left, right in itertools.pairwise(positions)]
+        if not gaps or min(gaps) >= widest:
+            return [
+                Tick(round(where, 1), label) for where, label in zip(positions, labels, strict=True)
+            ]
+        step = nice_ceiling(step * 1.001)
+
+
 def histogram_chart(
     edges: Sequence[tuple[float, float]], heights: Sequence[int | None], frame: Frame | None = None
 ) -> BarChart:
@@ -162,16 +197,7 @@ def histogram_chart(
                 height=round(bar_height, 1),
             )
         )
-    edge_values = [low for low, _high in edges] + ([edges[-1][1]] if edges else [])
-    labels = [format_number(value) for value in edge_values]
-    # Label every edge if the labels fit under the bars, else every second or third one.
-    widest = max((len(label) for label in labels), default=0) * LABEL_CHARACTER_WIDTH
-    every = max(1, math.ceil(widest / slot)) if slot else 1
-    x_ticks = [
-        Tick(round(frame.left + index * slot, 1), label)
-        for index, label in enumerate(labels)
-        if index % every == 0
-    ]
+    x_ticks = _value_ticks(frame, edges, slot)
     return BarChart(frame=frame, bars=bars, y_ticks=_count_ticks(frame, axis), x_ticks=x_ticks)
 
 

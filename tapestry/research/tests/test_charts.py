@@ -100,3 +100,18 @@ def test_a_blood_pressure_page_writes_mmhg(client: Client) -> None:
     assert response.status_code == 200
     assert response.text.count("mmHg") == 3  # the sentence, the axis title, the table caption
     assert "mm[Hg]" not in response.text
+
+
+def test_a_histograms_value_axis_ticks_at_round_values_between_the_bin_edges() -> None:
+    # Ten bins of body weight from 48 kg, 8.45 kg wide, as a release computes them
+    edges = [(48 + 8.45 * index, 48 + 8.45 * (index + 1)) for index in range(10)]
+
+    with translation.override("en"):
+        chart = charts.histogram_chart(edges, [100] * 10)
+
+    assert [tick.label for tick in chart.x_ticks] == [
+        "50", "60", "70", "80", "90", "100", "110", "120", "130"
+    ]  # fmt: skip
+    # 50 kg lies 2/8.45 of the way into the first bin, which starts at the axis (76).
+    slot = chart.frame.plot_width / 10
+    assert chart.x_ticks[0].position == round(76 + slot * 2 / 8.45, 1)
