@@ -117,6 +117,13 @@ def test_every_member_page_fits_a_phone_and_passes_axe(
         liaison.open(path)
         liaison.check(step)
 
+    # The tokens page with a token in its table
+    page = liaison.open("/me/api-tokens/")
+    page.locator("input[name=name]").fill("Weekly report script")
+    page.get_by_role("button", name=liaison.t("Make token")).click()
+    expect(page.get_by_role("row").filter(has_text="Weekly report script")).to_be_visible()
+    liaison.check("api-tokens-made")
+
     # A page the liaison may not see: the forbidden page
     liaison.open("/research/diversity/", status=403)
     liaison.check("error-403")
