@@ -11,9 +11,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+from django.utils import translation
+from playwright.sync_api import Route, expect
 
 from tapestry.accounts.personas import PERSONAS, persona_ensure
+from tapestry.core import views as core_views
 from tapestry.network.models import Organization, RegionSpecialist
 from tapestry.network.selectors import region_for_state
 from tapestry.network.tests.factories import MembershipApplicationFactory
@@ -21,7 +25,7 @@ from tapestry.research.models import ConceptSummary, Release
 from tapestry.research.services import release_create
 from tapestry.research.warehouse.generate import generate
 
-from .conftest import PASSWORD, SCREENSHOTS, Network, Visit
+from .conftest import LANGUAGE_SWITCH_LABEL, PASSWORD, SCREENSHOTS, Network, Visit
 
 # Real transactions, so the live server's thread sees what the test writes (and vice versa).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,6 +44,13 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def data_release(generated: Path, settings, tmp_path: Path) -> Iterator[Release]:
     settings.RESEARCH_DATA_DIR = tmp_path / "research"
     yield release_create(source=generated, version="R-every-page")
+
+
+def _serve(html: str) -> Callable[[Route], None]:
+    def fulfill(route: Route) -> None:
+        route.fulfill(body=html, content_type="text/html")
+
+    return fulfill
 
 
 def _persona(email: str) -> str:
@@ -87,6 +98,28 @@ def test_every_public_page_fits_a_phone_and_passes_axe(
     visitor.open("/no-such-page/", status=404)
     expect(visitor.page.get_by_role("heading", level=1)).to_be_visible()
     visitor.check("error-404")
+
+    # A form sent with a stale security token: the CSRF failure page
+    page = visitor.open("/")
+    visitor.context.clear_cookies(name="csrftoken")
+    other = "es" if language == "en" else "en"
+    page.get_by_role("navigation", name=visitor.t("Main")).get_by_role(
+        "button", name=LANGUAGE_SWITCH_LABEL[other]
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(visitor.t("This form has expired"))
+    visitor.check("error-403-csrf")
+
+    # The bad-request and server-error pages, as their handlers render them (nothing here
+    # can make the live server fail on purpose)
+    for step, handler in [("error-400", core_views.error_400), ("error-500", core_views.error_500)]:
+        request = RequestFactory().get("/")
+        request.user = AnonymousUser()
+        with translation.override(language):
+            html = handler(request).content.decode()
+        address = f"{visitor.base_url}/{step}/"
+        page.route(address, _serve(html))
+        page.goto(address)
+        visitor.check(step)
 
     # Django's admin sign-in (or wherever it sends the administrator to sign in)
     visitor.page.goto(visitor.base_url + "/admin/login/")
