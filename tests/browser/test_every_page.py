@@ -16,6 +16,7 @@ from django.test import RequestFactory
 from django.utils import translation
 from playwright.sync_api import Route, expect
 
+from tapestry.accounts.api import User
 from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.core import views as core_views
 from tapestry.network.models import Organization, RegionSpecialist
@@ -131,6 +132,11 @@ def test_every_public_page_fits_a_phone_and_passes_axe(
 def test_every_member_page_fits_a_phone_and_passes_axe(
     language: str, network: Network, visit: Callable[..., Visit]
 ) -> None:
+    # Given the liaison persona is the liaison of one member, so its review form is open to her
+    organization = Organization.objects.order_by("pk")[0]
+    organization.liaison = User.objects.get(email=network.liaison_email)
+    organization.save(update_fields=["liaison"])
+
     liaison = visit("member", language)
     liaison.open("/")
     liaison.choose_language()
@@ -140,6 +146,7 @@ def test_every_member_page_fits_a_phone_and_passes_axe(
     for step, path in [
         ("join", "/network/join/"),
         ("my-applications", "/network/my-applications/"),
+        ("organization-review", f"/network/organizations/{organization.pk}/review/"),
         ("profile", "/me/profile/"),
         ("api-tokens", "/me/api-tokens/"),
         ("two-factor", "/accounts/2fa/"),
