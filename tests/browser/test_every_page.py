@@ -26,7 +26,7 @@ from tapestry.research.models import ConceptSummary, Release
 from tapestry.research.services import release_create
 from tapestry.research.warehouse.generate import generate
 
-from .conftest import LANGUAGE_SWITCH_LABEL, PASSWORD, SCREENSHOTS, Network, Visit
+from .conftest import LANGUAGE_SWITCH_LABEL, PASSWORD, SCREENSHOTS, VIEWPORTS, Network, Visit
 
 # Real transactions, so the live server's thread sees what the test writes (and vice versa).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,6 +85,22 @@ def test_every_public_page_fits_a_phone_and_passes_axe(
     ]:
         visitor.open(path)
         visitor.check(step)
+
+    # On a phone the directory's filters start folded, so the first result shows on the
+    # first screen; on a desktop they are open beside the results
+    page = visitor.page
+    page.set_viewport_size(VIEWPORTS["phone"])
+    visitor.open("/network/?near=30303")
+    filters = page.get_by_text(visitor.t("Search and filters"))
+    expect(page.get_by_label(visitor.t("Type"), exact=True)).to_be_hidden()
+    first_result = page.locator("#results .usa-collection__heading").first
+    box = first_result.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= VIEWPORTS["phone"]["height"]
+    filters.click()
+    expect(page.get_by_label(visitor.t("Type"), exact=True)).to_be_visible()
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    visitor.open("/network/?near=30303")
+    expect(page.get_by_label(visitor.t("Type"), exact=True)).to_be_visible()
 
     # The API documentation, drawn by Swagger UI once the OpenAPI document has loaded
     page = visitor.open("/api/v1/docs")
