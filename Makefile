@@ -21,10 +21,12 @@ python-deps:
 assets:
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	npm ci --no-audit --no-fund --silent
-	rm -rf static/vendor && mkdir -p static/vendor/uswds static/vendor/htmx static/vendor/axe
+	rm -rf static/vendor && mkdir -p static/vendor/uswds static/vendor/htmx static/vendor/axe static/vendor/source-sans-3
 	cp -r node_modules/@uswds/uswds/dist/{css,fonts,img,js} static/vendor/uswds/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/axe-core/axe.min.js static/vendor/axe/
+	# Source Sans 3 replaces USWDS's Source Sans Pro subset, whose bold "í" has its accent off the letter.
+	cp node_modules/@fontsource/source-sans-3/files/source-sans-3-latin{,-ext}-{300,400,700}-{normal,italic}.woff2 static/vendor/source-sans-3/
 
 messages:
 	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)

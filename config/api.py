@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError, ValidationErrorContext
 
+from config.api_docs import AccessibleSwagger
 from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router
@@ -52,6 +53,7 @@ api = TapestryAPI(
     "parameter name: 400 for a value outside what this document allows, 404 for a "
     "well-formed value that names nothing.",
     urls_namespace="api-v1",
+    docs=AccessibleSwagger(),
 )
 api.add_router("/network", network_router)
 api.add_router("/accounts", accounts_router)

@@ -6,6 +6,7 @@ from the protected (rounded) counts, never from raw ones.
 """
 
 import datetime
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,15 +42,27 @@ def format_percent(percent: float, decimals: int = 1) -> str:
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above `value`, so axis ticks
-    are round."""
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above `value`."""
     if value <= 0:
         return 1
     magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
+        # A little tolerance, so 0.3 / 0.1 (2.9999…) does not climb to the next step.
+        if value <= step * magnitude * (1 + 1e-9):
             return step * magnitude
     return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def count_axis(maximum: float, *, most_steps: int = 5) -> list[float]:
+    """The values of a count axis's ticks: 0 and whole steps of 1, 2, 2.5 or 5 times a power
+    of ten, up to the first at or above `maximum`, in at most `most_steps` steps.
+
+    So 2,000 participants get 0, 500, 1,000, 1,500, 2,000 (never 625 or 1,875) and 7 get
+    0, 2, 4, 6, 8. Counts are whole, so a step is never below 1.
+    """
+    step = max(1.0, nice_ceiling(maximum / most_steps)) if maximum > 0 else 1.0
+    steps = max(1, math.ceil(maximum / step - 1e-9))
+    return [step * index for index in range(steps + 1)]
 
 
 @dataclass(frozen=True)
@@ -123,11 +136,46 @@ class BarChart:
     x_ticks: list[Tick]
 
 
-def _count_ticks(frame: Frame, top: float, steps: int = 4) -> list[Tick]:
+def _count_ticks(frame: Frame, values: list[float]) -> list[Tick]:
+    top = values[-1]
     return [
-        Tick(frame.baseline - frame.plot_height * index / steps, format_number(top * index / steps))
-        for index in range(steps + 1)
+        Tick(round(frame.baseline - frame.plot_height * value / top, 1), format_number(value))
+        for value in values
     ]
+
+
+def _value_ticks(frame: Frame, edges: Sequence[tuple[float, float]], slot: float) -> list[Tick]:
+    """Round values along a histogram's value axis (50, 60, 70, not the bins' 48, 56.4…).
+
+    The bins' edges come from the data; the ticks step by 1, 2, 2.5 or 5 times a power of ten,
+    the smallest step whose labels do not crowd, each placed inside the bin that holds it.
+    """
+    if not edges:
+        return []
+    low, high = edges[0][0], edges[-1][1]
+    if high <= low:
+        return [Tick(round(frame.left, 1), format_number(low))]
+
+    def position(value: float) -> float:
+        for index, (bin_low, bin_high) in enumerate(edges):
+            if bin_low <= value <= bin_high:
+                share = (value - bin_low) / (bin_high - bin_low) if bin_high > bin_low else 0
+                return frame.left + (index + share) * slot
+        return frame.left + len(edges) * slot  # pragma: no cover - values lie within the bins
+
+    step = nice_ceiling((high - low) / 10)
+    while True:
+        first = math.ceil(low / step - 1e-9)
+        values = [step * multiple for multiple in range(first, math.floor(high / step + 1e-9) + 1)]
+        labels = [format_number(value) for value in values]
+        positions = [position(value) for value in values]
+        widest = (max(len(label) for label in labels) + 1) * LABEL_CHARACTER_WIDTH
+        gaps = [right - left for left, right in itertools.pairwise(positions)]
+        if not gaps or min(gaps) >= widest:
+            return [
+                Tick(round(where, 1), label) for where, label in zip(positions, labels, strict=True)
+            ]
+        step = nice_ceiling(step * 1.001)
 
 
 def histogram_chart(
@@ -135,7 +183,8 @@ def histogram_chart(
 ) -> BarChart:
     """Adjacent bars, one per bin; `heights` are protected counts (None draws no bar)."""
     frame = frame or Frame()
-    top = nice_ceiling(max((height or 0 for height in heights), default=0))
+    axis = count_axis(max((height or 0 for height in heights), default=0))
+    top = axis[-1]
     slot = frame.plot_width / max(len(edges), 1)
     bars = []
     for index, height in enumerate(heights):
@@ -148,17 +197,8 @@ def histogram_chart(
                 height=round(bar_height, 1),
             )
         )
-    edge_values = [low for low, _high in edges] + ([edges[-1][1]] if edges else [])
-    labels = [format_number(value) for value in edge_values]
-    # Label every edge if the labels fit under the bars, else every second or third one.
-    widest = max((len(label) for label in labels), default=0) * LABEL_CHARACTER_WIDTH
-    every = max(1, math.ceil(widest / slot)) if slot else 1
-    x_ticks = [
-        Tick(round(frame.left + index * slot, 1), label)
-        for index, label in enumerate(labels)
-        if index % every == 0
-    ]
-    return BarChart(frame=frame, bars=bars, y_ticks=_count_ticks(frame, top), x_ticks=x_ticks)
+    x_ticks = _value_ticks(frame, edges, slot)
+    return BarChart(frame=frame, bars=bars, y_ticks=_count_ticks(frame, axis), x_ticks=x_ticks)
 
 
 @dataclass(frozen=True)
@@ -220,7 +260,8 @@ def counts_line_chart(
     """One line of counts over months (cumulative participants)."""
     frame = Frame()
     positions = _month_positions(frame, months)
-    top = nice_ceiling(max((value or 0 for value in values), default=0))
+    axis = count_axis(max((value or 0 for value in values), default=0))
+    top = axis[-1]
     ys = [
         None if value is None else frame.baseline - frame.plot_height * value / top
         for value in values
@@ -229,7 +270,7 @@ def counts_line_chart(
         frame=frame,
         series=[Series(label, _polyline(positions, ys), PRIMARY, "")],
         goals=[],
-        y_ticks=_count_ticks(frame, top),
+        y_ticks=_count_ticks(frame, axis),
         x_ticks=_year_ticks(months, positions),
     )
 

@@ -1,7 +1,7 @@
 """The Data Browser's search form, shared by the pages and the JSON API."""
 
 import unicodedata
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,7 @@ class ConceptSearchForm(forms.Form):
     )
     domain = forms.ChoiceField(label=_("Domain"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["domain"]).choices = [
             ("", _("All domains")),

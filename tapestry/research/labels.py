@@ -5,6 +5,10 @@ the API and the CSV show these labels in the visitor's language. A code without 
 shows as itself, and a test checks every code the warehouse can produce has one.
 """
 
+import csv
+from functools import cache
+from pathlib import Path
+
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -12,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tapestry.research.charts import format_number
 from tapestry.research.models import Domain
+from tapestry.research.privacy import PublicCount
+from tapestry.research.selectors import GoalProgress
 
 SEX_LABELS: dict[str, Promise] = {
     "female": _("Female"),
@@ -77,7 +83,25 @@ def label(labels: dict[str, Promise], code: str) -> str:
     return str(labels.get(code, code))
 
 
-def public_count_text(count) -> str:
+UNITS_FILE = Path(__file__).resolve().parent / "data" / "units.csv"
+
+
+@cache
+def _unit_displays() -> dict[str, str]:
+    with UNITS_FILE.open(encoding="utf-8", newline="") as rows:
+        return {row["ucum_code"]: row["display"] for row in csv.DictReader(rows)}
+
+
+def unit_display(code: str) -> str:
+    """A UCUM unit code as people write it: "mm[Hg]" is "mmHg", "kg/m2" is "kg/m²".
+
+    The warehouse keeps the codes, as OMOP stores them; a code without a display in
+    data/units.csv shows as itself.
+    """
+    return _unit_displays().get(code, code)
+
+
+def public_count_text(count: PublicCount | None) -> str:
     """A PublicCount as the visitor reads it: "≤ 20" as it is, "Suppressed" translated, and
     any other count as the rounded number written the local way ("1,240", "1.240")."""
     if count is None:
@@ -89,7 +113,7 @@ def public_count_text(count) -> str:
     return format_number(count.value)
 
 
-def projection_text(goal) -> str:
+def projection_text(goal: GoalProgress) -> str:
     """Where a goal stands, in one sentence: met, when it will be, or not at this pace."""
     if goal.status == "met":
         return gettext("The goal is met.")

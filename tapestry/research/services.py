@@ -14,7 +14,7 @@ from tapestry.research.models import (
     EnrollmentSummary,
     Release,
 )
-from tapestry.research.warehouse.release import ReleaseError, release_build
+from tapestry.research.warehouse.release import ReleaseError, ReleaseSummaries, release_build
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class ReleaseInProgress(Exception):
     """Another build of the same version is under way."""
 
 
-def release_create(*, source: Path, version: str | None = None, actor=None) -> Release:
+def release_create(*, source: Path, version: str | None = None, actor: object = None) -> Release:
     """Build a release from generated data and publish it when every summary is stored.
 
     The release is `building` while it runs, so the Data Browser keeps serving the previous
@@ -69,7 +69,7 @@ def release_create(*, source: Path, version: str | None = None, actor=None) -> R
     return release
 
 
-def _summaries_store(release: Release, summaries) -> None:
+def _summaries_store(release: Release, summaries: ReleaseSummaries) -> None:
     DomainSummary.objects.bulk_create(
         DomainSummary(release=release, **row) for row in summaries.domains
     )

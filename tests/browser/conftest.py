@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium drives the real app served by pytest-django's live server.
 
-Every page a test visits goes through `Visit.check`: an axe-core scan for WCAG 2.1 A and AA
-(zero violations allowed) and a full-page screenshot in var/screenshots/.
+Every page a test visits goes through `Visit.check`, once on a desktop (1280 px) and once on a
+phone (390 px): an axe-core scan for WCAG 2.1 A and AA (zero violations allowed), a check that
+the page itself never scrolls sideways, and a full-page screenshot in var/screenshots/.
 """
 
 import importlib
@@ -22,7 +23,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import translation
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
 from tapestry.accounts.api import User
 from tapestry.accounts.personas import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
@@ -37,6 +38,33 @@ AXE_STATIC_PATH = "/static/vendor/axe/axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "correct horse battery staple 42"
 LANGUAGE_SWITCH_LABEL = {"en": "English", "es": "Español"}
+# Every page is checked at both sizes; the tests themselves act at the desktop size.
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    # An iPhone 12 to 15 in portrait, the narrowest common phone today.
+    "phone": {"width": 390, "height": 844},
+}
+# What pushes the page wider than the window: the outermost elements reaching past its right
+# edge, outside any element that scrolls on its own (a wide table in its own container).
+WIDE_ELEMENTS_SCRIPT = """() => {
+    const inScroller = element => {
+        for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+            const overflow = getComputedStyle(parent).overflowX;
+            if (overflow === 'auto' || overflow === 'scroll') return true;
+        }
+        return false;
+    };
+    const wide = [];
+    for (const element of document.body.querySelectorAll('*')) {
+        const box = element.getBoundingClientRect();
+        if (box.width && box.right > window.innerWidth + 0.5 && !inScroller(element)
+            && !(element.parentElement && wide.includes(element.parentElement))) {
+            wide.push(element);
+        }
+    }
+    return wide.slice(0, 5).map(element =>
+        `${element.outerHTML.slice(0, 120)} (right edge at ${Math.round(element.getBoundingClientRect().right)} px)`);
+}"""
 
 
 def message(language: str, text: str) -> str:
@@ -90,7 +118,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def browser_context_args(browser_context_args: dict) -> dict:
     return {
         **browser_context_args,
-        "viewport": {"width": 1280, "height": 900},
+        "viewport": VIEWPORTS["desktop"],
         "locale": "en-US",
         "timezone_id": "America/New_York",
     }
@@ -167,10 +195,10 @@ class Visit:
     def label(self, text: str) -> re.Pattern[str]:
         return label_pattern(self.language, text)
 
-    def open(self, path: str) -> Page:
+    def open(self, path: str, *, status: int = 200) -> Page:
         response = self.page.goto(self.base_url + path)
         assert response is not None
-        assert response.status == 200, f"{path} answered {response.status}"
+        assert response.status == status, f"{path} answered {response.status}"
         return self.page
 
     def choose_language(self) -> None:
@@ -193,15 +221,38 @@ class Visit:
         page.get_by_role("button", name=self.t("Sign In")).click()
 
     def check(self, step: str) -> Path:
-        """Scan the page with axe-core (WCAG 2.1 A and AA) and keep a full-page screenshot.
+        """At desktop and at phone width: the page does not scroll sideways, axe-core finds no
+        WCAG 2.1 A or AA violation, and a full-page screenshot is kept.
 
-        Returns the screenshot's path.
+        Returns the desktop screenshot's path; the page is left at desktop width.
         """
         page = self.page
         page.wait_for_load_state("load")
         expect(page.locator("html")).to_have_attribute("lang", self.language)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        screenshot = SCREENSHOTS / f"{self.journey}-{self.language}-{step}.png"
+        screenshots = {}
+        try:
+            for size, viewport in VIEWPORTS.items():
+                page.set_viewport_size(viewport)
+                screenshots[size] = self._check_at(step, size)
+        finally:
+            page.set_viewport_size(VIEWPORTS["desktop"])
+        blocked = [text for text in self.console_errors if "Content Security Policy" in text]
+        assert not blocked, (
+            f"The Content Security Policy blocked something on {page.url}: {blocked}"
+        )
+        return screenshots["desktop"]
+
+    def _check_at(self, step: str, size: str) -> Path:
+        page = self.page
+        page_width, window_width = page.evaluate(
+            "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+        )
+        assert page_width <= window_width, (
+            f"{page.url} ({step}) is {page_width} px wide in a {window_width} px {size} window:\n"
+            + "\n".join(page.evaluate(WIDE_ELEMENTS_SCRIPT))
+        )
+        screenshot = SCREENSHOTS / f"{self.journey}-{self.language}-{step}-{size}.png"
         page.screenshot(
             path=screenshot,
             full_page=True,
@@ -219,12 +270,8 @@ class Visit:
             AXE_TAGS,
         )
         assert not violations, (
-            f"axe-core found WCAG 2.1 AA violations on {page.url} ({step}):\n"
+            f"axe-core found WCAG 2.1 AA violations on {page.url} ({step}, {size}):\n"
             + format_violations(violations)
-        )
-        blocked = [text for text in self.console_errors if "Content Security Policy" in text]
-        assert not blocked, (
-            f"The Content Security Policy blocked something on {page.url}: {blocked}"
         )
         return screenshot
 

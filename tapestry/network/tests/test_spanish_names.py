@@ -135,4 +135,4 @@ def test_the_specialists_queue_and_decision_page_name_the_region_in_spanish(
 def test_the_applicants_list_names_the_region_in_spanish(bob_client, prairie_application, settings):
     response = _in_spanish(bob_client, settings).get("/network/my-applications/")
 
-    assert ">Región 6</td>" in response.text
+    assert '<td data-label="Región">Región 6</td>' in response.text

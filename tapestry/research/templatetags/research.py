@@ -1,33 +1,37 @@
 """Filters that show the research summaries' protected figures in the visitor's language."""
 
+import datetime
+
 from django import template
 from django.utils.formats import date_format
 
 from tapestry.research import labels
 from tapestry.research.charts import format_number, format_percent
+from tapestry.research.privacy import PublicCount
+from tapestry.research.selectors import GoalProgress
 
 register = template.Library()
 
 
 @register.filter
-def public_count(count) -> str:
+def public_count(count: PublicCount | None) -> str:
     return labels.public_count_text(count)
 
 
 @register.filter
-def percent(value) -> str:
+def percent(value: float | None) -> str:
     """A percentage (0 to 100), or a dash when there is none (a suppressed cell)."""
     return "—" if value is None else format_percent(value)
 
 
 @register.filter
-def goal_percent(value) -> str:
+def goal_percent(value: float | None) -> str:
     """A goal, stored as a share (0.5), as a whole percentage ("50%")."""
     return "—" if value is None else format_percent(value * 100, 0)
 
 
 @register.filter
-def number(value) -> str:
+def number(value: float | None) -> str:
     return "" if value is None else format_number(value)
 
 
@@ -53,11 +57,17 @@ def goal_label(code: str) -> str:
 
 
 @register.filter
-def projection(goal) -> str:
+def projection(goal: GoalProgress) -> str:
     return labels.projection_text(goal)
 
 
 @register.filter
-def month(value) -> str:
+def month(value: datetime.date) -> str:
     """A month as the active language names it: "March 2024", "marzo de 2024"."""
     return date_format(value, "YEAR_MONTH_FORMAT")
+
+
+@register.filter
+def unit(code: str) -> str:
+    """A UCUM unit code as people write it: `{{ page.unit|unit }}` shows "mmHg"."""
+    return labels.unit_display(code)

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             "--workers", type=int, help="Worker processes (default: up to 2, one per CPU)."
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         participants: int = options["participants"]
         seed: int = options["seed"]
         chunk_size: int = options["chunk_size"]

@@ -1,7 +1,8 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tapestry.research.models import Release
 from tapestry.research.services import ReleaseInProgress, release_create
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "participant's underrepresentation categories and the public summaries."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--source",
             type=Path,
@@ -27,7 +28,9 @@ class Command(BaseCommand):
             help="Do nothing if a release with this name is already ready.",
         )
 
-    def handle(self, *args, source: Path | None, release_version: str | None, **options):
+    def handle(
+        self, *args: object, source: Path | None, release_version: str | None, **options: Any
+    ) -> None:
         if options["if_missing"] and release_version:
             existing = Release.objects.filter(
                 version=release_version, status=Release.Status.READY
