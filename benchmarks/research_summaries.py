@@ -16,7 +16,6 @@ Exits 1 and names the first differing summaries when `--compare` finds a differe
 """
 
 import argparse
-import datetime
 import json
 import sys
 import tempfile
@@ -26,40 +25,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(key): _canonical(item) for key, item in sorted(value.items())}
-    if isinstance(value, list | tuple):
-        return [_canonical(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def summaries_document(source: Path) -> dict[str, Any]:
-    """The summaries of a release built from `source`, in a canonical (sorted) form."""
+    """The summaries of a release built from `source`, in canonical (sorted) form."""
     from tapestry.research.warehouse.release import release_build
 
     with tempfile.TemporaryDirectory() as scratch:
-        summaries = release_build(source, Path(scratch) / "release")
-
-    def rows(items: list[dict[str, Any]], *keys: str) -> list[Any]:
-        return sorted(
-            (_canonical(item) for item in items),
-            key=lambda item: tuple(str(item[key]) for key in keys),
-        )
-
-    return {
-        "participants": summaries.participants,
-        "events": summaries.events,
-        "cutoff_date": summaries.cutoff_date.isoformat(),
-        "domains": rows(summaries.domains, "domain"),
-        "concepts": rows(summaries.concepts, "concept_id"),
-        "enrollment": rows(summaries.enrollment, "site", "month"),
-        "categories": rows(summaries.categories, "site", "category"),
-    }
+        return release_build(source, Path(scratch) / "release").canonical()
 
 
 def differences(before: dict[str, Any], after: dict[str, Any], limit: int = 10) -> list[str]:

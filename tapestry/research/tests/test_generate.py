@@ -347,7 +347,7 @@ def test_consent_dates_and_ages_are_in_range(dataset):
     # And enrollment grows: the last full year has more consents than the first full year
     assert sum(d.year == 2025 for d in consents) > sum(d.year == 2019 for d in consents)
     # And sites that joined later have no earlier consents
-    starts = {site.code: site.start for site in generate.sites()}
+    starts = {site.code: site.start for site in generate.all_sites()}
     assert all(consent >= starts[site] for consent, *_birth, site in rows)
     # And ages at consent are 18 to 90, with at most a few younger
     ages = np.array([(c - datetime.date(y, m, d)).days / 365.25 for c, y, m, d, _site in rows])

@@ -60,8 +60,13 @@ from tapestry.research.warehouse.generate import (
     visits,
 )
 from tapestry.research.warehouse.generate.common import CONSENT_START, END_DATE, Chunk
-from tapestry.research.warehouse.generate.model import model
-from tapestry.research.warehouse.generate.sites import Site, care_site_table, location_table, sites
+from tapestry.research.warehouse.generate.model import arrays as model_arrays
+from tapestry.research.warehouse.generate.sites import (
+    Site,
+    all_sites,
+    care_site_table,
+    location_table,
+)
 
 __all__ = [
     "CONSENT_START",
@@ -72,9 +77,9 @@ __all__ = [
     "SHARED_TABLES",
     "GenerationError",
     "Site",
+    "all_sites",
     "chunk_tables",
     "generate",
-    "sites",
 ]
 
 GENERATOR_VERSION = "1"
@@ -104,7 +109,7 @@ def chunk_tables(seed: int, chunk_index: int, first_person: int, count: int) -> 
     makes a seed reproducible: a new step goes at the end, or the data of every seed changes.
     """
     chunk = Chunk.start(seed, chunk_index)
-    arrays = model()
+    arrays = model_arrays()
     people = persons.draw(chunk, arrays, first_person, count)
     survey = surveys.draw(chunk, arrays, people)
     has = conditions.chronic(chunk, arrays, people)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,13 @@ import pyarrow as pa
 
 from tapestry.research.warehouse import clinical, schema
 from tapestry.research.warehouse.clinical import ClinicalModel
-from tapestry.research.warehouse.datafiles import DataFileError, Row, csv_rows, toml_document
+from tapestry.research.warehouse.datafiles import (
+    DATA_DIR,
+    DataFileError,
+    Row,
+    csv_rows,
+    toml_document,
+)
 from tapestry.research.warehouse.generate.common import Float, Int
 
 SURVEY_ANSWERS_FILE = "survey_answers.toml"
@@ -58,10 +65,10 @@ class Model:
     statin_ids: frozenset[int]
 
 
-def load_survey_answers() -> SurveyAnswers:
+def load_survey_answers(directory: Path = DATA_DIR) -> SurveyAnswers:
     """Read and check data/survey_answers.toml."""
-    document = toml_document(SURVEY_ANSWERS_FILE)
-    path = clinical.DATA_DIR / SURVEY_ANSWERS_FILE
+    document = toml_document(SURVEY_ANSWERS_FILE, directory=directory)
+    path = directory / SURVEY_ANSWERS_FILE
 
     def section(name: str) -> Row:
         values = document.get(name)
@@ -123,13 +130,13 @@ def load_survey_answers() -> SurveyAnswers:
 
 
 def load_race_answers(
-    groups: tuple[str, ...],
+    groups: tuple[str, ...], directory: Path = DATA_DIR
 ) -> dict[str, tuple[tuple[tuple[str, ...], float], ...]]:
     """data/race_answers.csv: for each group, the answer combinations it gives and their
     shares (a combination is the answer codes chosen, space-separated in the file)."""
     allowed = {*schema.SURVEY["race_ethnicity"], schema.SKIP, schema.PREFER_NOT}
     combinations: dict[str, list[tuple[tuple[str, ...], float]]] = {group: [] for group in groups}
-    for row in csv_rows("race_answers.csv"):
+    for row in csv_rows("race_answers.csv", directory=directory):
         group = row.text("group", choices=groups)
         answers = row.texts("answers")
         share = row.number("share", minimum=0.0, maximum=1.0)
@@ -144,7 +151,7 @@ def load_race_answers(
 
 
 @cache
-def model() -> Model:
+def arrays() -> Model:
     """The model as arrays, built once per process."""
     clinical_model = clinical.model()
     groups = tuple(group.code for group in clinical_model.race_groups)

@@ -25,17 +25,17 @@ from tapestry.research.warehouse.generate.common import (
     segment_pick,
 )
 from tapestry.research.warehouse.generate.model import Model
-from tapestry.research.warehouse.generate.sites import sites, zips
+from tapestry.research.warehouse.generate.sites import all_sites, zips
 from tapestry.research.warehouse.generate.surveys import Survey
 
 
 def draw(chunk: Chunk, model: Model, first_person: int, n: int) -> People:
     """The chunk's participants, person ids first_person + 1 .. first_person + n."""
     rng = chunk.rng
-    all_sites = sites()
-    weights = np.array([site.weight for site in all_sites])
+    sites = all_sites()
+    weights = np.array([site.weight for site in sites])
     site = choose(rng, n, weights / weights.sum())
-    mix = np.array([site_.mix for site_ in all_sites])
+    mix = np.array([site_.mix for site_ in sites])
     mix_cumulative = np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1)
     mix_cumulative[:, -1] = 1.0
     group = pick(rng, mix_cumulative[site])
@@ -47,7 +47,7 @@ def draw(chunk: Chunk, model: Model, first_person: int, n: int) -> People:
     age = np.where(under_18, 16 + 2 * rng.random(n), 18 + 72 * rng.beta(1.45, 1.55, n))
 
     # Enrollment grows over time: density ∝ (a + x) over each site's window.
-    start = np.array([day_number(s.start) for s in all_sites])[site].astype(np.float64)
+    start = np.array([day_number(s.start) for s in sites])[site].astype(np.float64)
     length = END_DAY - start
     a = 0.3 * length
     x = -a + np.sqrt(a * a + rng.random(n) * (2 * a * length + length * length))
@@ -56,7 +56,7 @@ def draw(chunk: Chunk, model: Model, first_person: int, n: int) -> People:
     age = (consent - birth) / 365.2425
     survey_day = np.minimum(consent + rng.integers(0, 8, n), END_DAY)
 
-    rural_share = np.array([s.rural for s in all_sites])[site]
+    rural_share = np.array([s.rural for s in sites])[site]
     # White participants live in rural ZIP codes more often than others at the same site.
     rural_share = rural_share * np.where(group == model.group_index["white"], 1.4, 0.8)
     rural = rng.random(n) < rural_share
@@ -66,7 +66,7 @@ def draw(chunk: Chunk, model: Model, first_person: int, n: int) -> People:
         zip_table.rural_index[segment_pick(rng, site, zip_table.rural_cumulative)],
         zip_table.near_index[segment_pick(rng, site, zip_table.near_cumulative)],
     )
-    site_ses = np.array([s.ses for s in all_sites])
+    site_ses = np.array([s.ses for s in sites])
     ses = site_ses[site] + model.group_ses[group] + rng.standard_normal(n) - 0.2 * rural
 
     current = rng.random(n) < 0.115 * np.exp(-0.35 * ses) * np.where(sex == 0, 1.2, 0.9)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ import pyarrow as pa
 import zipcodes
 
 from tapestry.research.warehouse import clinical, schema
-from tapestry.research.warehouse.datafiles import DataFileError, csv_rows
+from tapestry.research.warehouse.datafiles import DATA_DIR, DataFileError, csv_rows
 from tapestry.research.warehouse.generate.common import Float, Int
 from tapestry.research.warehouse.rural import rural_zips
 
@@ -44,12 +45,12 @@ class Site:
     ses: float  # shift of the site's socioeconomic score
 
 
-def load_sites(name: str = "sites.csv") -> tuple[Site, ...]:
+def load_sites(directory: Path = DATA_DIR, name: str = "sites.csv") -> tuple[Site, ...]:
     """The sites of data/sites.csv: the six launch sites (schema.LAUNCH_SITES) first, in that
     order, then the others. Raises DataFileError naming the row for a malformed one."""
     groups = [group.code for group in clinical.model().race_groups]
     sites: list[Site] = []
-    for row in csv_rows(name):
+    for row in csv_rows(name, directory=directory):
         try:
             start = datetime.date.fromisoformat(row.text("start"))
         except ValueError:
@@ -84,7 +85,7 @@ def load_sites(name: str = "sites.csv") -> tuple[Site, ...]:
 
 
 @cache
-def sites() -> tuple[Site, ...]:
+def all_sites() -> tuple[Site, ...]:
     """The sites, read once per process."""
     return load_sites()
 
@@ -131,7 +132,7 @@ def zips() -> Zips:
     near_parts: list[tuple[list[str], Float]] = []
     rural_parts: list[tuple[list[str], Float]] = []
     site_zips: list[dict[str, Any]] = []
-    for site in sites():
+    for site in all_sites():
         match = zipcodes.matching(site.zip_code)
         if not match:
             raise DataFileError(f"sites.csv: site {site.code}: ZIP code {site.zip_code} is unknown")
@@ -157,7 +158,7 @@ def zips() -> Zips:
         cumulative: list[Float] = []
         for site_index, (site_codes, weights) in enumerate(parts):
             if not site_codes:  # no candidates: fall back to the site's own ZIP code
-                site_codes, weights = [sites()[site_index].zip_code], np.ones(1)
+                site_codes, weights = [all_sites()[site_index].zip_code], np.ones(1)
             indexes.append(np.array([position[code] for code in site_codes], dtype=np.int64))
             shares = np.cumsum(weights) / weights.sum()
             shares[-1] = 1.0
@@ -197,13 +198,13 @@ def location_table() -> pa.Table:
 
 def care_site_table() -> pa.Table:
     """One `care_site` row per site, care_site_id in data/sites.csv order."""
-    all_sites = sites()
+    sites = all_sites()
     return pa.Table.from_arrays(
         [
-            pa.array(np.arange(1, len(all_sites) + 1, dtype=np.int64)),
-            pa.array([site.name for site in all_sites], pa.string()),
+            pa.array(np.arange(1, len(sites) + 1, dtype=np.int64)),
+            pa.array([site.name for site in sites], pa.string()),
             pa.array(zips().site_location + 1),
-            pa.array([site.code for site in all_sites], pa.string()),
+            pa.array([site.code for site in sites], pa.string()),
         ],
         schema=schema.SCHEMAS["care_site"],
     )

@@ -14,7 +14,7 @@ import numpy as np
 from tapestry.research.warehouse import schema
 from tapestry.research.warehouse.generate.common import Chunk, Float, Int, People, choose, pick
 from tapestry.research.warehouse.generate.model import Model
-from tapestry.research.warehouse.generate.sites import sites, zips
+from tapestry.research.warehouse.generate.sites import all_sites, zips
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def draw(chunk: Chunk, model: Model, people: People) -> Survey:
     household = np.minimum(household + larger, 8)
     older = (p.age >= 70) & (household > 2) & (rng.random(n) < 0.85)
     household = np.where(older, 1 + (rng.random(n) < 0.55), household)
-    median = np.array([s.income for s in sites()])[p.site]
+    median = np.array([s.income for s in all_sites()])[p.site]
     score = 0.8 * p.ses + 0.6 * rng.standard_normal(n)
     income = median * household**0.3 * np.exp(0.72 * score) * np.where(p.age >= 70, 0.75, 1)
     income = np.where(rng.random(n) < 0.01, 0.0, np.round(income / 1000.0) * 1000.0)
