@@ -397,9 +397,9 @@ def _condition(
             key = row.text(key_field)
             concept_id = 0
     if concept_id:
-        # Not checked against acute_ids: a rule on a concept that is never an acute episode
-        # (procedures.csv's intubation after cardiac arrest, 321042, a chronic condition here)
-        # never fires; kept so that a seed gives the same data as before.
+        # Not checked against the acute conditions: a rule on a concept that is never an
+        # acute episode (procedures.csv's intubation after cardiac arrest, 321042, a chronic
+        # condition here) never fires; kept so that a seed gives the same data as before.
         return concept_id
     if key not in chronic_keys and not (allow_anyone and key == ANYONE):
         raise row.error(f"'{key_field}' {key!r} is not a chronic condition key")
@@ -407,7 +407,7 @@ def _condition(
 
 
 def _treatments(
-    directory: Path, chronic_keys: set[str], acute_ids: set[int]
+    directory: Path, chronic_keys: set[str]
 ) -> tuple[tuple[Treatment, ...], tuple[HormoneTreatment, ...]]:
     name = "treatments.toml"
     document = toml_document(name, directory=directory)
@@ -521,9 +521,7 @@ def _panels(directory: Path, chronic_keys: set[str], measured: set[int]) -> tupl
     return tuple(panels)
 
 
-def _procedures(
-    directory: Path, chronic_keys: set[str], acute_ids: set[int]
-) -> tuple[ProcedureRule, ...]:
+def _procedures(directory: Path, chronic_keys: set[str]) -> tuple[ProcedureRule, ...]:
     rules = []
     for row in csv_rows("procedures.csv", directory=directory):
         rules.append(
@@ -605,8 +603,7 @@ def load(directory: Path = DATA_DIR) -> ClinicalModel:
     chronic, causes = _chronic(directory, {group.code for group in race_groups})
     keys = {condition.key for condition in chronic}
     acute = _acute(directory, keys)
-    acute_ids = {condition.concept_id for condition in acute}
-    treatments, hormones = _treatments(directory, keys, acute_ids)
+    treatments, hormones = _treatments(directory, keys)
     measurements = _measurements(directory)
     measured = {measurement.concept_id for measurement in measurements}
     return ClinicalModel(
@@ -619,7 +616,7 @@ def load(directory: Path = DATA_DIR) -> ClinicalModel:
         measurements=measurements,
         shifts=_shifts(directory, keys, measured),
         panels=_panels(directory, keys, measured),
-        procedures=_procedures(directory, keys, acute_ids),
+        procedures=_procedures(directory, keys),
         observation_rules=_observation_rules(directory, keys),
         allergies=_allergies(directory),
         lifestyle=_lifestyle(directory),

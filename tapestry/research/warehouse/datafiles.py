@@ -33,7 +33,7 @@ class Row:
     checked. An empty CSV field counts as absent, so the getter's default applies.
     """
 
-    def __init__(self, *, path: Path, where: str, values: Mapping[str, Any], is_text: bool):
+    def __init__(self, *, path: Path, where: str, values: Mapping[str, Any], is_text: bool) -> None:
         self.path = path
         self.where = where  # "row 12" (a CSV line) or "[[condition]] 3" (a TOML table)
         self.values = dict(values)
@@ -41,6 +41,7 @@ class Row:
         self._read: set[str] = set()
 
     def error(self, message: str) -> DataFileError:
+        """An error naming this row's file and place, for the caller to raise."""
         return DataFileError(f"{self.path.name}, {self.where}: {message}")
 
     def _get(self, name: str, default: Any) -> Any:
@@ -52,7 +53,8 @@ class Row:
             return default
         return value
 
-    def integer(self, name: str, default: Any = None, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int | None = None, *, minimum: int | None = None) -> int:
+        """A whole number; `default` when absent (None: the field is required)."""
         value = self._get(name, _REQUIRED if default is None else default)
         if self.is_text and isinstance(value, str):
             try:
