@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,24 @@ TARGET_SECONDS = 180.0
 def log(message: str) -> None:
     """Progress goes to stderr; stdout carries only the JSON result."""
     print(message, file=sys.stderr, flush=True)
+
+
+def measured_commit() -> str:
+    """The commit the run measured, with "+changes" when the worktree differs from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}+changes" if dirty else commit
 
 
 def main() -> int:
@@ -70,6 +89,7 @@ def main() -> int:
     events = manifest["events"]
     result = {
         "benchmark": "research_generate",
+        "commit": measured_commit(),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),

@@ -88,24 +88,6 @@ def test_someone_who_is_liaison_for_nothing_sees_no_review_panel(
     assert "Annual review of" not in response.text
 
 
-def test_accounts_does_not_import_network() -> None:
-    """The dashboard learns of the panel through the registry, not an import (see apps.py)."""
-    import ast
-    from pathlib import Path
-
-    import tapestry.accounts
-
-    package = Path(tapestry.accounts.__file__).parent
-    imported = {
-        node.module
-        for path in package.rglob("*.py")
-        if "tests" not in path.parts
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ImportFrom) and node.module
-    }
-    assert not {module for module in imported if module.startswith("tapestry.network")}
-
-
 def test_the_panel_lists_each_organization_of_a_liaison_with_two(
     alice_client: Client, alice_library: Organization, alice_liaison: User
 ) -> None:

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
 
-from tapestry.research.warehouse import generate, poverty, schema, vocabulary
+from tapestry.research.warehouse import clinical, generate, poverty, schema, vocabulary
 from tapestry.research.warehouse.rural import rural_zips
 
 PARTICIPANTS = 2_000
@@ -347,7 +347,7 @@ def test_consent_dates_and_ages_are_in_range(dataset):
     # And enrollment grows: the last full year has more consents than the first full year
     assert sum(d.year == 2025 for d in consents) > sum(d.year == 2019 for d in consents)
     # And sites that joined later have no earlier consents
-    starts = {site.code: site.start for site in generate.SITES}
+    starts = {site.code: site.start for site in generate.all_sites()}
     assert all(consent >= starts[site] for consent, *_birth, site in rows)
     # And ages at consent are 18 to 90, with at most a few younger
     ages = np.array([(c - datetime.date(y, m, d)).days / 365.25 for c, y, m, d, _site in rows])
@@ -460,7 +460,7 @@ def test_blood_pressure_is_higher_with_hypertension(dataset):
 
 def test_measurements_stay_in_plausible_ranges_with_units(dataset):
     # Then every measurement value lies within its concept's clipping range, with its unit
-    model = {m.concept_id: m for m in vocabulary.MEASUREMENTS}
+    model = {m.concept_id: m for m in clinical.model().measurements}
     rows = sql(
         dataset,
         "select measurement_concept_id, min(value_as_number), max(value_as_number), "
@@ -559,21 +559,58 @@ def test_relationships_mirror_the_direct_ancestors(dataset):
     assert is_a <= direct
 
 
-def test_the_clinical_model_uses_only_curated_concepts():
+def test_the_clinical_model_uses_only_curated_concepts() -> None:
     # When every concept the model refers to is looked up
+    model = clinical.model()
     known = set(vocabulary.concept_by_id())
-    referenced = vocabulary.referenced_concept_ids()
+    referenced = model.referenced_concept_ids()
 
-    # Then none is missing from the vocabulary
+    # Then none is missing from the vocabulary, and every factor is a condition or a known one
     assert referenced - known == set()
-    keys = set(vocabulary.CHRONIC_KEYS)
+    keys = set(model.chronic_keys)
     special = {"male", "age", "smoker", "statin", "anyone"}
-    factors = {factor for _c, factor, _s in vocabulary.MEASUREMENT_SHIFTS}
-    factors |= {key for panel in vocabulary.PANELS for key in panel.boosts}
-    factors |= {r.condition for r in vocabulary.PROCEDURES if isinstance(r.condition, str)}
-    factors |= {t.condition for t in vocabulary.TREATMENTS if isinstance(t.condition, str)}
-    factors |= {condition for _c, condition, _s in vocabulary.OBSERVATION_RULES}
+    factors = {shift.factor for shift in model.shifts}
+    factors |= {key for panel in model.panels for key in panel.boosts}
+    factors |= {r.condition for r in model.procedures if isinstance(r.condition, str)}
+    factors |= {t.condition for t in model.treatments if isinstance(t.condition, str)}
+    factors |= {rule.condition for rule in model.observation_rules}
     assert factors <= keys | special
+
+
+def test_a_seed_gives_the_same_rows_as_when_the_model_was_python_literals(tmp_path: Path) -> None:
+    # Given the row counts seed 1 gave for 2,000 participants before the clinical model,
+    # the sites and the generator's steps moved to data files and per-domain modules
+    before = {
+        "person": 2000,
+        "observation_period": 2000,
+        "visit_occurrence": 10_654,
+        "condition_occurrence": 19_244,
+        "drug_exposure": 9_845,
+        "measurement": 43_040,
+        "procedure_occurrence": 6_318,
+        "observation": 37_701,
+        "death": 29,
+    }
+
+    # When the same seed is generated now
+    manifest = generate.generate(tmp_path / "now", 2000, 1, workers=1)
+
+    # Then every table has the same number of rows, and the same values
+    assert {table: manifest["rows"][table] for table in before} == before
+    out = tmp_path / "now"
+    assert sql(
+        out, "select round(sum(value_as_number), 2), sum(measurement_concept_id) from t_measurement"
+    ) == [(3_046_893.46, 163_868_140_511)]
+    assert sql(
+        out,
+        "select sum(drug_concept_id), sum(days_supply), "
+        "sum(epoch(drug_exposure_start_date)::bigint // 86400) from t_drug_exposure",
+    ) == [(16_346_256_369, 506_824, 186_606_043)]
+    assert sql(
+        out,
+        "select sum(year_of_birth * 10000 + month_of_birth * 100 + day_of_birth), "
+        "sum(location_id) from t_person",
+    ) == [(39_404_220_615, 2_945_085)]
 
 
 # -- bad input -------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """A release built from real generated data: the warehouse, the summaries, publication."""
 
+import hashlib
 import io
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -18,7 +20,7 @@ from tapestry.research.models import (
 from tapestry.research.services import ReleaseInProgress, release_create
 from tapestry.research.warehouse import ubr
 from tapestry.research.warehouse.generate import generate
-from tapestry.research.warehouse.release import ReleaseError
+from tapestry.research.warehouse.release import ReleaseError, release_build
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +130,15 @@ def test_incomplete_data_fails_the_release_and_publishes_nothing(generated, rese
     assert selectors.release_current() is None
 
 
+def test_a_build_that_runs_out_of_memory_fails_with_the_reason(
+    generated: Path, tmp_path: Path
+) -> None:
+    # When the warehouse gets far too little memory for the participant table
+    # Then the build fails with DuckDB's reason, as a ReleaseError the service records
+    with pytest.raises(ReleaseError, match="could not be built: Out of Memory"):
+        release_build(generated, tmp_path / "release", memory_limit="1MB")
+
+
 def test_the_release_command_builds_the_newest_generated_data(generated, research_dir):
     shutil.copytree(generated, research_dir / "generated" / "newest")
     output = io.StringIO()
@@ -143,3 +154,54 @@ def test_the_release_command_refuses_a_folder_without_data(research_dir, tmp_pat
         call_command("research_release", source=tmp_path / "nothing")
 
     assert not Release.objects.exists()
+
+
+# What the release builder published for these 1,500 participants (seed 5) when it still read
+# every participant into Python (before it ran in Ibis): the Data Browser's and the diversity
+# dashboard's counts must not move when the builder changes. The digest covers every summary
+# (breakdowns and histograms too); the figures beside it say where to look when it differs
+# (benchmarks/research_summaries.py --compare shows every difference).
+PUBLISHED_DIGEST = "3bb97ca95e2ec8f60937f58679e1f068dbdfb65a31731999a39931172c937389"
+PUBLISHED_DOMAINS = [
+    {"concepts": 166, "domain": "Condition", "participants": 1214},
+    {"concepts": 126, "domain": "Drug", "participants": 1099},
+    {"concepts": 38, "domain": "Measurement", "participants": 1216},
+    {"concepts": 27, "domain": "Observation", "participants": 629},
+    {"concepts": 81, "domain": "Procedure", "participants": 1166},
+    {"concepts": 3, "domain": "Visit", "participants": 1229},
+]
+PUBLISHED_CATEGORIES = {
+    "access_to_care": 449,
+    "age": 458,
+    "disability": 365,
+    "education": 121,
+    "income": 427,
+    "race_ethnicity": 834,
+    "rural": 123,
+    "sex_at_birth": 2,
+    "sexual_orientation_gender_identity": 150,
+}
+
+
+def test_the_published_counts_are_those_of_the_python_builder(
+    generated: Path, tmp_path: Path
+) -> None:
+    # When the summaries of the same generated data are built now
+    document = release_build(generated, tmp_path / "release").canonical()
+
+    # Then every count is the one published before the builder moved into Ibis
+    categories: dict[str, int] = {}
+    for row in document["categories"]:
+        categories[row["category"]] = categories.get(row["category"], 0) + row["participants"]
+    concepts = {row["concept_id"]: row["participants"] for row in document["concepts"]}
+    assert (document["participants"], document["events"], document["cutoff_date"]) == (
+        1500,
+        97_627,
+        "2026-09-28",
+    )
+    assert document["domains"] == PUBLISHED_DOMAINS
+    assert categories == PUBLISHED_CATEGORIES
+    assert (len(concepts), sum(concepts.values())) == (441, 38_636)
+    assert [concepts[c] for c in (DIABETES_MELLITUS, TYPE_2_DIABETES, HBA1C)] == [162, 153, 302]
+    text = json.dumps(document, sort_keys=True)
+    assert hashlib.sha256(text.encode()).hexdigest() == PUBLISHED_DIGEST

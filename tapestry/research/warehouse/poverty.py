@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "poverty_guidelines.json"
 LISTED_SIZES = 8  # the file lists households of 1..8 people
@@ -69,6 +70,31 @@ def guideline_years() -> range:
     """The years the table covers, oldest first (e.g. range(2018, 2026))."""
     table = _guidelines()
     return range(table.first_year, table.last_year + 1)
+
+
+def guidelines_table() -> pa.Table:
+    """The table as rows, for joins in a query engine: guideline_year, guideline_region
+    (CONTIGUOUS / ALASKA / HAWAII), guideline_household_size (1..8), guideline_amount and
+    guideline_per_additional_person (dollars)."""
+    table = _guidelines()
+    grid = np.meshgrid(
+        np.arange(table.amounts.shape[0]),
+        np.arange(table.amounts.shape[1]),
+        np.arange(LISTED_SIZES),
+        indexing="ij",
+    )
+    years, regions, sizes = (axis.ravel() for axis in grid)
+    return pa.table(
+        {
+            "guideline_year": pa.array(years + table.first_year, pa.int64()),
+            "guideline_region": pa.array(regions, pa.int64()),
+            "guideline_household_size": pa.array(sizes + 1, pa.int64()),
+            "guideline_amount": pa.array(table.amounts[years, regions, sizes], pa.float64()),
+            "guideline_per_additional_person": pa.array(
+                table.per_additional_person[years, regions], pa.float64()
+            ),
+        }
+    )
 
 
 def region_of_state(state: str | None) -> int:

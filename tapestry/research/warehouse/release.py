@@ -6,25 +6,30 @@ features and underrepresentation (UBR) categories. It returns the summaries the 
 Browser and the diversity dashboard serve, as plain data: raw counts, which the Django layer
 stores and protects on output (tapestry/research/privacy.py).
 
-Queries go through Ibis, so the same expressions run on another backend (Spark) when one
-machine is no longer enough; DuckDB runs them here.
+Every step is an Ibis expression run by the backend, and results are written by the backend
+(`create_table` from an expression): the participant table, with its UBR categories, is built
+inside the warehouse, and only the small summaries (hundreds of rows) come back to Python. So
+the same code runs on another backend (Spark) when one machine is no longer enough; DuckDB runs
+it here, in bounded memory (`MEMORY_LIMIT`, spilling to the release folder beyond it).
 """
 
 import datetime
+import itertools
 import json
 import logging
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
-import numpy
+import ibis.expr.types as ir
 import pyarrow as pa
-import pyarrow.compute as pc
-from ibis import _
+from ibis import BaseBackend, _
 
-from tapestry.research.warehouse import schema, ubr
+from tapestry.research.warehouse import poverty, schema, ubr
 from tapestry.research.warehouse.rural import rural_zips
 
 logger = logging.getLogger(__name__)
@@ -47,6 +52,21 @@ SEX_GROUPS = {
 }
 NOT_AN_ANSWER = (schema.SKIP, schema.PREFER_NOT)
 HISTOGRAM_BINS = 10
+# DuckDB's own memory (it would take 80% of the machine's by default); beyond it, joins and
+# aggregations spill to a temporary folder inside the release.
+MEMORY_LIMIT = "2GB"
+
+# The warehouse's `participant` table, one row per consented participant.
+PARTICIPANT_COLUMNS = (
+    "person_id",
+    "site",
+    "consent_date",
+    "age_at_consent",
+    *ubr.OUTPUT_COLUMNS[1:],
+    "sex_group",
+    "age_group",
+    "race_group",
+)
 
 # (domain, table, concept column); observations count only those from health records.
 EVENT_SOURCES = (
@@ -73,32 +93,89 @@ class ReleaseSummaries:
     enrollment: list[dict[str, Any]] = field(default_factory=list)
     categories: list[dict[str, Any]] = field(default_factory=list)
 
+    def canonical(self) -> dict[str, Any]:
+        """Every summary as plain JSON values, rows sorted by their keys, so two builds of the
+        same data compare equal whatever order the backend returned the rows in."""
 
-def release_build(source: Path, target: Path) -> ReleaseSummaries:
-    """Build the warehouse in `target` (replaced if present) from the data set in `source`."""
+        def rows(items: list[dict[str, Any]], *keys: str) -> list[Any]:
+            return sorted(
+                (_canonical(item) for item in items),
+                key=lambda item: tuple(str(item[key]) for key in keys),
+            )
+
+        return {
+            "participants": self.participants,
+            "events": self.events,
+            "cutoff_date": self.cutoff_date.isoformat(),
+            "domains": rows(self.domains, "domain"),
+            "concepts": rows(self.concepts, "concept_id"),
+            "enrollment": rows(self.enrollment, "site", "month"),
+            "categories": rows(self.categories, "site", "category"),
+        }
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def release_build(
+    source: Path, target: Path, *, memory_limit: str = MEMORY_LIMIT
+) -> ReleaseSummaries:
+    """Build the warehouse in `target` (replaced if present) from the data set in `source`.
+
+    `memory_limit` caps DuckDB's memory (a DuckDB size, "2GB"); beyond it work spills to disk.
+    """
     manifest = _manifest(source)
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
     con = ibis.duckdb.connect(str(target / "warehouse.duckdb"))
+    started = time.perf_counter()
+
+    def step(name: str) -> None:
+        logger.info(
+            "release %s: %s done at %.1f s", target.name, name, time.perf_counter() - started
+        )
+
     try:
         con.raw_sql("SET enable_progress_bar = false")
+        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        # Row order is never relied on (every result that needs one has ORDER BY); without
+        # it DuckDB needs less memory to write tables.
+        con.raw_sql("SET preserve_insertion_order = false")
+        spill = str((target / "spill").resolve()).replace("'", "''")
+        con.raw_sql(f"SET temp_directory = '{spill}'")
         for table in schema.TABLES:
             # Table names come from the schema; the path is quoted as an SQL string literal.
             files = str((source / table).resolve() / "*.parquet").replace("'", "''")
             con.raw_sql(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}')")  # noqa: S608
-        participants = _participants(con)
-        con.create_table("participant", ibis.memtable(participants))
+        con.create_table("participant", _participants(con))
+        step("participants")
+        participant = con.table("participant")
         summaries = ReleaseSummaries(
-            participants=participants.num_rows,
+            participants=int(participant.count().to_pyarrow().as_py()),
             events=int(manifest.get("events", 0)),
             cutoff_date=_cutoff_date(con),
         )
         summaries.enrollment = _enrollment(con)
         summaries.categories = _categories(con)
+        step("enrollment and categories")
         summaries.concepts, summaries.domains = _concepts(con)
+        step("concepts")
+    except duckdb.Error as error:
+        # Out of memory or disk, or a damaged Parquet file: the release fails with the reason.
+        raise ReleaseError(f"The warehouse could not be built: {error}") from error
     finally:
         con.disconnect()
+    shutil.rmtree(target / "spill", ignore_errors=True)
     (target / "release.json").write_text(
         json.dumps(
             {
@@ -126,14 +203,14 @@ def _manifest(source: Path) -> dict[str, Any]:
         raise ReleaseError(f"{manifest_path} is not valid JSON: {error}.") from error
 
 
-def _participants(con) -> pa.Table:
+def _participants(con: BaseBackend) -> ir.Table:
     """One row per consented participant: the features, the UBR categories and the groups
-    the public breakdowns use."""
+    the public breakdowns use (an expression; nothing is read into Python)."""
     survey = con.table("observation").filter(_.observation_type_concept_id == schema.SURVEY_RECORD)
     question = survey.observation_source_value
     answer = survey.value_source_value
 
-    def single(code: str):
+    def single(code: str) -> ir.StringValue:
         return answer.arbitrary(where=(question == code) & ~answer.isin(NOT_AN_ANSWER))
 
     answers = survey.group_by("person_id").aggregate(
@@ -161,6 +238,7 @@ def _participants(con) -> pa.Table:
     person = con.table("person")
     location = con.table("location")
     site = con.table("care_site")
+    rural = ibis.memtable(pa.table({"rural_zip_code": pa.array(sorted(rural_zips()), pa.string())}))
     joined = (
         answers.filter(answers.consent_date.notnull())
         .join(person, "person_id")
@@ -172,55 +250,67 @@ def _participants(con) -> pa.Table:
         (consent.month() == joined.month_of_birth) & (consent.day() < joined.day_of_birth)
     )
     age = consent.year() - joined.year_of_birth - before_birthday.ifelse(1, 0)
-    columns = {
+    columns: dict[str, ir.Value] = {
         name: joined[name] for name in schema.PARTICIPANT_FEATURES.names if name in joined.columns
     }
     columns["age_at_consent"] = age.cast("int32")
     columns["household_size"] = joined.household_size.cast("int32")
-    columns["rural_zip"] = ibis.literal(False)
-    features = joined.select(**columns).order_by("person_id").to_pyarrow()
-    rural = pc.is_in(features["zip"], value_set=pa.array(sorted(rural_zips()), pa.string()))
-    features = features.set_column(
-        features.schema.get_field_index("rural_zip"), "rural_zip", pc.fill_null(rural, False)
+    columns["rural_zip"] = joined.zip.isin(rural.rural_zip_code).fill_null(False)
+    features = joined.select(
+        **{name: columns[name] for name in schema.PARTICIPANT_FEATURES.names}
+    ).cast(schema.PARTICIPANT_FEATURES)
+    # The public breakdowns' groups are added before classifying: two category codes
+    # (sex_at_birth, education) are also feature names, and the categories replace them.
+    grouped = features.mutate(
+        sex_group=_sex_group(features.sex_at_birth),
+        age_group=_age_group(features.age_at_consent),
+        race_group=_race_group(features.race_answers),
     )
-    features = features.select(schema.PARTICIPANT_FEATURES.names).cast(schema.PARTICIPANT_FEATURES)
-    categories = ubr.classify(features)
-    table = features.select(["person_id", "site", "consent_date", "age_at_consent"])
-    for name in categories.column_names:
-        if name != "person_id":
-            table = table.append_column(name, categories[name])
-    return _with_groups(table, features)
+    return ubr.categories_with(
+        grouped,
+        guidelines=ibis.memtable(poverty.guidelines_table()),
+        keep=("site", "consent_date", "age_at_consent", "sex_group", "age_group", "race_group"),
+    ).select(*PARTICIPANT_COLUMNS)
 
 
-def _with_groups(table: pa.Table, features: pa.Table) -> pa.Table:
-    """Add sex_group, age_group and race_group, the public breakdowns' categories."""
-    sex = features["sex_at_birth"].to_pylist()
-    race = features["race_answers"].to_pylist()
-    ages = features["age_at_consent"].to_numpy(zero_copy_only=False)
-    lows = numpy.array([low for low, _high, _label in AGE_GROUPS])
-    labels = numpy.array([label for _low, _high, label in AGE_GROUPS])
-    age_group = labels[numpy.clip(numpy.searchsorted(lows, ages, side="right") - 1, 0, None)]
-    sex_group = [SEX_GROUPS.get(code or "", "unknown") for code in sex]
-    race_group = [
-        (codes[0].removeprefix("race_") if len(codes) == 1 else "more_than_one")
-        if codes
-        else "unknown"
-        for codes in race
-    ]
-    return (
-        table.append_column("sex_group", pa.array(sex_group, pa.string()))
-        .append_column("age_group", pa.array(age_group.tolist(), pa.string()))
-        .append_column("race_group", pa.array(race_group, pa.string()))
+def _sex_group(sex_at_birth: ir.StringValue) -> ir.StringValue:
+    return ibis.cases(
+        *((sex_at_birth == code, group) for code, group in SEX_GROUPS.items()), else_="unknown"
     )
 
 
-def _cutoff_date(con) -> datetime.date:
+def _age_group(age: ir.IntegerValue) -> ir.StringValue:
+    """The label of the group the age falls in; below the first bound the first group, an
+    unknown age the last."""
+    return ibis.cases(
+        *(
+            (age < upper_low, label)
+            for (_low, _high, label), (upper_low, _upper_high, _upper_label) in itertools.pairwise(
+                AGE_GROUPS
+            )
+        ),
+        else_=AGE_GROUPS[-1][2],
+    )
+
+
+def _race_group(race_answers: ir.ArrayValue) -> ir.StringValue:
+    """The one race answer without its "race_" prefix, "more_than_one", or "unknown"."""
+    count = race_answers.length().fill_null(0)
+    only = race_answers[0]
+    return ibis.cases(
+        (count == 0, "unknown"),
+        (count > 1, "more_than_one"),
+        else_=only.startswith("race_").ifelse(only.substr(5), only),
+    )
+
+
+def _cutoff_date(con: BaseBackend) -> datetime.date:
     participant = con.table("participant")
     latest = participant.consent_date.max().to_pyarrow().as_py()
     return latest or datetime.date.today()
 
 
-def _enrollment(con) -> list[dict[str, Any]]:
+def _enrollment(con: BaseBackend) -> list[dict[str, Any]]:
     participant = con.table("participant")
     site = con.table("care_site")
     month = participant.consent_date.truncate("M").name("month")
@@ -241,24 +331,29 @@ def _enrollment(con) -> list[dict[str, Any]]:
     return rows
 
 
-def _categories(con) -> list[dict[str, Any]]:
+def _categories(con: BaseBackend) -> list[dict[str, Any]]:
+    """Participants per site in each UBR category (one query, one row per site)."""
     participant = con.table("participant")
-    rows = []
-    for category in ubr.CATEGORIES:
-        counts = (
-            participant.group_by("site")
-            .aggregate(participants=participant[category.code].sum())
-            .to_pyarrow()
-            .to_pylist()
+    per_site = (
+        participant.group_by("site")
+        .aggregate(
+            **{
+                category.code: participant[category.code].sum().fill_null(0)
+                for category in ubr.CATEGORIES
+            }
         )
-        rows += [
-            {"site": row["site"], "category": category.code, "participants": row["participants"]}
-            for row in counts
-        ]
-    return rows
+        .order_by("site")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return [
+        {"site": row["site"], "category": category.code, "participants": row[category.code]}
+        for category in ubr.CATEGORIES
+        for row in per_site
+    ]
 
 
-def _concepts(con) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _concepts(con: BaseBackend) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Participants per concept, counting a concept's descendants with it, with breakdowns."""
     participant = con.table("participant").select(
         "person_id", "sex_group", "age_group", "race_group"
@@ -355,7 +450,7 @@ def _concepts(con) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return concepts, domains
 
 
-def _histograms(con) -> dict[int, dict[str, Any]]:
+def _histograms(con: BaseBackend) -> dict[int, dict[str, Any]]:
     """For each measurement: participants per value bin, ten bins over the 1st to 99th
     percentile (values outside fall in the end bins)."""
     measurement = con.table("measurement").filter(_.value_as_number.notnull())

@@ -1,9 +1,12 @@
-"""Underrepresentation in biomedical research (UBR): the program's rules, vectorized.
+"""Underrepresentation in biomedical research (UBR): the program's rules, as Ibis expressions.
 
-`classify` reads a table shaped like `schema.PARTICIPANT_FEATURES` (one row per participant)
-and returns, for each participant, one boolean per category in `CATEGORIES`, then `ubr` (any
-category) and `minority` (the race and ethnicity category, the program's other goal). It works
-on whole columns with pyarrow.compute and numpy: a million participants take about a second.
+`categories(features)` takes an Ibis table shaped like `schema.PARTICIPANT_FEATURES` (one row
+per participant) and returns an expression with, for each participant, one boolean per category
+in `CATEGORIES`, then `ubr` (any category) and `minority` (the race and ethnicity category, the
+program's other goal). Being an expression, it runs where the data is: DuckDB for a release
+here, Spark when one machine is not enough; nothing is pulled into Python. `classify` applies
+the same expression to an in-memory Arrow table (through an in-memory DuckDB), for tests and
+tools: a million participants take a few seconds.
 
 The rules come from PRODUCT.md ("Research participants"). One principle runs through all of
 them: **a missing answer never makes someone underrepresented.** Null, "skip" and
@@ -16,8 +19,9 @@ Imports neither Django nor the ORM; labels are plain English (the Django layer t
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -134,163 +138,217 @@ UBR = "ubr"  # any category
 MINORITY = "minority"  # the race and ethnicity category, the program's other goal
 OUTPUT_COLUMNS = ("person_id", *(category.code for category in CATEGORIES), UBR, MINORITY)
 
+GuidelineYearOf = Callable[[ir.Table], ir.IntegerValue]
 PovertyYearOf = Callable[[pa.Array], pa.Array]
 
 
-def calendar_year_of_consent(consent_dates: pa.Array) -> pa.Array:
+def calendar_year_of_consent(features: ir.Table) -> ir.IntegerValue:
     """The default guideline year: the calendar year of the consent date (null stays null)."""
-    return pc.year(consent_dates)
+    return features.consent_date.year()
 
 
-def classify(
-    features: pa.Table, *, poverty_year_of: PovertyYearOf = calendar_year_of_consent
-) -> pa.Table:
+def categories(
+    features: ir.Table,
+    *,
+    guidelines: ir.Table,
+    guideline_year_of: GuidelineYearOf = calendar_year_of_consent,
+) -> ir.Table:
     """One row per participant: `person_id`, a boolean per category, `ubr` and `minority`.
 
-    `features` has the columns of `schema.PARTICIPANT_FEATURES` (extra columns are ignored).
-    `poverty_year_of` maps the `consent_date` column (date32) to the guideline year to use for
-    each participant (integers, null when unknown); years outside the table are clamped to
-    its first or last year. Every output column is non-null boolean: unknown is False.
+    `features` has the columns of `schema.PARTICIPANT_FEATURES`; `guidelines` is
+    `poverty.guidelines_table()` on the same backend. `guideline_year_of` gives each
+    participant's guideline year (null when unknown; by default the calendar year of consent);
+    years outside the table are clamped to its first or last year. Every output column is
+    non-null boolean: unknown is False. Raises ValueError naming any missing feature column.
+    """
+    return categories_with(
+        features, guidelines=guidelines, keep=(), guideline_year_of=guideline_year_of
+    )
+
+
+def categories_with(
+    features: ir.Table,
+    *,
+    guidelines: ir.Table,
+    keep: tuple[str, ...],
+    guideline_year_of: GuidelineYearOf = calendar_year_of_consent,
+) -> ir.Table:
+    """`categories`, with the feature columns named in `keep` after `person_id`."""
+    missing = [name for name in schema.PARTICIPANT_FEATURES.names if name not in features.columns]
+    if missing:
+        raise ValueError(f"features lack columns: {', '.join(missing)}")
+    flags = _flags(features, guidelines=guidelines, guideline_year_of=guideline_year_of)
+    return flags.select(
+        "person_id",
+        *keep,
+        *(category.code for category in CATEGORIES),
+        ibis.or_(*(flags[category.code] for category in CATEGORIES)).name(UBR),
+        flags[RACE_ETHNICITY.code].name(MINORITY),
+    )
+
+
+def _flags(
+    features: ir.Table, *, guidelines: ir.Table, guideline_year_of: GuidelineYearOf
+) -> ir.Table:
+    """`features` with one boolean column per category added (the income rule needs a join
+    with the poverty guidelines, the others read one row each)."""
+    t = _with_low_income(features, guidelines, guideline_year_of)
+    return t.mutate(
+        **{
+            RACE_ETHNICITY.code: _race_minority(t.race_answers),
+            AGE.code: _known(
+                (t.age_at_consent >= OLDER_ADULT_AGE) | (t.age_at_consent < ADULT_AGE)
+            ),
+            SEX_AT_BIRTH.code: _is(t.sex_at_birth, "sex_intersex"),
+            SEXUAL_ORIENTATION_GENDER_IDENTITY.code: _sexual_or_gender_minority(
+                t.sexual_orientation, t.gender_identity, t.sex_at_birth
+            ),
+            INCOME.code: _known(t.low_income),
+            EDUCATION.code: _known(t.education.isin(BELOW_HIGH_SCHOOL)),
+            RURAL.code: _known(t.rural_zip),
+            DISABILITY.code: ibis.or_(
+                *(_is(t[question], "yes") for question in schema.DISABILITY_QUESTIONS)
+            ),
+            ACCESS_TO_CARE.code: (
+                _is(t.health_insurance, "no")
+                | _is(t.usual_source_of_care, "no")
+                | _is(t.delayed_care_cost, "yes")
+                | _is(t.delayed_care_transport, "yes")
+            ),
+        }
+    ).drop("low_income")
+
+
+def classify(features: pa.Table, *, poverty_year_of: PovertyYearOf | None = None) -> pa.Table:
+    """`categories` over an Arrow table, in its row order (an in-memory DuckDB runs it).
+
+    `poverty_year_of` maps the `consent_date` column (date32) to the guideline year of each
+    participant (integers, null when unknown); by default the calendar year of consent.
     """
     missing = [
         name for name in schema.PARTICIPANT_FEATURES.names if name not in features.schema.names
     ]
     if missing:
         raise ValueError(f"features lack columns: {', '.join(missing)}")
-
-    def column(name: str) -> pa.Array:
-        return features.column(name).combine_chunks()
-
-    row_count = features.num_rows
-    flags: dict[str, npt.NDArray[np.bool_]] = {
-        RACE_ETHNICITY.code: _race_minority(column("race_answers"), row_count),
-        AGE.code: _age(column("age_at_consent")),
-        SEX_AT_BIRTH.code: _is(column("sex_at_birth"), "sex_intersex"),
-        SEXUAL_ORIENTATION_GENDER_IDENTITY.code: _sexual_or_gender_minority(
-            column("sexual_orientation"), column("gender_identity"), column("sex_at_birth")
-        ),
-        INCOME.code: _low_income(
-            column("annual_income"),
-            column("household_size"),
-            poverty_year_of(column("consent_date")),
-            column("zip"),
-        ),
-        EDUCATION.code: _is_in(column("education"), BELOW_HIGH_SCHOOL),
-        RURAL.code: _true(column("rural_zip")),
-        DISABILITY.code: np.logical_or.reduce(
-            [_is(column(question), "yes") for question in schema.DISABILITY_QUESTIONS]
-        ),
-        ACCESS_TO_CARE.code: (
-            _is(column("health_insurance"), "no")
-            | _is(column("usual_source_of_care"), "no")
-            | _is(column("delayed_care_cost"), "yes")
-            | _is(column("delayed_care_transport"), "yes")
-        ),
-    }
-    any_category = np.logical_or.reduce(list(flags.values())) if flags else np.zeros(0, bool)
-    arrays: list[pa.Array] = [column("person_id")]
-    arrays += [pa.array(flags[category.code], type=pa.bool_()) for category in CATEGORIES]
-    arrays += [
-        pa.array(any_category, type=pa.bool_()),
-        pa.array(flags[RACE_ETHNICITY.code], type=pa.bool_()),
-    ]
-    return pa.Table.from_arrays(arrays, names=list(OUTPUT_COLUMNS))
-
-
-def _to_numpy_bool(values: pa.Array) -> npt.NDArray[np.bool_]:
-    """A boolean array with nulls read as False."""
-    filled = pc.fill_null(values, False)
-    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _is(values: pa.Array, answer: str) -> npt.NDArray[np.bool_]:
-    return _to_numpy_bool(pc.equal(values, pa.scalar(answer, type=values.type)))
-
-
-def _is_in(values: pa.Array, answers: tuple[str, ...]) -> npt.NDArray[np.bool_]:
-    return _to_numpy_bool(pc.is_in(values, value_set=pa.array(answers, type=values.type)))
-
-
-def _true(values: pa.Array) -> npt.NDArray[np.bool_]:
-    return _to_numpy_bool(values)
-
-
-def _race_minority(race_answers: pa.Array, row_count: int) -> npt.NDArray[np.bool_]:
-    # One flat array of every answer chosen, and for each the row it came from; null lists and
-    # null answers drop out, so a row with nothing but skips is "unknown", never minority.
-    answers = pc.list_flatten(race_answers)
-    rows = pc.list_parent_indices(race_answers).to_numpy(zero_copy_only=False)
-    known = _to_numpy_bool(
-        pc.invert(pc.is_in(answers, value_set=pa.array(UNKNOWN_ANSWERS, type=answers.type)))
+    table = features.select(schema.PARTICIPANT_FEATURES.names).append_column(
+        "_row", pa.array(np.arange(features.num_rows, dtype=np.int64))
     )
-    not_white = ~_to_numpy_bool(pc.equal(answers, pa.scalar("race_white", type=answers.type)))
-    present = _to_numpy_bool(pc.is_valid(answers))
-    minority_answer = known & not_white & present
-    return np.bincount(rows[minority_answer], minlength=row_count)[:row_count] > 0
+    year_of: GuidelineYearOf = calendar_year_of_consent
+    if poverty_year_of is not None:
+        years = poverty_year_of(features.column("consent_date").combine_chunks())
+        table = table.append_column("_guideline_year", pc.cast(years, pa.int64()))
+        year_of = _guideline_year_column
+    result = categories_with(
+        ibis.memtable(table),
+        guidelines=ibis.memtable(poverty.guidelines_table()),
+        keep=("_row",),
+        guideline_year_of=year_of,
+    )
+    con = ibis.duckdb.connect()
+    try:
+        con.raw_sql("SET enable_progress_bar = false")
+        unordered = con.to_pyarrow(result)
+    finally:
+        con.disconnect()
+    # Back to the input's order: the join may reorder rows, and placing each row by its
+    # number here is much cheaper than an ORDER BY.
+    rows = unordered.column("_row").to_numpy()
+    order = np.empty(rows.shape[0], dtype=np.int64)
+    order[rows] = np.arange(rows.shape[0], dtype=np.int64)
+    arrow = unordered.take(pa.array(order))
+    return pa.Table.from_arrays(
+        [arrow.column("person_id").cast(pa.int64())]
+        + [arrow.column(name).cast(pa.bool_()) for name in OUTPUT_COLUMNS[1:]],
+        names=list(OUTPUT_COLUMNS),
+    )
 
 
-def _age(ages: pa.Array) -> npt.NDArray[np.bool_]:
-    older = _to_numpy_bool(pc.greater_equal(ages, OLDER_ADULT_AGE))
-    younger = _to_numpy_bool(pc.less(ages, ADULT_AGE))
-    return older | younger
+def _guideline_year_column(features: ir.Table) -> ir.IntegerValue:
+    return features["_guideline_year"]
+
+
+def _known(value: ir.BooleanValue) -> ir.BooleanValue:
+    """Null (an unknown answer) is not UBR."""
+    return value.fill_null(False)
+
+
+def _is(values: ir.StringValue, answer: str) -> ir.BooleanValue:
+    return _known(values == answer)
+
+
+def _race_minority(race_answers: ir.ArrayValue) -> ir.BooleanValue:
+    # Any answer other than White counts; null answers, skips and prefer-not drop out, so a row
+    # with nothing but skips is "unknown", never minority.
+    minority_answers = race_answers.filter(
+        lambda answer: answer.notnull() & ~answer.isin(UNKNOWN_ANSWERS) & (answer != "race_white")
+    )
+    return _known(minority_answers.length() > 0)
 
 
 def _sexual_or_gender_minority(
-    orientation: pa.Array, gender: pa.Array, sex_at_birth: pa.Array
-) -> npt.NDArray[np.bool_]:
-    minority_orientation = _is_in(
-        orientation,
-        tuple(
-            answer
-            for answer in schema.SURVEY["sexual_orientation"]
-            if answer != "orientation_straight"
-        ),
+    orientation: ir.StringValue, gender: ir.StringValue, sex_at_birth: ir.StringValue
+) -> ir.BooleanValue:
+    minority_orientation = _known(
+        orientation.isin(
+            [a for a in schema.SURVEY["sexual_orientation"] if a != "orientation_straight"]
+        )
     )
-    other_gender = _is_in(
-        gender,
-        tuple(
-            answer
-            for answer in schema.SURVEY["gender_identity"]
-            if answer not in ("gender_man", "gender_woman")
-        ),
+    other_gender = _known(
+        gender.isin(
+            [a for a in schema.SURVEY["gender_identity"] if a not in ("gender_man", "gender_woman")]
+        )
     )
     # Only a known sex at birth can fail to match; an unknown one is not evidence.
-    known_sex = _is_in(sex_at_birth, schema.SURVEY["sex_at_birth"])
+    known_sex = _known(sex_at_birth.isin(list(schema.SURVEY["sex_at_birth"])))
     man_not_male = _is(gender, "gender_man") & known_sex & ~_is(sex_at_birth, "sex_male")
     woman_not_female = _is(gender, "gender_woman") & known_sex & ~_is(sex_at_birth, "sex_female")
     return minority_orientation | other_gender | man_not_male | woman_not_female
 
 
-def _low_income(
-    income: pa.Array, household_size: pa.Array, guideline_year: pa.Array, zip_codes: pa.Array
-) -> npt.NDArray[np.bool_]:
+def _with_low_income(
+    features: ir.Table, guidelines: ir.Table, guideline_year_of: GuidelineYearOf
+) -> ir.Table:
+    """`features` with `low_income`: income at or below INCOME_LIMIT_PERCENT_OF_POVERTY of
+    the guideline for the household's size, region and guideline year (null when unknown)."""
     years = poverty.guideline_years()
-    income_values = np.asarray(
-        pc.fill_null(pc.cast(income, pa.float64()), np.nan).to_numpy(zero_copy_only=False),
-        dtype=np.float64,
-    )
-    sizes = np.asarray(
-        pc.fill_null(pc.cast(household_size, pa.int64()), 0).to_numpy(zero_copy_only=False),
-        dtype=np.int64,
-    )
-    year_known = _to_numpy_bool(pc.is_valid(guideline_year))
-    year_values = np.asarray(
-        pc.fill_null(pc.cast(guideline_year, pa.int64()), years.start).to_numpy(
-            zero_copy_only=False
+    year = guideline_year_of(features)
+    prefix = features.zip.substr(0, 3)
+    keyed = features.mutate(
+        poverty_year_known=year.notnull(),
+        poverty_year=ibis.greatest(
+            years.start, ibis.least(years.stop - 1, year.fill_null(years.start))
         ),
-        dtype=np.int64,
+        poverty_size=features.household_size.fill_null(0).cast("int64"),
+        poverty_region=ibis.cases(
+            (prefix.isin(ALASKA_ZIP_PREFIXES), poverty.ALASKA),
+            (prefix.isin(HAWAII_ZIP_PREFIXES), poverty.HAWAII),
+            else_=poverty.CONTIGUOUS,
+        ),
     )
-    year_values = np.clip(year_values, years.start, years.stop - 1)
-
-    prefixes = pc.utf8_slice_codeunits(zip_codes, 0, 3)
-    regions = np.where(
-        _is_in(prefixes, ALASKA_ZIP_PREFIXES),
-        poverty.ALASKA,
-        np.where(_is_in(prefixes, HAWAII_ZIP_PREFIXES), poverty.HAWAII, poverty.CONTIGUOUS),
+    joined = keyed.left_join(
+        guidelines,
+        [
+            keyed.poverty_year == guidelines.guideline_year,
+            keyed.poverty_region == guidelines.guideline_region,
+            ibis.least(keyed.poverty_size, poverty.LISTED_SIZES)
+            == guidelines.guideline_household_size,
+        ],
     )
-    lines = poverty.poverty_lines(year_values, sizes, regions)  # NaN where size < 1
-    limit = lines * (INCOME_LIMIT_PERCENT_OF_POVERTY / 100)
-    known = year_known & (sizes >= 1) & np.isfinite(income_values) & (income_values >= 0)
-    with np.errstate(invalid="ignore"):
-        at_or_below = income_values <= limit
-    return known & at_or_below
+    # A household above the listed sizes adds the amount per additional person.
+    extra_people = ibis.greatest(joined.poverty_size - poverty.LISTED_SIZES, 0)
+    line = joined.guideline_amount + extra_people.cast("float64") * (
+        joined.guideline_per_additional_person
+    )
+    limit = line * (INCOME_LIMIT_PERCENT_OF_POVERTY / 100)
+    income = joined.annual_income.cast("float64")
+    # NaN compares above every number in DuckDB, so it is excluded explicitly.
+    known = (
+        joined.poverty_year_known
+        & (joined.poverty_size >= 1)
+        & income.notnull()
+        & ~income.isnan()
+        & (income >= 0)
+    )
+    return joined.mutate(low_income=known & (income <= limit)).drop(
+        "poverty_year_known", "poverty_year", "poverty_size", "poverty_region", *guidelines.columns
+    )
