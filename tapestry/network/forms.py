@@ -1,5 +1,5 @@
 import re
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -18,7 +18,7 @@ from tapestry.network.models import (
     Service,
     StateTerritory,
 )
-from tapestry.network.selectors import DirectoryFilters
+from tapestry.network.selectors import DirectoryFilters, states_in_name_order
 
 # Markup and SQL punctuation never belong in a name, an address or a search; refusing them
 # gives a clear message where the person would otherwise get a puzzling result.
@@ -42,10 +42,14 @@ class _StateCodeField(forms.ChoiceField):
 
 
 def _state_choices() -> list[tuple[str, str]]:
-    name = "name_es" if (get_language() or "").startswith("es") else "name"
+    """The state filter's options, named and sorted in the visitor's language."""
+    language = get_language()
     return [
         ("", str(_("Any state"))),
-        *StateTerritory.objects.order_by("name").values_list("code", name),
+        *(
+            (state.code, state.display_name(language))
+            for state in states_in_name_order(language=language)
+        ),
     ]
 
 
@@ -179,12 +183,11 @@ class OrganizationDetailsForm(forms.ModelForm):
         "liaison_email",
     ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # In the visitor's alphabetical order: "Nueva York" sits with the other N's in Spanish.
-        spanish = (get_language() or "").startswith("es")
         state_field = cast(forms.ModelChoiceField, self.fields["state"])
-        state_field.queryset = StateTerritory.objects.order_by("name_es" if spanish else "name")
+        state_field.queryset = states_in_name_order(language=get_language())
         # Django's own blank label ("- Select an option -") has no Spanish translation.
         cast(forms.ChoiceField, self.fields["org_type"]).choices = [
             ("", _("Choose a type")),

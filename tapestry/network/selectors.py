@@ -3,10 +3,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from tapestry.core.api import order_by_language
 from tapestry.network.geography import ZipPlace, bounding_box, distance_miles
 from tapestry.network.models import (
     MembershipApplication,
@@ -69,9 +70,25 @@ def region_for_state(*, state_code: str, on: datetime.date | None = None) -> Reg
     return link.region if link else None
 
 
-def region_list(*, region_map: RegionMap | None = None) -> QuerySet[Region]:
+def states_in_name_order(*, language: str | None) -> QuerySet[StateTerritory]:
+    """Every state and territory, alphabetical by its name in `language` (ICU's order).
+
+    In Spanish "Míchigan" comes before "Minnesota" and "Nueva York" sits with the other N's.
+    """
+    spanish = (language or "").startswith("es")
+    return StateTerritory.objects.order_by(
+        order_by_language("name_es" if spanish else "name", language=language), "code"
+    )
+
+
+def region_list(
+    *, region_map: RegionMap | None = None, language: str | None = None
+) -> QuerySet[Region]:
+    """A map's regions (today's map by default), each with its states in `language`'s order."""
     region_map = region_map or region_map_current()
-    return Region.objects.filter(region_map=region_map).prefetch_related("states")
+    return Region.objects.filter(region_map=region_map).prefetch_related(
+        Prefetch("states", queryset=states_in_name_order(language=language))
+    )
 
 
 def region_maps() -> QuerySet[RegionMap]:
@@ -249,12 +266,13 @@ def state_region_summary(*, region_map: RegionMap) -> list[dict]:
     ]
 
 
-def regions_with_member_counts(*, region_map: RegionMap) -> list[Region]:
-    """The map's regions, each with `member_count` set from today's directory."""
+def regions_with_member_counts(*, region_map: RegionMap, language: str | None) -> list[Region]:
+    """The map's regions, each with `member_count` set from today's directory and its states
+    in `language`'s alphabetical order."""
     per_state = dict(
         Organization.objects.values_list("state_id").annotate(n=Count("id")).order_by()
     )
-    regions = list(region_list(region_map=region_map))
+    regions = list(region_list(region_map=region_map, language=language))
     for region in regions:
         region.member_count = sum(per_state.get(state.code, 0) for state in region.states.all())
     return regions

@@ -1,0 +1,33 @@
+"""PostgreSQL collations for alphabetical order in English and Spanish (ADR 0008).
+
+SQLite gets collations of the same names on each connection (tapestry/core/collation.py); this
+migration does nothing there. The names and locales are repeated here, not imported, so the
+migration keeps working whatever the code becomes.
+"""
+
+from django.apps.registry import Apps
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+COLLATIONS = {"tapestry_en": "en", "tapestry_es": "es"}
+
+
+def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, locale in COLLATIONS.items():
+        schema_editor.execute(
+            f'CREATE COLLATION IF NOT EXISTS "{name}" (provider = icu, locale = \'{locale}\')'
+        )
+
+
+def drop(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name in COLLATIONS:
+        schema_editor.execute(f'DROP COLLATION IF EXISTS "{name}"')
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0001_initial")]
+    operations = [migrations.RunPython(create, drop)]
