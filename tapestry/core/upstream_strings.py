@@ -39,6 +39,7 @@ UPSTREAM_MESSAGES = [
 # messages of the account and two-factor pages and emails we use; our catalog gives their Spanish.
 ALLAUTH_MESSAGES = [
     gettext_noop("Please select only one."),
+    gettext_noop("The email address and/or password you specified are not correct."),
     gettext_noop("Be patient, you are sending too many requests."),
     gettext_noop("Use authenticator app or code"),
     gettext_noop("Invalid login."),
@@ -120,4 +121,9 @@ ALLAUTH_MESSAGES = [
     gettext_noop("Generate new codes"),
     gettext_noop("TOTP Authenticator"),
     gettext_noop("Please reauthenticate to safeguard your account."),
+    ngettext_lazy(
+        "There is %(unused_count)s out of %(total_count)s recovery codes available.",
+        "There are %(unused_count)s out of %(total_count)s recovery codes available.",
+        "unused_count",
+    ),
 ]

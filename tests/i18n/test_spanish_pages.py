@@ -8,20 +8,18 @@ template, a form, a choice list, a data name (a region, a state) or allauth show
 """
 
 import datetime
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import translation
 
 from tapestry.accounts.api import Role, User
-from tapestry.core.views import error_500
+from tapestry.core.views import csrf_failure, error_400, error_403, error_500
 from tapestry.network.models import MembershipApplication, Organization
 from tapestry.network.tests.factories import (
     PASSWORD,
@@ -39,22 +37,13 @@ from tapestry.research.tests.factories import (
     EnrollmentSummaryFactory,
     ReleaseFactory,
 )
-from tests.i18n.english_leaks import english_leaks, english_words, visible_texts
+from tests.i18n import catalog_check
+from tests.i18n.english_leaks import Leak, english_leaks, english_words, visible_texts
 
 pytestmark = pytest.mark.django_db
 
 
-def _check_translations() -> ModuleType:
-    """scripts/check_translations.py, whose glossary rules the rendered pages must follow too."""
-    path = Path(__file__).resolve().parents[2] / "scripts" / "check_translations.py"
-    spec = importlib.util.spec_from_file_location("check_translations", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CHECK_TRANSLATIONS = _check_translations()
+CHECK_TRANSLATIONS = catalog_check.load()
 AVOIDED = CHECK_TRANSLATIONS.glossary_avoided_forms()
 WORDS = english_words()
 # Concept names come from SNOMED and LOINC, which have them in English only. The pages mark
@@ -213,6 +202,9 @@ PAGES = [
     ("community_partner", "/me/", 200),
     ("community_partner", "/me/api-tokens/", 200),
     ("specialist", "/me/", 200),
+    ("specialist", "/accounts/2fa/", 200),
+    ("specialist", "/accounts/2fa/recovery-codes/generate/", 200),
+    ("specialist", "/accounts/2fa/totp/deactivate/", 200),
     ("specialist", "/network/specialist/", 200),
     ("specialist", "/network/specialist/applications/{application}/", 200),
     ("program_staff", "/network/", 200),
@@ -225,7 +217,7 @@ def _page_id(page: tuple[str, str, int]) -> str:
     return f"{persona}:{path}"
 
 
-def _report(leaks: list) -> str:
+def _report(leaks: list[Leak]) -> str:
     """One line per English word, with the text around it."""
     return "\n".join(f"{leak.word!r} in {leak.text!r}" for leak in leaks)
 
@@ -318,18 +310,20 @@ def test_the_second_factor_page_in_spanish_shows_no_english(world: World) -> Non
     ) in response.text
 
 
-@pytest.mark.parametrize("status", [400, 403, 500])
-def test_the_error_pages_in_spanish_show_no_english(status: int) -> None:
-    from tapestry.core import views
+ERROR_PAGES: dict[str, tuple[Callable[[HttpRequest], HttpResponse], int]] = {
+    "bad request": (error_400, 400),
+    "forbidden": (error_403, 403),
+    "form expired (CSRF)": (csrf_failure, 403),
+    "server error": (error_500, 500),
+}
 
-    handlers: dict[int, Callable] = {
-        400: views.error_400,
-        403: views.error_403,
-        500: error_500,
-    }
+
+@pytest.mark.parametrize("page", list(ERROR_PAGES))
+def test_the_error_pages_in_spanish_show_no_english(page: str) -> None:
+    handler, status = ERROR_PAGES[page]
     request = RequestFactory().get("/")
     with translation.override("es"):
-        response = handlers[status](request)
+        response = handler(request)
 
     assert response.status_code == status
     leaks = english_leaks(response.content.decode(), words=WORDS)
