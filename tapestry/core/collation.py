@@ -17,10 +17,11 @@ from typing import Any
 import icu
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# Collation name -> ICU locale. The names are ours (not PostgreSQL's imported `es-x-icu`) so
-# they exist on a server whose initdb imported no ICU collations, and can be registered under
-# the same name in SQLite.
-COLLATION_LOCALES: dict[str, str] = {"tapestry_en": "en", "tapestry_es": "es"}
+# Collation name -> ICU locale (BCP 47). The names are ours (not PostgreSQL's imported
+# `es-x-icu`) so they exist on a server whose initdb imported no ICU collations, and can be
+# registered under the same name in SQLite. `kn` sorts digits by value: "Región 2" before
+# "Región 10".
+COLLATION_LOCALES: dict[str, str] = {"tapestry_en": "en-u-kn", "tapestry_es": "es-u-kn"}
 
 
 def collation_for_language(language: str | None) -> str:
@@ -49,5 +50,5 @@ def sqlite_collations_register(
     if connection.vendor != "sqlite":
         return
     for name, locale in COLLATION_LOCALES.items():
-        collator = icu.Collator.createInstance(icu.Locale(locale))
+        collator = icu.Collator.createInstance(icu.Locale.forLanguageTag(locale))
         connection.connection.create_collation(name, _compare_with(collator))

@@ -14,11 +14,14 @@ from tapestry.network.models import (
     Organization,
     OrganizationType,
     Region,
-    RegionMap,
     Service,
     StateTerritory,
 )
-from tapestry.network.selectors import DirectoryFilters, states_in_name_order
+from tapestry.network.selectors import (
+    DirectoryFilters,
+    region_maps_with_regions,
+    states_in_name_order,
+)
 
 # Markup and SQL punctuation never belong in a name, an address or a search; refusing them
 # gives a clear message where the person would otherwise get a puzzling result.
@@ -54,9 +57,11 @@ def _state_choices() -> list[tuple[str, str]]:
 
 
 def _region_choices() -> list[tuple[str, str]]:
+    """The region filter's options: each map's regions, newest map first, in the visitor's
+    language and alphabetical order."""
     language = get_language()
     choices = [("", str(_("Any region")))]
-    for region_map in RegionMap.objects.prefetch_related("regions"):
+    for region_map in region_maps_with_regions(language=language):
         for region in region_map.regions.all():
             label = region.display_name(language)
             if region_map.effective_to:

@@ -70,24 +70,45 @@ def region_for_state(*, state_code: str, on: datetime.date | None = None) -> Reg
     return link.region if link else None
 
 
+def _name_field(language: str | None) -> str:
+    """The column holding a place's name in `language` (states, regions and maps have both)."""
+    return "name_es" if (language or "").startswith("es") else "name"
+
+
 def states_in_name_order(*, language: str | None) -> QuerySet[StateTerritory]:
     """Every state and territory, alphabetical by its name in `language` (ICU's order).
 
     In Spanish "Míchigan" comes before "Minnesota" and "Nueva York" sits with the other N's.
     """
-    spanish = (language or "").startswith("es")
     return StateTerritory.objects.order_by(
-        order_by_language("name_es" if spanish else "name", language=language), "code"
+        order_by_language(_name_field(language), language=language), "code"
+    )
+
+
+def regions_in_name_order(*, language: str | None) -> QuerySet[Region]:
+    """Regions alphabetical by their name in `language` ("Región 2" before "Región 10")."""
+    return Region.objects.order_by(
+        order_by_language(_name_field(language), language=language), "code"
     )
 
 
 def region_list(
     *, region_map: RegionMap | None = None, language: str | None = None
 ) -> QuerySet[Region]:
-    """A map's regions (today's map by default), each with its states in `language`'s order."""
+    """A map's regions (today's map by default) and each region's states, all in `language`'s
+    alphabetical order."""
     region_map = region_map or region_map_current()
-    return Region.objects.filter(region_map=region_map).prefetch_related(
-        Prefetch("states", queryset=states_in_name_order(language=language))
+    return (
+        regions_in_name_order(language=language)
+        .filter(region_map=region_map)
+        .prefetch_related(Prefetch("states", queryset=states_in_name_order(language=language)))
+    )
+
+
+def region_maps_with_regions(*, language: str | None) -> QuerySet[RegionMap]:
+    """Every region map, newest first, each with its regions in `language`'s order."""
+    return RegionMap.objects.prefetch_related(
+        Prefetch("regions", queryset=regions_in_name_order(language=language))
     )
 
 

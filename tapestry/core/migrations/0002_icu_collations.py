@@ -9,7 +9,8 @@ from django.apps.registry import Apps
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-COLLATIONS = {"tapestry_en": "en", "tapestry_es": "es"}
+# ICU locales in BCP 47; `kn` sorts digits by value ("Región 2" before "Región 10").
+COLLATIONS = {"tapestry_en": "en-u-kn", "tapestry_es": "es-u-kn"}
 
 
 def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:

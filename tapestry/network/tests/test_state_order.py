@@ -1,4 +1,5 @@
-"""State lists sort as each language's readers expect, on SQLite and PostgreSQL alike (ADR 0008).
+"""State and region lists sort as each language's readers expect, on SQLite and PostgreSQL alike
+(ADR 0008).
 
 The order comes from ICU's collation in the database, so these tests run on the real list of
 states and territories the migrations load, and the same assertions hold on both databases.
@@ -84,6 +85,7 @@ def test_english_names_sort_in_english_order() -> None:
         ("Oregón", "Oregon City"),  # nor after a longer name
         ("nz", "ñandú"),  # ñ is its own letter after n, as Spanish dictionaries have it
         ("árbol", "Bolivia"),  # case and accents only break ties
+        ("Región 2", "Región 10"),  # numbers by value
     ],
 )
 def test_the_database_compares_with_the_spanish_collation(left: str, right: str) -> None:
@@ -128,3 +130,46 @@ def test_the_spanish_order_is_the_same_for_a_signed_in_reader(rosa_spanish: User
 
     state_select = response.text.split('name="state"', 1)[1].split("</select>", 1)[0]
     assert _option_labels(state_select) == SPANISH_ORDER
+
+
+# The eight named regions of the 2016 map, by their names in each language.
+NAMED_REGIONS_SPANISH = [
+    "Atlántico Medio", "Centro del Continente", "Centro Sur", "Gran Medio Oeste",
+    "Noroeste del Pacífico", "Nueva Inglaterra", "Sudeste/Atlántico", "Suroeste del Pacífico",
+]  # fmt: skip
+NAMED_REGIONS_ENGLISH = [
+    "Greater Midwest", "MidContinental", "Middle Atlantic", "New England", "Pacific Northwest",
+    "Pacific Southwest", "South Central", "Southeastern/Atlantic",
+]  # fmt: skip
+
+
+def test_the_old_maps_regions_are_listed_in_spanish_order_on_the_region_map(
+    visitor: Client,
+) -> None:
+    response = visitor.get(
+        "/network/regions/?map=eight-regions-2016", headers={"accept-language": "es"}
+    )
+
+    legend = response.text.split('class="usa-list usa-list--unstyled tapestry-legend"', 1)[1]
+    legend = legend.split("</ul>", 1)[0]
+    assert re.findall(r"</span> ([^<]+)</li>", legend) == NAMED_REGIONS_SPANISH
+
+
+def test_the_directory_region_filter_lists_each_maps_regions_in_spanish_order() -> None:
+    with translation.override("es"):
+        region_select = str(DirectoryFilterForm()["region"])
+
+    assert _option_labels(region_select) == [
+        *(f"Región {number}" for number in range(1, 8)),
+        *(f"{name} (hasta el 30 de abril de 2021)" for name in NAMED_REGIONS_SPANISH),
+    ]
+
+
+def test_the_directory_region_filter_lists_each_maps_regions_in_english_order() -> None:
+    with translation.override("en"):
+        region_select = str(DirectoryFilterForm()["region"])
+
+    assert _option_labels(region_select) == [
+        *(f"Region {number}" for number in range(1, 8)),
+        *(f"{name} (until April 30, 2021)" for name in NAMED_REGIONS_ENGLISH),
+    ]
