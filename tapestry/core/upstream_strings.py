@@ -51,6 +51,8 @@ ALLAUTH_MESSAGES = [
     gettext_noop("Make Primary"),
     gettext_noop("Re-send Verification"),
     gettext_noop("Add Email Address"),
+    gettext_noop("Add Email"),
+    gettext_noop("You cannot add more than %d email addresses."),
     gettext_noop("Email Verification"),
     gettext_noop(
         "If you have not created an account yet, then please %(link)ssign up%(end_link)s first."
