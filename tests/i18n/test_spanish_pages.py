@@ -16,7 +16,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tapestry.accounts.api import Role, User
 from tapestry.core.views import csrf_failure, error_400, error_403, error_500
@@ -143,7 +143,25 @@ def world() -> World:
         liaison=lucia,
         liaison_name="Lucía Ramírez",
         liaison_email="lucia@example.org",
-        services={"health_information": ["general_public"]},
+        services={"reference": ["public", "affiliated"], "collections": ["public"]},
+    )
+    # A second page of results in the directory (20 to a page).
+    for number in range(1, 21):
+        OrganizationFactory.create(
+            name=f"Biblioteca Municipal {number}",
+            address_line1=f"Calle Mayor {number}",
+            zip_code="60601",
+            liaison_name="Carmen Ortiz",
+            liaison_email="carmen@example.org",
+        )
+    MembershipApplicationFactory.create(
+        applicant=mateo,
+        name="Centro Comunitario de Salud",
+        zip_code="60601",
+        status=MembershipApplication.Status.REJECTED,
+        decision_reason="Ya es miembro por medio de la biblioteca del condado.",
+        decided_by=samuel,
+        decided_at=timezone.now(),
     )
     application = MembershipApplicationFactory.create(
         applicant=mateo,
@@ -174,6 +192,8 @@ PAGES = [
     ("visitor", "/network/", 200),
     ("visitor", "/network/?state=IL&service=reference&audience=public", 200),
     ("visitor", "/network/?near=99999", 400),
+    ("visitor", "/network/?near=87505&radius_miles=25", 200),
+    ("visitor", "/network/?page=2", 200),
     ("visitor", "/network/organizations/{library}/", 200),
     ("visitor", "/network/regions/", 200),
     ("visitor", "/network/regions/?map=eight-regions-2016", 200),
@@ -289,6 +309,21 @@ def test_a_form_with_errors_in_spanish_shows_no_english(
     assert not leaks, f"English on {url} as {persona}:\n{_report(leaks)}"
     off_glossary = _off_glossary(response.text)
     assert not off_glossary, f"Off-glossary Spanish on {url}:\n" + "\n".join(off_glossary)
+
+
+@pytest.mark.parametrize("path", ["/data/", "/data/concepts/?q=diabetes", "/research/diversity/"])
+def test_the_research_pages_before_the_first_release_show_no_english(path: str) -> None:
+    program_staff = UserFactory.create(
+        preferred_language="es", roles=[Role.PROGRAM_STAFF], two_factor=True
+    )
+
+    response = _spanish_client(program_staff).get(path)
+
+    assert response.status_code == 200
+    assert not english_leaks(response.text, words=WORDS), _report(
+        english_leaks(response.text, words=WORDS)
+    )
+    assert not _off_glossary(response.text)
 
 
 def test_the_second_factor_page_in_spanish_shows_no_english(world: World) -> None:
