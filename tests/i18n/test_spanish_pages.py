@@ -232,8 +232,8 @@ PAGES = [
 ]
 
 
-def _page_id(page: tuple[str, str, int]) -> str:
-    persona, path, _status = page
+def _page_id(visit: tuple[str, str, int]) -> str:
+    persona, path, _status = visit
     return f"{persona}:{path}"
 
 
@@ -257,9 +257,10 @@ def _off_glossary(html: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[_page_id(page) for page in PAGES])
-def test_the_page_in_spanish_shows_no_english(world: World, page: tuple[str, str, int]) -> None:
-    persona, path, status = page
+# The parameters are not called `page`: that is pytest-playwright's browser-page fixture.
+@pytest.mark.parametrize("visit", PAGES, ids=[_page_id(visit) for visit in PAGES])
+def test_the_page_in_spanish_shows_no_english(world: World, visit: tuple[str, str, int]) -> None:
+    persona, path, status = visit
     url = path.format(
         library=world.library.pk, application=world.application.pk, concept=world.concept.concept_id
     )
@@ -353,9 +354,9 @@ ERROR_PAGES: dict[str, tuple[Callable[[HttpRequest], HttpResponse], int]] = {
 }
 
 
-@pytest.mark.parametrize("page", list(ERROR_PAGES))
-def test_the_error_pages_in_spanish_show_no_english(page: str) -> None:
-    handler, status = ERROR_PAGES[page]
+@pytest.mark.parametrize("error_page", list(ERROR_PAGES))
+def test_the_error_pages_in_spanish_show_no_english(error_page: str) -> None:
+    handler, status = ERROR_PAGES[error_page]
     request = RequestFactory().get("/")
     with translation.override("es"):
         response = handler(request)
