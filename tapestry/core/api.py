@@ -81,7 +81,7 @@ def database_status() -> dict[str, Any]:
     return {"status": "ok", "vendor": connection.vendor}
 
 
-def order_by_language(field: str, *, language: str | None) -> Collate:
+def order_by_language(*, field: str, language: str | None) -> Collate:
     """An ordering expression sorting `field` alphabetically for readers of `language`.
 
     ICU's collation for the language on PostgreSQL and SQLite alike ("Míchigan" before

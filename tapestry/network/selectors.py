@@ -81,14 +81,14 @@ def states_in_name_order(*, language: str | None) -> QuerySet[StateTerritory]:
     In Spanish "Míchigan" comes before "Minnesota" and "Nueva York" sits with the other N's.
     """
     return StateTerritory.objects.order_by(
-        order_by_language(_name_field(language), language=language), "code"
+        order_by_language(field=_name_field(language), language=language), "code"
     )
 
 
 def regions_in_name_order(*, language: str | None) -> QuerySet[Region]:
     """Regions alphabetical by their name in `language` ("Región 2" before "Región 10")."""
     return Region.objects.order_by(
-        order_by_language(_name_field(language), language=language), "code"
+        order_by_language(field=_name_field(language), language=language), "code"
     )
 
 
