@@ -1,4 +1,5 @@
-"""What the other apps may use from core: audit, CSV cells, email and the worker's health."""
+"""What the other apps may use from core: audit, CSV cells, email, the worker's health, language
+order."""
 
 import csv
 import datetime
@@ -8,9 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import F
+from django.db.models.functions import Collate
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from tapestry.core.collation import collation_for_language
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -102,3 +106,13 @@ def database_status() -> dict[str, Any]:
         logger.warning("Health check could not reach the database: %s", error)
         return {"status": "down", "vendor": connection.vendor}
     return {"status": "ok", "vendor": connection.vendor}
+
+
+def order_by_language(*, field: str, language: str | None) -> Collate:
+    """An ordering expression sorting `field` alphabetically for readers of `language`.
+
+    ICU's collation for the language on PostgreSQL and SQLite alike ("Míchigan" before
+    "Minnesota" in Spanish; case and accents only break ties). `language` is a code such as
+    "es", "es-mx" or "en"; None and unknown languages sort as English.
+    """
+    return Collate(F(field), collation_for_language(language))

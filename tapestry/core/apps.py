@@ -7,7 +7,14 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models import fields
+
+        from tapestry.core.collation import sqlite_collations_register
+
+        # SQLite has no ICU: each new connection gets the collations PostgreSQL has from a
+        # migration, so `Collate(..., "tapestry_es")` sorts the same on both.
+        connection_created.connect(sqlite_collations_register, dispatch_uid="core.collations")
 
         # Django 6.1's blank choice, "- Select an option -", has no Spanish translation; the
         # admin and any select without its own blank label show this one instead.

@@ -14,11 +14,14 @@ from tapestry.network.models import (
     Organization,
     OrganizationType,
     Region,
-    RegionMap,
     Service,
     StateTerritory,
 )
-from tapestry.network.selectors import DirectoryFilters
+from tapestry.network.selectors import (
+    DirectoryFilters,
+    region_maps_with_regions,
+    states_in_name_order,
+)
 
 
 def plain_text_error(value: str) -> str | None:
@@ -42,19 +45,23 @@ class _StateCodeField(forms.ChoiceField):
 
 
 def _state_choices() -> list[tuple[str, str]]:
-    """Every state and territory named in the active language, after an "Any state" choice."""
-    name = "name_es" if (get_language() or "").startswith("es") else "name"
+    """The state filter's options, named and sorted in the visitor's language."""
+    language = get_language()
     return [
         ("", str(_("Any state"))),
-        *StateTerritory.objects.order_by("name").values_list("code", name),
+        *(
+            (state.code, state.display_name(language))
+            for state in states_in_name_order(language=language)
+        ),
     ]
 
 
 def _region_choices() -> list[tuple[str, str]]:
-    """Every region of every map, the retired ones marked with their last day."""
+    """The region filter's options: each map's regions, newest map first, in the visitor's
+    language and alphabetical order."""
     language = get_language()
     choices = [("", str(_("Any region")))]
-    for region_map in RegionMap.objects.prefetch_related("regions"):
+    for region_map in region_maps_with_regions(language=language):
         for region in region_map.regions.all():
             label = region.display_name(language)
             if region_map.effective_to:
@@ -178,9 +185,8 @@ class OrganizationDetailsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # In the visitor's alphabetical order: "Nueva York" sits with the other N's in Spanish.
-        spanish = (get_language() or "").startswith("es")
         state_field = cast(forms.ModelChoiceField, self.fields["state"])
-        state_field.queryset = StateTerritory.objects.order_by("name_es" if spanish else "name")
+        state_field.queryset = states_in_name_order(language=get_language())
         # Django's own blank label ("- Select an option -") has no Spanish translation.
         cast(forms.ChoiceField, self.fields["org_type"]).choices = [
             ("", _("Choose a type")),

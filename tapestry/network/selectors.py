@@ -5,11 +5,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import Count, F, Max, Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tapestry.accounts.api import User
+from tapestry.core.api import order_by_language
 from tapestry.core.geography import (
     ZipPlace,
     bounding_box,
@@ -94,9 +95,46 @@ def region_for_state(*, state_code: str, on: datetime.date | None = None) -> Reg
     return link.region if link else None
 
 
-def region_list(*, region_map: RegionMap | None = None) -> QuerySet[Region]:
+def _name_field(language: str | None) -> str:
+    """The column holding a place's name in `language` (states, regions and maps have both)."""
+    return "name_es" if (language or "").startswith("es") else "name"
+
+
+def states_in_name_order(*, language: str | None) -> QuerySet[StateTerritory]:
+    """Every state and territory, alphabetical by its name in `language` (ICU's order).
+
+    In Spanish "Míchigan" comes before "Minnesota" and "Nueva York" sits with the other N's.
+    """
+    return StateTerritory.objects.order_by(
+        order_by_language(field=_name_field(language), language=language), "code"
+    )
+
+
+def regions_in_name_order(*, language: str | None) -> QuerySet[Region]:
+    """Regions alphabetical by their name in `language` ("Región 2" before "Región 10")."""
+    return Region.objects.order_by(
+        order_by_language(field=_name_field(language), language=language), "code"
+    )
+
+
+def region_list(
+    *, region_map: RegionMap | None = None, language: str | None = None
+) -> QuerySet[Region]:
+    """A map's regions (today's map by default) and each region's states, all in `language`'s
+    alphabetical order."""
     region_map = region_map or region_map_current()
-    return Region.objects.filter(region_map=region_map).prefetch_related("states")
+    return (
+        regions_in_name_order(language=language)
+        .filter(region_map=region_map)
+        .prefetch_related(Prefetch("states", queryset=states_in_name_order(language=language)))
+    )
+
+
+def region_maps_with_regions(*, language: str | None) -> QuerySet[RegionMap]:
+    """Every region map, newest first, each with its regions in `language`'s order."""
+    return RegionMap.objects.prefetch_related(
+        Prefetch("regions", queryset=regions_in_name_order(language=language))
+    )
 
 
 def region_maps() -> QuerySet[RegionMap]:
@@ -276,12 +314,13 @@ def state_region_summary(*, region_map: RegionMap) -> list[dict[str, Any]]:
     ]
 
 
-def regions_with_member_counts(*, region_map: RegionMap) -> list[Region]:
-    """The map's regions, each with `member_count` set from today's directory."""
+def regions_with_member_counts(*, region_map: RegionMap, language: str | None) -> list[Region]:
+    """The map's regions, each with `member_count` set from today's directory and its states
+    in `language`'s alphabetical order."""
     per_state = dict(
         Organization.objects.values_list("state_id").annotate(n=Count("id")).order_by()
     )
-    regions = list(region_list(region_map=region_map))
+    regions = list(region_list(region_map=region_map, language=language))
     for region in regions:
         region.member_count = sum(per_state.get(state.code, 0) for state in region.states.all())
     return regions

@@ -111,7 +111,9 @@ def region_map(request: HttpRequest) -> HttpResponse:
             "maps": maps,
             "region_map": region_map_shown,
             "rows": rows,
-            "regions": selectors.regions_with_member_counts(region_map=region_map_shown),
+            "regions": selectors.regions_with_member_counts(
+                region_map=region_map_shown, language=get_language()
+            ),
             "svg_width": columns * 52,
             "svg_height": tile_rows * 52,
         },

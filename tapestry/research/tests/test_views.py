@@ -296,7 +296,7 @@ def test_a_concept_page_shows_the_concept_breakdowns_and_release(visitor, diabet
 
     assert response.status_code == 200
     text = response.text
-    assert "<h1>Type 2 diabetes mellitus</h1>" in text
+    assert '<h1 lang="en">Type 2 diabetes mellitus</h1>' in text
     assert "44054006" in text and "SNOMED" in text and "Conditions" in text
     assert "R2025-03" in text
     assert "1,240 participants have this or a more specific concept" in text
