@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tapestry.research import charts, labels
 from tapestry.research.models import Domain
 from tapestry.research.tests.factories import ConceptSummaryFactory, ReleaseFactory
-from tapestry.research.warehouse import vocabulary
+from tapestry.research.warehouse import clinical
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_units_read_as_people_write_them() -> None:
 
 
 def test_every_unit_the_warehouse_produces_has_a_display() -> None:
-    codes = {measurement.unit for measurement in vocabulary.MEASUREMENTS}
+    codes = {measurement.unit for measurement in clinical.model().measurements}
 
     assert codes <= set(labels._unit_displays())
 
