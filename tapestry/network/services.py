@@ -1,18 +1,26 @@
 import datetime
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Role, User, role_grant
+from tapestry.accounts.api import Role, people_get, person_get, role_grant
 from tapestry.core.api import audit_record, email_send
 from tapestry.network import selectors
 from tapestry.network.geography import zip_lookup
-from tapestry.network.models import MembershipApplication, Organization, ReviewReminder
+from tapestry.network.models import (
+    MembershipApplication,
+    Organization,
+    RegionSpecialist,
+    ReviewReminder,
+)
 from tapestry.network.permissions import organizations_editable_by, regions_for_specialist
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +58,7 @@ class AlreadyDecided(NetworkError):
 
 
 def membership_application_submit(
-    *, applicant: User, details: dict[str, Any]
+    *, applicant: "User", details: dict[str, Any]
 ) -> MembershipApplication:
     """Record an application and tell the specialists of the state's region.
 
@@ -83,14 +91,16 @@ def membership_application_submit(
                 target=application,
                 summary=f"{name} ({zip_code}) → {region.name}",
             )
-            for specialist in User.objects.filter(
-                specialist_regions__region=region, is_active=True
-            ):
+            specialist_ids = RegionSpecialist.objects.filter(region=region).values_list(
+                "user_id", flat=True
+            )
+            for specialist in people_get(user_ids=specialist_ids):
                 email_send(
                     to=[specialist.email],
                     template="network/email/application_received",
                     context={"application": application, "site_url": settings.SITE_URL},
-                    language=specialist.preferred_language,
+                    language=specialist.language,
+                    recipient_name=specialist.name,
                 )
     except IntegrityError as error:
         # Two submissions raced past the checks above; the constraint kept only one.
@@ -102,7 +112,7 @@ def membership_application_submit(
 
 
 def membership_application_decide(
-    *, specialist: User, application_id: int, approve: bool, reason: str = ""
+    *, specialist: "User", application_id: int, approve: bool, reason: str = ""
 ) -> MembershipApplication:
     """Approve or reject a pending application in one of the specialist's regions.
 
@@ -133,7 +143,7 @@ def membership_application_decide(
         if approve:
             application.organization = _organization_from_application(application, today=now.date())
             transaction.on_commit(selectors.directory_version_forget)
-            role_grant(user=application.applicant, roles=[Role.LIAISON])
+            role_grant(user_id=application.applicant_id, roles=[Role.LIAISON])
         application.save(
             update_fields=["status", "decided_at", "decided_by", "decision_reason", "organization"]
         )
@@ -144,12 +154,15 @@ def membership_application_decide(
             summary=application.name,
             data={"reason": application.decision_reason},
         )
-        email_send(
-            to=[application.applicant.email],
-            template="network/email/application_decided",
-            context={"application": application, "site_url": settings.SITE_URL},
-            language=application.applicant.preferred_language,
-        )
+        applicant = person_get(user_id=application.applicant_id)
+        if applicant is not None:
+            email_send(
+                to=[applicant.email],
+                template="network/email/application_decided",
+                context={"application": application, "site_url": settings.SITE_URL},
+                language=applicant.language,
+                recipient_name=applicant.name,
+            )
     return application
 
 
@@ -170,7 +183,7 @@ def _organization_from_application(
 
 
 def organization_review_confirm(
-    *, liaison: User, organization_id: int, details: dict[str, Any]
+    *, liaison: "User", organization_id: int, details: dict[str, Any]
 ) -> Organization:
     """The liaison's annual review: save any corrections and mark the record reviewed today."""
     with transaction.atomic():
@@ -224,9 +237,7 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
     earliest = today - review_days - datetime.timedelta(days=1)
     latest = today + datetime.timedelta(days=windows[-1]) - review_days
     sent = 0
-    due_soon = Organization.objects.filter(
-        last_reviewed_on__range=(earliest, latest)
-    ).select_related("liaison")
+    due_soon = Organization.objects.filter(last_reviewed_on__range=(earliest, latest))
     for organization in due_soon:
         due_on = organization.review_due_on
         days_left = (due_on - today).days
@@ -237,7 +248,8 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
             )
             if not created:
                 continue
-            language = organization.liaison.preferred_language if organization.liaison else "en"
+            liaison = person_get(user_id=organization.liaison_id)
+            language = liaison.language if liaison else "en"
             email_send(
                 to=[organization.liaison_email],
                 template="network/email/review_reminder",
@@ -248,6 +260,7 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
                     "site_url": settings.SITE_URL,
                 },
                 language=language,
+                recipient_name=organization.liaison_name,
             )
         sent += 1
     logger.info("Sent %s annual-review reminders", sent)
