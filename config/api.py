@@ -13,6 +13,7 @@ from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router
 
+
 class _RateFromSettings:
     """Read the rate from settings on each request, so a deployment (or a test) can change it."""
 

@@ -20,11 +20,12 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_bool("TAPESTRY_DEBUG")
-# No fallback: a key written in the code would sign every session and password-reset link of
-# every deployment that forgot to set one. `make` writes a random key to var/ once and passes it.
+# No fallback outside DEBUG: a key written in the code would sign the sessions and password-reset
+# links of every deployment that forgot to set one, so refuse to start instead. `make` writes a
+# random key to var/secret_key once and passes it; tests use config/settings_test.py.
 SECRET_KEY = _env("TAPESTRY_SECRET_KEY")
 if not SECRET_KEY and DEBUG:
-    SECRET_KEY = "insecure-debug-only-key-" + "x" * 40  # noqa: S105 - DEBUG (local) only
+    SECRET_KEY = "insecure-debug-only-key-" + "x" * 40  # local development with DEBUG on only
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "TAPESTRY_SECRET_KEY is not set. Set it to a long random value, for example "

@@ -11,4 +11,4 @@ os.environ.setdefault("TAPESTRY_SECRET_KEY", "test-only-secret-key-" + "t" * 40)
 os.environ.setdefault("TAPESTRY_API_THROTTLE_ANONYMOUS", "1000000/m")
 os.environ.setdefault("TAPESTRY_API_THROTTLE_TOKEN", "1000000/m")
 
-from config.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: F403

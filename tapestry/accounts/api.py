@@ -95,8 +95,8 @@ def user_has_role(user: AbstractBaseUser | AnonymousUser | None, *roles: Role) -
     names = {role.value for role in roles}
     cached: set[str] | None = getattr(user, "_role_names", None)
     if cached is None:
-        cached = set(Group.objects.filter(user=user).values_list("name", flat=True))
-        user._role_names = cached  # type: ignore[union-attr]
+        cached = set(Group.objects.filter(user=user.pk).values_list("name", flat=True))
+        user._role_names = cached  # type: ignore[union-attr,attr-defined]
     return bool(names & cached)
 
 

@@ -18,7 +18,9 @@ class ProfileForm(forms.ModelForm[User]):
         fields = ["full_name", "preferred_language"]
         labels = {"full_name": _("Your name")}
         help_texts = {
-            "full_name": _("As you would like it on greetings and emails, for example “Dr. Aisha Bello”.")
+            "full_name": _(
+                "As you would like it on greetings and emails, for example “Dr. Aisha Bello”."
+            )
         }
 
 

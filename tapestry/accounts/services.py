@@ -47,7 +47,7 @@ def api_token_create(
         action="api_token.create",
         target=token,
         summary=name,
-        data={"scopes": chosen, "expires_at": token.expires_at.isoformat()},
+        data={"scopes": chosen, "expires_in_days": days},
     )
     return token, raw
 

@@ -13,7 +13,6 @@ from tapestry.accounts.models import User
 from tapestry.accounts.roles import Role
 from tapestry.accounts.tests.factories import PASSWORD, TOTP_SECRET, UserFactory, totp_code_now
 
-
 pytestmark = pytest.mark.django_db
 
 STAFF_PAGES = ["/admin/", "/research/diversity/", "/network/export.csv", "/network/specialist/"]

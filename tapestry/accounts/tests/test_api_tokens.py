@@ -158,7 +158,9 @@ def test_a_token_with_no_scope_is_refused_and_nothing_is_made(alice_client: Clie
     assert ApiToken.objects.count() == 0
 
 
-def test_a_lifetime_that_is_not_offered_is_refused(alice_liaison: User, alice_client: Client) -> None:
+def test_a_lifetime_that_is_not_offered_is_refused(
+    alice_liaison: User, alice_client: Client
+) -> None:
     response = alice_client.post(
         "/me/api-tokens/", {"name": "script", "scopes": ["read"], "expires_in_days": "3650"}
     )
@@ -189,7 +191,7 @@ def test_an_expired_token_gets_401_saying_it_expired(alice_liaison: User, client
 def test_a_token_without_the_read_scope_gets_403_naming_the_scope(
     alice_liaison: User, client: Client
 ) -> None:
-    token, raw = api_token_create(user=alice_liaison, name="script", scopes=["research"])
+    _token, raw = api_token_create(user=alice_liaison, name="script", scopes=["research"])
 
     response = client.get("/api/v1/accounts/me", headers=_bearer(raw))
 

@@ -172,7 +172,9 @@ def test_guesses_from_another_address_do_not_lock_the_owner_out(alice_liaison: U
     assert response.status_code == 302
     assert alice.session["_auth_user_id"] == str(alice_liaison.pk)
     # …while the attacker's own address stays throttled, even with the right password.
-    refused = attacker.post("/accounts/login/", {"login": "alice@example.org", "password": PASSWORD})
+    refused = attacker.post(
+        "/accounts/login/", {"login": "alice@example.org", "password": PASSWORD}
+    )
     assert refused.context["form"].non_field_errors() == [
         "Too many failed login attempts. Try again later."
     ]
@@ -259,7 +261,12 @@ def test_the_known_browser_cookie_of_one_account_does_not_help_another(
 def test_sign_up_asks_for_a_name(visitor: Client) -> None:
     response = visitor.post(
         "/accounts/signup/",
-        {"full_name": "   ", "email": "n@example.org", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "full_name": "   ",
+            "email": "n@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
 
     assert response.status_code == 200
