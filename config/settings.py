@@ -213,7 +213,7 @@ _EMAIL_OPTIONS: dict[str, object] = (
         "use_tls": _env_bool("TAPESTRY_EMAIL_USE_TLS"),
     }
     if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
-    else {"file_path": str(BASE_DIR / "var" / "mail")}
+    else {"file_path": _env("TAPESTRY_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))}
     if _EMAIL_BACKEND.endswith("filebased.EmailBackend")
     else {}
 )
