@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
-from tapestry.accounts.endpoints import ApiTokenRefused
+from tapestry.accounts.api import ApiTokenRefused
 from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group
 from django.http import HttpRequest
-from django.utils import timezone
 
-from tapestry.accounts.models import ApiToken, ApiTokenScope
+from tapestry.accounts.models import ApiTokenScope
 from tapestry.accounts.models import User as _User
 from tapestry.accounts.roles import Role
+from tapestry.accounts.tokens import ApiTokenAuth, ApiTokenRefused, TokenCheck, token_check
 
 if TYPE_CHECKING:
     # For annotations only (a view's `request.user`); other apps do not query it.
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [  # noqa: F822 - PERSONAS and persona_ensure load lazily below
     "PERSONAS",
+    "ApiTokenAuth",
+    "ApiTokenRefused",
     "ApiTokenScope",
     "AuthenticatedRequest",
     "Person",
@@ -106,37 +108,6 @@ def role_grant(*, user_id: int, roles: Iterable[Role]) -> None:
     for role in roles:
         group, _created = Group.objects.get_or_create(name=role.value)
         user.groups.add(group)
-
-
-@dataclass(frozen=True)
-class TokenCheck:
-    """The outcome of checking a bearer token: the person it acts as, or why it was refused."""
-
-    user: "User | None"
-    scopes: frozenset[str]
-    refusal: str = ""  # "" when the token is good; otherwise a message safe to show the caller
-
-
-def token_check(raw_token: str) -> TokenCheck:
-    """Check a `tap_…` token: live (not revoked, not expired) and owned by an active person.
-    Records its last use when it is good."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=ApiToken.hash(raw_token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return TokenCheck(user=None, scopes=frozenset(), refusal="A valid API token is required.")
-    now = timezone.now()
-    if token.expires_at is not None and token.expires_at <= now:
-        return TokenCheck(
-            user=None,
-            scopes=frozenset(),
-            refusal=f"This API token expired on {token.expires_at.date().isoformat()}. "
-            "Make a new one on the API tokens page.",
-        )
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return TokenCheck(user=token.user, scopes=frozenset(token.scopes))
 
 
 def __getattr__(name: str) -> Any:

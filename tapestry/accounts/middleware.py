@@ -51,6 +51,10 @@ class RequireStaffTwoFactorMiddleware:
         if not records:
             # Signed in outside allauth's sign-in (no record of how): start again properly.
             logout(request)
+            messages.info(
+                request,
+                _("Staff pages need two-factor sign-in. Please sign in again with your code."),
+            )
             return HttpResponseRedirect(f"{reverse('account_login')}?{next_query}")
         # Signed in with a password in this session but without the code yet (for example just
         # after setting up the authenticator): ask for the code.

@@ -88,6 +88,10 @@ def test_a_password_only_session_reaches_no_staff_page(admin: User, page: str) -
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")
     assert "_auth_user_id" not in browser.session  # signed out, to sign in properly
+    sign_in_page = browser.get(response["Location"])
+    assert [str(m) for m in sign_in_page.context["messages"]] == [
+        "Staff pages need two-factor sign-in. Please sign in again with your code."
+    ]
 
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
