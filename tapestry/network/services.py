@@ -237,7 +237,11 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
     earliest = today - review_days - datetime.timedelta(days=1)
     latest = today + datetime.timedelta(days=windows[-1]) - review_days
     sent = 0
-    due_soon = Organization.objects.filter(last_reviewed_on__range=(earliest, latest))
+    due_soon = list(Organization.objects.filter(last_reviewed_on__range=(earliest, latest)))
+    liaisons = {
+        person.id: person
+        for person in people_get(user_ids={o.liaison_id for o in due_soon if o.liaison_id})
+    }
     for organization in due_soon:
         due_on = organization.review_due_on
         days_left = (due_on - today).days
@@ -248,7 +252,7 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
             )
             if not created:
                 continue
-            liaison = person_get(user_id=organization.liaison_id)
+            liaison = liaisons.get(organization.liaison_id or 0)
             language = liaison.language if liaison else "en"
             email_send(
                 to=[organization.liaison_email],
