@@ -77,13 +77,13 @@ def test_ten_wrong_passwords_at_the_admin_url_then_the_right_one_is_throttled(
     assert visitor.get("/admin/").status_code == 302
 
 
-@pytest.mark.parametrize("page", STAFF_PAGES)
-def test_a_password_only_session_reaches_no_staff_page(admin: User, page: str) -> None:
+@pytest.mark.parametrize("staff_page", STAFF_PAGES)
+def test_a_password_only_session_reaches_no_staff_page(admin: User, staff_page: str) -> None:
     # client.login is Django's password check, as the old admin form was: no second factor.
     browser = Client()
     assert browser.login(username=admin.email, password=PASSWORD) is True
 
-    response = browser.get(page)
+    response = browser.get(staff_page)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")
@@ -94,9 +94,11 @@ def test_a_password_only_session_reaches_no_staff_page(admin: User, page: str) -
     ]
 
 
-@pytest.mark.parametrize("page", STAFF_PAGES)
-def test_the_same_pages_open_after_password_and_code(admin_signed_in: Client, page: str) -> None:
-    response = admin_signed_in.get(page)
+@pytest.mark.parametrize("staff_page", STAFF_PAGES)
+def test_the_same_pages_open_after_password_and_code(
+    admin_signed_in: Client, staff_page: str
+) -> None:
+    response = admin_signed_in.get(staff_page)
 
     assert response.status_code == 200
 
