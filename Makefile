@@ -8,6 +8,22 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# Settings refuse to start without a secret key. On a fresh clone make writes a random one to
+# var/secret_key once (readable by you alone) and passes it to every command it runs.
+ifndef TAPESTRY_SECRET_KEY
+TAPESTRY_SECRET_KEY := $(shell mkdir -p var && (test -s var/secret_key || (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key)) && cat var/secret_key)
+endif
+export TAPESTRY_SECRET_KEY
+
+# What `check --deploy` sees: a production-like environment (HTTPS only, secure cookies, HSTS,
+# SMTP, its own random key), so a setting that would be unsafe in production fails the lint.
+DEPLOY_ENV := TAPESTRY_DEBUG=0 \
+  TAPESTRY_SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+  TAPESTRY_ALLOWED_HOSTS=tapestry.example TAPESTRY_SITE_URL=https://tapestry.example \
+  TAPESTRY_SECURE_COOKIES=1 TAPESTRY_SSL_REDIRECT=1 TAPESTRY_HSTS_SECONDS=31536000 \
+  TAPESTRY_HSTS_INCLUDE_SUBDOMAINS=1 TAPESTRY_HSTS_PRELOAD=1 \
+  TAPESTRY_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+
 .PHONY: setup python-deps assets messages browser demo serve test lint check benchmarks clean
 
 setup: python-deps assets messages
@@ -60,6 +76,7 @@ lint:
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy .
 	$(MANAGE) check --fail-level WARNING
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run -v 0
 	$(PY) scripts/check_translations.py
 

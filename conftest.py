@@ -7,7 +7,6 @@ import pytest
 # Real task code runs inline in tests; the database worker itself is tested on its own.
 os.environ.setdefault("TAPESTRY_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("TAPESTRY_FAST_PASSWORD_HASHER", "1")
-os.environ.setdefault("TAPESTRY_LOGIN_RATE_LIMIT", "5/5m/ip,5/5m/key")
 
 
 def pytest_configure(config):
@@ -23,10 +22,6 @@ def pytest_configure(config):
             for alias, backend in settings.TASKS.items()
         },
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        ACCOUNT_RATE_LIMITS={
-            **settings.ACCOUNT_RATE_LIMITS,
-            "login_failed": os.environ["TAPESTRY_LOGIN_RATE_LIMIT"],
-        },
     ).enable()
 
 

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -19,12 +20,25 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_bool("TAPESTRY_DEBUG")
-SECRET_KEY = _env("TAPESTRY_SECRET_KEY", "insecure-dev-key-change-me-" + "x" * 30)
+# No fallback outside DEBUG: a key written in the code would sign the sessions and password-reset
+# links of every deployment that forgot to set one, so refuse to start instead. `make` writes a
+# random key to var/secret_key once and passes it; tests use config/settings_test.py.
+SECRET_KEY = _env("TAPESTRY_SECRET_KEY")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "insecure-debug-only-key-" + "x" * 40  # local development with DEBUG on only
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "TAPESTRY_SECRET_KEY is not set. Set it to a long random value, for example "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; `make demo` and "
+        "`make test` create one in var/secret_key."
+    )
 ALLOWED_HOSTS = [
     h for h in _env("TAPESTRY_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in _env("TAPESTRY_CSRF_TRUSTED_ORIGINS").split(",") if o]
 SITE_URL = _env("TAPESTRY_SITE_URL", "http://127.0.0.1:8000")
+# The name people see in emails and page titles.
+SITE_NAME = "Tapestry"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -80,6 +94,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text email: the same templates, rendered without HTML escaping, so a name such
+        # as "Cheyenne Children's Hospital" reads as written (core.api.email_render).
+        "NAME": "email",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {
@@ -125,11 +148,21 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "tapestry.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "tapestry.accounts.adapter.user_display"
+ACCOUNT_FORMS = {"signup": "tapestry.accounts.forms.SignupForm"}
+# Failed sign-ins back off per address and per account *from that address* (the key is the
+# account and the client's IP), so an attacker elsewhere cannot lock the owner out; see
+# docs/adr/0008-sign-in-throttling.md. `login_failed_account` caps guesses at one account
+# from everywhere, and does not apply to a browser that has signed in to it before.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": _env("TAPESTRY_LOGIN_RATE_LIMIT", "5/5m/ip,5/5m/key"),
+    "login_failed": _env("TAPESTRY_LOGIN_RATE_LIMIT", "10/5m/ip,30/h/ip,5/5m/key,10/h/key"),
+    "login_failed_account": _env("TAPESTRY_LOGIN_ACCOUNT_RATE_LIMIT", "50/h/key"),
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# A browser that signed in to an account is remembered (signed cookie) for this long.
+KNOWN_DEVICE_COOKIE = "tapestry_known_device"
+KNOWN_DEVICE_MAX_AGE_SECONDS = 365 * 24 * 3600
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tapestry] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tapestry"
@@ -175,13 +208,22 @@ CACHES = {
     )
 }
 
-EMAIL_BACKEND = _env("TAPESTRY_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
-EMAIL_HOST = _env("TAPESTRY_EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(_env("TAPESTRY_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = _env("TAPESTRY_EMAIL_USER")
-EMAIL_HOST_PASSWORD = _env("TAPESTRY_EMAIL_PASSWORD")
-EMAIL_USE_TLS = _env_bool("TAPESTRY_EMAIL_USE_TLS")
+_EMAIL_BACKEND = _env("TAPESTRY_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+_EMAIL_OPTIONS: dict[str, object] = (
+    {
+        "host": _env("TAPESTRY_EMAIL_HOST", "127.0.0.1"),
+        "port": int(_env("TAPESTRY_EMAIL_PORT", "25")),
+        "username": _env("TAPESTRY_EMAIL_USER"),
+        "password": _env("TAPESTRY_EMAIL_PASSWORD"),
+        "use_tls": _env_bool("TAPESTRY_EMAIL_USE_TLS"),
+    }
+    if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
+    else {"file_path": _env("TAPESTRY_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))}
+    if _EMAIL_BACKEND.endswith("filebased.EmailBackend")
+    else {}
+)
+# Django 6.1's MAILERS replaces EMAIL_BACKEND and EMAIL_HOST/PORT/...; tests swap in locmem.
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = _env("TAPESTRY_FROM_EMAIL", "Tapestry <no-reply@tapestry.example>")
 
 # Background work: Django's Tasks API with the database backend and its worker.
@@ -203,6 +245,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("TAPESTRY_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = _env_bool("TAPESTRY_SSL_REDIRECT")
+# HSTS: off unless the deployment serves HTTPS only (a year is what `check --deploy` asks).
+SECURE_HSTS_SECONDS = int(_env("TAPESTRY_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("TAPESTRY_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_bool("TAPESTRY_HSTS_PRELOAD")
+# Behind a TLS-terminating proxy, trust its X-Forwarded-Proto so SSL redirects do not loop.
+if _env_bool("TAPESTRY_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -237,6 +286,8 @@ NETWORK_LIAISON_CONFIRMATION_DAYS = 7
 NETWORK_LIAISON_RESEND_SECONDS = 600
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
+# The lifetimes a person may choose for a new API token (the second is the default).
+API_TOKEN_EXPIRY_DAYS = [30, 90, 365]
 
 # Periodic jobs the `scheduler` command hands to the worker: job name -> task and interval.
 SCHEDULED_JOBS = {
@@ -256,3 +307,8 @@ RESEARCH_DATA_DIR = Path(_env("TAPESTRY_RESEARCH_DATA_DIR", str(BASE_DIR / "var"
 RESEARCH_GOAL_MINORITY = 0.50  # share of participants from racial and ethnic minorities
 RESEARCH_GOAL_UBR = 0.75  # share from groups underrepresented in biomedical research
 RESEARCH_DEMO_PARTICIPANTS = 10_000
+
+# The JSON API's throttle (django-ninja): requests per address without a token, per token with
+# one. Past it, 429 with Retry-After.
+API_THROTTLE_ANONYMOUS = _env("TAPESTRY_API_THROTTLE_ANONYMOUS", "120/m")
+API_THROTTLE_TOKEN = _env("TAPESTRY_API_THROTTLE_TOKEN", "600/m")

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -7,6 +8,11 @@ from django.views.i18n import JavaScriptCatalog
 
 from config.api import api
 from tapestry.core import views as core_views
+
+# Django's admin signs people in with a password alone: no throttle, no second factor. Send its
+# login through allauth instead (throttled, two-factor); the admin then sees a signed-in user.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+# (Before `admin.site.urls` below, which binds the login view when it is read.)
 
 urlpatterns = [
     path("", core_views.home, name="home"),

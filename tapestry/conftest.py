@@ -21,9 +21,12 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
-from tapestry.accounts.api import Role, User
+from tapestry.accounts.api import Role
+from tapestry.accounts.models import User
+from tapestry.accounts.tests.factories import totp_code_now
 from tapestry.network.models import Organization
 from tapestry.network.tests.factories import (
+    PASSWORD,
     TOTP_SECRET,
     OrganizationFactory,
     RegionSpecialistFactory,
@@ -142,11 +145,25 @@ def _signed_in(user: User) -> Client:
 
 
 def _signed_in_with_second_factor(user: User) -> Client:
-    """Staff roles are sent to TOTP setup until they have an authenticator. force_login skips
-    allauth's second-factor stage, so the authenticator is all the middleware needs to see."""
+    """Staff pages need a session that completed two-factor sign-in, so sign in the way a
+    person does: email and password, then the authenticator's current code."""
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, TOTP_SECRET)
-    return _signed_in(user)
+    return sign_in_with_code(user)
+
+
+def sign_in_with_code(user: User, client: Client | None = None) -> Client:
+    client = client or Client()
+    # allauth refuses a code used twice; a test may sign the same person in twice within one
+    # 30-second window (two browsers), which a person would not.
+    cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={totp_code_now()}")
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    assert response["Location"] == "/accounts/2fa/authenticate/", response["Location"]
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code_now()})
+    assert response.status_code == 302, response.content[:500]
+    assert client.session["_auth_user_id"] == str(user.pk)
+    return client
 
 
 @pytest.fixture

@@ -1,87 +1,135 @@
-"""What the other apps may use from accounts: roles and API-token authentication."""
+"""What the other apps may use from accounts: roles, people as plain values, API tokens.
+
+Other apps never query the user model: they hold user ids (their foreign keys) and ask here
+for the few facts they need about a person (`Person`: name, email, language).
+"""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
-from django.db.models import QuerySet
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, Group
 from django.http import HttpRequest
-from django.utils import timezone
 
 from tapestry.accounts.dashboard import DashboardPanel, dashboard_panel_register
-from tapestry.accounts.models import ApiToken, User
+from tapestry.accounts.models import ApiTokenScope
+from tapestry.accounts.models import User as _User
 from tapestry.accounts.roles import Role
+from tapestry.accounts.tokens import ApiTokenAuth, ApiTokenRefused, TokenCheck, token_check
+
+if TYPE_CHECKING:
+    # For annotations only (a view's `request.user`); other apps do not query it.
+    from tapestry.accounts.models import User
 
 __all__ = [  # noqa: F822 - PERSONAS and persona_ensure load lazily below
     "PERSONAS",
+    "ApiTokenAuth",
+    "ApiTokenRefused",
+    "ApiTokenScope",
     "AuthenticatedRequest",
     "DashboardPanel",
+    "Person",
     "Role",
-    "User",
+    "TokenCheck",
     "dashboard_panel_register",
     "email_is_verified",
+    "people_get",
+    "people_with_role",
+    "person_get",
     "persona_ensure",
     "role_grant",
-    "user_from_api_token",
+    "token_check",
     "user_has_role",
-    "users_with_role",
 ]
 
 
 class AuthenticatedRequest(HttpRequest):
-    """The request of a view behind login_required: `user` is a signed-in User."""
+    """The request of a view behind login_required: `user` is a signed-in person."""
 
-    user: User  # type: ignore[assignment]
+    user: "User"  # type: ignore[assignment]
 
 
-def user_has_role(user, *roles: Role) -> bool:
+@dataclass(frozen=True)
+class Person:
+    """What another app may know about a person: enough to address and greet them."""
+
+    id: int
+    name: str  # their whole name as they gave it ("Dr. Aisha Bello"), else their email
+    email: str
+    language: str  # "en" or "es"
+
+
+def _person(user: _User) -> Person:
+    return Person(
+        id=user.pk, name=user.get_full_name(), email=user.email, language=user.preferred_language
+    )
+
+
+def person_get(*, user_id: int | None) -> Person | None:
+    """The active person with this id, or None (no such person, or deactivated)."""
+    if user_id is None:
+        return None
+    user = _User.objects.filter(pk=user_id, is_active=True).first()
+    return _person(user) if user is not None else None
+
+
+def people_get(*, user_ids: Iterable[int]) -> list[Person]:
+    """The active people among these ids, ordered by email."""
+    return [
+        _person(user)
+        for user in _User.objects.filter(pk__in=list(user_ids), is_active=True).order_by("email")
+    ]
+
+
+def people_with_role(*, role: Role) -> list[Person]:
+    """Active people holding a role, ordered by email."""
+    return [
+        _person(user)
+        for user in _User.objects.filter(groups__name=role.value, is_active=True)
+        .distinct()
+        .order_by("email")
+    ]
+
+
+def user_has_role(user: AbstractBaseUser | AnonymousUser | None, *roles: Role) -> bool:
     """True if the signed-in user holds any of the roles. Superusers hold every role."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser:
+    if getattr(user, "is_superuser", False):
         return True
     names = {role.value for role in roles}
-    cached = getattr(user, "_role_names", None)
+    cached: set[str] | None = getattr(user, "_role_names", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._role_names = cached
+        cached = set(Group.objects.filter(user=user.pk).values_list("name", flat=True))
+        user._role_names = cached  # type: ignore[union-attr,attr-defined]
     return bool(names & cached)
 
 
-def users_with_role(role: Role) -> QuerySet[User]:
-    return User.objects.filter(groups__name=role.value, is_active=True)
-
-
-def role_grant(*, user: User, roles: Iterable[Role]) -> None:
-    """Add roles to a user (used by staff tools, demo data and tests)."""
+def role_grant(*, user_id: int, roles: Iterable[Role]) -> None:
+    """Add roles to a person (used by staff tools, demo data and tests)."""
+    user = _User.objects.get(pk=user_id)
     for role in roles:
         group, _created = Group.objects.get_or_create(name=role.value)
         user.groups.add(group)
-    user.__dict__.pop("_role_names", None)
 
 
-def user_from_api_token(raw_token: str) -> User | None:
-    """The active user a live token belongs to, or None."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=ApiToken.hash(raw_token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+def email_is_verified(*, user_id: int, email: str) -> bool:
+    """True if `email` is one of the person's addresses that they proved they receive (any
+    case)."""
+    return EmailAddress.objects.filter(user_id=user_id, email__iexact=email, verified=True).exists()
 
 
-def email_is_verified(*, user: User, email: str) -> bool:
-    """True if `email` is one of the user's addresses that they proved they receive (any case)."""
-    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
-
-
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # Personas are demo and test fixtures; load them only when asked for.
     if name in {"PERSONAS", "DEMO_TOTP_SECRET", "persona_ensure"}:
         from tapestry.accounts import personas
 
         return getattr(personas, name)
+    if name == "User":
+        raise AttributeError(
+            "tapestry.accounts.api no longer hands out the User model: use person_get, "
+            "people_get or people_with_role (plain Person values) and user ids."
+        )
     raise AttributeError(name)

@@ -2,23 +2,11 @@
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.security import HttpBearer
 
-from tapestry.accounts.api import user_from_api_token
+from tapestry.accounts.api import ApiTokenAuth, ApiTokenScope
 from tapestry.accounts.models import User
 from tapestry.accounts.roles import Role
 from tapestry.core.schemas import MessageOut
-
-
-class ApiTokenAuth(HttpBearer):
-    """`Authorization: Bearer tap_…` with a token made on the API tokens page."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_from_api_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
 
 router = Router(tags=["accounts"])
 
@@ -32,12 +20,12 @@ class MeOut(Schema):
 
 @router.get(
     "/me",
-    response={200: MeOut, 401: MessageOut},
-    auth=ApiTokenAuth(),
-    summary="The account the token belongs to",
+    response={200: MeOut, 401: MessageOut, 403: MessageOut},
+    auth=ApiTokenAuth(scope=ApiTokenScope.READ),
+    summary="The account the token belongs to (scope: read)",
 )
 def me(request: HttpRequest) -> MeOut:
-    user = request.auth  # type: ignore[attr-defined]  # set by django-ninja
+    user: User = request.auth  # type: ignore[attr-defined]  # set by django-ninja
     role_names = set(user.groups.values_list("name", flat=True))
     return MeOut(
         email=user.email,

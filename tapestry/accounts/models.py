@@ -1,4 +1,5 @@
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra_fields):
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -17,12 +18,16 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra_fields):
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
@@ -56,7 +61,16 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        # The whole name, as the person wrote it: the first word of "Dr. Aisha Bello" is "Dr.",
+        # and many names (María José, double surnames) do not split that way (ADR 0009).
+        return self.get_full_name()
+
+
+class ApiTokenScope(models.TextChoices):
+    """What a token may be used for. A token holds one or more scopes."""
+
+    READ = "read", _("Read only: your account and the network directory")
+    RESEARCH = "research", _("Research statistics")
 
 
 class ApiToken(models.Model):
@@ -69,6 +83,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Null only for tokens made before tokens expired; a data migration gave those a date.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -77,6 +94,9 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def scope_labels(self) -> list[str]:
+        return [str(ApiTokenScope(scope).label) for scope in self.scopes if scope in ApiTokenScope]
 
     @staticmethod
     def hash(raw_token: str) -> str:

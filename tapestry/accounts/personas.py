@@ -61,7 +61,7 @@ def persona_ensure(persona: Persona, *, password: str) -> User:
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
-    role_grant(user=user, roles=persona.roles)
+    role_grant(user_id=user.pk, roles=persona.roles)
     if (
         persona.needs_two_factor
         and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -58,7 +59,12 @@ def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            _token, new_token = api_token_create(user=request.user, name=form.cleaned_data["name"])
+            _token, new_token = api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+            )
             form = ApiTokenForm()
         else:
             status = 400
@@ -66,7 +72,7 @@ def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/api_tokens.html",
-        {"form": form, "tokens": tokens, "new_token": new_token},
+        {"form": form, "tokens": tokens, "new_token": new_token, "now": timezone.now()},
         status=status,
     )
 

@@ -5,10 +5,12 @@ import csv
 import datetime
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F
 from django.db.models.functions import Collate
 from django.template.loader import render_to_string
@@ -63,18 +65,52 @@ def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
         yield writer.writerow([csv_cell(value) for value in row])
 
 
+@dataclass(frozen=True)
+class SiteInfo:
+    """The site as emails name it (what allauth's templates call `current_site`)."""
+
+    name: str
+    domain: str
+    url: str
+
+
+def site_info() -> SiteInfo:
+    return SiteInfo(
+        name=settings.SITE_NAME,
+        domain=urlsplit(settings.SITE_URL).netloc,
+        url=settings.SITE_URL,
+    )
+
+
+def email_render(template: str, context: dict[str, Any], *, one_line: bool = False) -> str:
+    """Render a plain-text email template without HTML escaping ("Children's", not
+    "Children&#x27;s"). `one_line` folds whitespace, for subjects."""
+    text = render_to_string(template, context, using="email")
+    return " ".join(text.split()) if one_line else text.strip() + "\n"
+
+
 def email_send(
     *,
     to: list[str],
     template: str,
     context: dict[str, Any],
     language: str = "en",
+    recipient_name: str = "",
 ) -> None:
-    """Render `<template>_subject.txt` and `<template>_body.txt` in the recipient's language and
-    hand the message to the worker once the surrounding transaction commits."""
+    """Render `<template>_subject.txt` and `<template>_body.txt` in the recipient's language,
+    between a greeting by name ("Hello Alice Liaison,") and the site's sign-off, and hand the
+    message to the worker once the surrounding transaction commits."""
+    context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}_body.txt", context)
+        subject = email_render(f"{template}_subject.txt", context, one_line=True)
+        body = email_render(
+            "core/email/message.txt",
+            {
+                "recipient_name": recipient_name,
+                "content": email_render(f"{template}_body.txt", context).strip(),
+                "site": site_info(),
+            },
+        )
     email_send_rendered(to=to, subject=subject, body=body)
 
 
@@ -102,7 +138,7 @@ def database_status() -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as error:
+    except DatabaseError as error:
         logger.warning("Health check could not reach the database: %s", error)
         return {"status": "down", "vendor": connection.vendor}
     return {"status": "ok", "vendor": connection.vendor}

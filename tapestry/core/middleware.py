@@ -1,5 +1,10 @@
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 
 class PreferredLanguageMiddleware:
@@ -9,10 +14,10 @@ class PreferredLanguageMiddleware:
     setting the cookie value the switcher would have set.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             preferred = self._preferred_language(request)
             if preferred:
@@ -20,12 +25,12 @@ class PreferredLanguageMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def _preferred_language(request) -> str | None:
+    def _preferred_language(request: HttpRequest) -> str | None:
         # Authentication runs later, so read the user straight from the session.
         from django.contrib.auth import get_user
 
         user = get_user(request)
-        request._cached_user = user  # AuthenticationMiddleware reuses it: one query, not two.
+        request._cached_user = user  # type: ignore[attr-defined]  # AuthenticationMiddleware reuses it
         language = getattr(user, "preferred_language", "")
         return language if translation.check_for_language(language) else None
 
@@ -33,10 +38,10 @@ class PreferredLanguageMiddleware:
 class PermissionsPolicyMiddleware:
     """Turn off browser features Tapestry never uses, so injected content cannot use them."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

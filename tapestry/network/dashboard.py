@@ -1,9 +1,16 @@
 """The network's panels on the dashboard ("My Tapestry"); registered in apps.NetworkConfig."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
-from tapestry.accounts.api import DashboardPanel, User
+from tapestry.accounts.api import DashboardPanel
 from tapestry.network import selectors
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 
 def review_due_panels(user: User) -> list[DashboardPanel]:

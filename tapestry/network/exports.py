@@ -1,14 +1,18 @@
 """The member directory as data: the public fields of a member, and the staff's CSV export."""
 
+from __future__ import annotations
+
 import itertools
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tapestry.accounts.api import User
 from tapestry.core.api import audit_record, csv_lines
 from tapestry.network import selectors
 from tapestry.network.models import DETAIL_FIELDS, Organization
 from tapestry.network.permissions import regions_for_export
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 # Where the CSV and the API name a field differently from the model.
 PUBLIC_NAMES = {"org_type": "type"}

@@ -1,13 +1,20 @@
 """Who may act on which part of the network. Deny unless a rule here allows."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from tapestry.accounts.api import Role, User, user_has_role
+from tapestry.accounts.api import Role, user_has_role
 from tapestry.network.models import Organization, Region
 
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
+
 # A request's user: signed in, or not.
-AnyUser = User | AnonymousUser
+AnyUser: TypeAlias = "User | AnonymousUser"
 
 
 def regions_for_specialist(user: AnyUser) -> QuerySet[Region]:

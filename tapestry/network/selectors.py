@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -9,7 +11,6 @@ from django.db.models import Count, F, Max, Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from tapestry.accounts.api import User
 from tapestry.core.api import order_by_language
 from tapestry.core.geography import (
     ZipPlace,
@@ -27,6 +28,9 @@ from tapestry.network.models import (
     StateTerritory,
     organization_name_key,
 )
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 
 @dataclass(frozen=True)

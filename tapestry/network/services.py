@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 import datetime
 import logging
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core import signing
@@ -10,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Role, User, email_is_verified, role_grant
+from tapestry.accounts.api import Role, email_is_verified, people_get, person_get, role_grant
 from tapestry.core.api import audit_record, email_send
 from tapestry.core.geography import zip_lookup
 from tapestry.network import selectors
@@ -18,9 +20,13 @@ from tapestry.network.models import (
     DETAIL_FIELDS,
     MembershipApplication,
     Organization,
+    RegionSpecialist,
     ReviewReminder,
 )
 from tapestry.network.permissions import organizations_editable_by, regions_for_specialist
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 logger = logging.getLogger(__name__)
 
@@ -95,14 +101,16 @@ def membership_application_submit(
                 target=application,
                 summary=f"{name} ({zip_code}) → {region.name}",
             )
-            for specialist in User.objects.filter(
-                specialist_regions__region=region, is_active=True
-            ):
+            specialist_ids = RegionSpecialist.objects.filter(region=region).values_list(
+                "user_id", flat=True
+            )
+            for specialist in people_get(user_ids=specialist_ids):
                 email_send(
                     to=[specialist.email],
                     template="network/email/application_received",
                     context={"application": application, "site_url": settings.SITE_URL},
-                    language=specialist.preferred_language,
+                    language=specialist.language,
+                    recipient_name=specialist.name,
                 )
             email_send(
                 to=[applicant.email],
@@ -170,7 +178,7 @@ def membership_application_decide(
         if approve:
             application.organization = _organization_from_application(application, today=now.date())
             transaction.on_commit(selectors.directory_version_forget)
-            role_grant(user=application.applicant, roles=[Role.LIAISON])
+            role_grant(user_id=application.applicant_id, roles=[Role.LIAISON])
         application.save(
             update_fields=["status", "decided_at", "decided_by", "decision_reason", "organization"]
         )
@@ -181,12 +189,15 @@ def membership_application_decide(
             summary=application.name,
             data={"reason": application.decision_reason},
         )
-        email_send(
-            to=[application.applicant.email],
-            template="network/email/application_decided",
-            context={"application": application, "site_url": settings.SITE_URL},
-            language=application.applicant.preferred_language,
-        )
+        applicant = person_get(user_id=application.applicant_id)
+        if applicant is not None:
+            email_send(
+                to=[applicant.email],
+                template="network/email/application_decided",
+                context={"application": application, "site_url": settings.SITE_URL},
+                language=applicant.language,
+                recipient_name=applicant.name,
+            )
     return application
 
 
@@ -282,9 +293,11 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
     earliest = today - review_days - datetime.timedelta(days=1)
     latest = today + datetime.timedelta(days=windows[-1]) - review_days
     sent = 0
-    due_soon = Organization.objects.filter(
-        last_reviewed_on__range=(earliest, latest)
-    ).select_related("liaison")
+    due_soon = list(Organization.objects.filter(last_reviewed_on__range=(earliest, latest)))
+    liaisons = {
+        person.id: person
+        for person in people_get(user_ids={o.liaison_id for o in due_soon if o.liaison_id})
+    }
     for organization in due_soon:
         due_on = organization.review_due_on
         days_left = (due_on - today).days
@@ -302,7 +315,8 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
             )
             if not created:
                 continue
-            language = organization.liaison.preferred_language if organization.liaison else "en"
+            liaison = liaisons.get(organization.liaison_id or 0)
+            language = liaison.language if liaison else "en"
             email_send(
                 to=[recipient],
                 template="network/email/review_reminder",
@@ -313,6 +327,7 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
                     "site_url": settings.SITE_URL,
                 },
                 language=language,
+                recipient_name=organization.liaison_name,
             )
         sent += 1
     logger.info("Sent %s annual-review reminders", sent)
@@ -330,7 +345,7 @@ def _reminder_recipient(organization: Organization) -> str | None:
 
 def _confirmed_now_if_verified(*, user: User, email: str) -> datetime.datetime | None:
     """Now if `email` is one of the user's verified sign-in addresses, else None (unconfirmed)."""
-    return timezone.now() if email_is_verified(user=user, email=email) else None
+    return timezone.now() if email_is_verified(user_id=user.pk, email=email) else None
 
 
 def liaison_confirmation_token(

@@ -1,16 +1,20 @@
 """The diversity dashboard's figures as CSV, for program staff and administrators."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import User
 from tapestry.core.api import audit_record, csv_lines
 from tapestry.research import labels, selectors
 from tapestry.research.models import Release
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 
 @dataclass(frozen=True)

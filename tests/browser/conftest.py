@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.utils import translation
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
-from tapestry.accounts.api import User
+from tapestry.accounts.models import User
 from tapestry.accounts.personas import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
 from tapestry.network.demo import demo_organizations_create
 

@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.utils import translation
 from playwright.sync_api import Route, expect
 
-from tapestry.accounts.api import User
+from tapestry.accounts.models import User
 from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.core import views as core_views
 from tapestry.network.models import Organization, RegionSpecialist

@@ -16,7 +16,7 @@ import pytest
 from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
-from tapestry.accounts.api import User
+from tapestry.accounts.models import User
 from tapestry.network import selectors
 from tapestry.network.models import (
     MembershipApplication,

@@ -18,7 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 
-from tapestry.accounts.api import Role, User
+from tapestry.accounts.api import Role
+from tapestry.accounts.models import User
 from tapestry.core.views import csrf_failure, error_400, error_403, error_500
 from tapestry.network.models import MembershipApplication, Organization
 from tapestry.network.tests.factories import (

@@ -4,7 +4,12 @@ from typing import cast
 
 import factory
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from factory.django import DjangoModelFactory, Password
 
 from tapestry.accounts.api import role_grant
@@ -38,7 +43,7 @@ class UserFactory(DjangoModelFactory[User]):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
-            role_grant(user=cast(User, self), roles=extracted)
+            role_grant(user_id=cast(User, self).pk, roles=extracted)
 
     @factory.post_generation
     def two_factor(self, create, extracted, **kwargs):
@@ -54,3 +59,9 @@ class EmailAddressFactory(DjangoModelFactory[EmailAddress]):
     email = factory.LazyAttribute(lambda address: address.user.email)
     verified = True
     primary = True
+
+
+def totp_code_now() -> str:
+    """The authenticator's current code for TOTP_SECRET, as a person's app would show it."""
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(TOTP_SECRET, counter))

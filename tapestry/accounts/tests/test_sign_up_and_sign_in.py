@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -25,13 +26,18 @@ def test_sign_up_sends_a_verification_email_and_does_not_sign_in(
     with django_capture_on_commit_callbacks(execute=True):
         response = visitor.post(
             "/accounts/signup/",
-            {"email": "Newcomer@Example.org", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "full_name": "  Dr.  Aisha Bello ",
+                "email": "Newcomer@Example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
         )
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     user = User.objects.get()
-    assert user.email == "newcomer@example.org"
+    assert (user.email, user.full_name) == ("newcomer@example.org", "Dr. Aisha Bello")
     assert list(EmailAddress.objects.values_list("email", "verified")) == [
         ("newcomer@example.org", False)
     ]
@@ -47,7 +53,12 @@ def test_the_link_in_the_verification_email_verifies_the_address(
     with django_capture_on_commit_callbacks(execute=True):
         visitor.post(
             "/accounts/signup/",
-            {"email": "newcomer@example.org", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "full_name": "Newcomer",
+                "email": "newcomer@example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
         )
     link = _link_in(mail.outbox[0])
 
@@ -150,8 +161,46 @@ def test_four_failed_sign_ins_do_not_lock_the_account(alice_liaison, visitor):
     assert visitor.session["_auth_user_id"] == str(alice_liaison.pk)
 
 
-def test_throttling_counts_per_account_across_browsers(alice_liaison):
-    for attempt in range(5):
+def test_guesses_from_another_address_do_not_lock_the_owner_out(alice_liaison: User) -> None:
+    attacker = Client(REMOTE_ADDR="203.0.113.66")
+    for attempt in range(20):
+        attacker.post("/accounts/login/", {"login": "alice@example.org", "password": f"g{attempt}"})
+    alice = Client(REMOTE_ADDR="198.51.100.7")
+
+    response = alice.post("/accounts/login/", {"login": "alice@example.org", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert alice.session["_auth_user_id"] == str(alice_liaison.pk)
+    # …while the attacker's own address stays throttled, even with the right password.
+    refused = attacker.post(
+        "/accounts/login/", {"login": "alice@example.org", "password": PASSWORD}
+    )
+    assert refused.context["form"].non_field_errors() == [
+        "Too many failed login attempts. Try again later."
+    ]
+
+
+def test_one_address_guessing_at_many_accounts_backs_off(db: None) -> None:
+    people = UserFactory.create_batch(11)
+    attacker = Client(REMOTE_ADDR="203.0.113.66")
+    for person in people[:10]:
+        attacker.post("/accounts/login/", {"login": person.email, "password": "wrong-one"})
+
+    response = attacker.post("/accounts/login/", {"login": people[10].email, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in attacker.session
+
+
+@pytest.mark.parametrize("settings_rate", ["3/h/key"])
+def test_guesses_spread_over_many_addresses_stop_at_the_account_cap_for_new_browsers(
+    alice_liaison: User, settings: Any, settings_rate: str
+) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login_failed_account": settings_rate,
+    }
+    for attempt in range(3):
         Client(REMOTE_ADDR=f"192.0.2.{attempt + 1}").post(
             "/accounts/login/", {"login": "alice@example.org", "password": "wrong-one"}
         )
@@ -163,6 +212,138 @@ def test_throttling_counts_per_account_across_browsers(alice_liaison):
 
     assert response.status_code == 200
     assert "_auth_user_id" not in fresh_browser.session
+
+
+def test_a_browser_the_owner_signed_in_from_before_gets_in_past_the_account_cap(
+    alice_liaison: User, settings: Any
+) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login_failed_account": "3/h/key",
+    }
+    alices_laptop = Client(REMOTE_ADDR="198.51.100.7")
+    alices_laptop.post("/accounts/login/", {"login": "alice@example.org", "password": PASSWORD})
+    alices_laptop.post("/accounts/logout/")
+    for attempt in range(3):
+        Client(REMOTE_ADDR=f"192.0.2.{attempt + 1}").post(
+            "/accounts/login/", {"login": "alice@example.org", "password": "wrong-one"}
+        )
+
+    response = alices_laptop.post(
+        "/accounts/login/", {"login": "alice@example.org", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert alices_laptop.session["_auth_user_id"] == str(alice_liaison.pk)
+
+
+def test_the_known_browser_cookie_of_one_account_does_not_help_another(
+    alice_liaison: User, bob_applicant: User, settings: Any
+) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login_failed_account": "3/h/key",
+    }
+    browser = Client(REMOTE_ADDR="198.51.100.7")
+    browser.post("/accounts/login/", {"login": "alice@example.org", "password": PASSWORD})
+    browser.post("/accounts/logout/")
+    for attempt in range(3):
+        Client(REMOTE_ADDR=f"192.0.2.{attempt + 1}").post(
+            "/accounts/login/", {"login": "bob@example.org", "password": "wrong-one"}
+        )
+
+    response = browser.post("/accounts/login/", {"login": "bob@example.org", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in browser.session
+
+
+def test_sign_up_asks_for_a_name(visitor: Client) -> None:
+    response = visitor.post(
+        "/accounts/signup/",
+        {
+            "full_name": "   ",
+            "email": "n@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["full_name"] == ["This field is required."]
+    assert User.objects.count() == 0
+
+
+def test_the_sign_up_form_asks_for_the_name_first(visitor: Client) -> None:
+    form = visitor.get("/accounts/signup/").context["form"]
+
+    assert list(form.fields)[:2] == ["full_name", "email"]
+
+
+def test_signing_up_on_the_spanish_pages_makes_spanish_the_preferred_language(
+    visitor: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    visitor.cookies["django_language"] = "es"
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post(
+            "/accounts/signup/",
+            {
+                "full_name": "María José Pérez",
+                "email": "mj@example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
+
+    assert User.objects.get().preferred_language == "es"
+    assert mail.outbox[0].body.startswith("Hola, María José Pérez:")
+
+
+def test_the_dashboard_and_header_greet_a_person_by_their_whole_name(db: None) -> None:
+    aisha = UserFactory.create(full_name="Dr. Aisha Bello")
+    browser = Client()
+    browser.force_login(aisha)
+
+    page = browser.get("/me/").text
+
+    assert "Welcome, Dr. Aisha Bello</h1>" in page
+    assert '<span class="tapestry-signed-in-as">(Dr. Aisha Bello)</span>' in page
+
+
+def test_the_signed_in_banner_is_in_the_persons_language(
+    rosa_spanish: User, visitor: Client
+) -> None:
+    response = visitor.post(
+        "/accounts/login/", {"login": "rosa@example.org", "password": PASSWORD}, follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Ha iniciado sesión exitosamente como Rosa Delgado."
+    ]
+    assert '<html lang="es"' in response.text
+
+
+def test_the_signed_in_banner_follows_the_language_the_person_switched_to(
+    rosa_spanish: User, visitor: Client
+) -> None:
+    visitor.cookies["django_language"] = "en"
+
+    response = visitor.post(
+        "/accounts/login/", {"login": "rosa@example.org", "password": PASSWORD}, follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Successfully signed in as Rosa Delgado."
+    ]
+
+
+def test_the_signed_out_banner_is_in_the_persons_language(rosa_spanish: User) -> None:
+    browser = Client()
+    browser.force_login(rosa_spanish)
+
+    response = browser.post("/accounts/logout/", follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == ["Ha cerrado sesión."]
 
 
 def test_password_reset_emails_a_link_that_sets_a_new_password(

@@ -1,18 +1,21 @@
+from typing import Any
+
 from django import template
+from django.forms import BoundField
 from django.utils.translation import get_language
 
 register = template.Library()
 
 
 @register.filter
-def localized(value) -> str:
+def localized(value: Any) -> str:
     """A record's name in the current language, for models with `display_name(language)`."""
     display_name = getattr(value, "display_name", None)
     return display_name(get_language()) if callable(display_name) else str(value)
 
 
 @register.filter
-def select_options(field) -> list[tuple[str, str, bool]]:
+def select_options(field: BoundField) -> list[tuple[str, str, bool]]:
     """(value, label, selected) for a select field's options.
 
     Far cheaper than iterating the bound field, which renders a widget context per option;
@@ -22,5 +25,5 @@ def select_options(field) -> list[tuple[str, str, bool]]:
     current = "" if current is None else str(current)
     return [
         ("" if value is None else str(value), str(label), str(value) == current)
-        for value, label in field.field.choices
+        for value, label in getattr(field.field, "choices", [])
     ]

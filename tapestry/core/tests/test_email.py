@@ -13,7 +13,7 @@ TEMPLATES_FOR_TESTS = Path(__file__).resolve().parent / "templates"
 @pytest.fixture(autouse=True)
 def _test_templates(settings):
     settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], TEMPLATES_FOR_TESTS]}
+        {**engine, "DIRS": [*engine["DIRS"], TEMPLATES_FOR_TESTS]} for engine in settings.TEMPLATES
     ]
 
 
@@ -24,13 +24,37 @@ def test_email_is_rendered_in_the_recipients_language(django_capture_on_commit_c
             template="core_tests/greeting",
             context={"name": "Rosa"},
             language="es",
+            recipient_name="Rosa Delgado",
         )
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["rosa@example.org"]
     assert message.subject == "Hello Rosa [es]"
-    assert message.body == "Dear Rosa, this message is in es.\n"
+    assert message.body == (
+        "Hola, Rosa Delgado:\n\n"
+        "Dear Rosa, this message is in es.\n\n"
+        "Gracias por usar Tapestry.\n"
+        "http://127.0.0.1:8000\n"
+    )
+
+
+def test_plain_text_email_is_not_html_escaped(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        email_send(
+            to=["alice@example.org"],
+            template="core_tests/greeting",
+            context={"name": "Cheyenne Children's <Hospital> & Clinic"},
+            recipient_name="Dr. O'Brien",
+        )
+
+    message = mail.outbox[0]
+    assert message.subject == "Hello Cheyenne Children's <Hospital> & Clinic [en]"
+    assert message.body.splitlines()[:3] == [
+        "Hello Dr. O'Brien,",
+        "",
+        "Dear Cheyenne Children's <Hospital> & Clinic, this message is in en.",
+    ]
 
 
 def test_email_defaults_to_english(django_capture_on_commit_callbacks):

@@ -1,14 +1,18 @@
 """The liaison's dashboard ("My Tapestry") says when the annual review is due."""
 
+from __future__ import annotations
+
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tapestry.accounts.api import User
 from tapestry.network.models import Organization
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 

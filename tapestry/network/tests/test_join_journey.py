@@ -4,17 +4,21 @@ Nora has no account. She fills in the join form, is told why she needs an accoun
 confirms her address, and finds her form again as she left it.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
 from django.test import Client
 
-from tapestry.accounts.api import User
 from tapestry.network.models import MembershipApplication
 from tapestry.network.tests.factories import PASSWORD, UserFactory
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 

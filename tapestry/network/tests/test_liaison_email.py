@@ -5,10 +5,12 @@ that is not his. Lena gets a link; until she follows it the directory does not s
 address and reminders do not go to it.
 """
 
+from __future__ import annotations
+
 import datetime
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
@@ -16,7 +18,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from tapestry.accounts.api import User
 from tapestry.network.models import (
     MembershipApplication,
     Organization,
@@ -36,6 +37,9 @@ from tapestry.network.services import (
     review_reminders_send,
 )
 from tapestry.network.tests.factories import OrganizationFactory
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,15 @@
+from __future__ import annotations
+
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tapestry.accounts.api import Role, User, user_has_role
+from tapestry.accounts.api import Role, user_has_role
 from tapestry.network.models import (
     MembershipApplication,
     Organization,
@@ -32,6 +34,9 @@ from tapestry.network.tests.factories import (
     region,
     zip_place,
 )
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 

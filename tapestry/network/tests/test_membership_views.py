@@ -1,18 +1,24 @@
+from __future__ import annotations
+
 import datetime
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tapestry.accounts.api import Role, User
+from tapestry.accounts.api import Role
 from tapestry.network.models import MembershipApplication, Organization
 from tapestry.network.tests.factories import (
     MembershipApplicationFactory,
     OrganizationFactory,
     UserFactory,
 )
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 

@@ -4,14 +4,16 @@ The organization is "O'Brien & Sons Children's Library": an apostrophe and an am
 where HTML escaping used to show through (&#x27;, &amp;) in plain-text mail.
 """
 
+from __future__ import annotations
+
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tapestry.accounts.api import Role, User
+from tapestry.accounts.api import Role
 from tapestry.network.models import MembershipApplication, Organization, StateTerritory
 from tapestry.network.services import (
     membership_application_decide,
@@ -25,6 +27,9 @@ from tapestry.network.tests.factories import (
     UserFactory,
     region,
 )
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 

@@ -5,16 +5,21 @@ The order comes from ICU's collation in the database, so these tests run on the 
 states and territories the migrations load, and the same assertions hold on both databases.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import translation
 
-from tapestry.accounts.api import User
 from tapestry.network.forms import DirectoryFilterForm
 from tapestry.network.selectors import states_in_name_order
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 

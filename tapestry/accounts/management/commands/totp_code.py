@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
@@ -11,10 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 class Command(BaseCommand):
     help = "Print the current two-factor code of a demo account (demo and development only)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("email")
 
-    def handle(self, *args, email: str, **options):
+    def handle(self, *args: Any, email: str, **options: Any) -> None:
         authenticator = Authenticator.objects.filter(
             user__email=email.lower(), type=Authenticator.Type.TOTP
         ).first()

@@ -1,12 +1,14 @@
+from __future__ import annotations
+
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from tapestry.accounts.api import DEMO_TOTP_SECRET, PERSONAS, User, persona_ensure
+from tapestry.accounts.api import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
 from tapestry.network.demo import demo_organizations_create
 from tapestry.network.models import (
     MembershipApplication,
@@ -16,6 +18,9 @@ from tapestry.network.models import (
     StateTerritory,
 )
 from tapestry.network.selectors import region_for_state
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 DEMO_PASSWORD = "tapestry-demo-2026"  # noqa: S105 - demo only
 

@@ -1,0 +1,221 @@
+"""Every email the platform sends, read as its recipient would, in English and in Spanish.
+
+Each entry in EMAILS makes the platform send one message the way it happens for real (a
+sign-up, a password reset, a decision, a reminder) and says who should get it and whose
+name should greet them. The test then reads the message: a greeting with the person's whole
+name, the site's name where allauth's templates put it, plain text without HTML entities
+(names with apostrophes and ampersands as written), and the sign-off in the right language.
+
+To cover a new email, write a function like the ones below and add it to EMAILS.
+"""
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from tapestry.accounts.models import User
+from tapestry.accounts.roles import Role
+from tapestry.accounts.tests.factories import PASSWORD, UserFactory
+from tapestry.network.models import OrganizationType, StateTerritory
+from tapestry.network.services import (
+    membership_application_decide,
+    membership_application_submit,
+    review_reminders_send,
+)
+from tapestry.network.tests.factories import OrganizationFactory, RegionSpecialistFactory, region
+
+pytestmark = pytest.mark.django_db
+
+# A name that HTML escaping would mangle (&#x27; and &amp;), so the test sees any escaping.
+ORGANIZATION = "Cheyenne Children's Hospital & Clinic"
+GREETING = {"en": "Hello {name},", "es": "Hola, {name}:"}
+GREETING_NO_NAME = {"en": "Hello,", "es": "Hola:"}
+SIGN_OFF = {"en": "Thank you for using Tapestry.", "es": "Gracias por usar Tapestry."}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Who gets the message, whose name greets them ("" if they have no account), and a
+    phrase the subject must contain."""
+
+    to: str
+    name: str
+    subject_contains: str
+
+
+def _person(email: str, name: str, language: str, **kwargs: Any) -> User:
+    return UserFactory.create(email=email, full_name=name, preferred_language=language, **kwargs)
+
+
+def _browser(language: str) -> Client:
+    browser = Client()
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return browser
+
+
+def _application_details(applicant_name: str, applicant_email: str) -> dict[str, Any]:
+    return {
+        "name": ORGANIZATION,
+        "org_type": OrganizationType.HOSPITAL_LIBRARY,
+        "address_line1": "2600 E 18th St",
+        "address_line2": "",
+        "city": "Chicago",
+        "state": StateTerritory.objects.get(code="IL"),
+        "zip_code": "60601",
+        "phone": "",
+        "website": "",
+        "library_id": "",
+        "liaison_name": applicant_name,
+        "liaison_email": applicant_email,
+        "services": {},
+    }
+
+
+# allauth's messages -------------------------------------------------------------------------
+
+
+def sign_up_confirmation(language: str) -> Expected:
+    _browser(language).post(
+        "/accounts/signup/",
+        {
+            "full_name": "Dr. Aisha O'Neil",
+            "email": "aisha@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    return Expected("aisha@example.org", "Dr. Aisha O'Neil", "Tapestry")
+
+
+def password_reset(language: str) -> Expected:
+    _person("rosa@example.org", "Rosa Delgado Núñez", language)
+    _browser(language).post("/accounts/password/reset/", {"email": "rosa@example.org"})
+    return Expected("rosa@example.org", "Rosa Delgado Núñez", "Tapestry")
+
+
+def password_reset_for_an_unknown_address(language: str) -> Expected:
+    _browser(language).post("/accounts/password/reset/", {"email": "nobody@example.org"})
+    return Expected("nobody@example.org", "", "Tapestry")
+
+
+def sign_up_with_a_taken_address(language: str) -> Expected:
+    _person("wei@example.org", "Wei Chen", language)
+    _browser(language).post(
+        "/accounts/signup/",
+        {
+            "full_name": "Someone Else",
+            "email": "wei@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    return Expected("wei@example.org", "Wei Chen", "Tapestry")
+
+
+# The network's messages ---------------------------------------------------------------------
+
+
+def application_received(language: str) -> Expected:
+    specialist = _person(
+        "sam@example.org", "Sam O'Connor", language, roles=[Role.ENGAGEMENT_SPECIALIST]
+    )
+    RegionSpecialistFactory.create(user=specialist, region=region("region-6"))
+    applicant = _person("bob@example.org", "Bob Applicant", "en")
+    membership_application_submit(
+        applicant=applicant, details=_application_details("Bob Applicant", "bob@example.org")
+    )
+    return Expected("sam@example.org", "Sam O'Connor", ORGANIZATION)
+
+
+def _decided(language: str, *, approve: bool) -> Expected:
+    specialist = _person(
+        "sam@example.org", "Sam Specialist", "en", roles=[Role.ENGAGEMENT_SPECIALIST]
+    )
+    RegionSpecialistFactory.create(user=specialist, region=region("region-6"))
+    applicant = _person("bob@example.org", "Bob D'Angelo", language)
+    application = membership_application_submit(
+        applicant=applicant, details=_application_details("Bob D'Angelo", "bob@example.org")
+    )
+    mail.outbox.clear()
+    membership_application_decide(
+        specialist=specialist,
+        application_id=application.pk,
+        approve=approve,
+        reason="" if approve else "We couldn't confirm the address & phone.",
+    )
+    return Expected("bob@example.org", "Bob D'Angelo", ORGANIZATION)
+
+
+def application_approved(language: str) -> Expected:
+    return _decided(language, approve=True)
+
+
+def application_rejected(language: str) -> Expected:
+    return _decided(language, approve=False)
+
+
+def review_reminder(language: str) -> Expected:
+    liaison = _person("lucia@example.org", "Lucía Ramírez", language)
+    OrganizationFactory.create(
+        name=ORGANIZATION,
+        liaison=liaison,
+        liaison_name="Lucía Ramírez",
+        liaison_email="lucia@example.org",
+        last_reviewed_on=timezone.localdate()
+        - datetime.timedelta(days=settings.NETWORK_ANNUAL_REVIEW_DAYS - 7),
+    )
+    review_reminders_send()
+    return Expected("lucia@example.org", "Lucía Ramírez", ORGANIZATION)
+
+
+EMAILS: dict[str, Callable[[str], Expected]] = {
+    "sign-up confirmation": sign_up_confirmation,
+    "password reset": password_reset,
+    "password reset for an unknown address": password_reset_for_an_unknown_address,
+    "sign-up with a taken address": sign_up_with_a_taken_address,
+    "application received": application_received,
+    "application approved": application_approved,
+    "application rejected": application_rejected,
+    "review reminder": review_reminder,
+}
+
+# &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.
+HTML_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+# "Hello from !", "an account on ." and "using !": a word, a space, then punctuation.
+EMPTY_PLACEHOLDER = re.compile(r"\w [.!?,:;]")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("email", list(EMAILS))
+def test_every_email_reads_right(
+    email: str, language: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        expected = EMAILS[email](language)
+
+    messages = [message for message in mail.outbox if message.to == [expected.to]]
+    assert len(messages) == 1, [m.subject for m in mail.outbox]
+    subject, body = str(messages[0].subject), str(messages[0].body)
+    lines = body.splitlines()
+    greeting = (
+        GREETING[language].format(name=expected.name)
+        if expected.name
+        else GREETING_NO_NAME[language]
+    )
+    assert lines[0] == greeting
+    assert expected.subject_contains in subject
+    assert HTML_ENTITY.search(subject) is None, subject
+    assert HTML_ENTITY.search(body) is None, body
+    assert EMPTY_PLACEHOLDER.search(body) is None, body
+    assert SIGN_OFF[language] in lines
+    other_language = "es" if language == "en" else "en"
+    assert SIGN_OFF[other_language] not in body
+    assert "\n\n\n" not in body
