@@ -9,7 +9,7 @@ os.environ.setdefault("TAPESTRY_TASKS_BACKEND", "django.tasks.backends.immediate
 os.environ.setdefault("TAPESTRY_FAST_PASSWORD_HASHER", "1")
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     # pytest-django loads the settings before pytest imports this file, so the variables above
     # reach only the processes tests start (a live server, a worker). Apply the same choices
     # to this process too.
@@ -26,7 +26,7 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def _cache_cleared():
+def _cache_cleared() -> None:
     """Each test starts with an empty cache (the directory caches its results)."""
     from django.core.cache import cache
 

@@ -11,7 +11,7 @@ Personas
 Staff roles must have two-factor sign-in; their fixtures have a TOTP authenticator.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -36,7 +36,7 @@ from tapestry.network.tests.factories import (
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache() -> Iterator[None]:
     # allauth keeps its rate-limit counters in the cache; one test's failures must not leak.
     cache.clear()
     yield
@@ -44,7 +44,7 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _english_outside_requests():
+def _english_outside_requests() -> Iterator[None]:
     # A request in Spanish leaves Spanish active in the thread; services called directly by
     # the next test would then speak Spanish too.
     translation.activate("en")
@@ -53,7 +53,7 @@ def _english_outside_requests():
 
 
 @pytest.fixture
-def alice_liaison(db) -> User:
+def alice_liaison(db: None) -> User:
     return UserFactory.create(
         email="alice@example.org", full_name="Alice Liaison", roles=[Role.LIAISON]
     )
@@ -71,13 +71,13 @@ def alice_library(alice_liaison: User) -> Organization:
 
 
 @pytest.fixture
-def bob_applicant(db) -> User:
+def bob_applicant(db: None) -> User:
     """Signed in, holds no role yet: the person who applies to join."""
     return UserFactory.create(email="bob@example.org", full_name="Bob Applicant")
 
 
 @pytest.fixture
-def sam_specialist(db) -> User:
+def sam_specialist(db: None) -> User:
     sam = UserFactory.create(
         email="sam@example.org",
         full_name="Sam Specialist",
@@ -89,7 +89,7 @@ def sam_specialist(db) -> User:
 
 
 @pytest.fixture
-def olga_other_specialist(db) -> User:
+def olga_other_specialist(db: None) -> User:
     olga = UserFactory.create(
         email="olga@example.org",
         full_name="Olga Other",
@@ -102,7 +102,7 @@ def olga_other_specialist(db) -> User:
 
 
 @pytest.fixture
-def paula_program_staff(db) -> User:
+def paula_program_staff(db: None) -> User:
     return UserFactory.create(
         email="paula@example.org",
         full_name="Paula Program",
@@ -112,7 +112,7 @@ def paula_program_staff(db) -> User:
 
 
 @pytest.fixture
-def rosa_spanish(db) -> User:
+def rosa_spanish(db: None) -> User:
     return UserFactory.create(
         email="rosa@example.org",
         full_name="Rosa Delgado",
@@ -122,7 +122,7 @@ def rosa_spanish(db) -> User:
 
 
 @pytest.fixture
-def admin(db) -> User:
+def admin(db: None) -> User:
     return UserFactory.create(
         email="adam@example.org",
         full_name="Adam Admin",
@@ -209,7 +209,7 @@ def admin_signed_in(admin: User) -> Client:
 
 
 @pytest.fixture
-def audit_log(db) -> Callable[[], list[tuple]]:
+def audit_log(db: None) -> Callable[[], list[tuple]]:
     """The audit trail, oldest first, as (action, actor email, target type, target id).
 
     Read through the app registry so the domain apps' tests need not import core's models,

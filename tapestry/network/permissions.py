@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from tapestry.accounts.api import User
 
 # A request's user: signed in, or not.
-AnyUser: TypeAlias = "User | AnonymousUser"
+type AnyUser = User | AnonymousUser
 
 
 def regions_for_specialist(user: AnyUser) -> QuerySet[Region]:

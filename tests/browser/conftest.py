@@ -24,6 +24,8 @@ from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import translation
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, expect
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from tapestry.accounts.models import User
 from tapestry.accounts.personas import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
@@ -143,7 +145,7 @@ REFERENCE_DATA_LOADERS = [
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(transactional_db) -> None:
+def _reference_data(transactional_db: None) -> None:
     """Load again what the data migrations load: role groups, states, both region maps.
 
     The live server needs real transactions, and transactional tests flush every table.
@@ -156,7 +158,7 @@ def _reference_data(transactional_db) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_server_settings(settings) -> None:
+def _fast_server_settings(settings: Settings) -> None:
     """Emails go out during the request (the worker has its own tests), and hashing is quick.
 
     The live server runs in this process, so it sees these settings too.
@@ -288,7 +290,7 @@ def format_violations(violations: list[dict]) -> str:
 
 
 @pytest.fixture
-def visit(live_server, new_context) -> Iterator:
+def visit(live_server: LiveServer, new_context: Callable[..., BrowserContext]) -> Iterator:
     """Open a visit: `visit(journey, language)` gives a fresh browser context (a new person)."""
 
     def open_visit(journey: str, language: str) -> Visit:

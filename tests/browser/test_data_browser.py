@@ -7,11 +7,13 @@ Every page is scanned with axe-core and photographed (see conftest.Visit.check).
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from pytest_django.fixtures import Settings
 
 from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.research.models import ConceptSummary, Release
@@ -27,7 +29,7 @@ PARTICIPANTS = 2_000
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Generated once per module: deterministic, so every test sees the same data."""
     out_dir = tmp_path_factory.mktemp("generated") / "seed-1"
     generate(out_dir, participants=PARTICIPANTS, seed=1)
@@ -35,7 +37,7 @@ def generated(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def data_release(generated, settings, tmp_path) -> Iterator[Release]:
+def data_release(generated: Path, settings: Settings, tmp_path: Path) -> Iterator[Release]:
     # Each test starts from an empty database, so the release is built into it again.
     settings.RESEARCH_DATA_DIR = tmp_path / "research"
     yield release_create(source=generated, version="R-browser-test")
@@ -53,7 +55,9 @@ def _measurement_with_histogram(release: Release) -> ConceptSummary:
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_a_visitor_searches_and_reads_a_concept_page(language, data_release, visit):
+def test_a_visitor_searches_and_reads_a_concept_page(
+    language: str, data_release: Release, visit: Any
+) -> None:
     # Given a visitor on the Data Browser in their language
     visitor = visit("data-browser", language)
     page = visitor.open("/data/")
@@ -109,8 +113,8 @@ def test_a_visitor_searches_and_reads_a_concept_page(language, data_release, vis
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_program_staff_follow_enrollment_and_diversity(
-    language, data_release, visit, authenticator_code
-):
+    language: str, data_release: Release, visit: Any, authenticator_code: Callable[[], str]
+) -> None:
     # Given the program staff persona with an authenticator
     staff = next(p for p in PERSONAS if p.email == "programstaff@tapestry.example")
     persona_ensure(staff, password=PASSWORD)

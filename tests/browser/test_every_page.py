@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.utils import translation
 from playwright.sync_api import Route, expect
+from pytest_django.fixtures import Settings
 
 from tapestry.accounts.models import User
 from tapestry.accounts.personas import PERSONAS, persona_ensure
@@ -42,7 +43,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def data_release(generated: Path, settings, tmp_path: Path) -> Iterator[Release]:
+def data_release(generated: Path, settings: Settings, tmp_path: Path) -> Iterator[Release]:
     settings.RESEARCH_DATA_DIR = tmp_path / "research"
     yield release_create(source=generated, version="R-every-page")
 

@@ -1,9 +1,12 @@
 """The skip link, keyboard first, and the region map page, in English and Spanish."""
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import expect
 
 from tapestry.network.models import Organization, Region, RegionMap
+from tests.browser.conftest import Network
 
 # Real transactions, so the live server's thread sees what the test writes (and vice versa).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -11,8 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_first_tab_reaches_the_skip_link_and_it_moves_focus_to_the_main_content(
-    language, visit
-):
+    language: str, visit: Any
+) -> None:
     # Given a visitor on the home page in their language
     keyboard = visit("keyboard", language)
     page = keyboard.open("/")
@@ -35,7 +38,9 @@ def test_the_first_tab_reaches_the_skip_link_and_it_moves_focus_to_the_main_cont
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_the_region_map_shows_every_state_by_region_now_and_before(language, network, visit):
+def test_the_region_map_shows_every_state_by_region_now_and_before(
+    language: str, network: Network, visit: Any
+) -> None:
     # Given the network's members and a visitor on the home page in their language
     regions = visit("regions", language)
     page = regions.open("/")

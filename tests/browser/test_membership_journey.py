@@ -9,10 +9,12 @@ scanned with axe-core and photographed (see conftest.Visit.check).
 import datetime
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.mail import EmailMessage
 from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
@@ -25,7 +27,7 @@ from tapestry.network.models import (
     StateTerritory,
 )
 from tapestry.network.services import membership_application_submit
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, Network
 
 # Real transactions, so the live server's thread sees what the test writes (and vice versa).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,8 +70,12 @@ DISTANCE = re.compile(r"(\d+(?:[.,]\d+)?)")
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_library_applies_is_approved_and_is_found_near_its_zip_code(
-    language, network, visit, authenticator_code, mailoutbox
-):
+    language: str,
+    network: Network,
+    visit: Any,
+    authenticator_code: Callable[[], str],
+    mailoutbox: list[EmailMessage],
+) -> None:
     # Given the specialist covers the region of the state the library is in
     application = APPLICATIONS[language]
     region = selectors.region_for_state(state_code=application["state_code"])

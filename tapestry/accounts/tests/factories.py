@@ -1,6 +1,6 @@
 """Factories for people. The network's factories build on these."""
 
-from typing import cast
+from typing import Any, cast
 
 import factory
 from allauth.account.models import EmailAddress
@@ -35,18 +35,18 @@ class UserFactory(DjangoModelFactory[User]):
     password = Password(PASSWORD)
 
     @factory.post_generation
-    def verified_email(self, create, extracted, **kwargs):
+    def verified_email(self, create: Any, extracted: Any, **kwargs: Any) -> None:
         # allauth lets a person sign in only once their address is verified.
         if create and extracted is not False:
             EmailAddressFactory.create(user=self, email=self.email)
 
     @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
+    def roles(self, create: Any, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             role_grant(user_id=cast(User, self).pk, roles=extracted)
 
     @factory.post_generation
-    def two_factor(self, create, extracted, **kwargs):
+    def two_factor(self, create: Any, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             TOTP.activate(self, TOTP_SECRET)
 

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client, override_settings
@@ -6,6 +10,9 @@ from django.utils import timezone
 
 from tapestry.accounts.models import ApiToken, User
 from tapestry.accounts.services import ApiTokenError, api_token_create
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +22,8 @@ def _bearer(raw: str) -> dict[str, str]:
 
 
 def test_a_new_token_is_shown_once_and_only_its_hash_is_stored(
-    alice_liaison, alice_client, audit_log
-):
+    alice_liaison: User, alice_client: Client, audit_log: Callable[[], list[tuple]]
+) -> None:
     response = alice_client.post(
         "/me/api-tokens/",
         {"name": "reporting script", "scopes": ["read", "research"], "expires_in_days": "30"},
@@ -39,7 +46,7 @@ def test_a_new_token_is_shown_once_and_only_its_hash_is_stored(
     ]
 
 
-def test_a_token_without_a_name_is_refused(alice_client):
+def test_a_token_without_a_name_is_refused(alice_client: Client) -> None:
     response = alice_client.post("/me/api-tokens/", {"name": ""})
 
     assert response.status_code == 400
@@ -47,7 +54,7 @@ def test_a_token_without_a_name_is_refused(alice_client):
     assert ApiToken.objects.count() == 0
 
 
-def test_a_token_authenticates_the_api_as_its_owner(alice_liaison, client):
+def test_a_token_authenticates_the_api_as_its_owner(alice_liaison: User, client: Client) -> None:
     token, raw = api_token_create(user=alice_liaison, name="script")
 
     response = client.get("/api/v1/accounts/me", headers=_bearer(raw))
@@ -63,7 +70,9 @@ def test_a_token_authenticates_the_api_as_its_owner(alice_liaison, client):
     assert token.last_used_at is not None
 
 
-def test_a_revoked_token_no_longer_works(alice_liaison, alice_client, client, audit_log):
+def test_a_revoked_token_no_longer_works(
+    alice_liaison: User, alice_client: Client, client: Client, audit_log: Callable[[], list[tuple]]
+) -> None:
     token, raw = api_token_create(user=alice_liaison, name="script")
 
     response = alice_client.post(f"/me/api-tokens/{token.pk}/revoke/")
@@ -76,7 +85,9 @@ def test_a_revoked_token_no_longer_works(alice_liaison, alice_client, client, au
     assert [row[0] for row in audit_log()] == ["api_token.create", "api_token.revoke"]
 
 
-def test_another_persons_token_cannot_be_revoked(alice_client, bob_applicant, client, audit_log):
+def test_another_persons_token_cannot_be_revoked(
+    alice_client: Client, bob_applicant: User, client: Client, audit_log: Callable[[], list[tuple]]
+) -> None:
     bobs_token, raw = api_token_create(user=bob_applicant, name="bob's script")
 
     response = alice_client.post(f"/me/api-tokens/{bobs_token.pk}/revoke/")
@@ -88,7 +99,7 @@ def test_another_persons_token_cannot_be_revoked(alice_client, bob_applicant, cl
     assert [row[0] for row in audit_log()] == ["api_token.create"]
 
 
-def test_revoking_needs_a_post(alice_liaison, alice_client):
+def test_revoking_needs_a_post(alice_liaison: User, alice_client: Client) -> None:
     token, _raw = api_token_create(user=alice_liaison, name="script")
 
     response = alice_client.get(f"/me/api-tokens/{token.pk}/revoke/")
@@ -98,21 +109,21 @@ def test_revoking_needs_a_post(alice_liaison, alice_client):
     assert token.revoked_at is None
 
 
-def test_an_unknown_token_gets_401(db, client):
+def test_an_unknown_token_gets_401(db: None, client: Client) -> None:
     response = client.get("/api/v1/accounts/me", headers=_bearer("tap_not-a-real-token"))
 
     assert response.status_code == 401
     assert response.json() == {"detail": "A valid API token is required."}
 
 
-def test_no_token_gets_401(db, client):
+def test_no_token_gets_401(db: None, client: Client) -> None:
     response = client.get("/api/v1/accounts/me")
 
     assert response.status_code == 401
     assert response.json() == {"detail": "A valid API token is required."}
 
 
-def test_a_token_of_a_deactivated_person_gets_401(alice_liaison, client):
+def test_a_token_of_a_deactivated_person_gets_401(alice_liaison: User, client: Client) -> None:
     _token, raw = api_token_create(user=alice_liaison, name="script")
     alice_liaison.is_active = False
     alice_liaison.save(update_fields=["is_active"])
@@ -122,7 +133,7 @@ def test_a_token_of_a_deactivated_person_gets_401(alice_liaison, client):
     assert response.status_code == 401
 
 
-def test_the_tokens_page_needs_a_signed_in_person(visitor):
+def test_the_tokens_page_needs_a_signed_in_person(visitor: Client) -> None:
     response = visitor.post("/me/api-tokens/", {"name": "x"})
 
     assert response.status_code == 302

@@ -5,6 +5,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tapestry.accounts.models import User
 from tapestry.accounts.tests.factories import PASSWORD, UserFactory
@@ -14,15 +15,15 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-brand-new-long-passphrase"
 
 
-def _link_in(message) -> str:
+def _link_in(message: Any) -> str:
     match = re.search(r"http://testserver(/\S+)", message.body)
     assert match is not None, message.body
     return match.group(1)
 
 
 def test_sign_up_sends_a_verification_email_and_does_not_sign_in(
-    visitor, django_capture_on_commit_callbacks
-):
+    visitor: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = visitor.post(
             "/accounts/signup/",
@@ -48,8 +49,8 @@ def test_sign_up_sends_a_verification_email_and_does_not_sign_in(
 
 
 def test_the_link_in_the_verification_email_verifies_the_address(
-    visitor, django_capture_on_commit_callbacks
-):
+    visitor: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         visitor.post(
             "/accounts/signup/",
@@ -69,8 +70,10 @@ def test_the_link_in_the_verification_email_verifies_the_address(
 
 
 def test_sign_up_with_a_taken_address_creates_no_second_account(
-    alice_liaison, visitor, django_capture_on_commit_callbacks
-):
+    alice_liaison: User,
+    visitor: Client,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         visitor.post(
             "/accounts/signup/",
@@ -81,7 +84,7 @@ def test_sign_up_with_a_taken_address_creates_no_second_account(
     assert "_auth_user_id" not in visitor.session
 
 
-def test_sign_up_with_a_short_password_is_refused(visitor):
+def test_sign_up_with_a_short_password_is_refused(visitor: Client) -> None:
     response = visitor.post(
         "/accounts/signup/",
         {"email": "newcomer@example.org", "password1": "short", "password2": "short"},
@@ -94,7 +97,9 @@ def test_sign_up_with_a_short_password_is_refused(visitor):
     assert User.objects.count() == 0
 
 
-def test_a_verified_person_signs_in_with_email_and_password(alice_liaison, visitor):
+def test_a_verified_person_signs_in_with_email_and_password(
+    alice_liaison: User, visitor: Client
+) -> None:
     response = visitor.post(
         "/accounts/login/", {"login": "alice@example.org", "password": PASSWORD}
     )
@@ -105,8 +110,8 @@ def test_a_verified_person_signs_in_with_email_and_password(alice_liaison, visit
 
 
 def test_a_person_whose_address_is_not_verified_is_not_signed_in(
-    visitor, django_capture_on_commit_callbacks
-):
+    visitor: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     UserFactory.create(email="unverified@example.org", verified_email=False)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -120,7 +125,7 @@ def test_a_person_whose_address_is_not_verified_is_not_signed_in(
     assert [message.to for message in mail.outbox] == [["unverified@example.org"]]
 
 
-def test_a_wrong_password_is_refused(alice_liaison, visitor):
+def test_a_wrong_password_is_refused(alice_liaison: User, visitor: Client) -> None:
     response = visitor.post(
         "/accounts/login/", {"login": "alice@example.org", "password": "not-her-password"}
     )
@@ -133,8 +138,8 @@ def test_a_wrong_password_is_refused(alice_liaison, visitor):
 
 
 def test_after_five_failed_sign_ins_the_sixth_is_refused_even_with_the_right_password(
-    alice_liaison, visitor
-):
+    alice_liaison: User, visitor: Client
+) -> None:
     for _attempt in range(5):
         visitor.post("/accounts/login/", {"login": "alice@example.org", "password": "wrong-one"})
 
@@ -149,7 +154,7 @@ def test_after_five_failed_sign_ins_the_sixth_is_refused_even_with_the_right_pas
     assert "_auth_user_id" not in visitor.session
 
 
-def test_four_failed_sign_ins_do_not_lock_the_account(alice_liaison, visitor):
+def test_four_failed_sign_ins_do_not_lock_the_account(alice_liaison: User, visitor: Client) -> None:
     for _attempt in range(4):
         visitor.post("/accounts/login/", {"login": "alice@example.org", "password": "wrong-one"})
 
@@ -347,8 +352,10 @@ def test_the_signed_out_banner_is_in_the_persons_language(rosa_spanish: User) ->
 
 
 def test_password_reset_emails_a_link_that_sets_a_new_password(
-    alice_liaison, visitor, django_capture_on_commit_callbacks
-):
+    alice_liaison: User,
+    visitor: Client,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = visitor.post("/accounts/password/reset/", {"email": "alice@example.org"})
 

@@ -1,14 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import pytest
+from django.test import Client
 
 from tapestry.accounts.roles import Role
 from tapestry.accounts.tests.factories import UserFactory
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
 TOTP_SETUP = "/accounts/2fa/totp/activate/"
 
 
-def test_a_specialist_without_an_authenticator_is_sent_to_set_one_up(signed_in):
+def test_a_specialist_without_an_authenticator_is_sent_to_set_one_up(
+    signed_in: Callable[[User], Client],
+) -> None:
     specialist = UserFactory.create(roles=[Role.ENGAGEMENT_SPECIALIST])
 
     response = signed_in(specialist).get("/me/")
@@ -28,8 +39,8 @@ def test_a_specialist_without_an_authenticator_is_sent_to_set_one_up(signed_in):
     ],
 )
 def test_every_staff_role_without_an_authenticator_is_kept_out_of_the_network_pages(
-    signed_in, role
-):
+    signed_in: Callable[[User], Client], role: Any
+) -> None:
     person = UserFactory.create(roles=[role])
 
     response = signed_in(person).get("/network/")
@@ -38,7 +49,9 @@ def test_every_staff_role_without_an_authenticator_is_kept_out_of_the_network_pa
     assert response["Location"] == TOTP_SETUP
 
 
-def test_django_staff_without_an_authenticator_is_sent_to_set_one_up(signed_in):
+def test_django_staff_without_an_authenticator_is_sent_to_set_one_up(
+    signed_in: Callable[[User], Client],
+) -> None:
     staff = UserFactory.create(is_staff=True)
 
     response = signed_in(staff).get("/admin/")
@@ -47,7 +60,9 @@ def test_django_staff_without_an_authenticator_is_sent_to_set_one_up(signed_in):
     assert response["Location"] == TOTP_SETUP
 
 
-def test_the_totp_setup_page_itself_is_not_redirected_in_a_loop(signed_in):
+def test_the_totp_setup_page_itself_is_not_redirected_in_a_loop(
+    signed_in: Callable[[User], Client],
+) -> None:
     specialist = UserFactory.create(roles=[Role.ENGAGEMENT_SPECIALIST])
 
     response = signed_in(specialist).get(TOTP_SETUP)
@@ -60,7 +75,9 @@ def test_the_totp_setup_page_itself_is_not_redirected_in_a_loop(signed_in):
     )
 
 
-def test_the_api_stays_reachable_without_an_authenticator(signed_in):
+def test_the_api_stays_reachable_without_an_authenticator(
+    signed_in: Callable[[User], Client],
+) -> None:
     specialist = UserFactory.create(roles=[Role.ENGAGEMENT_SPECIALIST])
 
     response = signed_in(specialist).get("/api/v1/network/regions")
@@ -68,7 +85,9 @@ def test_the_api_stays_reachable_without_an_authenticator(signed_in):
     assert response.status_code == 200
 
 
-def test_a_specialist_with_an_authenticator_goes_on(sam_specialist, sam_client):
+def test_a_specialist_with_an_authenticator_goes_on(
+    sam_specialist: User, sam_client: Client
+) -> None:
     response = sam_client.get("/me/")
 
     assert response.status_code == 200
@@ -77,7 +96,9 @@ def test_a_specialist_with_an_authenticator_goes_on(sam_specialist, sam_client):
 @pytest.mark.parametrize(
     "role", [Role.LIAISON, Role.RESEARCHER, Role.HEALTH_CARE_PROVIDER, Role.COMMUNITY_PARTNER]
 )
-def test_roles_that_do_not_need_a_second_factor_are_not_redirected(signed_in, role):
+def test_roles_that_do_not_need_a_second_factor_are_not_redirected(
+    signed_in: Callable[[User], Client], role: Any
+) -> None:
     person = UserFactory.create(roles=[role])
 
     response = signed_in(person).get("/me/")
@@ -85,13 +106,13 @@ def test_roles_that_do_not_need_a_second_factor_are_not_redirected(signed_in, ro
     assert response.status_code == 200
 
 
-def test_a_person_with_no_role_is_not_redirected(bob_client):
+def test_a_person_with_no_role_is_not_redirected(bob_client: Client) -> None:
     response = bob_client.get("/me/")
 
     assert response.status_code == 200
 
 
-def test_anonymous_visitors_are_not_redirected_to_totp_setup(visitor):
+def test_anonymous_visitors_are_not_redirected_to_totp_setup(visitor: Client) -> None:
     response = visitor.get("/network/")
 
     assert response.status_code == 200

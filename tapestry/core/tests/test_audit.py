@@ -1,13 +1,20 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
 from tapestry.core.api import audit_record
 from tapestry.core.models import AuditEvent
 
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
+
 pytestmark = pytest.mark.django_db
 
 
-def test_audit_row_records_actor_action_and_target(alice_liaison):
+def test_audit_row_records_actor_action_and_target(alice_liaison: User) -> None:
     group = Group.objects.get(name="liaison")
 
     event = audit_record(
@@ -28,7 +35,7 @@ def test_audit_row_records_actor_action_and_target(alice_liaison):
     assert stored.data == {"why": "testing"}
 
 
-def test_audit_row_for_an_anonymous_actor_has_no_actor():
+def test_audit_row_for_an_anonymous_actor_has_no_actor() -> None:
     audit_record(actor=AnonymousUser(), action="directory.export")
 
     stored = AuditEvent.objects.get()
@@ -36,7 +43,7 @@ def test_audit_row_for_an_anonymous_actor_has_no_actor():
     assert (stored.target_type, stored.target_id, stored.summary, stored.data) == ("", "", "", {})
 
 
-def test_audit_summary_is_cut_to_the_column_length():
+def test_audit_summary_is_cut_to_the_column_length() -> None:
     audit_record(actor=None, action="long.summary", summary="x" * 600)
 
     assert AuditEvent.objects.get().summary == "x" * 500

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tapestry.core.api import email_send
 
@@ -11,13 +12,15 @@ TEMPLATES_FOR_TESTS = Path(__file__).resolve().parent / "templates"
 
 
 @pytest.fixture(autouse=True)
-def _test_templates(settings):
+def _test_templates(settings: Settings) -> None:
     settings.TEMPLATES = [
         {**engine, "DIRS": [*engine["DIRS"], TEMPLATES_FOR_TESTS]} for engine in settings.TEMPLATES
     ]
 
 
-def test_email_is_rendered_in_the_recipients_language(django_capture_on_commit_callbacks):
+def test_email_is_rendered_in_the_recipients_language(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         email_send(
             to=["rosa@example.org"],
@@ -39,7 +42,9 @@ def test_email_is_rendered_in_the_recipients_language(django_capture_on_commit_c
     )
 
 
-def test_plain_text_email_is_not_html_escaped(django_capture_on_commit_callbacks):
+def test_plain_text_email_is_not_html_escaped(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         email_send(
             to=["alice@example.org"],
@@ -57,14 +62,18 @@ def test_plain_text_email_is_not_html_escaped(django_capture_on_commit_callbacks
     ]
 
 
-def test_email_defaults_to_english(django_capture_on_commit_callbacks):
+def test_email_defaults_to_english(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         email_send(to=["alice@example.org"], template="core_tests/greeting", context={"name": "A"})
 
     assert [(m.to, m.subject) for m in mail.outbox] == [(["alice@example.org"], "Hello A [en]")]
 
 
-def test_email_is_not_sent_before_the_transaction_commits(django_capture_on_commit_callbacks):
+def test_email_is_not_sent_before_the_transaction_commits(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         email_send(to=["alice@example.org"], template="core_tests/greeting", context={"name": "A"})
 
@@ -72,7 +81,9 @@ def test_email_is_not_sent_before_the_transaction_commits(django_capture_on_comm
     assert mail.outbox == []
 
 
-def test_email_comes_from_the_configured_sender(settings, django_capture_on_commit_callbacks):
+def test_email_comes_from_the_configured_sender(
+    settings: Settings, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         email_send(to=["alice@example.org"], template="core_tests/greeting", context={"name": "A"})
 

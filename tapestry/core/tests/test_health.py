@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from tapestry.core.tests.factories import WorkerHeartbeatFactory
@@ -9,7 +10,9 @@ from tapestry.core.tests.factories import WorkerHeartbeatFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_the_database_and_an_unknown_worker_before_any_heartbeat(visitor):
+def test_healthz_reports_the_database_and_an_unknown_worker_before_any_heartbeat(
+    visitor: Client,
+) -> None:
     response = visitor.get("/healthz")
 
     assert response.status_code == 200
@@ -20,7 +23,7 @@ def test_healthz_reports_the_database_and_an_unknown_worker_before_any_heartbeat
     }
 
 
-def test_healthz_reports_the_worker_ok_after_a_recent_heartbeat(visitor):
+def test_healthz_reports_the_worker_ok_after_a_recent_heartbeat(visitor: Client) -> None:
     seen = timezone.now() - datetime.timedelta(seconds=30)
     WorkerHeartbeatFactory.create(last_seen=seen)
 
@@ -30,7 +33,7 @@ def test_healthz_reports_the_worker_ok_after_a_recent_heartbeat(visitor):
     assert response.json()["worker"] == {"status": "ok", "last_seen": seen.isoformat()}
 
 
-def test_healthz_reports_the_worker_stale_after_three_silent_minutes(visitor):
+def test_healthz_reports_the_worker_stale_after_three_silent_minutes(visitor: Client) -> None:
     seen = timezone.now() - datetime.timedelta(seconds=181)
     WorkerHeartbeatFactory.create(last_seen=seen)
 
@@ -44,14 +47,14 @@ def test_healthz_reports_the_worker_stale_after_three_silent_minutes(visitor):
     }
 
 
-def test_healthz_is_never_cached(visitor):
+def test_healthz_is_never_cached(visitor: Client) -> None:
     response = visitor.get("/healthz")
 
     assert "no-cache" in response["Cache-Control"]
     assert "max-age=0" in response["Cache-Control"]
 
 
-def test_healthz_refuses_a_post(visitor):
+def test_healthz_refuses_a_post(visitor: Client) -> None:
     response = visitor.post("/healthz")
 
     assert response.status_code == 405

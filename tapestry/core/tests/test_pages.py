@@ -1,5 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
+from pytest_django.fixtures import Settings
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -10,21 +19,21 @@ EXPECTED_CSP = (
 )
 
 
-def test_home_page_is_served_in_english_by_default(visitor):
+def test_home_page_is_served_in_english_by_default(visitor: Client) -> None:
     response = visitor.get("/")
 
     assert response.status_code == 200
     assert '<html lang="en">' in response.text
 
 
-def test_home_page_is_served_in_spanish_to_a_spanish_browser(visitor):
+def test_home_page_is_served_in_spanish_to_a_spanish_browser(visitor: Client) -> None:
     response = visitor.get("/", headers={"accept-language": "es"})
 
     assert response.status_code == 200
     assert '<html lang="es">' in response.text
 
 
-def test_unknown_page_gets_the_friendly_404_in_english(visitor):
+def test_unknown_page_gets_the_friendly_404_in_english(visitor: Client) -> None:
     response = visitor.get("/no-such-page/")
 
     assert response.status_code == 404
@@ -32,7 +41,7 @@ def test_unknown_page_gets_the_friendly_404_in_english(visitor):
     assert "We could not find that page" in response.text
 
 
-def test_unknown_page_gets_the_404_in_spanish_to_a_spanish_browser(visitor):
+def test_unknown_page_gets_the_404_in_spanish_to_a_spanish_browser(visitor: Client) -> None:
     response = visitor.get("/no-such-page/", headers={"accept-language": "es"})
 
     assert response.status_code == 404
@@ -40,7 +49,9 @@ def test_unknown_page_gets_the_404_in_spanish_to_a_spanish_browser(visitor):
     assert "usa-button" in response.text
 
 
-def test_unknown_page_gets_the_404_in_spanish_from_the_language_cookie(visitor, settings):
+def test_unknown_page_gets_the_404_in_spanish_from_the_language_cookie(
+    visitor: Client, settings: Settings
+) -> None:
     visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
     response = visitor.get("/no-such-page/")
@@ -49,7 +60,9 @@ def test_unknown_page_gets_the_404_in_spanish_from_the_language_cookie(visitor, 
     assert '<html lang="es">' in response.text
 
 
-def test_a_page_the_role_does_not_allow_gets_the_friendly_403_in_english(alice_client):
+def test_a_page_the_role_does_not_allow_gets_the_friendly_403_in_english(
+    alice_client: Client,
+) -> None:
     response = alice_client.get("/network/specialist/")
 
     assert response.status_code == 403
@@ -58,21 +71,21 @@ def test_a_page_the_role_does_not_allow_gets_the_friendly_403_in_english(alice_c
 
 
 def test_a_page_the_role_does_not_allow_gets_the_403_in_the_persons_spanish(
-    rosa_spanish, signed_in
-):
+    rosa_spanish: User, signed_in: Callable[[User], Client]
+) -> None:
     response = signed_in(rosa_spanish).get("/network/specialist/")
 
     assert response.status_code == 403
     assert '<html lang="es">' in response.text
 
 
-def test_pages_link_the_favicon(visitor):
+def test_pages_link_the_favicon(visitor: Client) -> None:
     response = visitor.get("/")
 
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in response.text
 
 
-def test_the_conventional_favicon_address_points_to_the_icon(visitor):
+def test_the_conventional_favicon_address_points_to_the_icon(visitor: Client) -> None:
     response = visitor.get("/favicon.ico")
 
     assert response.status_code == 301
@@ -84,8 +97,8 @@ def test_the_conventional_favicon_address_points_to_the_icon(visitor):
     [("en", "Tapestry administration"), ("es", "Administración de Tapestry")],
 )
 def test_the_admin_header_is_in_the_staff_members_language(
-    admin_signed_in, settings, language, header
-):
+    admin_signed_in: Client, settings: Settings, language: str, header: str
+) -> None:
     admin_signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 
     response = admin_signed_in.get("/admin/")
@@ -94,7 +107,7 @@ def test_the_admin_header_is_in_the_staff_members_language(
     assert header in response.text
 
 
-def test_the_admin_blank_choice_is_in_spanish(admin_signed_in, settings):
+def test_the_admin_blank_choice_is_in_spanish(admin_signed_in: Client, settings: Settings) -> None:
     admin_signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
     response = admin_signed_in.get("/admin/network/organization/add/")
@@ -103,7 +116,9 @@ def test_the_admin_blank_choice_is_in_spanish(admin_signed_in, settings):
     assert "Select an option" not in response.text
 
 
-def test_the_admin_strings_django_leaves_in_english_are_in_spanish(admin_signed_in, settings):
+def test_the_admin_strings_django_leaves_in_english_are_in_spanish(
+    admin_signed_in: Client, settings: Settings
+) -> None:
     admin_signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
     response = admin_signed_in.get("/admin/network/organization/")
@@ -113,13 +128,13 @@ def test_the_admin_strings_django_leaves_in_english_are_in_spanish(admin_signed_
     assert "Search member organizations" not in response.text
 
 
-def test_pages_carry_the_content_security_policy(visitor):
+def test_pages_carry_the_content_security_policy(visitor: Client) -> None:
     response = visitor.get("/")
 
     assert response["Content-Security-Policy"] == EXPECTED_CSP
 
 
-def test_pages_carry_the_security_headers(visitor, settings):
+def test_pages_carry_the_security_headers(visitor: Client, settings: Settings) -> None:
     response = visitor.get("/")
 
     assert response["X-Frame-Options"] == "DENY"
@@ -129,14 +144,14 @@ def test_pages_carry_the_security_headers(visitor, settings):
     assert response["Permissions-Policy"] == settings.PERMISSIONS_POLICY
 
 
-def test_error_pages_carry_the_security_headers_too(visitor):
+def test_error_pages_carry_the_security_headers_too(visitor: Client) -> None:
     response = visitor.get("/no-such-page/")
 
     assert response["Content-Security-Policy"] == EXPECTED_CSP
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_a_stale_form_gets_the_friendly_403_and_signs_no_one_in(alice_liaison):
+def test_a_stale_form_gets_the_friendly_403_and_signs_no_one_in(alice_liaison: User) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.get("/accounts/login/")
 
@@ -154,7 +169,7 @@ def test_a_stale_form_gets_the_friendly_403_and_signs_no_one_in(alice_liaison):
     assert "_auth_user_id" not in browser.session
 
 
-def test_a_form_without_any_token_gets_the_friendly_403_in_spanish(alice_liaison):
+def test_a_form_without_any_token_gets_the_friendly_403_in_spanish(alice_liaison: User) -> None:
     browser = Client(enforce_csrf_checks=True, headers={"accept-language": "es"})
 
     response = browser.post(

@@ -1,8 +1,11 @@
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.tasks.signals import task_enqueued
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tapestry.core.models import ScheduledRun, WorkerHeartbeat
 from tapestry.core.scheduler import scheduled_jobs_enqueue_due
@@ -13,10 +16,10 @@ START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
-def enqueued_tasks():
+def enqueued_tasks() -> Iterator[list[str]]:
     names: list[str] = []
 
-    def record(sender, task_result, **kwargs):
+    def record(sender: Any, task_result: Any, **kwargs: Any) -> None:
         names.append(task_result.task.name)
 
     task_enqueued.connect(record)
@@ -24,7 +27,9 @@ def enqueued_tasks():
     task_enqueued.disconnect(record)
 
 
-def test_first_check_enqueues_every_job_once(enqueued_tasks, django_capture_on_commit_callbacks):
+def test_first_check_enqueues_every_job_once(
+    enqueued_tasks: Any, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         names = scheduled_jobs_enqueue_due(now=START)
 
@@ -37,8 +42,8 @@ def test_first_check_enqueues_every_job_once(enqueued_tasks, django_capture_on_c
 
 
 def test_a_job_is_not_enqueued_again_within_its_interval(
-    enqueued_tasks, django_capture_on_commit_callbacks
-):
+    enqueued_tasks: Any, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         scheduled_jobs_enqueue_due(now=START)
     enqueued_tasks.clear()
@@ -52,8 +57,8 @@ def test_a_job_is_not_enqueued_again_within_its_interval(
 
 
 def test_each_job_is_enqueued_again_once_its_interval_has_passed(
-    enqueued_tasks, django_capture_on_commit_callbacks
-):
+    enqueued_tasks: Any, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         scheduled_jobs_enqueue_due(now=START)
     enqueued_tasks.clear()
@@ -71,8 +76,8 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
 
 
 def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
-    enqueued_tasks, django_capture_on_commit_callbacks
-):
+    enqueued_tasks: Any, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
@@ -80,7 +85,9 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     assert enqueued_tasks == []
 
 
-def test_the_enqueued_heartbeat_runs_and_records_the_worker(django_capture_on_commit_callbacks):
+def test_the_enqueued_heartbeat_runs_and_records_the_worker(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):

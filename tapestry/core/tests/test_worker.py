@@ -5,14 +5,16 @@ import io
 import pytest
 from django.core.management import call_command
 from django.tasks import TaskResultStatus, task_backends
+from django.test import Client
 from django_tasks_db import DatabaseBackend
+from pytest_django.fixtures import Settings
 
 from tapestry.core.models import WorkerHeartbeat
 from tapestry.core.tasks import worker_heartbeat
 
 
 @pytest.fixture
-def database_task_backend(settings):
+def database_task_backend(settings: Settings) -> None:
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
@@ -23,7 +25,9 @@ def database_task_backend(settings):
 # The worker commits for real, so this test cannot run inside a rolled-back transaction;
 # serialized_rollback restores the data migrations' rows (states, regions, roles) afterwards.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_database_worker_runs_a_queued_heartbeat(database_task_backend, visitor):
+def test_the_database_worker_runs_a_queued_heartbeat(
+    database_task_backend: None, visitor: Client
+) -> None:
     result = worker_heartbeat.enqueue()
     assert result.status == TaskResultStatus.READY
     assert WorkerHeartbeat.objects.count() == 0

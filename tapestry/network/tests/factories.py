@@ -1,6 +1,6 @@
 """Factories for the network. States, region maps and regions come from the data migration."""
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import factory
 from django.utils import timezone
@@ -43,7 +43,7 @@ def zip_place(zip_code: str) -> ZipPlace:
     return place
 
 
-def _place(details) -> ZipPlace:
+def _place(details: Any) -> ZipPlace:
     return zip_place(details.zip_code)
 
 

@@ -1,9 +1,14 @@
+from __future__ import annotations
+
 import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.apps import apps
 from django.core import mail
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tapestry.network.models import Organization, OrganizationType, ReviewReminder
 from tapestry.network.services import (
@@ -13,13 +18,16 @@ from tapestry.network.services import (
 )
 from tapestry.network.tests.factories import OrganizationFactory, zip_place
 
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
+
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 6, 1)
 A_YEAR = datetime.timedelta(days=365)
 
 
-def _details(organization: Organization, **overrides):
+def _details(organization: Organization, **overrides: Any) -> dict[str, Any]:
     fields = [
         "name",
         "org_type",
@@ -41,7 +49,9 @@ def _details(organization: Organization, **overrides):
 # Confirming the annual review
 
 
-def test_the_liaison_confirms_the_record_and_it_counts_as_reviewed_today(alice_liaison, audit_log):
+def test_the_liaison_confirms_the_record_and_it_counts_as_reviewed_today(
+    alice_liaison: User, audit_log: Callable[[], list[tuple]]
+) -> None:
     library = OrganizationFactory.create(
         name="Alice Memorial Library",
         liaison=alice_liaison,
@@ -59,7 +69,7 @@ def test_the_liaison_confirms_the_record_and_it_counts_as_reviewed_today(alice_l
     ]
 
 
-def test_corrections_are_saved_with_the_new_location(alice_liaison):
+def test_corrections_are_saved_with_the_new_location(alice_liaison: User) -> None:
     library = OrganizationFactory.create(liaison=alice_liaison, zip_code="60601")
     evanston = zip_place("60201")
 
@@ -91,7 +101,7 @@ def test_corrections_are_saved_with_the_new_location(alice_liaison):
     )
 
 
-def test_the_audit_row_lists_what_changed(alice_liaison):
+def test_the_audit_row_lists_what_changed(alice_liaison: User) -> None:
     library = OrganizationFactory.create(liaison=alice_liaison)
 
     organization_review_confirm(
@@ -105,8 +115,8 @@ def test_the_audit_row_lists_what_changed(alice_liaison):
 
 
 def test_someone_who_is_not_the_liaison_cannot_confirm_and_nothing_changes(
-    alice_liaison, bob_applicant, audit_log
-):
+    alice_liaison: User, bob_applicant: User, audit_log: Callable[[], list[tuple]]
+) -> None:
     reviewed = datetime.date(2025, 1, 10)
     library = OrganizationFactory.create(
         name="Alice Memorial Library", liaison=alice_liaison, last_reviewed_on=reviewed
@@ -125,7 +135,9 @@ def test_someone_who_is_not_the_liaison_cannot_confirm_and_nothing_changes(
     assert audit_log() == []
 
 
-def test_a_specialist_cannot_confirm_for_the_liaison(alice_liaison, sam_specialist, audit_log):
+def test_a_specialist_cannot_confirm_for_the_liaison(
+    alice_liaison: User, sam_specialist: User, audit_log: Callable[[], list[tuple]]
+) -> None:
     library = OrganizationFactory.create(liaison=alice_liaison)
 
     with pytest.raises(NotAllowed):
@@ -139,13 +151,13 @@ def test_a_specialist_cannot_confirm_for_the_liaison(alice_liaison, sam_speciali
 # Reminders
 
 
-def _due_in(days: int, **fields) -> Organization:
+def _due_in(days: int, **fields: Any) -> Organization:
     return OrganizationFactory.create(
         last_reviewed_on=TODAY + datetime.timedelta(days=days) - A_YEAR, **fields
     )
 
 
-def _sent():
+def _sent() -> list[tuple[Any, ...]]:
     return list(
         ReviewReminder.objects.order_by("sent_at", "pk").values_list(
             "organization__name", "due_on", "days_before"
@@ -153,7 +165,9 @@ def _sent():
     )
 
 
-def _run_on(day: datetime.date, django_capture_on_commit_callbacks) -> int:
+def _run_on(
+    day: datetime.date, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> int:
     with django_capture_on_commit_callbacks(execute=True):
         return review_reminders_send(today=day)
 
@@ -162,8 +176,8 @@ def _run_on(day: datetime.date, django_capture_on_commit_callbacks) -> int:
     ("days_left", "window"), [(30, 30), (29, 30), (8, 30), (7, 7), (1, 7), (0, 0)]
 )
 def test_a_record_gets_the_reminder_of_the_narrowest_window_it_is_in(
-    days_left, window, django_capture_on_commit_callbacks
-):
+    days_left: int, window: int, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     _due_in(days_left, name="Due Library", liaison_email="alice@example.org")
 
     sent = _run_on(TODAY, django_capture_on_commit_callbacks)
@@ -176,7 +190,9 @@ def test_a_record_gets_the_reminder_of_the_narrowest_window_it_is_in(
     ]
 
 
-def test_the_reminder_links_to_the_review_screen(django_capture_on_commit_callbacks):
+def test_the_reminder_links_to_the_review_screen(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     library = _due_in(7)
 
     _run_on(TODAY, django_capture_on_commit_callbacks)
@@ -185,7 +201,9 @@ def test_the_reminder_links_to_the_review_screen(django_capture_on_commit_callba
 
 
 @pytest.mark.parametrize("days_left", [31, 200, 365])
-def test_no_reminder_for_a_record_not_yet_due(days_left, django_capture_on_commit_callbacks):
+def test_no_reminder_for_a_record_not_yet_due(
+    days_left: int, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     _due_in(days_left)
 
     sent = _run_on(TODAY, django_capture_on_commit_callbacks)
@@ -197,8 +215,8 @@ def test_no_reminder_for_a_record_not_yet_due(days_left, django_capture_on_commi
 
 @pytest.mark.parametrize("days_overdue", [2, 35, 400])
 def test_no_reminder_for_a_record_overdue_before_yesterday(
-    days_overdue, django_capture_on_commit_callbacks
-):
+    days_overdue: int, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     # Specialists see these on their queue; the liaison is not emailed again.
     _due_in(-days_overdue)
 
@@ -208,7 +226,9 @@ def test_no_reminder_for_a_record_overdue_before_yesterday(
     assert mail.outbox == []
 
 
-def test_running_twice_on_one_day_sends_nothing_twice(django_capture_on_commit_callbacks):
+def test_running_twice_on_one_day_sends_nothing_twice(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     _due_in(30)
     _run_on(TODAY, django_capture_on_commit_callbacks)
 
@@ -219,7 +239,9 @@ def test_running_twice_on_one_day_sends_nothing_twice(django_capture_on_commit_c
     assert len(mail.outbox) == 1
 
 
-def test_a_daily_run_sends_each_reminder_once(django_capture_on_commit_callbacks):
+def test_a_daily_run_sends_each_reminder_once(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     library = _due_in(40, name="Daily Library")
     due_on = library.review_due_on
 
@@ -237,7 +259,9 @@ def test_a_daily_run_sends_each_reminder_once(django_capture_on_commit_callbacks
     assert len(mail.outbox) == 3
 
 
-def test_a_missed_day_is_caught_up_the_next_day(django_capture_on_commit_callbacks):
+def test_a_missed_day_is_caught_up_the_next_day(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     library = _due_in(30, name="Catch-up Library")
     due_on = library.review_due_on
     _run_on(TODAY, django_capture_on_commit_callbacks)
@@ -249,7 +273,9 @@ def test_a_missed_day_is_caught_up_the_next_day(django_capture_on_commit_callbac
     assert _sent() == [("Catch-up Library", due_on, 30), ("Catch-up Library", due_on, 7)]
 
 
-def test_a_missed_due_day_is_caught_up_the_next_day(django_capture_on_commit_callbacks):
+def test_a_missed_due_day_is_caught_up_the_next_day(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     library = _due_in(7, name="Late Library")
     due_on = library.review_due_on
     _run_on(TODAY, django_capture_on_commit_callbacks)
@@ -261,7 +287,9 @@ def test_a_missed_due_day_is_caught_up_the_next_day(django_capture_on_commit_cal
     assert _sent() == [("Late Library", due_on, 7), ("Late Library", due_on, 0)]
 
 
-def test_a_confirmed_review_starts_a_new_cycle(alice_liaison, django_capture_on_commit_callbacks):
+def test_a_confirmed_review_starts_a_new_cycle(
+    alice_liaison: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     library = _due_in(7, liaison=alice_liaison)
     _run_on(TODAY, django_capture_on_commit_callbacks)
     library.last_reviewed_on = TODAY

@@ -1,8 +1,10 @@
 import datetime
 import warnings
+from typing import Any
 
 import pytest
 from django.test import Client
+from pytest_django.fixtures import Settings
 
 from tapestry.network.models import Organization, OrganizationType
 from tapestry.network.schemas import DIRECTORY_NAME_PATTERN
@@ -15,7 +17,7 @@ PLAIN_TEXT = f"String should match pattern '{DIRECTORY_NAME_PATTERN}'"
 
 
 @pytest.fixture
-def members():
+def members() -> Organization:
     chicago = OrganizationFactory.create(
         name="Chicago Public Library",
         zip_code="60601",
@@ -38,11 +40,11 @@ def members():
     return chicago
 
 
-def _names(response) -> list[str]:
+def _names(response: Any) -> list[str]:
     return [result["name"] for result in response.json()["results"]]
 
 
-def test_the_directory_lists_every_member_with_its_details(client, members):
+def test_the_directory_lists_every_member_with_its_details(client: Client, members: Any) -> None:
     response = client.get(ORGANIZATIONS)
 
     assert response.status_code == 200
@@ -96,14 +98,16 @@ def test_the_directory_lists_every_member_with_its_details(client, members):
         ({"audience": "affiliated"}, ["Evanston Hospital Library"]),
     ],
 )
-def test_the_directory_filters(client, members, query, names):
+def test_the_directory_filters(
+    client: Client, members: Any, query: dict[str, Any], names: list[Any]
+) -> None:
     response = client.get(ORGANIZATIONS, query)
 
     assert response.status_code == 200
     assert _names(response) == names
 
 
-def test_near_a_zip_code_within_a_radius_nearest_first(client, members):
+def test_near_a_zip_code_within_a_radius_nearest_first(client: Client, members: Any) -> None:
     response = client.get(ORGANIZATIONS, {"near": "60201", "radius_miles": "20"})
 
     assert response.status_code == 200
@@ -115,13 +119,13 @@ def test_near_a_zip_code_within_a_radius_nearest_first(client, members):
     ]
 
 
-def test_near_defaults_to_a_25_mile_radius(client, members):
+def test_near_defaults_to_a_25_mile_radius(client: Client, members: Any) -> None:
     body = client.get(ORGANIZATIONS, {"near": "60601"}).json()
 
     assert (body["count"], body["radius_miles"]) == (2, 25)
 
 
-def test_pages(client, settings, members):
+def test_pages(client: Client, settings: Settings, members: Any) -> None:
     settings.NETWORK_PAGE_SIZE = 2
 
     body = client.get(ORGANIZATIONS, {"page": "2"}).json()
@@ -217,7 +221,7 @@ def test_a_state_code_in_lower_case_finds_the_state(client: Client, members: Org
     assert _names(response) == ["Louisville Health Library"]
 
 
-def test_one_organization(client, members):
+def test_one_organization(client: Client, members: Any) -> None:
     response = client.get(f"{ORGANIZATIONS}/{members.pk}")
 
     assert response.status_code == 200
@@ -225,14 +229,14 @@ def test_one_organization(client, members):
     assert response.json()["distance_miles"] is None
 
 
-def test_an_unknown_organization_is_a_json_404(client, members):
+def test_an_unknown_organization_is_a_json_404(client: Client, members: Any) -> None:
     response = client.get(f"{ORGANIZATIONS}/999999")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No member organization has that id.", "errors": {}}
 
 
-def test_the_endpoints_use_no_deprecated_return_form(client, members):
+def test_the_endpoints_use_no_deprecated_return_form(client: Client, members: Any) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         client.get(ORGANIZATIONS)
@@ -276,7 +280,7 @@ def test_an_organization_id_outside_the_documented_range_is_a_json_400(
     }
 
 
-def test_regions_of_both_maps_newest_first(client):
+def test_regions_of_both_maps_newest_first(client: Client) -> None:
     response = client.get("/api/v1/network/regions")
 
     assert response.status_code == 200
@@ -295,7 +299,7 @@ def test_regions_of_both_maps_newest_first(client):
     assert sum(len(r["states"]) for r in regions) == 2 * 59
 
 
-def test_regions_of_one_map(client):
+def test_regions_of_one_map(client: Client) -> None:
     response = client.get("/api/v1/network/regions", {"map": "eight-regions-2016"})
 
     assert response.status_code == 200
@@ -331,7 +335,7 @@ def test_regions_of_a_malformed_map_code_is_a_json_400(client: Client) -> None:
     }
 
 
-def test_the_openapi_document_lists_the_endpoints(client):
+def test_the_openapi_document_lists_the_endpoints(client: Client) -> None:
     response = client.get("/api/v1/openapi.json")
 
     assert response.status_code == 200
@@ -359,7 +363,7 @@ def test_the_openapi_document_lists_the_endpoints(client):
     }
 
 
-def test_the_api_needs_no_sign_in_and_ignores_a_session(alice_client, members):
+def test_the_api_needs_no_sign_in_and_ignores_a_session(alice_client: Client, members: Any) -> None:
     response = alice_client.get(ORGANIZATIONS)
 
     assert response.status_code == 200

@@ -1,15 +1,23 @@
+from __future__ import annotations
+
 import csv
 import datetime
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tapestry.network import selectors
 from tapestry.network.models import Organization, OrganizationType
 from tapestry.network.services import membership_application_decide
 from tapestry.network.tests.factories import MembershipApplicationFactory, OrganizationFactory
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +25,7 @@ CONTROL_CHARACTERS = "Remove the control characters from this field."
 
 
 @pytest.fixture
-def members(alice_library):
+def members(alice_library: Organization) -> None:
     """Alice's library in Chicago, a hospital library in Evanston and one in Louisville, KY."""
     OrganizationFactory.create(
         name="Evanston Hospital Library",
@@ -28,14 +36,14 @@ def members(alice_library):
     OrganizationFactory.create(name="Louisville Health Library", zip_code="40202")
 
 
-def _names(response) -> list[str]:
+def _names(response: Any) -> list[str]:
     return [organization.name for organization in response.context["result"].organizations]
 
 
 # The directory
 
 
-def test_anyone_may_browse_the_directory(visitor, members):
+def test_anyone_may_browse_the_directory(visitor: Client, members: None) -> None:
     response = visitor.get("/network/")
 
     assert response.status_code == 200
@@ -65,14 +73,16 @@ def test_anyone_may_browse_the_directory(visitor, members):
         ({"audience": "affiliated"}, []),
     ],
 )
-def test_directory_filters(visitor, members, query, names):
+def test_directory_filters(
+    visitor: Client, members: None, query: dict[str, Any], names: list[Any]
+) -> None:
     response = visitor.get("/network/", query)
 
     assert response.status_code == 200
     assert _names(response) == names
 
 
-def test_near_me_shows_each_distance(visitor, members):
+def test_near_me_shows_each_distance(visitor: Client, members: None) -> None:
     response = visitor.get("/network/", {"near": "60601", "radius_miles": "25"})
 
     assert response.status_code == 200
@@ -84,13 +94,13 @@ def test_near_me_shows_each_distance(visitor, members):
     assert "12.3 miles away" in response.text
 
 
-def test_near_me_defaults_to_a_25_mile_radius(visitor, members):
+def test_near_me_defaults_to_a_25_mile_radius(visitor: Client, members: None) -> None:
     response = visitor.get("/network/", {"near": "60201"})
 
     assert _names(response) == ["Evanston Hospital Library", "Alice Memorial Library"]
 
 
-def test_an_htmx_request_gets_only_the_results(visitor, members):
+def test_an_htmx_request_gets_only_the_results(visitor: Client, members: None) -> None:
     response = visitor.get("/network/", {"state": "IL"}, headers={"hx-request": "true"})
 
     assert response.status_code == 200
@@ -100,7 +110,9 @@ def test_an_htmx_request_gets_only_the_results(visitor, members):
     assert "Evanston Hospital Library" in response.text
 
 
-def test_the_directory_pages_through_results(visitor, settings, members):
+def test_the_directory_pages_through_results(
+    visitor: Client, settings: Settings, members: None
+) -> None:
     settings.NETWORK_PAGE_SIZE = 2
 
     response = visitor.get("/network/", {"page": "2"})
@@ -166,8 +178,8 @@ def test_the_directory_pages_through_results(visitor, settings, members):
     ],
 )
 def test_bad_directory_input_gets_a_400_with_a_clear_message(
-    visitor, members, query, field, message
-):
+    visitor: Client, members: None, query: dict[str, Any], field: str, message: Any
+) -> None:
     response = visitor.get("/network/", query)
 
     assert response.status_code == 400
@@ -183,7 +195,9 @@ def test_bad_directory_input_gets_a_400_with_a_clear_message(
         ("501", "Ensure this value is less than or equal to 500."),
     ],
 )
-def test_radius_out_of_range_says_what_is_allowed(visitor, radius, message):
+def test_radius_out_of_range_says_what_is_allowed(
+    visitor: Client, radius: str, message: str
+) -> None:
     response = visitor.get("/network/", {"near": "60601", "radius_miles": radius})
 
     assert response.status_code == 400
@@ -191,7 +205,7 @@ def test_radius_out_of_range_says_what_is_allowed(visitor, radius, message):
     assert message in response.text
 
 
-def test_messages_name_the_problem_exactly(visitor):
+def test_messages_name_the_problem_exactly(visitor: Client) -> None:
     response = visitor.get("/network/", {"near": "ABCDE", "q": "<b>bold</b>"})
 
     assert response.context["form"].errors == {
@@ -201,7 +215,7 @@ def test_messages_name_the_problem_exactly(visitor):
     assert "<b>bold</b>" not in response.text
 
 
-def test_bad_input_in_an_htmx_request_gets_a_400_partial(visitor):
+def test_bad_input_in_an_htmx_request_gets_a_400_partial(visitor: Client) -> None:
     response = visitor.get("/network/", {"near": "ABCDE"}, headers={"hx-request": "true"})
 
     assert response.status_code == 400
@@ -209,7 +223,7 @@ def test_bad_input_in_an_htmx_request_gets_a_400_partial(visitor):
     assert "Please correct the search" in response.text
 
 
-def test_bad_input_is_explained_in_spanish_to_a_spanish_browser(visitor):
+def test_bad_input_is_explained_in_spanish_to_a_spanish_browser(visitor: Client) -> None:
     response = visitor.get("/network/", {"radius_miles": "501"}, headers={"accept-language": "es"})
 
     assert response.status_code == 400
@@ -219,7 +233,9 @@ def test_bad_input_is_explained_in_spanish_to_a_spanish_browser(visitor):
 # One organization
 
 
-def test_an_organization_page_shows_the_member_and_its_region(visitor, members):
+def test_an_organization_page_shows_the_member_and_its_region(
+    visitor: Client, members: None
+) -> None:
     library = Organization.objects.get(name="Louisville Health Library")
 
     response = visitor.get(f"/network/organizations/{library.pk}/")
@@ -230,34 +246,38 @@ def test_an_organization_page_shows_the_member_and_its_region(visitor, members):
     assert response.context["is_liaison"] is False
 
 
-def test_an_unknown_organization_is_404(visitor):
+def test_an_unknown_organization_is_404(visitor: Client) -> None:
     response = visitor.get("/network/organizations/999999/")
 
     assert response.status_code == 404
     assert "We could not find that page" in response.text
 
 
-def test_an_organization_id_too_big_for_the_database_is_404(visitor):
+def test_an_organization_id_too_big_for_the_database_is_404(visitor: Client) -> None:
     response = visitor.get("/network/organizations/99999999999999999999999/")
 
     assert response.status_code == 404
 
 
-def test_the_liaison_is_offered_the_review(alice_client, alice_library):
+def test_the_liaison_is_offered_the_review(
+    alice_client: Client, alice_library: Organization
+) -> None:
     response = alice_client.get(f"/network/organizations/{alice_library.pk}/")
 
     assert response.context["is_liaison"] is True
     assert f"/network/organizations/{alice_library.pk}/review/" in response.text
 
 
-def test_other_people_are_not_offered_the_review(bob_client, alice_library):
+def test_other_people_are_not_offered_the_review(
+    bob_client: Client, alice_library: Organization
+) -> None:
     response = bob_client.get(f"/network/organizations/{alice_library.pk}/")
 
     assert response.context["is_liaison"] is False
     assert f"/network/organizations/{alice_library.pk}/review/" not in response.text
 
 
-def test_a_visitor_is_not_offered_the_review_of_a_record_without_a_liaison(visitor):
+def test_a_visitor_is_not_offered_the_review_of_a_record_without_a_liaison(visitor: Client) -> None:
     library = OrganizationFactory.create(liaison=None)
 
     response = visitor.get(f"/network/organizations/{library.pk}/")
@@ -269,7 +289,7 @@ def test_a_visitor_is_not_offered_the_review_of_a_record_without_a_liaison(visit
 # The region map
 
 
-def test_the_region_map_shows_the_current_map_by_default(visitor, members):
+def test_the_region_map_shows_the_current_map_by_default(visitor: Client, members: None) -> None:
     response = visitor.get("/network/regions/")
 
     assert response.status_code == 200
@@ -287,7 +307,7 @@ def test_the_region_map_shows_the_current_map_by_default(visitor, members):
     assert "<svg" in response.text
 
 
-def test_the_region_map_shows_the_earlier_map_on_request(visitor, members):
+def test_the_region_map_shows_the_earlier_map_on_request(visitor: Client, members: None) -> None:
     response = visitor.get("/network/regions/", {"map": "eight-regions-2016"})
 
     assert response.status_code == 200
@@ -296,7 +316,7 @@ def test_the_region_map_shows_the_earlier_map_on_request(visitor, members):
     assert "Greater Midwest" in response.text
 
 
-def test_an_unknown_region_map_is_404(visitor):
+def test_an_unknown_region_map_is_404(visitor: Client) -> None:
     response = visitor.get("/network/regions/", {"map": "atlantis"})
 
     assert response.status_code == 404
@@ -306,7 +326,7 @@ def test_an_unknown_region_map_is_404(visitor):
 
 
 @pytest.fixture
-def export_members(members):
+def export_members(members: None) -> None:
     OrganizationFactory.create(
         name='=HYPERLINK("http://evil.example")',
         zip_code="60614",
@@ -318,33 +338,41 @@ def export_members(members):
     )
 
 
-def _csv(response) -> list[list[str]]:
+def _csv(response: Any) -> list[list[str]]:
     content = b"".join(response.streaming_content).decode()
     return list(csv.reader(io.StringIO(content)))
 
 
-def test_a_visitor_is_sent_to_sign_in_before_exporting(visitor, export_members):
+def test_a_visitor_is_sent_to_sign_in_before_exporting(
+    visitor: Client, export_members: None
+) -> None:
     response = visitor.get("/network/export.csv")
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/network/export.csv"
 
 
-def test_a_liaison_cannot_export(alice_client, export_members, audit_log):
+def test_a_liaison_cannot_export(
+    alice_client: Client, export_members: None, audit_log: Callable[[], list[tuple]]
+) -> None:
     response = alice_client.get("/network/export.csv")
 
     assert response.status_code == 403
     assert audit_log() == []
 
 
-def test_a_person_without_a_role_cannot_export(bob_client, export_members, audit_log):
+def test_a_person_without_a_role_cannot_export(
+    bob_client: Client, export_members: None, audit_log: Callable[[], list[tuple]]
+) -> None:
     response = bob_client.get("/network/export.csv")
 
     assert response.status_code == 403
     assert audit_log() == []
 
 
-def test_a_specialist_exports_only_their_regions(sam_client, export_members, audit_log):
+def test_a_specialist_exports_only_their_regions(
+    sam_client: Client, export_members: None, audit_log: Callable[[], list[tuple]]
+) -> None:
     response = sam_client.get("/network/export.csv")
 
     assert response.status_code == 200
@@ -396,7 +424,7 @@ def test_the_export_and_the_api_list_the_same_fields_in_the_same_order(
     ]
 
 
-def test_exported_cells_cannot_run_as_formulas(sam_client, export_members):
+def test_exported_cells_cannot_run_as_formulas(sam_client: Client, export_members: None) -> None:
     rows = _csv(sam_client.get("/network/export.csv", {"q": "HYPERLINK"}))
 
     header, row = rows
@@ -413,32 +441,36 @@ def test_exported_cells_cannot_run_as_formulas(sam_client, export_members):
     )
 
 
-def test_program_staff_export_every_region(paula_client, export_members):
+def test_program_staff_export_every_region(paula_client: Client, export_members: None) -> None:
     rows = _csv(paula_client.get("/network/export.csv"))
 
     assert [row[6] for row in rows[1:]] == ["IL", "IL", "IL", "KY"]
 
 
-def test_an_administrator_exports_every_region(admin_signed_in, export_members):
+def test_an_administrator_exports_every_region(
+    admin_signed_in: Client, export_members: None
+) -> None:
     rows = _csv(admin_signed_in.get("/network/export.csv"))
 
     assert len(rows) == 5
 
 
-def test_export_applies_the_directory_filters(paula_client, export_members):
+def test_export_applies_the_directory_filters(paula_client: Client, export_members: None) -> None:
     rows = _csv(paula_client.get("/network/export.csv", {"state": "KY"}))
 
     assert [row[1] for row in rows[1:]] == ["Louisville Health Library"]
 
 
-def test_export_with_bad_filters_is_400(paula_client, export_members, audit_log):
+def test_export_with_bad_filters_is_400(
+    paula_client: Client, export_members: None, audit_log: Callable[[], list[tuple]]
+) -> None:
     response = paula_client.get("/network/export.csv", {"near": "ABCDE"})
 
     assert response.status_code == 400
     assert audit_log() == []
 
 
-def test_staff_see_the_export_link(sam_client, members):
+def test_staff_see_the_export_link(sam_client: Client, members: None) -> None:
     response = sam_client.get("/network/")
 
     assert response.context["can_export"] is True
@@ -449,8 +481,11 @@ def test_staff_see_the_export_link(sam_client, members):
 
 
 def test_a_member_approved_after_the_results_were_cached_shows_at_once(
-    visitor, members, sam_specialist, django_capture_on_commit_callbacks
-):
+    visitor: Client,
+    members: None,
+    sam_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     assert "Prairie Commons Library" not in visitor.get("/network/").text
     application = MembershipApplicationFactory.create(name="Prairie Commons Library")
 
@@ -464,7 +499,9 @@ def test_a_member_approved_after_the_results_were_cached_shows_at_once(
     assert "4 members" in response.text
 
 
-def test_other_changes_show_once_the_directory_version_is_read_again(visitor, members):
+def test_other_changes_show_once_the_directory_version_is_read_again(
+    visitor: Client, members: None
+) -> None:
     assert "Quiet Addition Library" not in visitor.get("/network/?state=IL").text
     OrganizationFactory.create(name="Quiet Addition Library", zip_code="60201")
 

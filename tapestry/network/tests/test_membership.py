@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tapestry.accounts.api import Role, user_has_role
 from tapestry.network.models import (
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
-def _details(**overrides):
+def _details(**overrides: Any) -> dict[str, Any]:
     """What MembershipApplicationForm hands the service for Prairie Library in Evanston, IL."""
     return {
         "name": "Prairie Library",
@@ -61,7 +62,7 @@ def _details(**overrides):
     }
 
 
-def _written(audit_log):
+def _written(audit_log: Callable[[], list[tuple]]) -> tuple[Any, ...]:
     """Everything a membership service may write, to show that nothing changed."""
     return (
         list(
@@ -79,8 +80,11 @@ def _written(audit_log):
 
 
 def test_an_application_goes_to_the_region_of_its_state(
-    bob_applicant, sam_specialist, olga_other_specialist, django_capture_on_commit_callbacks
-):
+    bob_applicant: User,
+    sam_specialist: User,
+    olga_other_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         application = membership_application_submit(applicant=bob_applicant, details=_details())
 
@@ -101,8 +105,11 @@ def test_an_application_goes_to_the_region_of_its_state(
 
 
 def test_an_application_emails_only_the_specialists_of_that_region(
-    bob_applicant, sam_specialist, olga_other_specialist, django_capture_on_commit_callbacks
-):
+    bob_applicant: User,
+    sam_specialist: User,
+    olga_other_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         application = membership_application_submit(applicant=bob_applicant, details=_details())
 
@@ -114,8 +121,11 @@ def test_an_application_emails_only_the_specialists_of_that_region(
 
 
 def test_an_application_in_kentucky_goes_to_region_1(
-    bob_applicant, sam_specialist, olga_other_specialist, django_capture_on_commit_callbacks
-):
+    bob_applicant: User,
+    sam_specialist: User,
+    olga_other_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         application = membership_application_submit(
             applicant=bob_applicant,
@@ -129,8 +139,10 @@ def test_an_application_in_kentucky_goes_to_region_1(
 
 
 def test_a_spanish_speaking_specialist_is_told_the_region_in_spanish(
-    bob_applicant, olga_other_specialist, django_capture_on_commit_callbacks
-):
+    bob_applicant: User,
+    olga_other_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         membership_application_submit(
             applicant=bob_applicant,
@@ -143,7 +155,9 @@ def test_a_spanish_speaking_specialist_is_told_the_region_in_spanish(
     assert "Region 1" not in mail.outbox[0].body
 
 
-def test_an_application_is_audited(bob_applicant, audit_log):
+def test_an_application_is_audited(
+    bob_applicant: User, audit_log: Callable[[], list[tuple]]
+) -> None:
     application = membership_application_submit(applicant=bob_applicant, details=_details())
 
     assert audit_log() == [
@@ -157,8 +171,10 @@ def test_an_application_is_audited(bob_applicant, audit_log):
 
 
 def test_no_email_leaves_before_the_application_is_committed(
-    bob_applicant, sam_specialist, django_capture_on_commit_callbacks
-):
+    bob_applicant: User,
+    sam_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         membership_application_submit(applicant=bob_applicant, details=_details())
 
@@ -167,8 +183,11 @@ def test_no_email_leaves_before_the_application_is_committed(
 
 
 def test_an_existing_member_cannot_apply_again_and_nothing_is_written(
-    bob_applicant, sam_specialist, audit_log, django_capture_on_commit_callbacks
-):
+    bob_applicant: User,
+    sam_specialist: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     OrganizationFactory.create(name="Prairie Library", zip_code="60201")
     before = _written(audit_log)
 
@@ -187,8 +206,12 @@ def test_an_existing_member_cannot_apply_again_and_nothing_is_written(
 
 
 def test_a_second_pending_application_is_refused_whatever_its_case(
-    bob_applicant, alice_liaison, sam_specialist, audit_log, django_capture_on_commit_callbacks
-):
+    bob_applicant: User,
+    alice_liaison: User,
+    sam_specialist: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     MembershipApplicationFactory.create(
         name="Prairie Library", zip_code="60201", applicant=alice_liaison
     )
@@ -208,7 +231,7 @@ def test_a_second_pending_application_is_refused_whatever_its_case(
     assert _written(audit_log) == before
 
 
-def test_the_same_name_in_another_zip_code_is_not_a_duplicate(bob_applicant):
+def test_the_same_name_in_another_zip_code_is_not_a_duplicate(bob_applicant: User) -> None:
     OrganizationFactory.create(name="Prairie Library", zip_code="60601")
     MembershipApplicationFactory.create(name="Prairie Library", zip_code="60614")
 
@@ -218,7 +241,7 @@ def test_the_same_name_in_another_zip_code_is_not_a_duplicate(bob_applicant):
     assert MembershipApplication.objects.count() == 2
 
 
-def test_a_rejected_application_does_not_block_a_new_one(bob_applicant):
+def test_a_rejected_application_does_not_block_a_new_one(bob_applicant: User) -> None:
     MembershipApplicationFactory.create(
         name="Prairie Library", zip_code="60201", status=MembershipApplication.Status.REJECTED
     )
@@ -235,7 +258,7 @@ def test_a_rejected_application_does_not_block_a_new_one(bob_applicant):
 
 
 @pytest.fixture
-def prairie_application(bob_applicant) -> MembershipApplication:
+def prairie_application(bob_applicant: User) -> MembershipApplication:
     return MembershipApplicationFactory.create(
         applicant=bob_applicant,
         name="Prairie Library",
@@ -247,8 +270,8 @@ def prairie_application(bob_applicant) -> MembershipApplication:
 
 
 def test_approval_creates_the_member_with_the_applicant_as_liaison(
-    prairie_application, sam_specialist, bob_applicant
-):
+    prairie_application: MembershipApplication, sam_specialist: User, bob_applicant: User
+) -> None:
     today = timezone.localdate()
 
     membership_application_decide(
@@ -275,7 +298,9 @@ def test_approval_creates_the_member_with_the_applicant_as_liaison(
     assert prairie_application.decided_at is not None
 
 
-def test_approval_makes_the_applicant_a_liaison(prairie_application, sam_specialist):
+def test_approval_makes_the_applicant_a_liaison(
+    prairie_application: MembershipApplication, sam_specialist: User
+) -> None:
     membership_application_decide(
         specialist=sam_specialist, application_id=prairie_application.pk, approve=True
     )
@@ -284,7 +309,9 @@ def test_approval_makes_the_applicant_a_liaison(prairie_application, sam_special
     assert user_has_role(applicant, Role.LIAISON) is True
 
 
-def test_an_approved_member_appears_in_the_directory(prairie_application, sam_specialist):
+def test_an_approved_member_appears_in_the_directory(
+    prairie_application: MembershipApplication, sam_specialist: User
+) -> None:
     membership_application_decide(
         specialist=sam_specialist, application_id=prairie_application.pk, approve=True
     )
@@ -294,8 +321,11 @@ def test_an_approved_member_appears_in_the_directory(prairie_application, sam_sp
 
 
 def test_approval_emails_the_applicant_and_is_audited(
-    prairie_application, sam_specialist, audit_log, django_capture_on_commit_callbacks
-):
+    prairie_application: MembershipApplication,
+    sam_specialist: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         membership_application_decide(
             specialist=sam_specialist, application_id=prairie_application.pk, approve=True
@@ -315,8 +345,11 @@ def test_approval_emails_the_applicant_and_is_audited(
 
 
 def test_rejection_records_the_reason_and_emails_it(
-    prairie_application, sam_specialist, audit_log, django_capture_on_commit_callbacks
-):
+    prairie_application: MembershipApplication,
+    sam_specialist: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         membership_application_decide(
             specialist=sam_specialist,
@@ -340,8 +373,11 @@ def test_rejection_records_the_reason_and_emails_it(
 
 
 def test_rejection_without_a_reason_is_refused_and_nothing_changes(
-    prairie_application, sam_specialist, audit_log, django_capture_on_commit_callbacks
-):
+    prairie_application: MembershipApplication,
+    sam_specialist: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     before = _written(audit_log)
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(NetworkError) as raised:
@@ -357,8 +393,11 @@ def test_rejection_without_a_reason_is_refused_and_nothing_changes(
 
 
 def test_a_specialist_cannot_decide_outside_their_region_and_nothing_changes(
-    prairie_application, olga_other_specialist, audit_log, django_capture_on_commit_callbacks
-):
+    prairie_application: MembershipApplication,
+    olga_other_specialist: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     before = _written(audit_log)
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotAllowed) as raised:
@@ -371,8 +410,11 @@ def test_a_specialist_cannot_decide_outside_their_region_and_nothing_changes(
 
 
 def test_a_liaison_cannot_decide_and_nothing_changes(
-    prairie_application, alice_liaison, audit_log, django_capture_on_commit_callbacks
-):
+    prairie_application: MembershipApplication,
+    alice_liaison: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     before = _written(audit_log)
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotAllowed):
@@ -383,14 +425,16 @@ def test_a_liaison_cannot_decide_and_nothing_changes(
     assert _written(audit_log) == before
 
 
-def test_an_unknown_application_is_not_allowed(sam_specialist):
+def test_an_unknown_application_is_not_allowed(sam_specialist: User) -> None:
     with pytest.raises(NotAllowed):
         membership_application_decide(
             specialist=sam_specialist, application_id=999999, approve=True
         )
 
 
-def test_an_administrator_may_decide_in_any_region(prairie_application, admin):
+def test_an_administrator_may_decide_in_any_region(
+    prairie_application: MembershipApplication, admin: User
+) -> None:
     membership_application_decide(
         specialist=admin, application_id=prairie_application.pk, approve=True
     )
@@ -400,8 +444,11 @@ def test_an_administrator_may_decide_in_any_region(prairie_application, admin):
 
 
 def test_deciding_twice_is_refused_and_nothing_changes(
-    prairie_application, sam_specialist, audit_log, django_capture_on_commit_callbacks
-):
+    prairie_application: MembershipApplication,
+    sam_specialist: User,
+    audit_log: Callable[[], list[tuple]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         membership_application_decide(
             specialist=sam_specialist, application_id=prairie_application.pk, approve=True
@@ -420,7 +467,9 @@ def test_deciding_twice_is_refused_and_nothing_changes(
     assert _written(audit_log) == before
 
 
-def test_a_decision_keeps_the_date_it_was_made(prairie_application, sam_specialist):
+def test_a_decision_keeps_the_date_it_was_made(
+    prairie_application: MembershipApplication, sam_specialist: User
+) -> None:
     before = timezone.now()
 
     membership_application_decide(
@@ -428,8 +477,10 @@ def test_a_decision_keeps_the_date_it_was_made(prairie_application, sam_speciali
     )
 
     prairie_application.refresh_from_db()
-    assert before <= prairie_application.decided_at <= timezone.now()
-    assert prairie_application.decided_at - before < datetime.timedelta(seconds=30)
+    decided_at = prairie_application.decided_at
+    assert decided_at is not None
+    assert before <= decided_at <= timezone.now()
+    assert decided_at - before < datetime.timedelta(seconds=30)
 
 
 # Nobody decides their own application

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tapestry.accounts.api import Role
 from tapestry.network.models import MembershipApplication, Organization
@@ -32,7 +33,7 @@ LIBRARY_ID = (
 )
 
 
-def _join_form(**overrides) -> dict[str, str | list[str]]:
+def _join_form(**overrides: Any) -> dict[str, str | list[str]]:
     return {
         "name": "Prairie Library",
         "org_type": "public_library",
@@ -51,7 +52,7 @@ def _join_form(**overrides) -> dict[str, str | list[str]]:
     }
 
 
-def _applications():
+def _applications() -> list[tuple[Any, ...]]:
     return list(
         MembershipApplication.objects.order_by("pk").values_list(
             "name", "status", "decided_by", "organization"
@@ -87,7 +88,7 @@ def test_a_visitors_form_is_kept_as_a_draft_and_not_accepted(
     assert visitor.session["network:join-draft"]["name"] == "Prairie Library"
 
 
-def test_a_signed_in_person_sees_the_form(bob_client):
+def test_a_signed_in_person_sees_the_form(bob_client: Client) -> None:
     response = bob_client.get("/network/join/")
 
     assert response.status_code == 200
@@ -95,8 +96,11 @@ def test_a_signed_in_person_sees_the_form(bob_client):
 
 
 def test_an_application_is_sent_to_the_regions_specialists(
-    bob_client, bob_applicant, sam_specialist, django_capture_on_commit_callbacks
-):
+    bob_client: Client,
+    bob_applicant: User,
+    sam_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = bob_client.post("/network/join/", _join_form())
 
@@ -112,7 +116,7 @@ def test_an_application_is_sent_to_the_regions_specialists(
     assert [message.to for message in mail.outbox] == [["sam@example.org"], ["bob@example.org"]]
 
 
-def test_the_applicant_sees_their_application(bob_client, bob_applicant):
+def test_the_applicant_sees_their_application(bob_client: Client, bob_applicant: User) -> None:
     MembershipApplicationFactory.create(applicant=bob_applicant, name="Prairie Library")
     MembershipApplicationFactory.create(name="Somebody Else's Library")
 
@@ -165,8 +169,13 @@ def test_the_applicant_sees_their_application(bob_client, bob_applicant):
     ],
 )
 def test_a_bad_application_gets_a_400_and_nothing_is_written(
-    bob_client, sam_specialist, overrides, field, message, audit_log
-):
+    bob_client: Client,
+    sam_specialist: User,
+    overrides: dict[str, Any],
+    field: str,
+    message: Any,
+    audit_log: Callable[[], list[tuple]],
+) -> None:
     response = bob_client.post("/network/join/", _join_form(**overrides))
 
     assert response.status_code == 400
@@ -176,7 +185,9 @@ def test_a_bad_application_gets_a_400_and_nothing_is_written(
     assert mail.outbox == []
 
 
-def test_a_duplicate_application_gets_a_400_with_the_reason(bob_client, sam_specialist):
+def test_a_duplicate_application_gets_a_400_with_the_reason(
+    bob_client: Client, sam_specialist: User
+) -> None:
     MembershipApplicationFactory.create(name="Prairie Library", zip_code="60201")
 
     response = bob_client.post("/network/join/", _join_form(name="PRAIRIE LIBRARY"))
@@ -188,7 +199,7 @@ def test_a_duplicate_application_gets_a_400_with_the_reason(bob_client, sam_spec
     assert len(_applications()) == 1
 
 
-def test_an_existing_member_cannot_apply(bob_client, alice_library):
+def test_an_existing_member_cannot_apply(bob_client: Client, alice_library: Organization) -> None:
     response = bob_client.post(
         "/network/join/",
         _join_form(name="Alice Memorial Library", city="Chicago", zip_code="60601"),
@@ -202,8 +213,10 @@ def test_an_existing_member_cannot_apply(bob_client, alice_library):
 
 
 def test_the_same_form_sent_twice_is_recorded_once(
-    bob_client, sam_specialist, django_capture_on_commit_callbacks
-):
+    bob_client: Client,
+    sam_specialist: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         first = bob_client.post("/network/join/", _join_form())
         second = bob_client.post("/network/join/", _join_form())
@@ -217,7 +230,7 @@ def test_the_same_form_sent_twice_is_recorded_once(
 
 
 @pytest.fixture
-def applications(bob_applicant):
+def applications(bob_applicant: User) -> dict[str, MembershipApplication]:
     """One pending application in Region 6 (Illinois) and one in Region 1 (Kentucky)."""
     return {
         "illinois": MembershipApplicationFactory.create(
@@ -227,7 +240,7 @@ def applications(bob_applicant):
     }
 
 
-def test_the_queue_sends_a_visitor_to_sign_in(visitor):
+def test_the_queue_sends_a_visitor_to_sign_in(visitor: Client) -> None:
     response = visitor.get("/network/specialist/")
 
     assert response.status_code == 302
@@ -235,13 +248,17 @@ def test_the_queue_sends_a_visitor_to_sign_in(visitor):
 
 
 @pytest.mark.parametrize("persona", ["alice_client", "bob_client"])
-def test_the_queue_is_refused_to_people_who_are_not_specialists(request, persona, applications):
+def test_the_queue_is_refused_to_people_who_are_not_specialists(
+    request: pytest.FixtureRequest, persona: str, applications: Any
+) -> None:
     response = request.getfixturevalue(persona).get("/network/specialist/")
 
     assert response.status_code == 403
 
 
-def test_a_specialist_without_regions_is_refused_the_queue(staff_signed_in, applications):
+def test_a_specialist_without_regions_is_refused_the_queue(
+    staff_signed_in: Callable[[User], Client], applications: Any
+) -> None:
     unassigned = UserFactory.create(roles=[Role.ENGAGEMENT_SPECIALIST])
 
     response = staff_signed_in(unassigned).get("/network/specialist/")
@@ -249,7 +266,9 @@ def test_a_specialist_without_regions_is_refused_the_queue(staff_signed_in, appl
     assert response.status_code == 403
 
 
-def test_a_specialist_sees_only_their_regions_applications(sam_client, applications):
+def test_a_specialist_sees_only_their_regions_applications(
+    sam_client: Client, applications: Any
+) -> None:
     response = sam_client.get("/network/specialist/")
 
     assert response.status_code == 200
@@ -257,13 +276,13 @@ def test_a_specialist_sees_only_their_regions_applications(sam_client, applicati
     assert "Bluegrass Library" not in response.text
 
 
-def test_another_specialist_sees_only_theirs(olga_client, applications):
+def test_another_specialist_sees_only_theirs(olga_client: Client, applications: Any) -> None:
     response = olga_client.get("/network/specialist/")
 
     assert [a.name for a in response.context["pending"]] == ["Bluegrass Library"]
 
 
-def test_an_administrator_sees_every_region(admin_signed_in, applications):
+def test_an_administrator_sees_every_region(admin_signed_in: Client, applications: Any) -> None:
     response = admin_signed_in.get("/network/specialist/")
 
     assert [a.name for a in response.context["pending"]] == [
@@ -272,7 +291,9 @@ def test_an_administrator_sees_every_region(admin_signed_in, applications):
     ]
 
 
-def test_the_queue_flags_records_overdue_for_review_in_the_specialists_regions(sam_client):
+def test_the_queue_flags_records_overdue_for_review_in_the_specialists_regions(
+    sam_client: Client,
+) -> None:
     today = timezone.localdate()
     OrganizationFactory.create(
         name="Overdue Library", last_reviewed_on=today - datetime.timedelta(366)
@@ -294,7 +315,9 @@ def test_the_queue_flags_records_overdue_for_review_in_the_specialists_regions(s
 # Deciding
 
 
-def test_a_specialist_opens_an_application_in_their_region(sam_client, applications):
+def test_a_specialist_opens_an_application_in_their_region(
+    sam_client: Client, applications: Any
+) -> None:
     application = applications["illinois"]
 
     response = sam_client.get(f"/network/specialist/applications/{application.pk}/")
@@ -303,19 +326,21 @@ def test_a_specialist_opens_an_application_in_their_region(sam_client, applicati
     assert response.context["application"] == application
 
 
-def test_an_application_outside_the_specialists_region_is_404(sam_client, applications):
+def test_an_application_outside_the_specialists_region_is_404(
+    sam_client: Client, applications: Any
+) -> None:
     response = sam_client.get(f"/network/specialist/applications/{applications['kentucky'].pk}/")
 
     assert response.status_code == 404
 
 
-def test_an_unknown_application_is_404(sam_client, applications):
+def test_an_unknown_application_is_404(sam_client: Client, applications: Any) -> None:
     response = sam_client.get("/network/specialist/applications/999999/")
 
     assert response.status_code == 404
 
 
-def test_deciding_is_refused_to_a_liaison(alice_client, applications):
+def test_deciding_is_refused_to_a_liaison(alice_client: Client, applications: Any) -> None:
     response = alice_client.post(
         f"/network/specialist/applications/{applications['illinois'].pk}/",
         {"decision": "approve"},
@@ -328,7 +353,7 @@ def test_deciding_is_refused_to_a_liaison(alice_client, applications):
     ]
 
 
-def test_deciding_sends_a_visitor_to_sign_in(visitor, applications):
+def test_deciding_sends_a_visitor_to_sign_in(visitor: Client, applications: Any) -> None:
     url = f"/network/specialist/applications/{applications['illinois'].pk}/"
 
     response = visitor.post(url, {"decision": "approve"})
@@ -339,8 +364,8 @@ def test_deciding_sends_a_visitor_to_sign_in(visitor, applications):
 
 
 def test_a_specialist_approves_and_the_member_appears(
-    sam_client, sam_specialist, applications, visitor
-):
+    sam_client: Client, sam_specialist: User, applications: Any, visitor: Client
+) -> None:
     application = applications["illinois"]
 
     response = sam_client.post(
@@ -355,7 +380,9 @@ def test_a_specialist_approves_and_the_member_appears(
     assert [o.name for o in directory.context["result"].organizations] == ["Prairie Library"]
 
 
-def test_a_rejection_without_a_reason_gets_a_400_and_nothing_changes(sam_client, applications):
+def test_a_rejection_without_a_reason_gets_a_400_and_nothing_changes(
+    sam_client: Client, applications: Any
+) -> None:
     response = sam_client.post(
         f"/network/specialist/applications/{applications['illinois'].pk}/",
         {"decision": "reject", "reason": "  "},
@@ -366,7 +393,9 @@ def test_a_rejection_without_a_reason_gets_a_400_and_nothing_changes(sam_client,
     assert _applications()[0] == ("Prairie Library", "pending", None, None)
 
 
-def test_a_specialist_cannot_decide_outside_their_region(olga_client, applications):
+def test_a_specialist_cannot_decide_outside_their_region(
+    olga_client: Client, applications: Any
+) -> None:
     response = olga_client.post(
         f"/network/specialist/applications/{applications['illinois'].pk}/",
         {"decision": "approve"},
@@ -378,8 +407,11 @@ def test_a_specialist_cannot_decide_outside_their_region(olga_client, applicatio
 
 
 def test_a_second_decision_is_refused_with_a_message_and_nothing_changes(
-    sam_client, sam_specialist, applications, audit_log
-):
+    sam_client: Client,
+    sam_specialist: User,
+    applications: Any,
+    audit_log: Callable[[], list[tuple]],
+) -> None:
     url = f"/network/specialist/applications/{applications['illinois'].pk}/"
     sam_client.post(url, {"decision": "approve"}, follow=True)
     before = (_applications(), audit_log(), Organization.objects.count())
@@ -396,7 +428,9 @@ def test_a_second_decision_is_refused_with_a_message_and_nothing_changes(
 # The annual review screen
 
 
-def test_the_liaison_opens_and_confirms_their_record(alice_client, alice_library):
+def test_the_liaison_opens_and_confirms_their_record(
+    alice_client: Client, alice_library: Organization
+) -> None:
     url = f"/network/organizations/{alice_library.pk}/review/"
     alice_library.last_reviewed_on = datetime.date(2025, 1, 1)
     alice_library.save(update_fields=["last_reviewed_on"])
@@ -421,7 +455,9 @@ def test_the_liaison_opens_and_confirms_their_record(alice_client, alice_library
     assert alice_library.services == {"reference": ["affiliated", "public"]}
 
 
-def test_a_bad_review_gets_a_400_and_nothing_changes(alice_client, alice_library):
+def test_a_bad_review_gets_a_400_and_nothing_changes(
+    alice_client: Client, alice_library: Organization
+) -> None:
     response = alice_client.post(
         f"/network/organizations/{alice_library.pk}/review/",
         _join_form(name="Alice Memorial Library", zip_code="10001"),
@@ -434,7 +470,9 @@ def test_a_bad_review_gets_a_400_and_nothing_changes(alice_client, alice_library
 
 
 @pytest.mark.parametrize("persona", ["bob_client", "sam_client"])
-def test_only_the_liaison_may_review_a_record(request, persona, alice_library):
+def test_only_the_liaison_may_review_a_record(
+    request: pytest.FixtureRequest, persona: str, alice_library: Organization
+) -> None:
     url = f"/network/organizations/{alice_library.pk}/review/"
     client = request.getfixturevalue(persona)
 
@@ -446,7 +484,9 @@ def test_only_the_liaison_may_review_a_record(request, persona, alice_library):
     assert alice_library.name == "Alice Memorial Library"
 
 
-def test_the_review_screen_sends_a_visitor_to_sign_in(visitor, alice_library):
+def test_the_review_screen_sends_a_visitor_to_sign_in(
+    visitor: Client, alice_library: Organization
+) -> None:
     url = f"/network/organizations/{alice_library.pk}/review/"
 
     response = visitor.get(url)

@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 import pytest
 from django.db.models import Count
@@ -15,7 +16,7 @@ BEFORE_THE_CHANGE = datetime.date(2021, 4, 30)
 FIRST_DAY_OF_SEVEN = datetime.date(2021, 5, 1)
 
 
-def test_every_state_and_territory_is_loaded():
+def test_every_state_and_territory_is_loaded() -> None:
     assert StateTerritory.objects.count() == 59
     assert dict(
         StateTerritory.objects.values_list("kind").annotate(n=Count("code")).order_by("kind")
@@ -23,7 +24,7 @@ def test_every_state_and_territory_is_loaded():
 
 
 @pytest.mark.parametrize("map_code", [SEVEN, EIGHT])
-def test_every_state_and_territory_has_exactly_one_region_in_each_map(map_code):
+def test_every_state_and_territory_has_exactly_one_region_in_each_map(map_code: Any) -> None:
     links = RegionState.objects.filter(region_map__code=map_code)
 
     assert links.count() == 59
@@ -33,24 +34,24 @@ def test_every_state_and_territory_has_exactly_one_region_in_each_map(map_code):
     assert set(links.values_list("region__region_map__code", flat=True)) == {map_code}
 
 
-def test_the_maps_have_seven_and_eight_regions():
+def test_the_maps_have_seven_and_eight_regions() -> None:
     assert dict(RegionMap.objects.annotate(n=Count("regions")).values_list("code", "n")) == {
         SEVEN: 7,
         EIGHT: 8,
     }
 
 
-def test_the_seven_region_map_is_in_force_from_may_2021():
+def test_the_seven_region_map_is_in_force_from_may_2021() -> None:
     assert region_map_current(on=FIRST_DAY_OF_SEVEN).code == SEVEN
     assert region_map_current(on=datetime.date(2026, 1, 15)).code == SEVEN
 
 
-def test_the_eight_region_map_was_in_force_until_april_2021():
+def test_the_eight_region_map_was_in_force_until_april_2021() -> None:
     assert region_map_current(on=BEFORE_THE_CHANGE).code == EIGHT
     assert region_map_current(on=datetime.date(2016, 5, 1)).code == EIGHT
 
 
-def test_no_map_is_in_force_before_2016():
+def test_no_map_is_in_force_before_2016() -> None:
     with pytest.raises(RegionMap.DoesNotExist):
         region_map_current(on=datetime.date(2016, 4, 30))
 
@@ -70,13 +71,13 @@ def test_no_map_is_in_force_before_2016():
         ("GU", datetime.date(2019, 6, 1), "pacific-southwest"),
     ],
 )
-def test_region_for_state_on_a_day(state, day, region_code):
+def test_region_for_state_on_a_day(state: str, day: Any, region_code: str) -> None:
     assert region_for_state(state_code=state, on=day) == region(region_code)
 
 
-def test_region_for_state_defaults_to_today():
+def test_region_for_state_defaults_to_today() -> None:
     assert region_for_state(state_code="KY") == region("region-1")
 
 
-def test_region_for_an_unknown_state_is_none():
+def test_region_for_an_unknown_state_is_none() -> None:
     assert region_for_state(state_code="ZZ") is None

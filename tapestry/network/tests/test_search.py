@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from tapestry.core.geography import distance_miles, zip_lookup
 from tapestry.network.models import Organization, OrganizationType
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def members():
+def members() -> None:
     """Six members around the Midwest and the East, with different services and audiences."""
     OrganizationFactory.create(
         name="Chicago Public Library",
@@ -36,19 +37,19 @@ def members():
     OrganizationFactory.create(name="New York Health Library", zip_code="10001")
 
 
-def _names(**filters) -> list[str]:
+def _names(**filters: Any) -> list[str]:
     page = organization_search(filters=DirectoryFilters(**filters))
     return [organization.name for organization in page.organizations]
 
 
-def _near(zip_code: str, radius_miles: int, **filters) -> list[tuple[str, float | None]]:
+def _near(zip_code: str, radius_miles: int, **filters: Any) -> list[tuple[str, float | None]]:
     page = organization_search(
         filters=DirectoryFilters(near=zip_lookup(zip_code), radius_miles=radius_miles, **filters)
     )
     return [(organization.name, organization.distance_miles) for organization in page.organizations]
 
 
-def test_without_filters_every_member_is_listed_by_name(members):
+def test_without_filters_every_member_is_listed_by_name(members: None) -> None:
     page = organization_search(filters=DirectoryFilters())
 
     assert [organization.name for organization in page.organizations] == [
@@ -63,7 +64,7 @@ def test_without_filters_every_member_is_listed_by_name(members):
     assert {organization.distance_miles for organization in page.organizations} == {None}
 
 
-def test_name_search_is_case_insensitive_and_matches_part_of_the_name(members):
+def test_name_search_is_case_insensitive_and_matches_part_of_the_name(members: None) -> None:
     assert _names(q="PUBLIC") == ["Chicago Public Library"]
     assert _names(q="health lib") == [
         "Indianapolis Health Library",
@@ -72,21 +73,21 @@ def test_name_search_is_case_insensitive_and_matches_part_of_the_name(members):
     ]
 
 
-def test_name_search_treats_sql_as_plain_text(members):
+def test_name_search_treats_sql_as_plain_text(members: None) -> None:
     assert _names(q="' OR '1'='1") == []
     assert _names(q="%") == []
     assert _names(q="_") == []
 
 
-def test_filter_by_type(members):
+def test_filter_by_type(members: None) -> None:
     assert _names(org_type=OrganizationType.HOSPITAL_LIBRARY) == ["Evanston Hospital Library"]
 
 
-def test_filter_by_state(members):
+def test_filter_by_state(members: None) -> None:
     assert _names(state="IL") == ["Chicago Public Library", "Evanston Hospital Library"]
 
 
-def test_filter_by_current_region(members):
+def test_filter_by_current_region(members: None) -> None:
     assert _names(region=region("region-6")) == [
         "Chicago Public Library",
         "Evanston Hospital Library",
@@ -95,7 +96,7 @@ def test_filter_by_current_region(members):
     ]
 
 
-def test_filter_by_a_region_of_the_earlier_map(members):
+def test_filter_by_a_region_of_the_earlier_map(members: None) -> None:
     # Kentucky belonged to the Greater Midwest until April 2021; it is in Region 1 now.
     assert _names(region=region("greater-midwest")) == [
         "Chicago Public Library",
@@ -107,35 +108,37 @@ def test_filter_by_a_region_of_the_earlier_map(members):
     assert _names(region=region("region-1")) == ["Louisville Health Library"]
 
 
-def test_filter_by_service(members):
+def test_filter_by_service(members: None) -> None:
     assert _names(service="reference") == ["Chicago Public Library", "Evanston Hospital Library"]
 
 
-def test_filter_by_audience(members):
+def test_filter_by_audience(members: None) -> None:
     assert _names(audience="public") == ["Chicago Public Library", "Madison Academic Library"]
 
 
-def test_filter_by_service_and_audience_needs_that_service_for_that_audience(members):
+def test_filter_by_service_and_audience_needs_that_service_for_that_audience(members: None) -> None:
     assert _names(service="reference", audience="public") == ["Chicago Public Library"]
     assert _names(service="reference", audience="unaffiliated_professionals") == [
         "Evanston Hospital Library"
     ]
 
 
-def test_filters_combine(members):
+def test_filters_combine(members: None) -> None:
     assert _names(region=region("region-6"), service="reference", state="IL", q="hospital") == [
         "Evanston Hospital Library"
     ]
 
 
-def test_near_me_lists_members_within_the_radius_nearest_first_with_distances(members):
+def test_near_me_lists_members_within_the_radius_nearest_first_with_distances(
+    members: None,
+) -> None:
     assert _near("60601", 25) == [
         ("Chicago Public Library", 0.0),
         ("Evanston Hospital Library", 12.3),
     ]
 
 
-def test_a_wider_radius_reaches_further_in_order_of_distance(members):
+def test_a_wider_radius_reaches_further_in_order_of_distance(members: None) -> None:
     assert _near("60601", 200) == [
         ("Chicago Public Library", 0.0),
         ("Evanston Hospital Library", 12.3),
@@ -144,7 +147,7 @@ def test_a_wider_radius_reaches_further_in_order_of_distance(members):
     ]
 
 
-def test_the_radius_excludes_members_just_beyond_it(members):
+def test_the_radius_excludes_members_just_beyond_it(members: None) -> None:
     assert _near("60601", 12) == [("Chicago Public Library", 0.0)]
     assert _near("60601", 121) == [
         ("Chicago Public Library", 0.0),
@@ -152,7 +155,7 @@ def test_the_radius_excludes_members_just_beyond_it(members):
     ]
 
 
-def test_distances_are_measured_from_the_given_zip_code(members):
+def test_distances_are_measured_from_the_given_zip_code(members: None) -> None:
     assert _near("53703", 125) == [
         ("Madison Academic Library", 0.0),
         ("Evanston Hospital Library", 111.3),
@@ -160,20 +163,20 @@ def test_distances_are_measured_from_the_given_zip_code(members):
     ]
 
 
-def test_near_me_combines_with_the_other_filters(members):
+def test_near_me_combines_with_the_other_filters(members: None) -> None:
     assert _near("60601", 200, org_type=OrganizationType.ACADEMIC_LIBRARY) == [
         ("Madison Academic Library", 121.9)
     ]
 
 
-def test_near_me_with_nothing_in_reach_is_an_empty_page(members):
+def test_near_me_with_nothing_in_reach_is_an_empty_page(members: None) -> None:
     page = organization_search(filters=DirectoryFilters(near=zip_lookup("90210"), radius_miles=500))
 
     assert (page.organizations, page.total, page.page, page.num_pages) == ([], 0, 1, 1)
     assert page.near == zip_lookup("90210")
 
 
-def test_pagination_splits_the_results(members):
+def test_pagination_splits_the_results(members: None) -> None:
     page = organization_search(filters=DirectoryFilters(), page=2, page_size=4)
 
     assert [organization.name for organization in page.organizations] == [
@@ -184,14 +187,14 @@ def test_pagination_splits_the_results(members):
     assert (page.has_previous, page.has_next) == (True, False)
 
 
-def test_the_first_page_has_a_next_page(members):
+def test_the_first_page_has_a_next_page(members: None) -> None:
     page = organization_search(filters=DirectoryFilters(), page=1, page_size=4)
 
     assert len(page.organizations) == 4
     assert (page.has_previous, page.has_next) == (False, True)
 
 
-def test_a_page_past_the_end_shows_the_last_page(members):
+def test_a_page_past_the_end_shows_the_last_page(members: None) -> None:
     page = organization_search(filters=DirectoryFilters(), page=99, page_size=4)
 
     assert page.page == 2
@@ -201,7 +204,7 @@ def test_a_page_past_the_end_shows_the_last_page(members):
     ]
 
 
-def test_near_me_is_paginated_in_distance_order(members):
+def test_near_me_is_paginated_in_distance_order(members: None) -> None:
     page = organization_search(
         filters=DirectoryFilters(near=zip_lookup("60601"), radius_miles=200),
         page=2,
@@ -214,7 +217,7 @@ def test_near_me_is_paginated_in_distance_order(members):
     assert (page.total, page.page, page.num_pages) == (4, 2, 2)
 
 
-def test_the_default_page_size_comes_from_settings(settings, members):
+def test_the_default_page_size_comes_from_settings(settings: Settings, members: None) -> None:
     settings.NETWORK_PAGE_SIZE = 5
 
     page = organization_search(filters=DirectoryFilters())

@@ -1,5 +1,7 @@
 """The public research API: /api/v1/public/summary and /concepts, no login."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -17,7 +19,7 @@ CONCEPTS = "/api/v1/public/concepts"
 NO_RELEASE = {"detail": "No data release is available yet."}
 
 
-def count(value, display, suppressed=False) -> dict:
+def count(value: Any, display: Any, suppressed: bool = False) -> dict:
     return {"count": value, "display": display, "suppressed": suppressed}
 
 
@@ -32,7 +34,7 @@ def release() -> Release:
 
 
 @pytest.fixture
-def diabetes(release):
+def diabetes(release: Release) -> ConceptSummary:
     return ConceptSummaryFactory.create(
         release=release,
         concept_id=201826,
@@ -46,7 +48,7 @@ def diabetes(release):
 
 
 @pytest.fixture
-def hba1c(release):
+def hba1c(release: Release) -> ConceptSummary:
     return ConceptSummaryFactory.create(
         release=release,
         measurement=True,
@@ -64,7 +66,9 @@ def hba1c(release):
 # Summary
 
 
-def test_the_summary_gives_protected_participants_and_domain_totals(client, release):
+def test_the_summary_gives_protected_participants_and_domain_totals(
+    client: Client, release: Release
+) -> None:
     response = client.get(SUMMARY)
 
     assert response.status_code == 200
@@ -86,7 +90,7 @@ def test_the_summary_gives_protected_participants_and_domain_totals(client, rele
 @pytest.mark.parametrize(
     "path", [SUMMARY, CONCEPTS, f"{CONCEPTS}?q=diabetes", f"{CONCEPTS}/201826"]
 )
-def test_before_the_first_release_the_api_answers_503(client, path):
+def test_before_the_first_release_the_api_answers_503(client: Client, path: Any) -> None:
     ReleaseFactory.create(status=Release.Status.BUILDING, finished_at=None)
 
     response = client.get(path)
@@ -98,7 +102,9 @@ def test_before_the_first_release_the_api_answers_503(client, path):
 # Search
 
 
-def test_search_lists_matching_concepts_with_protected_counts(client, diabetes, hba1c):
+def test_search_lists_matching_concepts_with_protected_counts(
+    client: Client, diabetes: Any, hba1c: Any
+) -> None:
     ConceptSummaryFactory.create(
         release=diabetes.release,
         concept_id=201254,
@@ -134,7 +140,7 @@ def test_search_lists_matching_concepts_with_protected_counts(client, diabetes, 
     ]
 
 
-def test_search_by_code_and_domain(client, diabetes, hba1c):
+def test_search_by_code_and_domain(client: Client, diabetes: Any, hba1c: Any) -> None:
     by_code = client.get(CONCEPTS, {"q": "4548-4"})
     by_domain = client.get(CONCEPTS, {"domain": "Measurement"})
 
@@ -200,7 +206,7 @@ def test_a_search_for_digits_int_cannot_read_finds_nothing(
 @pytest.mark.parametrize(
     "query", ["' OR 1=1 --", "<script>alert(1)</script>", "%", "_", "1; DROP TABLE x"]
 )
-def test_injection_like_searches_find_nothing(client, diabetes, query):
+def test_injection_like_searches_find_nothing(client: Client, diabetes: Any, query: str) -> None:
     response = client.get(CONCEPTS, {"q": query})
 
     assert response.status_code == 200
@@ -211,7 +217,7 @@ def test_injection_like_searches_find_nothing(client, diabetes, query):
 # One concept
 
 
-def test_a_concept_gives_protected_breakdowns_and_histogram(client, hba1c):
+def test_a_concept_gives_protected_breakdowns_and_histogram(client: Client, hba1c: Any) -> None:
     response = client.get(f"{CONCEPTS}/3004410")
 
     assert response.status_code == 200
@@ -247,7 +253,7 @@ def test_a_concept_gives_protected_breakdowns_and_histogram(client, hba1c):
     }
 
 
-def test_small_cells_are_hidden_or_suppressed_never_raw(client, diabetes):
+def test_small_cells_are_hidden_or_suppressed_never_raw(client: Client, diabetes: Any) -> None:
     response = client.get(f"{CONCEPTS}/201826")
 
     body = response.json()
@@ -286,7 +292,7 @@ def test_a_concept_id_outside_the_documented_range_is_a_400(
     assert response.json() == {"detail": "Invalid request.", "errors": {"concept_id": [message]}}
 
 
-def test_the_endpoints_are_in_the_openapi_document(client):
+def test_the_endpoints_are_in_the_openapi_document(client: Client) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
 
     assert {

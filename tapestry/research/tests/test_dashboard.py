@@ -1,11 +1,16 @@
 """The diversity dashboard and its CSV: program staff and administrators only."""
 
+from __future__ import annotations
+
 import csv
 import datetime
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from tapestry.research.models import Release
 from tapestry.research.tests.factories import (
@@ -13,6 +18,9 @@ from tapestry.research.tests.factories import (
     EnrollmentSummaryFactory,
     ReleaseFactory,
 )
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +72,7 @@ def release() -> Release:
     return release
 
 
-def _csv(response) -> list[dict[str, str]]:
+def _csv(response: Any) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
@@ -72,7 +80,9 @@ def _csv(response) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("client_fixture", ["paula_client", "admin_signed_in"])
-def test_program_staff_and_administrators_see_the_dashboard(request, release, client_fixture):
+def test_program_staff_and_administrators_see_the_dashboard(
+    request: pytest.FixtureRequest, release: Release, client_fixture: str
+) -> None:
     client = request.getfixturevalue(client_fixture)
 
     response = client.get(DASHBOARD)
@@ -82,7 +92,9 @@ def test_program_staff_and_administrators_see_the_dashboard(request, release, cl
 
 
 @pytest.mark.parametrize("client_fixture", ["alice_client", "sam_client", "bob_client"])
-def test_everyone_else_is_refused_the_dashboard(request, release, client_fixture):
+def test_everyone_else_is_refused_the_dashboard(
+    request: pytest.FixtureRequest, release: Release, client_fixture: str
+) -> None:
     client = request.getfixturevalue(client_fixture)
 
     response = client.get(DASHBOARD)
@@ -91,19 +103,23 @@ def test_everyone_else_is_refused_the_dashboard(request, release, client_fixture
     assert "Chicago, IL" not in response.text
 
 
-def test_my_tapestry_links_program_staff_to_the_dashboard(paula_client, alice_client):
+def test_my_tapestry_links_program_staff_to_the_dashboard(
+    paula_client: Client, alice_client: Client
+) -> None:
     assert f'href="{DASHBOARD}"' in paula_client.get("/me/").text
     assert f'href="{DASHBOARD}"' not in alice_client.get("/me/").text
 
 
-def test_a_community_partner_is_refused_the_dashboard(signed_in, rosa_spanish, release):
+def test_a_community_partner_is_refused_the_dashboard(
+    signed_in: Callable[[User], Client], rosa_spanish: User, release: Release
+) -> None:
     response = signed_in(rosa_spanish).get(DASHBOARD)
 
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("path", [DASHBOARD, EXPORT])
-def test_a_visitor_is_sent_to_sign_in(visitor, release, path):
+def test_a_visitor_is_sent_to_sign_in(visitor: Client, release: Release, path: Any) -> None:
     response = visitor.get(path)
 
     assert response.status_code == 302
@@ -112,8 +128,11 @@ def test_a_visitor_is_sent_to_sign_in(visitor, release, path):
 
 @pytest.mark.parametrize("client_fixture", ["alice_client", "sam_client", "bob_client"])
 def test_everyone_else_is_refused_the_export_and_nothing_is_audited(
-    request, release, audit_log, client_fixture
-):
+    request: pytest.FixtureRequest,
+    release: Release,
+    audit_log: Callable[[], list[tuple]],
+    client_fixture: str,
+) -> None:
     client = request.getfixturevalue(client_fixture)
     before = audit_log()
 
@@ -126,7 +145,9 @@ def test_everyone_else_is_refused_the_export_and_nothing_is_audited(
 # What it shows
 
 
-def test_the_dashboard_shows_progress_toward_both_goals(paula_client, release):
+def test_the_dashboard_shows_progress_toward_both_goals(
+    paula_client: Client, release: Release
+) -> None:
     response = paula_client.get(DASHBOARD)
 
     text = response.text
@@ -144,7 +165,7 @@ def test_the_dashboard_shows_progress_toward_both_goals(paula_client, release):
     assert "At the current pace, the goal will not be met." in text
 
 
-def test_each_site_has_its_shares_and_projections(paula_client, release):
+def test_each_site_has_its_shares_and_projections(paula_client: Client, release: Release) -> None:
     response = paula_client.get(DASHBOARD)
 
     sites = response.context["dashboard"].sites
@@ -161,7 +182,7 @@ def test_each_site_has_its_shares_and_projections(paula_client, release):
     assert "At the current pace, the goal will be met in June 2026." in response.text
 
 
-def test_enrollment_over_time_is_drawn_and_tabled(paula_client, release):
+def test_enrollment_over_time_is_drawn_and_tabled(paula_client: Client, release: Release) -> None:
     response = paula_client.get(DASHBOARD)
 
     text = response.text
@@ -175,7 +196,9 @@ def test_enrollment_over_time_is_drawn_and_tabled(paula_client, release):
     assert (months[-1].cumulative.display, months[-1].minority_share) == ("7,200", 55.0)
 
 
-def test_categories_are_translated_labels_with_protected_counts(paula_client, release):
+def test_categories_are_translated_labels_with_protected_counts(
+    paula_client: Client, release: Release
+) -> None:
     response = paula_client.get(DASHBOARD)
 
     text = response.text
@@ -188,14 +211,14 @@ def test_categories_are_translated_labels_with_protected_counts(paula_client, re
     assert ">7<" not in text
 
 
-def test_without_a_release_the_dashboard_says_so(paula_client):
+def test_without_a_release_the_dashboard_says_so(paula_client: Client) -> None:
     response = paula_client.get(DASHBOARD)
 
     assert response.status_code == 200
     assert "No data release yet" in response.text
 
 
-def test_the_dashboard_speaks_spanish(paula_client, release):
+def test_the_dashboard_speaks_spanish(paula_client: Client, release: Release) -> None:
     paula_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
     response = paula_client.get(DASHBOARD)
@@ -213,8 +236,11 @@ def test_the_dashboard_speaks_spanish(paula_client, release):
 
 
 def test_the_export_has_the_dashboard_figures_protected_and_is_audited(
-    paula_client, paula_program_staff, release, audit_log
-):
+    paula_client: Client,
+    paula_program_staff: User,
+    release: Release,
+    audit_log: Callable[[], list[tuple]],
+) -> None:
     response = paula_client.get(EXPORT)
 
     assert response.status_code == 200
@@ -239,7 +265,7 @@ def test_the_export_has_the_dashboard_figures_protected_and_is_audited(
     ]
     assert rows[0]["section"] == "release" and rows[0]["key"] == "R2025-01"
 
-    def row(section, site, key):
+    def row(section: str, site: str, key: str) -> dict[str, Any]:
         return next(r for r in rows if (r["section"], r["site"], r["key"]) == (section, site, key))
 
     assert row("participants", "", "participants")["display"] == "7,200"
@@ -269,13 +295,15 @@ def test_the_export_has_the_dashboard_figures_protected_and_is_audited(
     ]
 
 
-def test_an_administrator_may_export(admin_signed_in, release):
+def test_an_administrator_may_export(admin_signed_in: Client, release: Release) -> None:
     response = admin_signed_in.get(EXPORT)
 
     assert response.status_code == 200
 
 
-def test_without_a_release_there_is_nothing_to_export(paula_client, audit_log):
+def test_without_a_release_there_is_nothing_to_export(
+    paula_client: Client, audit_log: Callable[[], list[tuple]]
+) -> None:
     response = paula_client.get(EXPORT)
 
     assert response.status_code == 404
@@ -285,7 +313,7 @@ def test_without_a_release_there_is_nothing_to_export(paula_client, audit_log):
 # The admin
 
 
-def test_the_admin_lists_releases_read_only(admin_signed_in, release):
+def test_the_admin_lists_releases_read_only(admin_signed_in: Client, release: Release) -> None:
     response = admin_signed_in.get("/admin/research/release/")
 
     assert response.status_code == 200
@@ -294,7 +322,9 @@ def test_the_admin_lists_releases_read_only(admin_signed_in, release):
     assert admin_signed_in.get("/admin/research/release/add/").status_code == 403
 
 
-def test_enrollment_over_time_can_be_shown_for_one_site(paula_client, release):
+def test_enrollment_over_time_can_be_shown_for_one_site(
+    paula_client: Client, release: Release
+) -> None:
     response = paula_client.get(DASHBOARD, {"site": "detroit"})
 
     assert response.status_code == 200
@@ -304,7 +334,7 @@ def test_enrollment_over_time_can_be_shown_for_one_site(paula_client, release):
     assert months[-1].cumulative.display == "2,400"
 
 
-def test_an_unknown_site_is_not_found(paula_client, release):
+def test_an_unknown_site_is_not_found(paula_client: Client, release: Release) -> None:
     response = paula_client.get(DASHBOARD, {"site": "atlantis"})
 
     assert response.status_code == 404

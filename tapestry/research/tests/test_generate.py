@@ -7,6 +7,7 @@ import datetime
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -47,7 +48,7 @@ EVENT_DATES = {
 
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory) -> Path:
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "data"
     generate.generate(out, PARTICIPANTS, SEED, CHUNK, workers=1)
     return out
@@ -65,7 +66,7 @@ def sql(dataset: Path, query: str) -> list[tuple]:
     return relation.fetchall()
 
 
-def scalar(dataset: Path, query: str):
+def scalar(dataset: Path, query: str) -> Any:
     return sql(dataset, query)[0][0]
 
 
@@ -79,7 +80,7 @@ def parquet_bytes(folder: Path) -> dict[str, bytes]:
 # -- determinism -----------------------------------------------------------------------------
 
 
-def test_the_same_seed_and_chunk_size_give_byte_identical_tables(tmp_path):
+def test_the_same_seed_and_chunk_size_give_byte_identical_tables(tmp_path: Path) -> None:
     # Given two runs with the same arguments
     generate.generate(tmp_path / "first", 600, 3, 250, workers=1)
     generate.generate(tmp_path / "second", 600, 3, 250, workers=1)
@@ -90,7 +91,7 @@ def test_the_same_seed_and_chunk_size_give_byte_identical_tables(tmp_path):
     assert len(first) == 5 + 3 * len(generate.PARTICIPANT_TABLES)
 
 
-def test_worker_processes_do_not_change_the_data(tmp_path):
+def test_worker_processes_do_not_change_the_data(tmp_path: Path) -> None:
     # Given the same data set built in one process and in two worker processes
     generate.generate(tmp_path / "one", 600, 3, 250, workers=1)
     manifest = generate.generate(tmp_path / "two", 600, 3, 250, workers=2)
@@ -100,7 +101,7 @@ def test_worker_processes_do_not_change_the_data(tmp_path):
     assert parquet_bytes(tmp_path / "one") == parquet_bytes(tmp_path / "two")
 
 
-def test_another_seed_gives_other_data(tmp_path):
+def test_another_seed_gives_other_data(tmp_path: Path) -> None:
     # Given two runs that differ only in the seed
     generate.generate(tmp_path / "a", 300, 1, 300, workers=1)
     generate.generate(tmp_path / "b", 300, 2, 300, workers=1)
@@ -118,7 +119,7 @@ def test_another_seed_gives_other_data(tmp_path):
 # -- shape and ids ---------------------------------------------------------------------------
 
 
-def test_every_table_has_the_contract_schema(dataset):
+def test_every_table_has_the_contract_schema(dataset: Path) -> None:
     # When each table is read back
     for table, expected in schema.SCHEMAS.items():
         files = sorted((dataset / table).glob("part-*.parquet"))
@@ -127,7 +128,7 @@ def test_every_table_has_the_contract_schema(dataset):
         assert pq.read_table(dataset / table).schema.remove_metadata().equals(expected), table
 
 
-def test_person_ids_run_from_one_to_n_and_own_ids_are_unique(dataset):
+def test_person_ids_run_from_one_to_n_and_own_ids_are_unique(dataset: Path) -> None:
     # Then person ids are 1..N
     ids = np.sort(pq.read_table(dataset / "person")["person_id"].to_numpy())
     assert np.array_equal(ids, np.arange(1, PARTICIPANTS + 1))
@@ -139,7 +140,7 @@ def test_person_ids_run_from_one_to_n_and_own_ids_are_unique(dataset):
         assert total == distinct, table
 
 
-def test_references_point_at_existing_rows(dataset):
+def test_references_point_at_existing_rows(dataset: Path) -> None:
     # Then events refer to existing people and visits, people to sites and ZIP codes
     for table in schema.EVENT_TABLES:
         orphans = scalar(
@@ -178,7 +179,7 @@ def test_references_point_at_existing_rows(dataset):
         assert unknown == 0, table
 
 
-def test_events_fall_inside_each_participants_observation_period(dataset):
+def test_events_fall_inside_each_participants_observation_period(dataset: Path) -> None:
     # Then no event is dated before the period starts or after it ends (death or the end date)
     for table, column in EVENT_DATES.items():
         outside = scalar(
@@ -197,7 +198,7 @@ def test_events_fall_inside_each_participants_observation_period(dataset):
     assert late == 0
 
 
-def test_the_manifest_counts_rows_and_events(dataset):
+def test_the_manifest_counts_rows_and_events(dataset: Path) -> None:
     # When the manifest is read
     manifest = json.loads((dataset / "manifest.json").read_text())
 
@@ -218,7 +219,7 @@ def test_the_manifest_counts_rows_and_events(dataset):
 # -- participants and the survey -------------------------------------------------------------
 
 
-def test_sites_are_the_launch_sites_then_the_others(dataset):
+def test_sites_are_the_launch_sites_then_the_others(dataset: Path) -> None:
     # When the care sites are read in id order
     codes = [
         row[0]
@@ -234,7 +235,7 @@ def test_sites_are_the_launch_sites_then_the_others(dataset):
     assert enrolled == 16
 
 
-def test_site_mixes_follow_their_communities(dataset):
+def test_site_mixes_follow_their_communities(dataset: Path) -> None:
     # When race and ethnicity answers are counted per site
     rows = sql(
         dataset,
@@ -259,7 +260,7 @@ def test_site_mixes_follow_their_communities(dataset):
     assert black["kansas_city"] < black["detroit"]
 
 
-def test_about_half_of_participants_are_racial_or_ethnic_minorities(dataset):
+def test_about_half_of_participants_are_racial_or_ethnic_minorities(dataset: Path) -> None:
     # When a participant counts as a minority unless their only race answer is White
     minority = scalar(
         dataset,
@@ -277,7 +278,7 @@ def test_about_half_of_participants_are_racial_or_ethnic_minorities(dataset):
     assert 0.4 <= minority <= 0.6
 
 
-def test_every_participant_answers_or_skips_every_question(dataset):
+def test_every_participant_answers_or_skips_every_question(dataset: Path) -> None:
     # When survey rows are grouped by participant and question
     rows = sql(
         dataset,
@@ -311,7 +312,7 @@ def test_every_participant_answers_or_skips_every_question(dataset):
     assert 0.003 < skipped < 0.05
 
 
-def test_survey_rows_use_the_local_concepts(dataset):
+def test_survey_rows_use_the_local_concepts(dataset: Path) -> None:
     # Then question and answer concept ids are the contract's local ids
     rows = sql(
         dataset,
@@ -326,7 +327,7 @@ def test_survey_rows_use_the_local_concepts(dataset):
         assert answer_id == schema.SURVEY_CONCEPT_IDS[answer]
 
 
-def test_consent_dates_and_ages_are_in_range(dataset):
+def test_consent_dates_and_ages_are_in_range(dataset: Path) -> None:
     # When consent rows and birth dates are read
     rows = sql(
         dataset,
@@ -357,7 +358,7 @@ def test_consent_dates_and_ages_are_in_range(dataset):
     assert 45 < ages.mean() < 60
 
 
-def test_a_realistic_share_has_low_household_income(dataset):
+def test_a_realistic_share_has_low_household_income(dataset: Path) -> None:
     # When income is compared with 200% of the poverty guideline for the household size
     rows = sql(
         dataset,
@@ -385,7 +386,7 @@ def test_a_realistic_share_has_low_household_income(dataset):
     assert household.min() >= 1
 
 
-def test_some_participants_live_in_rural_zip_codes_near_their_site(dataset):
+def test_some_participants_live_in_rural_zip_codes_near_their_site(dataset: Path) -> None:
     # When participants' ZIP codes are read
     zips = [
         row[0]
@@ -401,7 +402,7 @@ def test_some_participants_live_in_rural_zip_codes_near_their_site(dataset):
 # -- health records --------------------------------------------------------------------------
 
 
-def test_hba1c_is_higher_in_people_with_type_2_diabetes(dataset):
+def test_hba1c_is_higher_in_people_with_type_2_diabetes(dataset: Path) -> None:
     # When HbA1c results are averaged with and without a type 2 diabetes record
     rows = sql(
         dataset,
@@ -420,7 +421,7 @@ def test_hba1c_is_higher_in_people_with_type_2_diabetes(dataset):
     assert 5.0 < mean[False] < 6.2
 
 
-def test_metformin_goes_mostly_to_people_with_diabetes(dataset):
+def test_metformin_goes_mostly_to_people_with_diabetes(dataset: Path) -> None:
     # When metformin users are matched with any diabetes diagnosis (a descendant of
     # "Diabetes mellitus" in the vocabulary)
     share = scalar(
@@ -441,7 +442,7 @@ def test_metformin_goes_mostly_to_people_with_diabetes(dataset):
     assert share > 0.9
 
 
-def test_blood_pressure_is_higher_with_hypertension(dataset):
+def test_blood_pressure_is_higher_with_hypertension(dataset: Path) -> None:
     # When systolic pressure is averaged with and without an essential hypertension record
     rows = sql(
         dataset,
@@ -458,7 +459,7 @@ def test_blood_pressure_is_higher_with_hypertension(dataset):
     assert mean[True] > mean[False] + 10
 
 
-def test_measurements_stay_in_plausible_ranges_with_units(dataset):
+def test_measurements_stay_in_plausible_ranges_with_units(dataset: Path) -> None:
     # Then every measurement value lies within its concept's clipping range, with its unit
     model = {m.concept_id: m for m in clinical.model().measurements}
     rows = sql(
@@ -475,7 +476,7 @@ def test_measurements_stay_in_plausible_ranges_with_units(dataset):
 # -- vocabulary ------------------------------------------------------------------------------
 
 
-def test_the_vocabulary_holds_hundreds_of_real_concepts_and_the_survey(dataset):
+def test_the_vocabulary_holds_hundreds_of_real_concepts_and_the_survey(dataset: Path) -> None:
     # When the concept table is read
     rows = sql(dataset, "select vocabulary_id, count(*) from t_concept group by 1")
     counts = dict(rows)
@@ -492,7 +493,7 @@ def test_the_vocabulary_holds_hundreds_of_real_concepts_and_the_survey(dataset):
     assert named[HBA1C] == "Hemoglobin A1c/Hemoglobin.total in Blood"
 
 
-def test_concept_ancestor_links_groups_to_their_members(dataset):
+def test_concept_ancestor_links_groups_to_their_members(dataset: Path) -> None:
     # Then every standard concept is its own ancestor at level 0
     missing = scalar(
         dataset,
@@ -532,7 +533,7 @@ def test_concept_ancestor_links_groups_to_their_members(dataset):
     )
 
 
-def test_relationships_mirror_the_direct_ancestors(dataset):
+def test_relationships_mirror_the_direct_ancestors(dataset: Path) -> None:
     # When "Is a" and "Subsumes" rows are compared with level-1 ancestors
     is_a = set(
         sql(
@@ -616,7 +617,7 @@ def test_a_seed_gives_the_same_rows_as_when_the_model_was_python_literals(tmp_pa
 # -- bad input -------------------------------------------------------------------------------
 
 
-def test_generate_refuses_bad_arguments(tmp_path):
+def test_generate_refuses_bad_arguments(tmp_path: Path) -> None:
     # Given a folder that holds something other than generated data
     other = tmp_path / "notes"
     other.mkdir()
@@ -635,7 +636,9 @@ def test_generate_refuses_bad_arguments(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_the_command_writes_a_data_set_and_replaces_an_earlier_one(tmp_path, capsys):
+def test_the_command_writes_a_data_set_and_replaces_an_earlier_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Given an earlier data set in the folder
     out = tmp_path / "generated"
     call_command("research_generate", participants=50, seed=4, out=out, chunk_size=20)
@@ -651,7 +654,7 @@ def test_the_command_writes_a_data_set_and_replaces_an_earlier_one(tmp_path, cap
     assert lines[-1].startswith("Generated 30 participants (seed 5) with ")
 
 
-def test_the_command_rejects_bad_arguments_with_a_message(tmp_path):
+def test_the_command_rejects_bad_arguments_with_a_message(tmp_path: Path) -> None:
     # Then bad numbers and an unwritable place are clear errors, not tracebacks
     with pytest.raises(CommandError, match="--participants must be at least 1"):
         call_command("research_generate", participants=0, seed=1, out=tmp_path / "a")

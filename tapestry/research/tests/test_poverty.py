@@ -29,7 +29,9 @@ from tapestry.research.warehouse import poverty
         (2025, 4, "HI", 36_980),
     ],
 )
-def test_published_guidelines_for_known_years_and_sizes(year, household_size, state, expected):
+def test_published_guidelines_for_known_years_and_sizes(
+    year: int, household_size: int, state: str | None, expected: int
+) -> None:
     # given a year, household size and state from the HHS tables
     # when the poverty line is looked up
     line = poverty.poverty_line(year, household_size, state)
@@ -38,7 +40,7 @@ def test_published_guidelines_for_known_years_and_sizes(year, household_size, st
     assert line == expected
 
 
-def test_a_household_of_nine_adds_the_per_person_amount_to_the_eight_person_figure():
+def test_a_household_of_nine_adds_the_per_person_amount_to_the_eight_person_figure() -> None:
     # given the 2024 and 2025 tables (+5,380 and +5,500 per person above 8)
     # when households of 9 and 10 are looked up
     lines = [
@@ -51,7 +53,7 @@ def test_a_household_of_nine_adds_the_per_person_amount_to_the_eight_person_figu
     assert lines == [52_720 + 5_380, 52_720 + 2 * 5_380, 54_150 + 5_500]
 
 
-def test_alaska_and_hawaii_households_above_eight_use_their_own_amounts():
+def test_alaska_and_hawaii_households_above_eight_use_their_own_amounts() -> None:
     # given the 2025 Alaska (+6,880) and Hawaii (+6,330) tables
     # when households of 9 are looked up
     alaska, hawaii = poverty.poverty_line(2025, 9, "AK"), poverty.poverty_line(2025, 9, "HI")
@@ -71,7 +73,7 @@ def test_alaska_and_hawaii_households_above_eight_use_their_own_amounts():
         (None, 15_060),
     ],
 )
-def test_only_alaska_and_hawaii_have_their_own_tables(state, expected):
+def test_only_alaska_and_hawaii_have_their_own_tables(state: str | None, expected: int) -> None:
     # given a state written as a code or a name, in any case
     # when the 2024 one-person line is looked up
     line = poverty.poverty_line(2024, 1, state)
@@ -80,7 +82,7 @@ def test_only_alaska_and_hawaii_have_their_own_tables(state, expected):
     assert line == expected
 
 
-def test_the_table_covers_2018_to_2025_at_least():
+def test_the_table_covers_2018_to_2025_at_least() -> None:
     # given the data file
     # when its years are listed
     years = poverty.guideline_years()
@@ -90,7 +92,7 @@ def test_the_table_covers_2018_to_2025_at_least():
     assert years.stop - 1 >= 2025
 
 
-def test_every_table_in_the_file_has_eight_sizes_that_rise_by_its_per_person_amount():
+def test_every_table_in_the_file_has_eight_sizes_that_rise_by_its_per_person_amount() -> None:
     # given the data file as published
     document = json.loads(poverty.DATA_FILE.read_text(encoding="utf-8"))
 
@@ -107,7 +109,7 @@ def test_every_table_in_the_file_has_eight_sizes_that_rise_by_its_per_person_amo
 
 
 @pytest.mark.parametrize("household_size", [0, -1])
-def test_a_household_smaller_than_one_is_an_error(household_size):
+def test_a_household_smaller_than_one_is_an_error(household_size: int) -> None:
     # given an impossible household size
     # when its poverty line is asked for
     # then it is refused
@@ -116,7 +118,7 @@ def test_a_household_smaller_than_one_is_an_error(household_size):
 
 
 @pytest.mark.parametrize("year", [2000, 2099])
-def test_a_year_outside_the_table_is_an_error(year):
+def test_a_year_outside_the_table_is_an_error(year: int) -> None:
     # given a year the file does not cover
     # when its poverty line is asked for
     # then it is refused (callers clamp with guideline_years() if they want the nearest)
@@ -124,7 +126,7 @@ def test_a_year_outside_the_table_is_an_error(year):
         poverty.poverty_line(year, 1)
 
 
-def test_the_vectorized_lines_match_the_single_lookups():
+def test_the_vectorized_lines_match_the_single_lookups() -> None:
     # given years, sizes and states for several households
     years = np.array([2018, 2024, 2025, 2025, 2021])
     sizes = np.array([1, 8, 9, 3, 12])
@@ -141,7 +143,7 @@ def test_the_vectorized_lines_match_the_single_lookups():
     assert lines.tolist() == expected
 
 
-def test_the_vectorized_lines_give_nan_for_an_unknown_household_size():
+def test_the_vectorized_lines_give_nan_for_an_unknown_household_size() -> None:
     # given households of size 0 and -3 among valid ones
     # when the lines are computed at once
     lines = poverty.poverty_lines(np.array([2024, 2024, 2024]), np.array([0, 1, -3]))
@@ -152,7 +154,7 @@ def test_the_vectorized_lines_give_nan_for_an_unknown_household_size():
     assert np.isnan(lines[2])
 
 
-def test_the_vectorized_lines_refuse_a_year_outside_the_table():
+def test_the_vectorized_lines_refuse_a_year_outside_the_table() -> None:
     # given one year the file does not cover
     # when the lines are computed at once
     # then the call is refused
@@ -160,7 +162,7 @@ def test_the_vectorized_lines_refuse_a_year_outside_the_table():
         poverty.poverty_lines(np.array([2024, 2017]), np.array([1, 1]))
 
 
-def test_regions_of_states_maps_codes_and_names():
+def test_regions_of_states_maps_codes_and_names() -> None:
     # given codes and names, some missing
     states = ["AK", "hawaii", "Alaska", None, "NY", "HI"]
 

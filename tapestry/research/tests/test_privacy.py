@@ -1,5 +1,6 @@
 import itertools
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pytest
@@ -168,7 +169,9 @@ def true_counts_of(breakdowns: Mapping[str, Mapping[str, int]], total: int) -> d
         (999_999, 1_000_000, "1,000,000"),
     ],
 )
-def test_counts_round_up_to_twenty_and_small_ones_show_as_at_most_twenty(count, value, display):
+def test_counts_round_up_to_twenty_and_small_ones_show_as_at_most_twenty(
+    count: int, value: int, display: str
+) -> None:
     # given a true count
     # when it is made public
     public = public_count(count)
@@ -179,15 +182,15 @@ def test_counts_round_up_to_twenty_and_small_ones_show_as_at_most_twenty(count, 
 
 
 @pytest.mark.parametrize("count", [-1, 2.5, True, "3"])
-def test_a_count_must_be_a_non_negative_integer(count):
+def test_a_count_must_be_a_non_negative_integer(count: int | float | bool | str) -> None:
     # given something that is not a count
     # when it is made public
     # then it is refused
     with pytest.raises(ValueError, match="non-negative integer"):
-        public_count(count)
+        public_count(count)  # type: ignore[arg-type]  # the wrong types are the point
 
 
-def test_every_public_count_has_the_same_json_shape():
+def test_every_public_count_has_the_same_json_shape() -> None:
     # given a rounded count, a small one and a suppressed one
     # when they are turned into dictionaries
     shapes = [public_count(1_221).as_dict(), public_count(3).as_dict(), SUPPRESSED.as_dict()]
@@ -210,7 +213,7 @@ def test_every_public_count_has_the_same_json_shape():
         (SUPPRESSED, (0, None)),
     ],
 )
-def test_a_published_figure_bounds_the_true_count(public, bounds):
+def test_a_published_figure_bounds_the_true_count(public: Any, bounds: tuple[Any, ...]) -> None:
     # given a published figure
     # when a reader works out what it allows
     # then 0 is exact, "≤ 20" is 1-20, r is r-19..r, and suppressed says nothing
@@ -230,7 +233,7 @@ def test_a_published_figure_bounds_the_true_count(public, bounds):
         (1_221, 3_000, 41.3),  # 1,240 of 3,000
     ],
 )
-def test_percentages_come_from_the_rounded_counts(part, whole, expected):
+def test_percentages_come_from_the_rounded_counts(part: int, whole: int, expected: float) -> None:
     # given two true counts
     # when the percentage is published
     percentage = public_percentage(public_count(part), public_count(whole))
@@ -239,7 +242,7 @@ def test_percentages_come_from_the_rounded_counts(part, whole, expected):
     assert percentage == expected
 
 
-def test_a_percentage_of_or_from_a_suppressed_or_zero_count_is_not_given():
+def test_a_percentage_of_or_from_a_suppressed_or_zero_count_is_not_given() -> None:
     # given a suppressed part, a suppressed whole and a zero whole
     # when percentages are asked for
     # then none is given
@@ -251,7 +254,7 @@ def test_a_percentage_of_or_from_a_suppressed_or_zero_count_is_not_given():
 # --- one breakdown -----------------------------------------------------------------------------
 
 
-def test_a_breakdown_without_small_cells_is_only_rounded():
+def test_a_breakdown_without_small_cells_is_only_rounded() -> None:
     # given participants by sex, none of the cells from 1 to 20
     cells = {"male": 500, "female": 621, "intersex": 0, "skipped": 39}
 
@@ -263,7 +266,7 @@ def test_a_breakdown_without_small_cells_is_only_rounded():
     assert published == {key: public_count(count) for key, count in cells.items()}
 
 
-def test_a_small_cell_that_nothing_narrows_is_shown_as_at_most_twenty():
+def test_a_small_cell_that_nothing_narrows_is_shown_as_at_most_twenty() -> None:
     # given total 41 (→ 60) with cells 40 (→ 40), 1 (→ "≤ 20") and 0
     cells = {"male": 40, "female": 1, "intersex": 0}
 
@@ -276,7 +279,7 @@ def test_a_small_cell_that_nothing_narrows_is_shown_as_at_most_twenty():
     assert found[("sex", "female")] == HIDDEN_RANGE
 
 
-def test_attack_a_cell_of_21_beside_the_total_narrows_the_small_cell_unless_suppressed():
+def test_attack_a_cell_of_21_beside_the_total_narrows_the_small_cell_unless_suppressed() -> None:
     # given total 22 (→ 40): cells 21 (→ 40) and 1 (→ "≤ 20")
     breakdown = {"sex": {"male": 21, "female": 1}}
     truth = true_counts_of(breakdown, 22)
@@ -293,7 +296,7 @@ def test_attack_a_cell_of_21_beside_the_total_narrows_the_small_cell_unless_supp
     assert exposed(truth, found) == []
 
 
-def test_attack_a_small_total_with_two_small_cells_is_fully_suppressed():
+def test_attack_a_small_total_with_two_small_cells_is_fully_suppressed() -> None:
     # given total 5 (→ "≤ 20") split 3, 2 and 0
     breakdown = {"sex": {"male": 3, "female": 2, "intersex": 0}}
     truth = true_counts_of(breakdown, 5)
@@ -309,7 +312,7 @@ def test_attack_a_small_total_with_two_small_cells_is_fully_suppressed():
     assert exposed(truth, attack_breakdowns(total, {"sex": published})) == []
 
 
-def test_a_small_total_with_one_non_zero_cell_is_shown():
+def test_a_small_total_with_one_non_zero_cell_is_shown() -> None:
     # given total 5 (→ "≤ 20") all in one cell
     # when published
     total, published = protect_breakdown({"male": 5, "female": 0}, 5)
@@ -321,7 +324,7 @@ def test_a_small_total_with_one_non_zero_cell_is_shown():
     )
 
 
-def test_a_breakdown_of_zero_is_all_zeros():
+def test_a_breakdown_of_zero_is_all_zeros() -> None:
     # given nobody
     # when published
     total, published = protect_breakdown({"male": 0, "female": 0}, 0)
@@ -331,7 +334,7 @@ def test_a_breakdown_of_zero_is_all_zeros():
     assert published == {"male": public_count(0), "female": public_count(0)}
 
 
-def test_cells_that_do_not_add_up_to_the_total_are_refused():
+def test_cells_that_do_not_add_up_to_the_total_are_refused() -> None:
     # given cells that leave participants out
     # when published
     # then the caller is told to add a category for them
@@ -342,7 +345,7 @@ def test_cells_that_do_not_add_up_to_the_total_are_refused():
 # --- several breakdowns of one total -----------------------------------------------------------
 
 
-def test_attack_one_breakdown_narrows_the_total_another_small_cell_is_reasoned_from():
+def test_attack_one_breakdown_narrows_the_total_another_small_cell_is_reasoned_from() -> None:
     # given total 63 (→ 80) broken down by sex as 21/21/21 (each → 40, so the total is at
     # least 63) and by age as 60 (→ 60) and 3 (→ "≤ 20")
     breakdowns = {
@@ -361,7 +364,7 @@ def test_attack_one_breakdown_narrows_the_total_another_small_cell_is_reasoned_f
     assert any(count.suppressed for count in published["sex"].values())
 
 
-def test_the_same_breakdown_protected_alone_would_still_leak_with_its_neighbour():
+def test_the_same_breakdown_protected_alone_would_still_leak_with_its_neighbour() -> None:
     # given the same two breakdowns protected one at a time instead of together
     sex = {"male": 21, "female": 21, "other": 21}
     age = {"adult": 60, "older": 3}
@@ -378,7 +381,7 @@ def test_the_same_breakdown_protected_alone_would_still_leak_with_its_neighbour(
 # --- two-way tables ----------------------------------------------------------------------------
 
 
-def test_attack_a_two_way_table_is_protected_across_rows_and_columns():
+def test_attack_a_two_way_table_is_protected_across_rows_and_columns() -> None:
     # given age group x sex where one small cell sits beside a cell of 21
     cells = {
         ("young", "male"): 21,
@@ -412,7 +415,7 @@ def test_attack_a_two_way_table_is_protected_across_rows_and_columns():
     assert table.total == public_count(82)
 
 
-def test_a_table_shows_its_totals_and_fills_missing_cells_with_zero():
+def test_a_table_shows_its_totals_and_fills_missing_cells_with_zero() -> None:
     # given a table with one cell absent
     # when published
     table = protect_table({("a", "x"): 100, ("a", "y"): 200, ("b", "x"): 300})
@@ -429,7 +432,9 @@ def test_a_table_shows_its_totals_and_fills_missing_cells_with_zero():
 
 
 @st.composite
-def breakdowns_of_one_total(draw, max_breakdowns: int = 3):
+def breakdowns_of_one_total(
+    draw: Any, max_breakdowns: int = 3
+) -> tuple[dict[str, dict[str, int]], int]:
     total = draw(st.integers(0, 120))
     names = [f"b{index}" for index in range(draw(st.integers(1, max_breakdowns)))]
     breakdowns = {}
@@ -442,7 +447,7 @@ def breakdowns_of_one_total(draw, max_breakdowns: int = 3):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(0, 70), min_size=1, max_size=6))
-def test_property_no_hidden_cell_of_a_breakdown_can_be_narrowed(cells):
+def test_property_no_hidden_cell_of_a_breakdown_can_be_narrowed(cells: Any) -> None:
     # given any small breakdown and its total
     breakdown = {f"c{index}": count for index, count in enumerate(cells)}
     total = sum(cells)
@@ -464,7 +469,7 @@ def test_property_no_hidden_cell_of_a_breakdown_can_be_narrowed(cells):
 
 @settings(max_examples=300, deadline=None)
 @given(breakdowns_of_one_total())
-def test_property_no_hidden_count_of_breakdowns_sharing_a_total_can_be_narrowed(case):
+def test_property_no_hidden_count_of_breakdowns_sharing_a_total_can_be_narrowed(case: Any) -> None:
     # given up to three breakdowns of the same total
     breakdowns, total = case
 
@@ -483,7 +488,9 @@ def test_property_no_hidden_count_of_breakdowns_sharing_a_total_can_be_narrowed(
     st.lists(st.integers(0, 25), min_size=2, max_size=2),
     st.lists(st.integers(0, 25), min_size=2, max_size=2),
 )
-def test_property_no_hidden_count_of_a_two_by_two_table_can_be_narrowed(first_row, second_row):
+def test_property_no_hidden_count_of_a_two_by_two_table_can_be_narrowed(
+    first_row: Any, second_row: Any
+) -> None:
     # given a 2 x 2 table of small counts
     cells = {("a", "x"): first_row[0], ("a", "y"): first_row[1]}
     cells.update({("b", "x"): second_row[0], ("b", "y"): second_row[1]})

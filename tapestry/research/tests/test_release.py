@@ -5,10 +5,12 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from django.core.management import CommandError, call_command
+from pytest_django.fixtures import Settings
 
 from tapestry.research import selectors
 from tapestry.research.models import (
@@ -31,24 +33,24 @@ HBA1C = 3004410
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "data"
     generate(out, participants=PARTICIPANTS, seed=5)
     return out
 
 
 @pytest.fixture
-def research_dir(settings, tmp_path):
+def research_dir(settings: Settings, tmp_path: Path) -> Path:
     settings.RESEARCH_DATA_DIR = tmp_path / "research"
     return settings.RESEARCH_DATA_DIR
 
 
 @pytest.fixture
-def release(generated, research_dir):
+def release(generated: Path, research_dir: Path) -> Release:
     return release_create(source=generated, version="test-1")
 
 
-def test_a_release_publishes_every_consented_participant(release, generated):
+def test_a_release_publishes_every_consented_participant(release: Any, generated: Any) -> None:
     manifest = json.loads((generated / "manifest.json").read_text())
 
     assert release.status == Release.Status.READY
@@ -57,7 +59,7 @@ def test_a_release_publishes_every_consented_participant(release, generated):
     assert selectors.release_current() == release
 
 
-def test_the_warehouse_holds_the_omop_tables_and_the_participants(release):
+def test_the_warehouse_holds_the_omop_tables_and_the_participants(release: Any) -> None:
     with duckdb.connect(release.warehouse_path, read_only=True) as con:
         persons = con.execute("select count(*) from person").fetchone()
         participants = con.execute("select count(*), sum(ubr::int) from participant").fetchone()
@@ -69,7 +71,7 @@ def test_the_warehouse_holds_the_omop_tables_and_the_participants(release):
     assert measurements is not None and measurements[0] > PARTICIPANTS
 
 
-def test_enrollment_and_categories_add_up_to_the_participants(release):
+def test_enrollment_and_categories_add_up_to_the_participants(release: Any) -> None:
     enrolled = sum(row.participants for row in EnrollmentSummary.objects.filter(release=release))
     minority = sum(row.minority for row in EnrollmentSummary.objects.filter(release=release))
     race = sum(
@@ -84,7 +86,7 @@ def test_enrollment_and_categories_add_up_to_the_participants(release):
     }
 
 
-def test_a_concept_counts_its_descendants(release):
+def test_a_concept_counts_its_descendants(release: Any) -> None:
     parent = ConceptSummary.objects.get(release=release, concept_id=DIABETES_MELLITUS)
     child = ConceptSummary.objects.get(release=release, concept_id=TYPE_2_DIABETES)
 
@@ -94,7 +96,7 @@ def test_a_concept_counts_its_descendants(release):
     assert sum(child.by_race.values()) == child.participants
 
 
-def test_a_measurement_has_a_value_histogram(release):
+def test_a_measurement_has_a_value_histogram(release: Any) -> None:
     hba1c = ConceptSummary.objects.get(release=release, concept_id=HBA1C)
 
     assert hba1c.histogram["unit"] == "%"
@@ -102,20 +104,22 @@ def test_a_measurement_has_a_value_histogram(release):
     assert sum(count for _low, _high, count in hba1c.histogram["bins"]) >= hba1c.participants
 
 
-def test_the_browser_keeps_serving_the_previous_release_while_one_is_built(release):
+def test_the_browser_keeps_serving_the_previous_release_while_one_is_built(release: Any) -> None:
     Release.objects.create(version="test-2", source_path="elsewhere")  # building
 
     assert selectors.release_current() == release
 
 
-def test_a_second_build_of_a_ready_version_is_refused(release, generated):
+def test_a_second_build_of_a_ready_version_is_refused(release: Any, generated: Any) -> None:
     with pytest.raises(ReleaseInProgress):
         release_create(source=generated, version="test-1")
 
     assert Release.objects.filter(version="test-1").count() == 1
 
 
-def test_incomplete_data_fails_the_release_and_publishes_nothing(generated, research_dir, tmp_path):
+def test_incomplete_data_fails_the_release_and_publishes_nothing(
+    generated: Any, research_dir: Any, tmp_path: Path
+) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(generated, broken)
     shutil.rmtree(broken / "measurement")
@@ -139,7 +143,9 @@ def test_a_build_that_runs_out_of_memory_fails_with_the_reason(
         release_build(generated, tmp_path / "release", memory_limit="1MB")
 
 
-def test_the_release_command_builds_the_newest_generated_data(generated, research_dir):
+def test_the_release_command_builds_the_newest_generated_data(
+    generated: Any, research_dir: Any
+) -> None:
     shutil.copytree(generated, research_dir / "generated" / "newest")
     output = io.StringIO()
 
@@ -149,7 +155,9 @@ def test_the_release_command_builds_the_newest_generated_data(generated, researc
     assert f"{PARTICIPANTS:,} participants" in output.getvalue()
 
 
-def test_the_release_command_refuses_a_folder_without_data(research_dir, tmp_path):
+def test_the_release_command_refuses_a_folder_without_data(
+    research_dir: Any, tmp_path: Path
+) -> None:
     with pytest.raises(CommandError, match="not a folder of generated data"):
         call_command("research_release", source=tmp_path / "nothing")
 

@@ -1,4 +1,5 @@
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -46,7 +47,7 @@ BIG_CITIES = {
 }
 
 
-def test_downtown_chicago_is_not_rural():
+def test_downtown_chicago_is_not_rural() -> None:
     # given the Loop's ZIP code
     # when it is classified
     # then it is not rural
@@ -62,7 +63,7 @@ def test_downtown_chicago_is_not_rural():
         "57501",  # Pierre, South Dakota
     ],
 )
-def test_small_towns_far_from_others_are_rural(zip_code):
+def test_small_towns_far_from_others_are_rural(zip_code: str) -> None:
     # given a ZIP code of a town with few neighbours within 15 miles
     # when it is classified
     # then it is rural
@@ -70,14 +71,14 @@ def test_small_towns_far_from_others_are_rural(zip_code):
 
 
 @pytest.mark.parametrize("zip_code", [site[3] for site in schema.LAUNCH_SITES])
-def test_the_launch_sites_are_not_rural(zip_code):
+def test_the_launch_sites_are_not_rural(zip_code: Any) -> None:
     # given a ZIP code at one of the six launch sites
     # when it is classified
     # then it is not rural
     assert rural.is_rural(zip_code) is False
 
 
-def test_a_zip_plus_four_is_read_by_its_first_five_digits():
+def test_a_zip_plus_four_is_read_by_its_first_five_digits() -> None:
     # given a rural ZIP+4 code with spaces around it
     # when it is classified
     # then the five-digit ZIP decides
@@ -85,14 +86,14 @@ def test_a_zip_plus_four_is_read_by_its_first_five_digits():
 
 
 @pytest.mark.parametrize("zip_code", [None, "", "00000", "abcde", "6060"])
-def test_an_unknown_or_malformed_zip_is_not_rural(zip_code):
+def test_an_unknown_or_malformed_zip_is_not_rural(zip_code: str | None) -> None:
     # given a ZIP code the package does not know
     # when it is classified
     # then unknown is not counted as rural
     assert rural.is_rural(zip_code) is False
 
 
-def test_about_one_in_six_us_zip_codes_is_rural():
+def test_about_one_in_six_us_zip_codes_is_rural() -> None:
     # given every ZIP code the package knows with a location
     known = [record for record in zipcodes.list_all() if record["zip_code_type"] != "MILITARY"]
 
@@ -103,7 +104,7 @@ def test_about_one_in_six_us_zip_codes_is_rural():
     assert 0.15 <= share <= 0.20
 
 
-def test_almost_no_big_city_zip_code_is_rural():
+def test_almost_no_big_city_zip_code_is_rural() -> None:
     # given the ordinary ZIP codes of some of the largest cities
     city_zips = [
         record["zip_code"]
@@ -119,7 +120,7 @@ def test_almost_no_big_city_zip_code_is_rural():
     assert rural_share < 0.01
 
 
-def test_military_zip_codes_are_never_rural():
+def test_military_zip_codes_are_never_rural() -> None:
     # given the APO/FPO ZIP codes
     military = [r["zip_code"] for r in zipcodes.list_all() if r["zip_code_type"] == "MILITARY"]
 
@@ -129,7 +130,7 @@ def test_military_zip_codes_are_never_rural():
     assert rural.rural_zips().isdisjoint(military)
 
 
-def test_the_rural_set_is_computed_once_and_quickly():
+def test_the_rural_set_is_computed_once_and_quickly() -> None:
     # given a process that has not computed the set (the cache's wrapped function)
     started = time.perf_counter()
 
@@ -143,7 +144,7 @@ def test_the_rural_set_is_computed_once_and_quickly():
     assert rural.rural_zips() is rural.rural_zips()
 
 
-def test_neighbor_counts_uses_the_radius_in_miles():
+def test_neighbor_counts_uses_the_radius_in_miles() -> None:
     # given a point and neighbours 10, 14 and 20 miles north of it
     degrees = np.array([0, 10, 14, 20]) / MILES_PER_DEGREE_OF_LATITUDE
     neighbor_latitudes = 40.0 + degrees
@@ -156,7 +157,7 @@ def test_neighbor_counts_uses_the_radius_in_miles():
     assert counts.tolist() == [3]
 
 
-def test_neighbor_counts_measures_east_west_distance_on_the_sphere():
+def test_neighbor_counts_measures_east_west_distance_on_the_sphere() -> None:
     # given neighbours 12 and 18 miles east of a point at 60°N (a degree of longitude is
     # half as long there as at the equator)
     miles_per_degree_of_longitude = MILES_PER_DEGREE_OF_LATITUDE * np.cos(np.radians(60))

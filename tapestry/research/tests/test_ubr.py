@@ -1,5 +1,6 @@
 import datetime as dt
 import time
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -41,11 +42,11 @@ def participants(*changes: dict) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema.PARTICIPANT_FEATURES)
 
 
-def classify_one(**answers) -> dict:
+def classify_one(**answers: Any) -> dict:
     return ubr.classify(participants(answers)).to_pylist()[0]
 
 
-def test_the_reference_participant_is_in_no_category():
+def test_the_reference_participant_is_in_no_category() -> None:
     # given a participant who answered every question and fits no rule
     # when classified
     result = classify_one()
@@ -54,7 +55,7 @@ def test_the_reference_participant_is_in_no_category():
     assert result == {"person_id": 1, **dict.fromkeys(ubr.OUTPUT_COLUMNS[1:], False)}
 
 
-def test_a_participant_who_skipped_everything_is_in_no_category():
+def test_a_participant_who_skipped_everything_is_in_no_category() -> None:
     # given a participant whose every answer is missing
     unknown = {name: None for name in schema.PARTICIPANT_FEATURES.names if name != "person_id"}
 
@@ -87,7 +88,9 @@ def test_a_participant_who_skipped_everything_is_in_no_category():
         (None, False),
     ],
 )
-def test_race_and_ethnicity_other_than_white_only_is_minority(race_answers, expected):
+def test_race_and_ethnicity_other_than_white_only_is_minority(
+    race_answers: list[Any] | None, expected: bool
+) -> None:
     # given the answers chosen for race and ethnicity
     # when classified
     result = classify_one(race_answers=race_answers)
@@ -102,7 +105,7 @@ def test_race_and_ethnicity_other_than_white_only_is_minority(race_answers, expe
     ("age", "expected"),
     [(65, True), (64, False), (17, True), (18, False), (0, True), (101, True), (None, False)],
 )
-def test_age_65_or_older_or_under_18_at_consent(age, expected):
+def test_age_65_or_older_or_under_18_at_consent(age: int | None, expected: bool) -> None:
     # given an age at consent
     # when classified
     result = classify_one(age_at_consent=age)
@@ -123,7 +126,7 @@ def test_age_65_or_older_or_under_18_at_consent(age, expected):
         (None, False),
     ],
 )
-def test_intersex_sex_at_birth(sex, expected):
+def test_intersex_sex_at_birth(sex: Any, expected: bool) -> None:
     # given a sex at birth, with gender identity left unanswered so only this rule applies
     # when classified
     result = classify_one(sex_at_birth=sex, gender_identity=None)
@@ -159,7 +162,9 @@ def test_intersex_sex_at_birth(sex, expected):
         (SKIP, "gender_non_binary", SKIP, True),
     ],
 )
-def test_sexual_orientation_and_gender_identity(orientation, gender, sex, expected):
+def test_sexual_orientation_and_gender_identity(
+    orientation: Any, gender: Any, sex: Any, expected: bool
+) -> None:
     # given orientation, gender identity and sex at birth
     # when classified
     result = classify_one(sexual_orientation=orientation, gender_identity=gender, sex_at_birth=sex)
@@ -190,7 +195,9 @@ def test_sexual_orientation_and_gender_identity(orientation, gender, sex, expect
         (1_000.0, 0, False),
     ],
 )
-def test_income_at_or_below_200_percent_of_the_poverty_line(income, household_size, expected):
+def test_income_at_or_below_200_percent_of_the_poverty_line(
+    income: Any, household_size: int | None, expected: bool
+) -> None:
     # given a 2024 consent, a household income and a household size
     # when classified
     result = classify_one(annual_income=income, household_size=household_size)
@@ -214,8 +221,8 @@ def test_income_at_or_below_200_percent_of_the_poverty_line(income, household_si
     ],
 )
 def test_income_uses_the_guideline_of_the_consent_year_clamped_to_the_table(
-    consent_date, income, expected
-):
+    consent_date: Any, income: Any, expected: bool
+) -> None:
     # given a one-person household consenting in a given year
     # when classified
     result = classify_one(consent_date=consent_date, annual_income=income, household_size=1)
@@ -234,7 +241,9 @@ def test_income_uses_the_guideline_of_the_consent_year_clamped_to_the_table(
         (None, 2 * 15_060.0, True),
     ],
 )
-def test_alaska_and_hawaii_zip_codes_use_their_own_poverty_tables(zip_code, income, expected):
+def test_alaska_and_hawaii_zip_codes_use_their_own_poverty_tables(
+    zip_code: str | None, income: Any, expected: bool
+) -> None:
     # given a one-person household in 2024 living in a ZIP code
     # when classified
     result = classify_one(zip=zip_code, annual_income=income, household_size=1)
@@ -243,7 +252,7 @@ def test_alaska_and_hawaii_zip_codes_use_their_own_poverty_tables(zip_code, inco
     assert result["income"] is expected
 
 
-def test_the_guideline_year_can_be_chosen_by_the_caller():
+def test_the_guideline_year_can_be_chosen_by_the_caller() -> None:
     # given a one-person household consenting in 2025 with an income between 200% of the 2024
     # and the 2025 guidelines
     table = participants(
@@ -276,7 +285,7 @@ def test_the_guideline_year_can_be_chosen_by_the_caller():
         (None, False),
     ],
 )
-def test_education_below_a_high_school_diploma_or_ged(education, expected):
+def test_education_below_a_high_school_diploma_or_ged(education: Any, expected: bool) -> None:
     # given the highest education completed
     # when classified
     result = classify_one(education=education)
@@ -287,7 +296,7 @@ def test_education_below_a_high_school_diploma_or_ged(education, expected):
 
 
 @pytest.mark.parametrize(("rural_zip", "expected"), [(True, True), (False, False), (None, False)])
-def test_rural_zip_code(rural_zip, expected):
+def test_rural_zip_code(rural_zip: bool | None, expected: bool) -> None:
     # given whether the participant's ZIP code is rural
     # when classified
     result = classify_one(rural_zip=rural_zip)
@@ -298,7 +307,7 @@ def test_rural_zip_code(rural_zip, expected):
 
 
 @pytest.mark.parametrize("question", schema.DISABILITY_QUESTIONS)
-def test_any_of_the_six_disability_answers_yes(question):
+def test_any_of_the_six_disability_answers_yes(question: Any) -> None:
     # given a 'yes' to one disability question
     # when classified
     result = classify_one(**{question: "yes"})
@@ -309,7 +318,7 @@ def test_any_of_the_six_disability_answers_yes(question):
 
 
 @pytest.mark.parametrize("answer", [None, SKIP, PREFER_NOT, "no"])
-def test_disability_answers_other_than_yes_are_not_ubr(answer):
+def test_disability_answers_other_than_yes_are_not_ubr(answer: Any) -> None:
     # given every disability question answered the same non-yes way
     # when classified
     result = classify_one(**dict.fromkeys(schema.DISABILITY_QUESTIONS, answer))
@@ -331,7 +340,7 @@ def test_disability_answers_other_than_yes_are_not_ubr(answer):
         ({"delayed_care_cost": None, "delayed_care_transport": SKIP}, False),
     ],
 )
-def test_limited_access_to_care(answers, expected):
+def test_limited_access_to_care(answers: dict[str, Any], expected: bool) -> None:
     # given answers about insurance, a usual source of care and delayed care
     # when classified
     result = classify_one(**answers)
@@ -341,7 +350,7 @@ def test_limited_access_to_care(answers, expected):
     assert result["ubr"] is expected
 
 
-def test_a_table_of_participants_is_classified_row_by_row():
+def test_a_table_of_participants_is_classified_row_by_row() -> None:
     # given several participants, each changed in a different way
     table = participants(
         {},
@@ -369,7 +378,7 @@ def test_a_table_of_participants_is_classified_row_by_row():
     assert columns["ubr"] == [False, True, True, False, True, True]
 
 
-def test_the_output_has_person_id_a_column_per_category_ubr_and_minority():
+def test_the_output_has_person_id_a_column_per_category_ubr_and_minority() -> None:
     # given two participants
     # when classified
     result = ubr.classify(participants({}, {"rural_zip": True}))
@@ -382,7 +391,7 @@ def test_the_output_has_person_id_a_column_per_category_ubr_and_minority():
     assert all(result.column(name).null_count == 0 for name in ubr.OUTPUT_COLUMNS)
 
 
-def test_a_table_in_several_chunks_is_classified_like_one():
+def test_a_table_in_several_chunks_is_classified_like_one() -> None:
     # given the same participants as one chunk and as two record batches
     whole = participants(
         {}, {"race_answers": ["race_black"]}, {"education": "education_grades_1_4"}
@@ -395,7 +404,7 @@ def test_a_table_in_several_chunks_is_classified_like_one():
     assert ubr.classify(chunked).to_pylist() == ubr.classify(whole).to_pylist()
 
 
-def test_an_empty_table_gives_an_empty_result():
+def test_an_empty_table_gives_an_empty_result() -> None:
     # given no participants
     empty = schema.PARTICIPANT_FEATURES.empty_table()
 
@@ -407,7 +416,7 @@ def test_an_empty_table_gives_an_empty_result():
     assert tuple(result.column_names) == ubr.OUTPUT_COLUMNS
 
 
-def test_a_table_missing_a_feature_column_is_refused():
+def test_a_table_missing_a_feature_column_is_refused() -> None:
     # given participants without the household size column
     table = participants({}).drop_columns(["household_size"])
 
@@ -417,7 +426,7 @@ def test_a_table_missing_a_feature_column_is_refused():
         ubr.classify(table)
 
 
-def test_categories_have_stable_codes_and_plain_labels():
+def test_categories_have_stable_codes_and_plain_labels() -> None:
     # given the category list
     # when its codes are read
     codes = [category.code for category in ubr.CATEGORIES]

@@ -3,13 +3,15 @@
 import datetime
 import itertools
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import translation
 
 from tapestry.research import charts, labels, selectors
-from tapestry.research.models import Domain, Release
+from tapestry.research.models import ConceptSummary, Domain, Release
 from tapestry.research.tests.factories import (
     ConceptSummaryFactory,
     DomainSummaryFactory,
@@ -41,7 +43,7 @@ def release() -> Release:
 
 
 @pytest.fixture
-def diabetes(release):
+def diabetes(release: Release) -> ConceptSummary:
     return ConceptSummaryFactory.create(
         release=release,
         concept_id=201826,
@@ -55,7 +57,7 @@ def diabetes(release):
 
 
 @pytest.fixture
-def hba1c(release):
+def hba1c(release: Release) -> ConceptSummary:
     return ConceptSummaryFactory.create(
         release=release,
         measurement=True,
@@ -78,7 +80,9 @@ def _cells(html: str) -> list[str]:
 # The landing page
 
 
-def test_the_landing_page_shows_the_release_participants_and_domains(visitor, release):
+def test_the_landing_page_shows_the_release_participants_and_domains(
+    visitor: Client, release: Release
+) -> None:
     response = visitor.get("/data/")
 
     assert response.status_code == 200
@@ -96,7 +100,9 @@ def test_the_landing_page_shows_the_release_participants_and_domains(visitor, re
 @pytest.mark.parametrize(
     "client_fixture", ["visitor", "alice_client", "bob_client", "paula_client", "admin_signed_in"]
 )
-def test_the_browser_is_open_to_everyone_signed_in_or_not(request, diabetes, client_fixture):
+def test_the_browser_is_open_to_everyone_signed_in_or_not(
+    request: pytest.FixtureRequest, diabetes: Any, client_fixture: str
+) -> None:
     client = request.getfixturevalue(client_fixture)
 
     pages = ["/data/", "/data/concepts/?q=diabetes", "/data/concepts/201826/"]
@@ -104,7 +110,9 @@ def test_the_browser_is_open_to_everyone_signed_in_or_not(request, diabetes, cli
     assert [client.get(page).status_code for page in pages] == [200, 200, 200]
 
 
-def test_every_page_of_the_browser_explains_the_privacy_rule(visitor, diabetes):
+def test_every_page_of_the_browser_explains_the_privacy_rule(
+    visitor: Client, diabetes: Any
+) -> None:
     pages = ["/data/", "/data/concepts/?q=diabetes", f"/data/concepts/{diabetes.concept_id}/"]
 
     responses = [visitor.get(page) for page in pages]
@@ -116,7 +124,9 @@ def test_every_page_of_the_browser_explains_the_privacy_rule(visitor, diabetes):
 @pytest.mark.parametrize(
     "path", ["/data/", "/data/concepts/", "/data/concepts/?q=diabetes", "/data/concepts/201826/"]
 )
-def test_before_the_first_release_every_page_says_the_browser_opens_with_it(visitor, path):
+def test_before_the_first_release_every_page_says_the_browser_opens_with_it(
+    visitor: Client, path: str
+) -> None:
     response = visitor.get(path)
 
     assert response.status_code == 200
@@ -125,7 +135,7 @@ def test_before_the_first_release_every_page_says_the_browser_opens_with_it(visi
 
 
 @pytest.mark.parametrize("status", [Release.Status.BUILDING, Release.Status.FAILED])
-def test_a_release_that_is_not_ready_is_never_served(visitor, status):
+def test_a_release_that_is_not_ready_is_never_served(visitor: Client, status: Any) -> None:
     ReleaseFactory.create(status=status, finished_at=None)
 
     response = visitor.get("/data/")
@@ -134,7 +144,9 @@ def test_a_release_that_is_not_ready_is_never_served(visitor, status):
     assert NO_RELEASE in response.text
 
 
-def test_the_browser_keeps_serving_the_ready_release_while_the_next_is_built(visitor, release):
+def test_the_browser_keeps_serving_the_ready_release_while_the_next_is_built(
+    visitor: Client, release: Release
+) -> None:
     ReleaseFactory.create(version="R2025-04", status=Release.Status.BUILDING, finished_at=None)
 
     response = visitor.get("/data/")
@@ -147,7 +159,9 @@ def test_the_browser_keeps_serving_the_ready_release_while_the_next_is_built(vis
 # Search
 
 
-def test_search_by_name_lists_concepts_with_protected_counts(visitor, diabetes, hba1c):
+def test_search_by_name_lists_concepts_with_protected_counts(
+    visitor: Client, diabetes: Any, hba1c: Any
+) -> None:
     ConceptSummaryFactory.create(
         release=diabetes.release, name="Type 1 diabetes mellitus", code="46635009", participants=7
     )
@@ -179,14 +193,16 @@ def test_search_by_name_lists_concepts_with_protected_counts(visitor, diabetes, 
 
 
 @pytest.mark.parametrize("query", ["44054006", "201826", "  44054006  "])
-def test_search_finds_a_concept_by_its_code_or_id(visitor, diabetes, hba1c, query):
+def test_search_finds_a_concept_by_its_code_or_id(
+    visitor: Client, diabetes: Any, hba1c: Any, query: str
+) -> None:
     response = visitor.get("/data/concepts/", {"q": query})
 
     assert response.status_code == 200
     assert [hit.concept_id for hit in response.context["hits"]] == [201826]
 
 
-def test_search_keeps_to_one_domain(visitor, diabetes, hba1c):
+def test_search_keeps_to_one_domain(visitor: Client, diabetes: Any, hba1c: Any) -> None:
     response = visitor.get("/data/concepts/", {"domain": "Measurement"})
 
     assert response.status_code == 200
@@ -194,7 +210,7 @@ def test_search_keeps_to_one_domain(visitor, diabetes, hba1c):
     assert "Concepts with the most participants" in response.text
 
 
-def test_a_search_with_no_match_says_so(visitor, diabetes):
+def test_a_search_with_no_match_says_so(visitor: Client, diabetes: Any) -> None:
     response = visitor.get("/data/concepts/", {"q": "zebra stripes"})
 
     assert response.status_code == 200
@@ -202,7 +218,9 @@ def test_a_search_with_no_match_says_so(visitor, diabetes):
     assert "No concepts match this search." in response.text
 
 
-def test_a_search_over_100_characters_is_refused_with_a_clear_message(visitor, diabetes):
+def test_a_search_over_100_characters_is_refused_with_a_clear_message(
+    visitor: Client, diabetes: Any
+) -> None:
     response = visitor.get("/data/concepts/", {"q": "d" * 101})
 
     assert response.status_code == 400
@@ -210,7 +228,7 @@ def test_a_search_over_100_characters_is_refused_with_a_clear_message(visitor, d
     assert response.context["hits"] is None
 
 
-def test_a_search_of_exactly_100_characters_is_answered(visitor, diabetes):
+def test_a_search_of_exactly_100_characters_is_answered(visitor: Client, diabetes: Any) -> None:
     response = visitor.get("/data/concepts/", {"q": "d" * 100})
 
     assert response.status_code == 200
@@ -228,7 +246,9 @@ def test_a_search_of_exactly_100_characters_is_answered(visitor, diabetes):
         "\\",
     ],
 )
-def test_sql_like_searches_are_plain_text_and_find_nothing(visitor, diabetes, query):
+def test_sql_like_searches_are_plain_text_and_find_nothing(
+    visitor: Client, diabetes: Any, query: str
+) -> None:
     response = visitor.get("/data/concepts/", {"q": query})
 
     assert response.status_code == 200
@@ -236,7 +256,7 @@ def test_sql_like_searches_are_plain_text_and_find_nothing(visitor, diabetes, qu
     assert "No concepts match this search." in response.text
 
 
-def test_markup_in_a_search_is_shown_as_text_never_run(visitor, diabetes):
+def test_markup_in_a_search_is_shown_as_text_never_run(visitor: Client, diabetes: Any) -> None:
     response = visitor.get("/data/concepts/", {"q": "<script>alert(1)</script>"})
 
     assert response.status_code == 200
@@ -252,21 +272,25 @@ def test_markup_in_a_search_is_shown_as_text_never_run(visitor, diabetes):
         ("dia\x00betes", "Null characters are not allowed."),
     ],
 )
-def test_control_characters_in_a_search_are_refused(visitor, diabetes, query, message):
+def test_control_characters_in_a_search_are_refused(
+    visitor: Client, diabetes: Any, query: str, message: str
+) -> None:
     response = visitor.get("/data/concepts/", {"q": query})
 
     assert response.status_code == 400
     assert message in response.text
 
 
-def test_an_unknown_domain_is_refused(visitor, diabetes):
+def test_an_unknown_domain_is_refused(visitor: Client, diabetes: Any) -> None:
     response = visitor.get("/data/concepts/", {"domain": "Genome"})
 
     assert response.status_code == 400
     assert "Select a valid choice." in response.text
 
 
-def test_live_search_answers_with_the_results_and_the_status_only(visitor, diabetes):
+def test_live_search_answers_with_the_results_and_the_status_only(
+    visitor: Client, diabetes: Any
+) -> None:
     response = visitor.get("/data/concepts/", {"q": "diabetes"}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200
@@ -278,7 +302,7 @@ def test_live_search_answers_with_the_results_and_the_status_only(visitor, diabe
     assert "HX-Request" in response["Vary"]
 
 
-def test_the_search_page_works_without_javascript(visitor, diabetes):
+def test_the_search_page_works_without_javascript(visitor: Client, diabetes: Any) -> None:
     response = visitor.get("/data/concepts/", {"q": "diabetes"})
 
     assert '<form class="usa-form usa-form--large" role="search" method="get"' in response.text
@@ -291,7 +315,9 @@ def test_the_search_page_works_without_javascript(visitor, diabetes):
 # The concept page
 
 
-def test_a_concept_page_shows_the_concept_breakdowns_and_release(visitor, diabetes):
+def test_a_concept_page_shows_the_concept_breakdowns_and_release(
+    visitor: Client, diabetes: Any
+) -> None:
     response = visitor.get("/data/concepts/201826/")
 
     assert response.status_code == 200
@@ -310,7 +336,9 @@ def test_a_concept_page_shows_the_concept_breakdowns_and_release(visitor, diabet
     assert "<svg" not in text  # not a measurement: no histogram
 
 
-def test_a_measurement_page_draws_a_histogram_with_a_table_beside_it(visitor, hba1c):
+def test_a_measurement_page_draws_a_histogram_with_a_table_beside_it(
+    visitor: Client, hba1c: Any
+) -> None:
     response = visitor.get("/data/concepts/3004410/")
 
     assert response.status_code == 200
@@ -322,7 +350,9 @@ def test_a_measurement_page_draws_a_histogram_with_a_table_beside_it(visitor, hb
     assert "4 to 5.5" in text
 
 
-def test_small_counts_on_a_concept_page_are_never_shown_raw(visitor, release):
+def test_small_counts_on_a_concept_page_are_never_shown_raw(
+    visitor: Client, release: Release
+) -> None:
     ConceptSummaryFactory.create(
         release=release,
         concept_id=4000001,
@@ -341,7 +371,7 @@ def test_small_counts_on_a_concept_page_are_never_shown_raw(visitor, release):
     assert all(cell in {"≤ 20", "Suppressed", "—", "100.0%", ""} for cell in _cells(response.text))
 
 
-def test_a_count_of_41_is_shown_as_60(visitor, release):
+def test_a_count_of_41_is_shown_as_60(visitor: Client, release: Release) -> None:
     ConceptSummaryFactory.create(
         release=release,
         concept_id=4000002,
@@ -358,7 +388,7 @@ def test_a_count_of_41_is_shown_as_60(visitor, release):
     assert "41" not in _cells(response.text)
 
 
-def test_a_suppressed_cell_shows_the_word_not_a_number(visitor, release):
+def test_a_suppressed_cell_shows_the_word_not_a_number(visitor: Client, release: Release) -> None:
     # 22 → 40 in total; 21 → 40 and 1 → ≤ 20 would narrow the small cell, so it is hidden.
     ConceptSummaryFactory.create(
         release=release,
@@ -379,14 +409,14 @@ def test_a_suppressed_cell_shows_the_word_not_a_number(visitor, release):
 
 
 @pytest.mark.parametrize("path", ["/data/concepts/999/", f"/data/concepts/{2**63}/"])
-def test_an_unknown_concept_is_the_404_page(visitor, diabetes, path):
+def test_an_unknown_concept_is_the_404_page(visitor: Client, diabetes: Any, path: Any) -> None:
     response = visitor.get(path)
 
     assert response.status_code == 404
     assert "We could not find that page" in response.text
 
 
-def test_a_concept_only_in_an_older_release_is_not_found(visitor, diabetes):
+def test_a_concept_only_in_an_older_release_is_not_found(visitor: Client, diabetes: Any) -> None:
     older = ReleaseFactory.create(
         version="R2024-12", finished_at=datetime.datetime(2024, 12, 31, tzinfo=datetime.UTC)
     )
@@ -400,7 +430,7 @@ def test_a_concept_only_in_an_older_release_is_not_found(visitor, diabetes):
 # Spanish
 
 
-def test_the_browser_speaks_spanish(visitor, diabetes, hba1c):
+def test_the_browser_speaks_spanish(visitor: Client, diabetes: Any, hba1c: Any) -> None:
     visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
     home = visitor.get("/data/")
@@ -422,7 +452,7 @@ def test_the_browser_speaks_spanish(visitor, diabetes, hba1c):
     assert "4 a 5,5" in measurement.text
 
 
-def test_the_no_release_page_speaks_spanish(visitor):
+def test_the_no_release_page_speaks_spanish(visitor: Client) -> None:
     visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
     response = visitor.get("/data/")
@@ -431,7 +461,7 @@ def test_the_no_release_page_speaks_spanish(visitor):
     assert "El Explorador de datos se abrirá con la primera publicación de datos" in response.text
 
 
-def test_a_suppressed_cell_is_translated(visitor, release):
+def test_a_suppressed_cell_is_translated(visitor: Client, release: Release) -> None:
     visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     ConceptSummaryFactory.create(
         release=release,
@@ -451,7 +481,7 @@ def test_a_suppressed_cell_is_translated(visitor, release):
 # Labels
 
 
-def test_every_group_and_category_the_warehouse_produces_has_a_label():
+def test_every_group_and_category_the_warehouse_produces_has_a_label() -> None:
     assert set(selectors.SEX_ORDER) <= set(labels.SEX_LABELS)
     assert set(selectors.AGE_ORDER) <= set(labels.AGE_LABELS)
     assert set(selectors.RACE_ORDER) <= set(labels.RACE_LABELS)
@@ -474,7 +504,9 @@ def test_every_group_and_category_the_warehouse_produces_has_a_label():
         (12_345.6, "12,346", "12\xa0346"),
     ],
 )
-def test_chart_numbers_are_written_the_local_way(value, english, spanish):
+def test_chart_numbers_are_written_the_local_way(
+    value: int | float, english: str, spanish: str
+) -> None:
     with translation.override("en"):
         shown_in_english = charts.format_number(value)
     with translation.override("es"):
@@ -483,7 +515,7 @@ def test_chart_numbers_are_written_the_local_way(value, english, spanish):
     assert (shown_in_english, shown_in_spanish) == (english, spanish)
 
 
-def test_histogram_bars_follow_the_protected_counts_and_labels_never_crowd():
+def test_histogram_bars_follow_the_protected_counts_and_labels_never_crowd() -> None:
     edges = [(float(low), float(low + 1)) for low in range(100, 130)]
     heights = [20 * (index % 5) for index in range(30)]
 
@@ -497,7 +529,7 @@ def test_histogram_bars_follow_the_protected_counts_and_labels_never_crowd():
     assert min(gaps) >= len("130") * charts.LABEL_CHARACTER_WIDTH
 
 
-def test_every_page_links_to_the_data_browser_from_the_main_menu(visitor):
+def test_every_page_links_to_the_data_browser_from_the_main_menu(visitor: Client) -> None:
     english = visitor.get("/network/").text
     spanish = visitor.get("/network/", headers={"accept-language": "es"}).text
 
