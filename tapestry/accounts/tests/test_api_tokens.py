@@ -152,7 +152,7 @@ def test_the_tokens_page_shows_each_tokens_scopes_and_expiry(
 
     assert "<td>Research statistics</td>" in page
     expected = timezone.localdate() + datetime.timedelta(days=365)
-    assert f"{expected.month:02d}/{expected.day:02d}/{expected.year}" in page
+    assert expected.strftime("%-d %b %Y") in page  # one date format across the site
     assert 'name="scopes" id="id_scopes_0" value="read" checked' in page
     assert 'name="expires_in_days" id="id_expires_in_days_1" value="90" checked' in page
 

@@ -323,7 +323,7 @@ def test_the_signed_in_banner_is_in_the_persons_language(
     )
 
     assert [str(m) for m in response.context["messages"]] == [
-        "Ha iniciado sesión exitosamente como Rosa Delgado."
+        "Ha iniciado sesión como Rosa Delgado."
     ]
     assert '<html lang="es"' in response.text
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
@@ -71,7 +72,13 @@ def test_the_draft_survives_sign_up_and_email_confirmation(
     with django_capture_on_commit_callbacks(execute=True):
         visitor.post(
             "/accounts/signup/?next=%2Fnetwork%2Fjoin%2F",
-            {"email": NORA, "password1": PASSWORD, "password2": PASSWORD, "next": "/network/join/"},
+            {
+                "full_name": "Nora Quist",
+                "email": NORA,
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "next": "/network/join/",
+            },
         )
     confirmed = visitor.post(_link_in(mail.outbox[-1]))
 
@@ -261,5 +268,5 @@ def test_a_phone_with_an_extension_and_a_library_id_with_a_hyphen_are_accepted(
 def test_a_new_person_without_an_account_has_none_made_for_them(visitor: Client) -> None:
     visitor.post("/network/join/", {**_join_form(), "then": "sign_up"})
 
-    assert not User.objects.filter(email=NORA).exists()
+    assert not get_user_model().objects.filter(email=NORA).exists()
     assert UserFactory._meta.model.objects.count() == 0

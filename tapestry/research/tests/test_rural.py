@@ -1,4 +1,3 @@
-import time
 from typing import Any
 
 import numpy as np
@@ -130,16 +129,12 @@ def test_military_zip_codes_are_never_rural() -> None:
     assert rural.rural_zips().isdisjoint(military)
 
 
-def test_the_rural_set_is_computed_once_and_quickly() -> None:
+def test_the_rural_set_is_computed_once() -> None:
     # given a process that has not computed the set (the cache's wrapped function)
-    started = time.perf_counter()
-
     # when it is computed from scratch, then asked for twice
     fresh = rural.rural_zips.__wrapped__()
-    elapsed = time.perf_counter() - started
 
-    # then it takes under five seconds and later calls return the cached set
-    assert elapsed < 5
+    # then later calls return the same set, cached
     assert fresh == rural.rural_zips()
     assert rural.rural_zips() is rural.rural_zips()
 

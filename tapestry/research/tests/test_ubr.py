@@ -1,5 +1,4 @@
 import datetime as dt
-import time
 from typing import Any
 
 import numpy as np
@@ -447,9 +446,9 @@ def test_categories_have_stable_codes_and_plain_labels() -> None:
     assert ubr.CATEGORIES_BY_CODE["income"] is ubr.INCOME
 
 
-def _million_participants() -> pa.Table:
+def _many_participants() -> pa.Table:
     rng = np.random.default_rng(7)
-    rows = 1_000_000
+    rows = 100_000
 
     def answers(options: list[str | None]) -> pa.Array:
         return pc.take(
@@ -487,18 +486,14 @@ def _million_participants() -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema.PARTICIPANT_FEATURES)
 
 
-def test_a_million_participants_are_classified_in_seconds() -> None:
-    # given a million participants with mixed answers
-    table = _million_participants()
+def test_many_participants_with_mixed_answers_are_each_classified() -> None:
+    # given 100,000 participants with mixed answers (the release's timing at a million is
+    # measured by benchmarks/, not here)
+    table = _many_participants()
 
-    # when classified (through an in-memory DuckDB: about 2 s on this 2-core machine when
-    # others share it, more when it is very busy; the release itself never calls this, it runs
-    # the same expressions inside the warehouse)
-    started = time.perf_counter()
+    # when classified
     result = ubr.classify(table)
-    elapsed = time.perf_counter() - started
 
-    # then it takes seconds, not minutes, and every row is classified
-    assert elapsed < 10
-    assert result.num_rows == 1_000_000
-    assert 0 < pc.sum(result.column("ubr")).as_py() < 1_000_000
+    # then every row is classified, and some but not all are UBR
+    assert result.num_rows == 100_000
+    assert 0 < pc.sum(result.column("ubr")).as_py() < 100_000
