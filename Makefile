@@ -32,7 +32,7 @@ setup: python-deps assets messages
 python-deps:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "Python 3.12 is required (see .python-version)"'
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	@# PyICU (Spanish alphabetical order on SQLite, ADR 0008) builds against the system ICU.
+	@# PyICU (Spanish alphabetical order on SQLite, ADR 0011) builds against the system ICU.
 	@dpkg -s libicu-dev pkg-config g++ >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq libicu-dev pkg-config g++)
 	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"

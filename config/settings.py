@@ -152,7 +152,7 @@ ACCOUNT_USER_DISPLAY = "tapestry.accounts.adapter.user_display"
 ACCOUNT_FORMS = {"signup": "tapestry.accounts.forms.SignupForm"}
 # Failed sign-ins back off per address and per account *from that address* (the key is the
 # account and the client's IP), so an attacker elsewhere cannot lock the owner out; see
-# docs/adr/0008-sign-in-throttling.md. `login_failed_account` caps guesses at one account
+# docs/adr/0012-sign-in-throttling.md. `login_failed_account` caps guesses at one account
 # from everywhere, and does not apply to a browser that has signed in to it before.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": _env("TAPESTRY_LOGIN_RATE_LIMIT", "10/5m/ip,30/h/ip,5/5m/key,10/h/key"),

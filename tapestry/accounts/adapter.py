@@ -48,7 +48,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth keys failed sign-ins by account alone, so anyone could lock anyone out. The
         # account *and* the client's address: an attacker elsewhere fills only their own
-        # counter (docs/adr/0008-sign-in-throttling.md). Password reset clears this key too.
+        # counter (docs/adr/0012-sign-in-throttling.md). Password reset clears this key too.
         login = str(credentials.get("email", credentials.get("username", ""))).lower()
         return f"{login}|{self.get_client_ip(request)}"
 

@@ -62,7 +62,7 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         # The whole name, as the person wrote it: the first word of "Dr. Aisha Bello" is "Dr.",
-        # and many names (María José, double surnames) do not split that way (ADR 0009).
+        # and many names (María José, double surnames) do not split that way (ADR 0013).
         return self.get_full_name()
 
 
