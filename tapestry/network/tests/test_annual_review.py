@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
-from tapestry.network.models import Organization, OrganizationType, ReviewReminder
+from tapestry.network.models import DETAIL_FIELDS, Organization, OrganizationType, ReviewReminder
 from tapestry.network.services import (
     NotAllowed,
     organization_review_confirm,
@@ -28,22 +28,7 @@ A_YEAR = datetime.timedelta(days=365)
 
 
 def _details(organization: Organization, **overrides: Any) -> dict[str, Any]:
-    fields = [
-        "name",
-        "org_type",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "zip_code",
-        "phone",
-        "website",
-        "library_id",
-        "liaison_name",
-        "liaison_email",
-        "services",
-    ]
-    return {**{field: getattr(organization, field) for field in fields}, **overrides}
+    return {**{field: getattr(organization, field) for field in DETAIL_FIELDS}, **overrides}
 
 
 # Confirming the annual review
