@@ -115,12 +115,9 @@ def membership_application_submit(
             email_send(
                 to=[applicant.email],
                 template="network/email/application_receipt",
-                context={
-                    "application": application,
-                    "applicant_name": applicant.get_short_name(),
-                    "site_url": settings.SITE_URL,
-                },
+                context={"application": application, "site_url": settings.SITE_URL},
                 language=language,
+                recipient_name=applicant.get_full_name(),
             )
             if not application.liaison_email_confirmed:
                 _liaison_confirmation_send(
@@ -393,6 +390,7 @@ def _liaison_confirmation_send(
             "days": settings.NETWORK_LIAISON_CONFIRMATION_DAYS,
         },
         language=language,
+        recipient_name=record.liaison_name,
     )
 
 

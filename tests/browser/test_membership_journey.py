@@ -287,6 +287,7 @@ def test_a_newcomer_fills_the_form_signs_up_and_finds_the_form_again(
         )
     ).to_be_visible()
     nora.check("2-sign-up")
+    page.get_by_label(nora.label("Your name")).fill(newcomer["liaison_name"])
     page.get_by_label(nora.label("Email")).fill(newcomer["email"])
     page.get_by_label(nora.label("Password")).fill(PASSWORD)
     page.get_by_label(nora.label("Password (again)")).fill(PASSWORD)

@@ -30,7 +30,12 @@ from tapestry.network.services import (
     membership_application_submit,
     review_reminders_send,
 )
-from tapestry.network.tests.factories import OrganizationFactory, RegionSpecialistFactory, region
+from tapestry.network.tests.factories import (
+    MembershipApplicationFactory,
+    OrganizationFactory,
+    RegionSpecialistFactory,
+    region,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -135,16 +140,33 @@ def application_received(language: str) -> Expected:
     return Expected("sam@example.org", "Sam O'Connor", ORGANIZATION)
 
 
+def application_receipt(language: str) -> Expected:
+    applicant = _person("bob@example.org", "Bob D'Angelo", language)
+    membership_application_submit(
+        applicant=applicant, details=_application_details("Bob D'Angelo", "bob@example.org")
+    )
+    return Expected("bob@example.org", "Bob D'Angelo", ORGANIZATION)
+
+
+def liaison_email_confirmation(language: str) -> Expected:
+    # The applicant names someone else as the liaison, who has no account yet.
+    applicant = _person("bob@example.org", "Bob D'Angelo", language)
+    membership_application_submit(
+        applicant=applicant, details=_application_details("Lucía Ramírez", "lucia@example.org")
+    )
+    return Expected("lucia@example.org", "Lucía Ramírez", ORGANIZATION)
+
+
 def _decided(language: str, *, approve: bool) -> Expected:
     specialist = _person(
         "sam@example.org", "Sam Specialist", "en", roles=[Role.ENGAGEMENT_SPECIALIST]
     )
     RegionSpecialistFactory.create(user=specialist, region=region("region-6"))
     applicant = _person("bob@example.org", "Bob D'Angelo", language)
-    application = membership_application_submit(
-        applicant=applicant, details=_application_details("Bob D'Angelo", "bob@example.org")
+    # Made directly, not submitted, so the applicant's receipt is not in the outbox too.
+    application = MembershipApplicationFactory.create(
+        applicant=applicant, **_application_details("Bob D'Angelo", "bob@example.org")
     )
-    mail.outbox.clear()
     membership_application_decide(
         specialist=specialist,
         application_id=application.pk,
@@ -182,6 +204,8 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "password reset for an unknown address": password_reset_for_an_unknown_address,
     "sign-up with a taken address": sign_up_with_a_taken_address,
     "application received": application_received,
+    "application receipt": application_receipt,
+    "liaison email confirmation": liaison_email_confirmation,
     "application approved": application_approved,
     "application rejected": application_rejected,
     "review reminder": review_reminder,

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 import pytest
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 
 from tapestry.accounts.api import Role
 from tapestry.accounts.models import User
+from tapestry.accounts.tests.factories import totp_code_now
 from tapestry.core.views import csrf_failure, error_400, error_403, error_500
 from tapestry.network.models import MembershipApplication, Organization
 from tapestry.network.tests.factories import (
@@ -63,11 +65,26 @@ class World:
 
 
 def _spanish_client(user: User | None) -> Client:
-    """A browser with Spanish chosen, signed in as `user` (None: a visitor)."""
+    """A browser with Spanish chosen, signed in as `user` (None: a visitor).
+
+    A person with an authenticator signs in as a person does, password then code: staff pages
+    need a session that completed two-factor sign-in (accounts.middleware), and a session made
+    with `force_login` would be sent back to the sign-in page.
+    """
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
-    if user is not None:
+    if user is None:
+        return client
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         client.force_login(user)
+        return client
+    # allauth refuses a code used twice; two people may sign in within one 30-second window.
+    cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={totp_code_now()}")
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response["Location"] == "/accounts/2fa/authenticate/", response.content[:500]
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code_now()})
+    assert response.status_code == 302, response.content[:500]
+    assert client.session["_auth_user_id"] == str(user.pk)
     return client
 
 

@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tapestry.network.models import (
+    DETAIL_FIELDS,
     MembershipApplication,
     Organization,
     OrganizationType,
@@ -105,21 +106,29 @@ def test_a_liaison_email_that_is_not_the_applicants_waits_for_confirmation(
 
 
 @pytest.mark.parametrize(
-    ("language", "subject", "opening", "expiry"),
+    ("language", "subject", "greeting", "opening", "expiry", "sign_off"),
     [
         (
             "en",
             "Please confirm the liaison email for O'Brien & Sons Library",
+            "Hello Lena Librarian,",
             f"Bob Applicant gave {LENA} as the network liaison email of O'Brien & Sons Library "
             "in Evanston, IL. Please confirm that this address reaches the liaison:",
-            "The link works for 7 days.",
+            "The link works for 7 days. Until the address is confirmed, the member directory "
+            "does not show it and no reminders are sent to it. If you do not know this "
+            "organization, ignore this email: nothing will be published.",
+            "Thank you for using Tapestry.",
         ),
         (
             "es",
             "Confirme el correo electrónico del enlace de O'Brien & Sons Library",
+            "Hola, Lena Librarian:",
             f"Bob Applicant indicó {LENA} como correo electrónico del enlace con la red de "
             "O'Brien & Sons Library en Evanston, IL. Confirme que esta dirección llega al enlace:",
-            "El enlace funciona durante 7 días.",
+            "El enlace funciona durante 7 días. Mientras la dirección no esté confirmada, el "
+            "directorio de miembros no la muestra y no se le envían recordatorios. Si no conoce "
+            "esta organización, ignore este correo electrónico: no se publicará nada.",
+            "Gracias por usar Tapestry.",
         ),
     ],
 )
@@ -127,8 +136,10 @@ def test_the_confirmation_email_reads_well_in_each_language(
     bob_applicant: User,
     language: str,
     subject: str,
+    greeting: str,
     opening: str,
     expiry: str,
+    sign_off: str,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
@@ -140,10 +151,23 @@ def test_the_confirmation_email_reads_well_in_each_language(
 
     message = mail.outbox[-1]
     assert (message.to, message.subject) == ([LENA], subject)
-    assert message.body.startswith(opening)
-    assert expiry in message.body
+    body = str(message.body)
+    lines = body.splitlines()
+    link = LINK.search(body)
+    assert link is not None
+    assert lines == [
+        greeting,
+        "",
+        opening,
+        "",
+        link.group(0),
+        "",
+        expiry,
+        "",
+        sign_off,
+        "http://127.0.0.1:8000",
+    ]
     text = f"{message.subject}\n{message.body}"
-    assert LINK.search(text) is not None
     assert "&#" not in text
     assert "&amp;" not in text
 
@@ -366,21 +390,7 @@ def test_a_new_liaison_email_in_the_annual_review_waits_for_its_own_confirmation
     alice_liaison: User, alice_library: Organization, django_capture_on_commit_callbacks: Any
 ) -> None:
     details = {
-        field: getattr(alice_library, field)
-        for field in [
-            "name",
-            "org_type",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "zip_code",
-            "phone",
-            "website",
-            "library_id",
-            "liaison_name",
-            "services",
-        ]
+        field: getattr(alice_library, field) for field in DETAIL_FIELDS if field != "liaison_email"
     }
 
     with django_capture_on_commit_callbacks(execute=True):

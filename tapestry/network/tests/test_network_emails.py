@@ -34,11 +34,21 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 NAME = "O'Brien & Sons Children's Library"
+GREETING = {"en": "Hello {name},", "es": "Hola, {name}:"}
+SIGN_OFF = {"en": "Thank you for using Tapestry.", "es": "Gracias por usar Tapestry."}
 
 
 def _no_entities(message: Any) -> None:
     for text in (message.subject, message.body):
         assert "&#" not in text and "&amp;" not in text and "&quot;" not in text, text
+
+
+def _letter(message: Any, *, language: str, name: str) -> list[str]:
+    """The lines between the greeting by `name` and the site's sign-off, checking both."""
+    lines = str(message.body).splitlines()
+    assert lines[:2] == [GREETING[language].format(name=name), ""]
+    assert lines[-3:] == ["", SIGN_OFF[language], "http://127.0.0.1:8000"]
+    return lines[2:-3]
 
 
 @pytest.fixture
@@ -75,7 +85,10 @@ def test_the_specialists_notice(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     specialist = UserFactory.create(
-        email="sam@example.org", roles=[Role.ENGAGEMENT_SPECIALIST], preferred_language=language
+        email="sam@example.org",
+        full_name="Sam O'Connor",
+        roles=[Role.ENGAGEMENT_SPECIALIST],
+        preferred_language=language,
     )
     RegionSpecialistFactory.create(user=specialist, region=region("region-6"))
     bob = UserFactory.create(email="bob@example.org", full_name="Bob Applicant")
@@ -100,23 +113,31 @@ def test_the_specialists_notice(
 
     notice = mail.outbox[0]
     assert (notice.to, notice.subject) == (["sam@example.org"], subject)
-    assert notice.body.startswith(opening)
-    assert (
-        f"{link_label} http://127.0.0.1:8000/network/specialist/applications/{application.pk}/"
-        in notice.body
-    )
+    assert _letter(notice, language=language, name="Sam O'Connor") == [
+        opening,
+        "",
+        f"{link_label} http://127.0.0.1:8000/network/specialist/applications/{application.pk}/",
+    ]
     _no_entities(notice)
 
 
 @pytest.mark.parametrize(
-    ("applicant", "subject", "opening"),
+    ("applicant", "subject", "opening", "link_label"),
     [
         (
             "en",
             f"Welcome to the network: {NAME}",
-            f"Good news: {NAME} is now a member of the network",
+            f"Good news: {NAME} is now a member of the network and appears in the public "
+            "directory. You are its liaison.",
+            "See the record:",
         ),
-        ("es", f"Le damos la bienvenida a la red: {NAME}", f"Buenas noticias: {NAME}"),
+        (
+            "es",
+            f"Le damos la bienvenida a la red: {NAME}",
+            f"Buenas noticias: {NAME} ya es miembro de la red y aparece en el directorio "
+            "público. Usted es su enlace.",
+            "Vea el registro:",
+        ),
     ],
     indirect=["applicant"],
 )
@@ -124,6 +145,7 @@ def test_the_approval(
     applicant: User,
     subject: str,
     opening: str,
+    link_label: str,
     admin: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -137,8 +159,11 @@ def test_the_approval(
     message = mail.outbox[-1]
     member = Organization.objects.get()
     assert (message.to, message.subject) == (["ciara@example.org"], subject)
-    assert message.body.startswith(opening)
-    assert f"/network/organizations/{member.pk}/" in message.body
+    assert _letter(message, language=applicant.preferred_language, name="Ciara O'Brien") == [
+        opening,
+        "",
+        f"{link_label} http://127.0.0.1:8000/network/organizations/{member.pk}/",
+    ]
     _no_entities(message)
 
 
@@ -150,7 +175,11 @@ def test_the_approval(
             f"Your application for {NAME}",
             [
                 f"We could not approve the application for {NAME}.",
+                "",
                 'Reason: We need the director\'s "yes" & a ZIP code.',
+                "",
+                "You are welcome to apply again once this is resolved, or to reply to your "
+                "regional office with questions.",
             ],
         ),
         (
@@ -158,7 +187,11 @@ def test_the_approval(
             f"Su solicitud para {NAME}",
             [
                 f"No pudimos aprobar la solicitud de {NAME}.",
+                "",
                 'Motivo: We need the director\'s "yes" & a ZIP code.',
+                "",
+                "Puede volver a presentar una solicitud cuando esto se resuelva, o responder a "
+                "su oficina regional si tiene preguntas.",
             ],
         ),
     ],
@@ -185,8 +218,7 @@ def test_the_rejection(
 
     message = mail.outbox[-1]
     assert (message.to, message.subject) == (["ciara@example.org"], subject)
-    assert message.body.splitlines()[0] == lines[0]
-    assert lines[1] in message.body.splitlines()
+    assert _letter(message, language=applicant.preferred_language, name="Ciara O'Brien") == lines
     _no_entities(message)
     assert MembershipApplication.objects.get().status == "rejected"
 
@@ -210,6 +242,7 @@ def test_the_annual_review_reminder(
     member = OrganizationFactory.create(
         name=NAME,
         liaison=applicant,
+        liaison_name="Ciara O'Brien",
         liaison_email="ciara@example.org",
         last_reviewed_on=due_on - datetime.timedelta(days=365),
     )
@@ -219,6 +252,7 @@ def test_the_annual_review_reminder(
 
     message = mail.outbox[-1]
     assert (message.to, message.subject) == (["ciara@example.org"], subject)
-    assert sentence in message.body
-    assert f"/network/organizations/{member.pk}/review/" in message.body
+    letter = _letter(message, language=applicant.preferred_language, name="Ciara O'Brien")
+    assert sentence in letter[0]
+    assert letter[-1].endswith(f" http://127.0.0.1:8000/network/organizations/{member.pk}/review/")
     _no_entities(message)
