@@ -1,14 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import pytest
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.test import Client
 from pytest_django.fixtures import Settings
-
-if TYPE_CHECKING:
-    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +68,7 @@ def test_a_page_the_role_does_not_allow_gets_the_friendly_403_in_english(
 
 
 def test_a_page_the_role_does_not_allow_gets_the_403_in_the_persons_spanish(
-    rosa_spanish: User, signed_in: Callable[[User], Client]
+    rosa_spanish: AbstractBaseUser, signed_in: Callable[[AbstractBaseUser], Client]
 ) -> None:
     response = signed_in(rosa_spanish).get("/network/specialist/")
 
@@ -151,7 +148,9 @@ def test_error_pages_carry_the_security_headers_too(visitor: Client) -> None:
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_a_stale_form_gets_the_friendly_403_and_signs_no_one_in(alice_liaison: User) -> None:
+def test_a_stale_form_gets_the_friendly_403_and_signs_no_one_in(
+    alice_liaison: AbstractBaseUser,
+) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.get("/accounts/login/")
 
@@ -169,7 +168,9 @@ def test_a_stale_form_gets_the_friendly_403_and_signs_no_one_in(alice_liaison: U
     assert "_auth_user_id" not in browser.session
 
 
-def test_a_form_without_any_token_gets_the_friendly_403_in_spanish(alice_liaison: User) -> None:
+def test_a_form_without_any_token_gets_the_friendly_403_in_spanish(
+    alice_liaison: AbstractBaseUser,
+) -> None:
     browser = Client(enforce_csrf_checks=True, headers={"accept-language": "es"})
 
     response = browser.post(
