@@ -47,6 +47,10 @@ def _bad_request(request: HttpRequest, template: str, context: dict[str, Any]) -
     return render(request, template, context, status=400)
 
 
+# The directory's select filters: their drawn fragment is cached on these values alone.
+_DIRECTORY_CHOICE_FILTERS = ("org_type", "state", "region", "service", "audience")
+
+
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
@@ -55,8 +59,13 @@ def directory(request: HttpRequest) -> HttpResponse:
         if request.headers.get("HX-Request")
         else "network/directory.html"
     )
+    choices_key = "&".join(
+        f"{name}={request.GET.get(name, '')}" for name in _DIRECTORY_CHOICE_FILTERS
+    )
     if request.GET and not form.is_valid():
-        return _bad_request(request, template, {"form": form, "result": None})
+        return _bad_request(
+            request, template, {"form": form, "result": None, "choices_key": choices_key}
+        )
     filters = form.filters() if request.GET else selectors.DirectoryFilters()
     page = (form.cleaned_data.get("page") if request.GET else None) or 1
     # The results are a cached fragment keyed on the query and the directory's version;
@@ -70,6 +79,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "result": result,
             "can_export": is_network_staff(request.user),
             "directory_version": selectors.directory_version(),
+            "choices_key": choices_key,
         },
     )
 

@@ -541,3 +541,19 @@ def test_the_directory_error_summary_links_to_the_filter_in_error(visitor: Clien
         '<a class="usa-link" href="#id_near">Near ZIP code: We could not find ZIP code “ABCDE”. '
         "Enter a five-digit U.S. ZIP code.</a>" in response.text
     )
+
+
+def test_the_drawn_filters_follow_each_query_though_cached(visitor: Client, members: None) -> None:
+    # given a search that draws (and caches) the selects with Illinois chosen
+    first = visitor.get("/network/", {"state": "IL", "near": "60608"}).text
+
+    # when the same ZIP code is searched in Kentucky, and Illinois again near another ZIP code
+    kentucky = visitor.get("/network/", {"state": "KY", "near": "60608"}).text
+    elsewhere = visitor.get("/network/", {"state": "IL", "near": "60601"}).text
+
+    # then each page shows its own state chosen and its own ZIP code in the box
+    assert '<option value="IL" selected>' in first
+    assert '<option value="KY" selected>' in kentucky
+    assert '<option value="IL" selected>' not in kentucky
+    assert '<option value="IL" selected>' in elsewhere
+    assert 'value="60601"' in elsewhere
