@@ -226,9 +226,11 @@ class Visit:
         """At desktop and at phone width: the page does not scroll sideways, axe-core finds no
         WCAG 2.1 A or AA violation, and a full-page screenshot is kept.
 
-        Returns the desktop screenshot's path; the page is left at desktop width.
+        Returns the desktop screenshot's path; the page is left at the width it had, so a
+        journey walked at phone width goes on at phone width.
         """
         page = self.page
+        walked_at = page.viewport_size or VIEWPORTS["desktop"]
         page.wait_for_load_state("load")
         expect(page.locator("html")).to_have_attribute("lang", self.language)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -238,7 +240,7 @@ class Visit:
                 page.set_viewport_size(viewport)
                 screenshots[size] = self._check_at(step, size)
         finally:
-            page.set_viewport_size(VIEWPORTS["desktop"])
+            page.set_viewport_size(walked_at)
         blocked = [text for text in self.console_errors if "Content Security Policy" in text]
         assert not blocked, (
             f"The Content Security Policy blocked something on {page.url}: {blocked}"

@@ -27,7 +27,7 @@ from tapestry.network.models import (
     StateTerritory,
 )
 from tapestry.network.services import membership_application_submit
-from tests.browser.conftest import PASSWORD, Network
+from tests.browser.conftest import PASSWORD, VIEWPORTS, Network
 
 # Real transactions, so the live server's thread sees what the test writes (and vice versa).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -234,7 +234,6 @@ NEWCOMER = {
         "liaison_name": "Nora Recién",
     },
 }
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 CONFIRMATION_LINK = re.compile(r"https?://\S+(/accounts/confirm-email/\S+/)")
 
 
