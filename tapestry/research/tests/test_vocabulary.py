@@ -51,6 +51,58 @@ def terms(concept_id: int) -> set[tuple[str, str, str | None]]:
 
 # -- what the files give ----------------------------------------------------------------------
 
+PUBLIC_DOMAINS = ("Condition", "Drug", "Measurement", "Procedure", "Observation", "Visit")
+
+
+def test_every_curated_concept_has_exactly_one_spanish_name() -> None:
+    # When the Spanish names are counted per concept (the loader refuses a second one)
+    named = [s.concept_id for s in vocabulary.synonyms() if s.kind == "name"]
+
+    # Then every concept of vocabulary.json has one, the six public domains' included
+    curated = vocabulary.standard_concepts()
+    assert [c.concept_id for c in curated if named.count(c.concept_id) != 1] == []
+    assert {c.domain_id for c in curated} >= set(PUBLIC_DOMAINS)
+    assert {s.language for s in vocabulary.synonyms() if s.kind == "name"} == {"es"}
+
+
+def test_no_synonym_names_an_unknown_concept_or_repeats_an_english_name() -> None:
+    known = vocabulary.concept_by_id()
+    rows = vocabulary.synonyms()
+    assert {s.concept_id for s in rows} <= set(known)
+    assert [
+        s
+        for s in rows
+        if s.language == "en"
+        and s.synonym.casefold() == known[s.concept_id].concept_name.casefold()
+    ] == []
+
+
+def test_the_common_concepts_have_lay_terms_in_both_languages() -> None:
+    # When the concepts with lay terms in English and in Spanish are counted per domain
+    known = vocabulary.concept_by_id()
+    english = {
+        s.concept_id for s in vocabulary.synonyms() if s.kind == "lay" and s.language == "en"
+    }
+    spanish = {
+        s.concept_id for s in vocabulary.synonyms() if s.kind == "lay" and s.language == "es"
+    }
+    both = english & spanish
+    per_domain = {
+        domain: sum(1 for c in both if known[c].domain_id == domain)
+        for domain in ("Condition", "Drug", "Measurement", "Procedure")
+    }
+
+    # Then the many conditions, drugs, measurements and procedures people search for have them
+    assert per_domain["Condition"] >= 60
+    assert per_domain["Drug"] >= 40
+    assert per_domain["Measurement"] >= 20
+    assert per_domain["Procedure"] >= 20
+    # And the everyday words the issue names are among them
+    assert ("IMC", "lay", "es") in terms(3038553)
+    assert ("BMI", "lay", "en") in terms(3038553)
+    assert ("colesterol malo", "lay", "es") in terms(3009966)
+    assert ("water pill", "lay", "en") in terms(974166)
+
 
 def test_the_issue_s_spanish_searches_have_their_concepts() -> None:
     # Then the terms the issue says find nothing today are each a concept's term
