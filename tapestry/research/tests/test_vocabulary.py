@@ -148,6 +148,21 @@ def test_source_codes_map_to_the_standard_concept_the_issue_names() -> None:
     assert any(vocabulary_id == "CPT4" for vocabulary_id, _code in maps)
 
 
+def test_many_conditions_have_icd10cm_codes_and_procedures_cpt4_codes() -> None:
+    # When the source codes are grouped by vocabulary and the domain they map to
+    known = vocabulary.concept_by_id()
+    codes = vocabulary.source_codes()
+    icd10 = {c.maps_to for c in codes if c.vocabulary_id == "ICD10CM"}
+    cpt4 = {c.maps_to for c in codes if c.vocabulary_id == "CPT4"}
+
+    # Then at least 80 conditions have an ICD-10-CM code and 20 procedures a CPT4 code
+    assert sum(1 for c in icd10 if known[c].domain_id == "Condition") >= 80
+    assert sum(1 for c in cpt4 if known[c].domain_id == "Procedure") >= 20
+    # And an older ICD-9-CM code finds the same concept as its ICD-10-CM successor
+    maps = {(c.vocabulary_id, c.concept_code): c.maps_to for c in codes}
+    assert maps["ICD9CM", "401.9"] == maps["ICD10CM", "I10"] == ESSENTIAL_HYPERTENSION
+
+
 def test_every_source_code_maps_to_a_standard_concept_and_is_a_non_standard_concept() -> None:
     standard = {c.concept_id for c in vocabulary.standard_concepts() if c.standard_concept == "S"}
     codes = vocabulary.source_codes()
