@@ -142,8 +142,9 @@ def exposed(
     1 to 20 must cover [1, 20] (the two-way tables' rule).
     """
     narrowed = []
+    published: Mapping[object, PublicCount] = figures or {}
     for key, count in true_counts.items():
-        figure = figures.get(key) if figures is not None else None
+        figure = published.get(key)
         if figure is None:
             required = HIDDEN_RANGE if 1 <= count <= 20 else set()
         elif count > 20 or (figure.value == 0 and not figure.suppressed):
@@ -152,10 +153,10 @@ def exposed(
             low, high = figure.bounds(suppressed_upper=20)
             if (
                 isinstance(key, tuple)
-                and sum(other[0] == key[0] for other in figures if isinstance(other, tuple)) == 1
+                and sum(other[0] == key[0] for other in published if isinstance(other, tuple)) == 1
             ):
                 low = max(low, min(1, true_counts[TOTAL]))  # a breakdown's only cell is its total
-            ceiling = min(20 if high is None else high, 20, figures[TOTAL].bounds()[1] or 0)
+            ceiling = min(20 if high is None else high, 20, published[TOTAL].bounds()[1] or 0)
             required = set(range(low, ceiling + 1))
         if not found.get(key, set()) >= required:
             narrowed.append(key)
