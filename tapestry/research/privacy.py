@@ -12,12 +12,18 @@ The rules (PRODUCT.md, "Research data"):
    about the true count:
 
        published 0       → exactly 0
-       published "≤ 20"  → somewhere in [1, 20]
+       published "≤ 20"  → somewhere in [1, 20] (a total), [0, 20] (a listed cell)
        published r ≥ 40  → somewhere in [r - 19, r]
        "suppressed"      → somewhere in [0, the total's upper bound]
 
-2. Percentages come from the rounded numbers (`public_percentage`), never from true counts,
-   so a percentage says nothing the rounded counts do not.
+   A breakdown lists EVERY category, and a cell of 0 shows as "≤ 20" too (`public_cell`):
+   listing only the groups with somebody in them told the reader each "≤ 20" held at least
+   one person, which pinned small totals (seven listed age groups: a total in [7, 20]).
+
+2. Percentages come from the rounded numbers, never from true counts, so a percentage says
+   nothing the rounded counts do not. A breakdown's are of its shown cells' rounded counts
+   added up (`public_shares`), and a "≤ 20" or suppressed cell has none, so they add up to
+   100 %; `public_percentage` (a count of another) serves the dashboard.
 
 3. Complementary suppression. No count from 1 to 20 (a *hidden* count) may be worked out from
    the other figures shown beside it. An attacker who knows that the cells of a breakdown add
@@ -31,7 +37,8 @@ The rules (PRODUCT.md, "Research data"):
    big cell at least 21, so the small cell is at most 19: the reader has narrowed it. We
    compute, exactly, the set of values each hidden count could take given everything shown
    (the *feasible interval*), and while any hidden count's feasible interval does not cover
-   all of [1, 20], we suppress more cells — the smallest shown cell whose suppression widens
+   its published interval (a breakdown's cells from 0 to 20: [0, 20]; a hidden total and a
+   table's hidden counts: [1, 20]), we suppress more cells — the smallest shown cell whose suppression widens
    what the reader can infer, else the smallest pair of cells that does (a two-way table
    often needs the corners of a rectangle) — then check again. A suppressed cell shows no
    number ("suppressed"). The loop always ends: with every cell suppressed, nothing but the
@@ -55,6 +62,9 @@ What is checked, and what is not:
   table's margins from the same call that protects the table.
 - Cells must add up to their totals (ValueError otherwise): put participants with no answer
   in a category of their own ("Skipped", "Unknown") rather than leaving them out.
+- The disclosure model of the Data Browser as a whole (small totals undescribed, parents and
+  children read together, what is and is not proven, and by which test) is
+  docs/adr/0014-disclosure-model.md.
 """
 
 import itertools
