@@ -311,3 +311,63 @@ def shares_line_chart(
         y_ticks=y_ticks,
         x_ticks=_year_ticks(months, positions),
     )
+
+
+@dataclass(frozen=True)
+class CategoryBar:
+    """One category's bar. A "≤ 20" count is drawn as an outline from 0 to 20, the range it
+    lies in, never as a solid bar of 20; a suppressed count draws nothing (`width` 0)."""
+
+    label: str
+    text: str  # the count as published ("≤ 20", "1,240", "Suppressed")
+    label_y: float
+    y: float
+    width: float
+    text_x: float  # where the published count is written, after the bar
+    hidden: bool
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class CategoryChart:
+    frame: Frame
+    bars: list[CategoryBar]
+    x_ticks: list[Tick]
+    bar_height: int
+    axis_y: float  # where the count axis's labels sit, below the last bar
+
+
+CATEGORY_ROW = 44  # a label line above each bar, the bar, and a gap, in SVG units
+CATEGORY_BAR = 18
+
+
+def category_chart(rows: Sequence[tuple[str, str, int | None, bool]]) -> CategoryChart:
+    """Horizontal bars, a label above each so long names stay legible at 390 px.
+
+    `rows` holds (label, published text, rounded count or None when suppressed, hidden).
+    """
+    top_value = max((value or 0 for _label, _text, value, hidden in rows if not hidden), default=0)
+    axis = count_axis(max(top_value, 20))
+    frame = Frame(
+        width=560, height=CATEGORY_ROW * len(rows) + 50, left=8, right=96, top=8, bottom=42
+    )
+    scale = frame.plot_width / axis[-1]
+    bars = []
+    for index, (label, text, value, hidden) in enumerate(rows):
+        top = frame.top + index * CATEGORY_ROW
+        bars.append(
+            CategoryBar(
+                label=label,
+                text=text,
+                label_y=top + 14,
+                y=top + 20,
+                width=round((value or 0) * scale, 1),
+                text_x=round(frame.left + (value or 0) * scale + 6, 1),
+                hidden=hidden,
+                suppressed=value is None,
+            )
+        )
+    ticks = [Tick(round(frame.left + value * scale, 1), format_number(value)) for value in axis]
+    return CategoryChart(
+        frame=frame, bars=bars, x_ticks=ticks, bar_height=CATEGORY_BAR, axis_y=frame.baseline + 26
+    )

@@ -161,9 +161,11 @@ def concept(
     concept_id: PathEx[int, P(ge=0, le=CONCEPT_ID_MAX)],  # type: ignore[valid-type]
 ) -> Status[ConceptDetailOut | MessageOut]:
     """Participants with the concept or any of its descendants, broken down by sex at birth,
-    age group at consent and race and ethnicity, with percentages from the rounded counts;
-    for measurements, a histogram of values. Cells that could reveal a count from 1 to 20
-    are suppressed."""
+    age group at consent and race and ethnicity (every category, a zero shown as "≤ 20"),
+    with percentages of the shown cells' rounded counts; for measurements, a histogram of
+    participants by their most recent value; the concept's parents and children. Cells that
+    could reveal a count from 0 to 20 are suppressed. When the participants number from 1 to
+    20 the breakdowns and histogram are null and `withheld` says why."""
     release = selectors.release_current()
     if release is None:
         return Status(503, MessageOut(detail=NO_RELEASE))
@@ -175,17 +177,21 @@ def concept(
         ConceptDetailOut(
             **_concept(request, page.concept),
             release=_release(release),
-            by_sex=_breakdown(page.by_sex, "sex"),
-            by_age=_breakdown(page.by_age, "age"),
-            by_race=_breakdown(page.by_race, "race"),
+            withheld=page.withheld or None,
+            by_sex=_breakdown(page.by_sex, "sex") if page.by_sex else None,
+            by_age=_breakdown(page.by_age, "age") if page.by_age else None,
+            by_race=_breakdown(page.by_race, "race") if page.by_race else None,
             histogram=HistogramOut(
                 unit=page.unit,
                 bins=[
                     HistogramBinOut(low=bin_.low, high=bin_.high, count=_count(bin_.count))
                     for bin_ in page.histogram
                 ],
+                no_value=_count(page.no_value),
             )
-            if page.histogram
+            if page.histogram and page.no_value
             else None,
+            parents=[ConceptOut(**_concept(request, hit)) for hit in page.parents],
+            children=[ConceptOut(**_concept(request, hit)) for hit in page.children],
         ),
     )

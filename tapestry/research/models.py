@@ -79,6 +79,9 @@ class ConceptSummary(models.Model):
     by_race = models.JSONField(default=dict)
     # Measurements: {"unit": "mg/dL", "bins": [[low, high, count], ...]}; else {}.
     histogram = models.JSONField(default=dict)
+    # The concept's parents and children (concept_ancestor, one level apart): concept ids.
+    parents = models.JSONField(default=list)
+    children = models.JSONField(default=list)
     # Lower-cased name and code, searched with LIKE.
     search_text = models.CharField(max_length=320)
 

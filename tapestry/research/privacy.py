@@ -12,12 +12,18 @@ The rules (PRODUCT.md, "Research data"):
    about the true count:
 
        published 0       → exactly 0
-       published "≤ 20"  → somewhere in [1, 20]
+       published "≤ 20"  → somewhere in [1, 20] (a total), [0, 20] (a listed cell)
        published r ≥ 40  → somewhere in [r - 19, r]
        "suppressed"      → somewhere in [0, the total's upper bound]
 
-2. Percentages come from the rounded numbers (`public_percentage`), never from true counts,
-   so a percentage says nothing the rounded counts do not.
+   A breakdown lists EVERY category, and a cell of 0 shows as "≤ 20" too (`public_cell`):
+   listing only the groups with somebody in them told the reader each "≤ 20" held at least
+   one person, which pinned small totals (seven listed age groups: a total in [7, 20]).
+
+2. Percentages come from the rounded numbers, never from true counts, so a percentage says
+   nothing the rounded counts do not. A breakdown's are of its shown cells' rounded counts
+   added up (`public_shares`), and a "≤ 20" or suppressed cell has none, so they add up to
+   100 %; `public_percentage` (a count of another) serves the dashboard.
 
 3. Complementary suppression. No count from 1 to 20 (a *hidden* count) may be worked out from
    the other figures shown beside it. An attacker who knows that the cells of a breakdown add
@@ -31,7 +37,8 @@ The rules (PRODUCT.md, "Research data"):
    big cell at least 21, so the small cell is at most 19: the reader has narrowed it. We
    compute, exactly, the set of values each hidden count could take given everything shown
    (the *feasible interval*), and while any hidden count's feasible interval does not cover
-   all of [1, 20], we suppress more cells — the smallest shown cell whose suppression widens
+   its published interval (a breakdown's cells from 0 to 20: [0, 20]; a hidden total and a
+   table's hidden counts: [1, 20]), we suppress more cells — the smallest shown cell whose suppression widens
    what the reader can infer, else the smallest pair of cells that does (a two-way table
    often needs the corners of a rectangle) — then check again. A suppressed cell shows no
    number ("suppressed"). The loop always ends: with every cell suppressed, nothing but the
@@ -55,6 +62,9 @@ What is checked, and what is not:
   table's margins from the same call that protects the table.
 - Cells must add up to their totals (ValueError otherwise): put participants with no answer
   in a category of their own ("Skipped", "Unknown") rather than leaving them out.
+- The disclosure model of the Data Browser as a whole (small totals undescribed, parents and
+  children read together, what is and is not proven, and by which test) is
+  docs/adr/0014-disclosure-model.md.
 """
 
 import itertools
@@ -77,6 +87,9 @@ class PublicCount:
     value: int | None
     display: str
     suppressed: bool = False
+    # A cell of a breakdown that lists every category shows 0 as "≤ 20" too, so its "≤ 20"
+    # means [0, 20]; a total's "≤ 20" means [1, 20].
+    may_be_zero: bool = False
 
     @property
     def hidden(self) -> bool:
@@ -93,7 +106,7 @@ class PublicCount:
         if self.value == 0:
             return (0, 0)
         if self.hidden:
-            return (1, SMALL_COUNT_LIMIT)
+            return (0 if self.may_be_zero else 1, SMALL_COUNT_LIMIT)
         return (self.value - ROUNDING_STEP + 1, self.value)
 
     def as_dict(self) -> dict[str, int | str | bool | None]:
@@ -118,6 +131,37 @@ def public_count(count: int) -> PublicCount:
     if 1 <= count <= SMALL_COUNT_LIMIT:
         return PublicCount(value=value, display=SMALL_COUNT_DISPLAY)
     return PublicCount(value=value, display=f"{value:,}")
+
+
+def public_cell(count: int) -> PublicCount:
+    """A cell of a breakdown that lists every category: 0 to 20 all show as "≤ 20".
+
+    Listing every category with a zero shown like 1 to 20 means a "≤ 20" cell no longer
+    tells the reader that somebody is in it (its interval is [0, 20]).
+    """
+    _check_count(count)
+    if count <= SMALL_COUNT_LIMIT:
+        return PublicCount(value=SMALL_COUNT_LIMIT, display=SMALL_COUNT_DISPLAY, may_be_zero=True)
+    return public_count(count)
+
+
+def public_shares(cells: Mapping[str, PublicCount], *, digits: int = 1) -> dict[str, float | None]:
+    """Each shown cell as a percentage of the shown cells' rounded counts added up.
+
+    A "≤ 20" or suppressed cell gets no percentage (None): giving "≤ 20" the 20 it carries
+    made tables add up to 400 %. So the percentages add up to 100 % (give or take the
+    rounding to `digits`), and say nothing the rounded counts do not.
+    """
+    shown = {
+        key: cell.value
+        for key, cell in cells.items()
+        if cell.value is not None and not cell.hidden and cell.value > 0
+    }
+    whole = sum(shown.values())
+    return {
+        key: round(100 * shown[key] / whole, digits) if key in shown and whole else None
+        for key in cells
+    }
 
 
 def public_percentage(part: PublicCount, whole: PublicCount, *, digits: int = 1) -> float | None:
@@ -148,8 +192,11 @@ def protect_breakdowns(
 ) -> tuple[PublicCount, dict[str, dict[str, PublicCount]]]:
     """Publish several breakdowns of the same total together (e.g. by sex, by age, by race).
 
-    Each breakdown's cells must add up to `total`. They are protected jointly: a cell of one
-    breakdown is checked against everything shown in all of them.
+    Each breakdown's cells must add up to `total`; list EVERY category of each, zeros
+    included: a cell from 0 to 20 shows as "≤ 20" (`public_cell`), so a listed cell says
+    nothing about whether anybody is in it. They are protected jointly: a cell of one
+    breakdown is checked against everything shown in all of them, until every cell from 0 to
+    20 can still be anything in [0, 20] and a hidden total anything in [1, 20].
     """
     _check_count(total)
     names = list(breakdowns)
@@ -175,7 +222,7 @@ def protect_breakdowns(
     )
     published = {
         name: {
-            key: SUPPRESSED if (k, i) in suppressed else public_count(values[k][i])
+            key: SUPPRESSED if (k, i) in suppressed else public_cell(values[k][i])
             for i, key in enumerate(breakdowns[name])
         }
         for k, name in enumerate(names)
@@ -267,9 +314,11 @@ def _is_hidden(count: int) -> bool:
     return 1 <= count <= SMALL_COUNT_LIMIT
 
 
-def _endpoint_shortfall(low: int, high: int) -> int:
-    """How far a feasible interval [low, high] falls short of covering [1, 20]."""
-    return max(0, low - 1) + max(0, SMALL_COUNT_LIMIT - high)
+def _endpoint_shortfall(
+    low: int, high: int, floor: int = 1, ceiling: int = SMALL_COUNT_LIMIT
+) -> int:
+    """How far a feasible interval [low, high] falls short of covering [floor, ceiling]."""
+    return max(0, low - floor) + max(0, ceiling - high)
 
 
 def _suppress_until_safe[Cell: Hashable](
@@ -332,10 +381,10 @@ class _BreakdownAudit:
         self.total_low, total_high = public_count(total).bounds()
         assert total_high is not None
         self.total_high = total_high
+        # A cell shown as "≤ 20" must stay anything in [0, 20], or [0, 0] beside a total of 0.
+        self.cell_ceiling = min(SMALL_COUNT_LIMIT, total_high)
         self.values = values
-        self.shown_bounds = [
-            [public_count(count).bounds() for count in counts] for counts in values
-        ]
+        self.shown_bounds = [[public_cell(count).bounds() for count in counts] for counts in values]
 
     def _bounds(self, suppressed: frozenset[tuple[int, int]]) -> list[list[tuple[int, int]]]:
         bounds: list[list[tuple[int, int]]] = []
@@ -379,9 +428,13 @@ class _BreakdownAudit:
             amount += _endpoint_shortfall(*total_interval)
         for counts, line in zip(self.values, cells, strict=True):
             for count, (low, high) in zip(counts, line, strict=True):
-                if _is_hidden(count):
-                    amount += _endpoint_shortfall(low, high)
+                if count <= SMALL_COUNT_LIMIT:
+                    amount += _endpoint_shortfall(low, high, self._floor(counts), self.cell_ceiling)
         return amount
+
+    def _floor(self, counts: list[int]) -> int:
+        """A cell may be 0, unless it is its breakdown's only one: then it is the total."""
+        return 0 if len(counts) > 1 else min(1, self.total_low)
 
     def violating_groups(self, suppressed: frozenset[tuple[int, int]]) -> set[Hashable]:
         total_interval, cells = self._feasible(suppressed)
@@ -391,7 +444,8 @@ class _BreakdownAudit:
             k
             for k, (counts, line) in enumerate(zip(self.values, cells, strict=True))
             if any(
-                _is_hidden(count) and _endpoint_shortfall(low, high)
+                count <= SMALL_COUNT_LIMIT
+                and _endpoint_shortfall(low, high, self._floor(counts), self.cell_ceiling)
                 for count, (low, high) in zip(counts, line, strict=True)
             )
         }

@@ -5,7 +5,7 @@ requests are well formed; django-ninja checks them before the endpoint runs (400
 parameter), and every request they allow is one the search form accepts.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -97,12 +97,13 @@ class CellOut(Schema):
     key: str
     label: str
     count: CountOut
-    percentage: float | None  # of the breakdown's total, from the rounded counts
+    # Of the shown cells' rounded counts added up; null for a "≤ 20" or suppressed cell.
+    percentage: float | None
 
 
 class BreakdownOut(Schema):
     total: CountOut
-    cells: list[CellOut]
+    cells: list[CellOut]  # every category of the dimension, a zero shown as "≤ 20"
 
 
 class HistogramBinOut(Schema):
@@ -113,12 +114,21 @@ class HistogramBinOut(Schema):
 
 class HistogramOut(Schema):
     unit: str
-    bins: list[HistogramBinOut]
+    bins: list[HistogramBinOut] = Field(
+        description="Participants by value, each counted once by their most recent value."
+    )
+    no_value: CountOut = Field(description="Participants with the concept but no numeric value.")
 
 
 class ConceptDetailOut(ConceptOut):
     release: ReleaseOut
-    by_sex: BreakdownOut
-    by_age: BreakdownOut
-    by_race: BreakdownOut
+    withheld: Literal["small_total"] | None = Field(
+        description='Why the breakdowns and histogram are null: "small_total" when the '
+        "participants number from 1 to 20, a group too small to describe."
+    )
+    by_sex: BreakdownOut | None
+    by_age: BreakdownOut | None
+    by_race: BreakdownOut | None
     histogram: HistogramOut | None
+    parents: list[ConceptOut] = Field(description="The concepts one level more general.")
+    children: list[ConceptOut] = Field(description="The concepts one level more specific.")

@@ -9,6 +9,7 @@ import datetime
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
 from django.conf import settings
 from django.db.models import Q
@@ -22,10 +23,10 @@ from tapestry.research.models import (
 )
 from tapestry.research.privacy import (
     PublicCount,
-    protect_breakdown,
     protect_breakdowns,
     public_count,
     public_percentage,
+    public_shares,
 )
 from tapestry.research.warehouse import ubr
 from tapestry.research.warehouse.release import AGE_GROUPS
@@ -79,15 +80,28 @@ class HistogramBin:
     count: PublicCount
 
 
+# Why a concept page shows no breakdowns: its total is from 1 to 20.
+WITHHELD_SMALL_TOTAL: Final = "small_total"
+NO_VALUE_KEY = "no_value"  # the histogram's row for participants with no numeric value
+
+
 @dataclass(frozen=True)
 class ConceptPage:
+    """A concept's page. With a total from 1 to 20 (`withheld`), no breakdown, no histogram:
+    describing a group that small would describe its people."""
+
     concept: ConceptHit
     release: Release
-    by_sex: Breakdown
-    by_age: Breakdown
-    by_race: Breakdown
+    by_sex: Breakdown | None
+    by_age: Breakdown | None
+    by_race: Breakdown | None
+    withheld: Literal["", "small_total"] = ""
     unit: str = ""
     histogram: list[HistogramBin] = field(default_factory=list)
+    # Participants with the concept but no numeric value (a row of the histogram's table).
+    no_value: PublicCount | None = None
+    parents: list[ConceptHit] = field(default_factory=list)
+    children: list[ConceptHit] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -155,9 +169,22 @@ def concept_search(
     return [_hit(row) for row in concepts.order_by("-participants", "name")[:limit]]
 
 
-def _ordered(cells: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
-    keys = [key for key in order if key in cells] + sorted(set(cells) - set(order))
-    return {key: cells[key] for key in keys}
+def _every(cells: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
+    """Every category of the dimension, in its order, zeros included: a breakdown that
+    listed only the categories with somebody in them told the reader each holds at least
+    one person (desvenlafaxine's seven listed age groups pinned its hidden total to [7, 20])."""
+    return {key: cells.get(key, 0) for key in order} | {
+        key: cells[key] for key in sorted(set(cells) - set(order))
+    }
+
+
+def _related(release: Release, concept_ids: list[int]) -> list[ConceptHit]:
+    """The release's concepts among `concept_ids`, most participants first; one with nobody
+    in this release is not in it, so it is not listed."""
+    if not concept_ids:
+        return []
+    rows = ConceptSummary.objects.filter(release=release, concept_id__in=concept_ids)
+    return [_hit(row) for row in rows.order_by("-participants", "name")]
 
 
 def concept_page(*, release: Release, concept_id: int) -> ConceptPage | None:
@@ -167,41 +194,64 @@ def concept_page(*, release: Release, concept_id: int) -> ConceptPage | None:
     row = ConceptSummary.objects.filter(release=release, concept_id=concept_id).first()
     if row is None:
         return None
-    # The three breakdowns share the concept's total, so they are protected together: one of
-    # them could otherwise narrow the total and with it a small cell of another.
+    hit = _hit(row)
+    parents = _related(release, row.parents)
+    children = _related(release, row.children)
+    if hit.participants.hidden:
+        return ConceptPage(
+            concept=hit,
+            release=release,
+            by_sex=None,
+            by_age=None,
+            by_race=None,
+            withheld=WITHHELD_SMALL_TOTAL,
+            parents=parents,
+            children=children,
+        )
     breakdowns = {
-        "sex": _ordered(row.by_sex, SEX_ORDER),
-        "age": _ordered(row.by_age, AGE_ORDER),
-        "race": _ordered(row.by_race, RACE_ORDER),
+        "sex": _every(row.by_sex, SEX_ORDER),
+        "age": _every(row.by_age, AGE_ORDER),
+        "race": _every(row.by_race, RACE_ORDER),
     }
+    histogram = row.histogram or {}
+    bins = histogram.get("bins", [])
+    with_value = sum(int(count) for _low, _high, count in bins)
+    # The bars count each participant once, so with the participants who have no numeric
+    # value they are one more breakdown of the total. (A release built before bars counted
+    # participants adds up to more than the total; its histogram is not shown.)
+    show_histogram = bool(bins) and with_value <= row.participants
+    if show_histogram:
+        breakdowns["histogram"] = {
+            **{str(index): int(count) for index, (_low, _high, count) in enumerate(bins)},
+            NO_VALUE_KEY: row.participants - with_value,
+        }
+    # Protected together: one breakdown could otherwise narrow the total and with it a small
+    # cell of another.
     total, shown = protect_breakdowns(breakdowns, row.participants)
 
     def breakdown(name: str) -> Breakdown:
+        shares = public_shares(shown[name])
         return Breakdown(
             total=total,
-            cells=[
-                Cell(key, count, public_percentage(count, total))
-                for key, count in shown[name].items()
-            ],
+            cells=[Cell(key, count, shares[key]) for key, count in shown[name].items()],
         )
 
-    histogram = row.histogram or {}
-    bins = histogram.get("bins", [])
-    # A participant may have values in several bins, so the bins share no published total;
-    # they are protected as a breakdown of their own sum, which is not shown.
-    bin_counts = {str(index): int(count) for index, (_low, _high, count) in enumerate(bins)}
-    _bins_total, shown_bins = protect_breakdown(bin_counts, sum(bin_counts.values()))
     return ConceptPage(
-        concept=_hit(row),
+        concept=hit,
         release=release,
         by_sex=breakdown("sex"),
         by_age=breakdown("age"),
         by_race=breakdown("race"),
-        unit=histogram.get("unit", ""),
+        unit=histogram.get("unit", "") if show_histogram else "",
         histogram=[
-            HistogramBin(low, high, shown_bins[str(index)])
+            HistogramBin(low, high, shown["histogram"][str(index)])
             for index, (low, high, _count) in enumerate(bins)
-        ],
+        ]
+        if show_histogram
+        else [],
+        no_value=shown["histogram"][NO_VALUE_KEY] if show_histogram else None,
+        parents=parents,
+        children=children,
     )
 
 

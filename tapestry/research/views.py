@@ -75,11 +75,20 @@ def concept_detail(request: HttpRequest, concept_id: int) -> HttpResponse:
     chart = (
         charts.histogram_chart(
             [(bin_.low, bin_.high) for bin_ in page.histogram],
-            [bin_.count.value for bin_ in page.histogram],
+            [None if bin_.count.hidden else bin_.count.value for bin_ in page.histogram],
         )
         if page.histogram
         else None
     )
+    breakdowns = [
+        (kind, title, breakdown, _breakdown_chart(kind, breakdown))
+        for kind, title, breakdown in (
+            ("sex", _("By sex at birth"), page.by_sex),
+            ("age", _("By age at consent"), page.by_age),
+            ("race", _("By race and ethnicity"), page.by_race),
+        )
+        if breakdown is not None
+    ]
     return render(
         request,
         "research/concept_detail.html",
@@ -87,13 +96,29 @@ def concept_detail(request: HttpRequest, concept_id: int) -> HttpResponse:
             "page": page,
             "concept": page.concept,
             "release": release,
-            "breakdowns": [
-                ("sex", _("By sex at birth"), page.by_sex),
-                ("age", _("By age at consent"), page.by_age),
-                ("race", _("By race and ethnicity"), page.by_race),
+            "breakdowns": breakdowns,
+            "page_related": [
+                (_("More general concepts"), page.parents),
+                (_("More specific concepts"), page.children),
             ],
             "chart": chart,
         },
+    )
+
+
+def _breakdown_chart(kind: str, breakdown: selectors.Breakdown) -> charts.CategoryChart:
+    """A bar per category, from the published counts: "≤ 20" as an outline, suppressed none."""
+    group_labels = labels.BREAKDOWN_LABELS[kind]
+    return charts.category_chart(
+        [
+            (
+                labels.label(group_labels, cell.key),
+                labels.public_count_text(cell.count),
+                cell.count.value,
+                cell.count.hidden,
+            )
+            for cell in breakdown.cells
+        ]
     )
 
 

@@ -238,11 +238,22 @@ def test_a_concept_gives_protected_breakdowns_and_histogram(client: Client, hba1
                 "percentage": 51.0,
             },
             {"key": "male", "label": "Male", "count": count(500, "500"), "percentage": 49.0},
+            *(
+                {"key": key, "label": label, "count": count(20, "≤ 20"), "percentage": None}
+                for key, label in (
+                    ("intersex", "Intersex"),
+                    ("other", "Other"),
+                    ("unknown", "Skipped or unknown"),
+                )
+            ),
         ],
     }
-    assert body["by_age"]["cells"] == [
-        {"key": "50-59", "label": "50 to 59", "count": count(1_020, "1,020"), "percentage": 100.0}
-    ]
+    # everyone is 50 to 59: shown as 1,020, that cell would pin the empty groups below 20
+    # (at most 1,020 - 1,001 = 19), so it is suppressed and they stay "≤ 20"
+    ages = {cell["key"]: cell["count"] for cell in body["by_age"]["cells"]}
+    assert ages["50-59"] == count(None, "suppressed", True)
+    assert len(body["by_age"]["cells"]) == 8
+    assert body["withheld"] is None
     assert body["histogram"] == {
         "unit": "%",
         "bins": [
@@ -250,6 +261,7 @@ def test_a_concept_gives_protected_breakdowns_and_histogram(client: Client, hba1
             {"low": 5.5, "high": 7.0, "count": count(420, "420")},
             {"low": 7.0, "high": 8.5, "count": count(200, "200")},
         ],
+        "no_value": count(20, "≤ 20"),
     }
 
 

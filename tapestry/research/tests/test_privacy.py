@@ -14,8 +14,10 @@ from tapestry.research.privacy import (
     protect_breakdown,
     protect_breakdowns,
     protect_table,
+    public_cell,
     public_count,
     public_percentage,
+    public_shares,
     round_count,
 )
 
@@ -127,19 +129,54 @@ def attack_two_row_table(table: ProtectedTable) -> dict[object, set[int]]:
     return found
 
 
-def exposed(true_counts: Mapping[object, int], found: Mapping[object, set[int]]) -> list:
-    """The hidden counts (1-20) the attacker can narrow, i.e. rule out 1 or 20 for."""
-    return [
-        key
-        for key, count in true_counts.items()
-        if 1 <= count <= 20 and not found.get(key, set()) >= HIDDEN_RANGE
-    ]
+def exposed(
+    true_counts: Mapping[object, int],
+    found: Mapping[object, set[int]],
+    figures: Mapping[object, PublicCount] | None = None,
+) -> list:
+    """The hidden counts the attacker can narrow below what their own figure says.
+
+    With `figures` (what was published for each count): every count from 0 to 20 must still
+    be able to take every value its figure allows, up to 20: [1, 20] for a total shown as
+    "≤ 20", [0, 20] for a listed cell shown as "≤ 20" or suppressed. Without: the counts from
+    1 to 20 must cover [1, 20] (the two-way tables' rule).
+    """
+    narrowed = []
+    published: Mapping[object, PublicCount] = figures or {}
+    for key, count in true_counts.items():
+        figure = published.get(key)
+        if figure is None:
+            required = HIDDEN_RANGE if 1 <= count <= 20 else set()
+        elif count > 20 or (figure.value == 0 and not figure.suppressed):
+            required = set()
+        else:
+            low, high = figure.bounds(suppressed_upper=20)
+            if (
+                isinstance(key, tuple)
+                and sum(other[0] == key[0] for other in published if isinstance(other, tuple)) == 1
+            ):
+                low = max(low, min(1, true_counts[TOTAL]))  # a breakdown's only cell is its total
+            ceiling = min(20 if high is None else high, 20, published[TOTAL].bounds()[1] or 0)
+            required = set(range(low, ceiling + 1))
+        if not found.get(key, set()) >= required:
+            narrowed.append(key)
+    return narrowed
+
+
+def figures_of(
+    total: PublicCount, breakdowns: Mapping[str, Mapping[str, PublicCount]]
+) -> dict[object, PublicCount]:
+    """Each published figure by the key `true_counts_of` gives its true count."""
+    figures: dict[object, PublicCount] = {TOTAL: total}
+    for name, cells in breakdowns.items():
+        figures.update({(name, key): count for key, count in cells.items()})
+    return figures
 
 
 def naive(breakdowns: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, PublicCount]]:
-    """Rounding alone, without complementary suppression."""
+    """Rounding alone, without complementary suppression (a listed 0 shown as "≤ 20")."""
     return {
-        name: {key: public_count(count) for key, count in counts.items()}
+        name: {key: public_cell(count) for key, count in counts.items()}
         for name, counts in breakdowns.items()
     }
 
@@ -261,9 +298,10 @@ def test_a_breakdown_without_small_cells_is_only_rounded() -> None:
     # when published
     total, published = protect_breakdown(cells, 1_160)
 
-    # then every figure is just its rounded count
+    # then every figure is just its rounded count, the listed 0 shown as "≤ 20"
     assert total == public_count(1_160)
-    assert published == {key: public_count(count) for key, count in cells.items()}
+    assert published == {key: public_cell(count) for key, count in cells.items()}
+    assert published["intersex"].display == "≤ 20"
 
 
 def test_a_small_cell_that_nothing_narrows_is_shown_as_at_most_twenty() -> None:
@@ -274,9 +312,9 @@ def test_a_small_cell_that_nothing_narrows_is_shown_as_at_most_twenty() -> None:
     total, published = protect_breakdown(cells, 41)
     found = attack_breakdowns(total, {"sex": published})
 
-    # then nothing needed suppressing: the small cell could be anything from 1 to 20
-    assert published == {key: public_count(count) for key, count in cells.items()}
-    assert found[("sex", "female")] == HIDDEN_RANGE
+    # then nothing needed suppressing: the small cell could be anything from 0 to 20
+    assert published == {key: public_cell(count) for key, count in cells.items()}
+    assert found[("sex", "female")] == set(range(0, 21))
 
 
 def test_attack_a_cell_of_21_beside_the_total_narrows_the_small_cell_unless_suppressed() -> None:
@@ -291,25 +329,27 @@ def test_attack_a_cell_of_21_beside_the_total_narrows_the_small_cell_unless_supp
 
     # then rounding alone lets the attacker rule out 20 (male ≥ 21, total ≤ 40), protection
     # suppresses the large cell and the attacker learns nothing
-    assert naive_found[("sex", "female")] == set(range(1, 20))
-    assert published == {"male": SUPPRESSED, "female": public_count(1)}
-    assert exposed(truth, found) == []
+    assert naive_found[("sex", "female")] == set(range(0, 20))
+    assert published == {"male": SUPPRESSED, "female": public_cell(1)}
+    assert exposed(truth, found, figures_of(total, {"sex": published})) == []
 
 
-def test_attack_a_small_total_with_two_small_cells_is_fully_suppressed() -> None:
+def test_attack_a_small_total_whose_zero_cell_is_left_out_is_pinned() -> None:
     # given total 5 (→ "≤ 20") split 3, 2 and 0
     breakdown = {"sex": {"male": 3, "female": 2, "intersex": 0}}
     truth = true_counts_of(breakdown, 5)
 
-    # when published by rounding alone, then with protection
-    naive_exposed = exposed(truth, attack_breakdowns(public_count(5), naive(breakdown)))
+    # when the old way listed only non-empty groups, each "≤ 20" holding at least one person,
+    # and when every group is listed, a zero shown as "≤ 20"
+    old_way = {"sex": {"male": public_count(3), "female": public_count(2)}}
+    old_found = attack_breakdowns(public_count(5), old_way)
     total, published = protect_breakdown(breakdown["sex"], 5)
+    found = attack_breakdowns(total, {"sex": published})
 
-    # then rounding alone exposes both cells and the total (each small cell is at most 19,
-    # the total at least 2); protection suppresses both cells and exposes nothing
-    assert naive_exposed == [TOTAL, ("sex", "male"), ("sex", "female")]
-    assert published == {"male": SUPPRESSED, "female": SUPPRESSED, "intersex": public_count(0)}
-    assert exposed(truth, attack_breakdowns(total, {"sex": published})) == []
+    # then the old way pinned the total to [2, 20]; listing every group exposes nothing
+    assert min(old_found[TOTAL]) == 2
+    assert published == {key: public_cell(count) for key, count in breakdown["sex"].items()}
+    assert exposed(truth, found, figures_of(total, {"sex": published})) == []
 
 
 def test_a_small_total_with_one_non_zero_cell_is_shown() -> None:
@@ -317,10 +357,10 @@ def test_a_small_total_with_one_non_zero_cell_is_shown() -> None:
     # when published
     total, published = protect_breakdown({"male": 5, "female": 0}, 5)
 
-    # then both show: the cell equals the total and neither can be narrowed
+    # then both show as "≤ 20": the cell may be the total or nothing
     assert (total, published) == (
         public_count(5),
-        {"male": public_count(5), "female": public_count(0)},
+        {"male": public_cell(5), "female": public_cell(0)},
     )
 
 
@@ -329,9 +369,9 @@ def test_a_breakdown_of_zero_is_all_zeros() -> None:
     # when published
     total, published = protect_breakdown({"male": 0, "female": 0}, 0)
 
-    # then every figure is 0
+    # then the total is 0 (and so, plainly, is every cell)
     assert total == public_count(0)
-    assert published == {"male": public_count(0), "female": public_count(0)}
+    assert published == {"male": public_cell(0), "female": public_cell(0)}
 
 
 def test_cells_that_do_not_add_up_to_the_total_are_refused() -> None:
@@ -360,22 +400,8 @@ def test_attack_one_breakdown_narrows_the_total_another_small_cell_is_reasoned_f
 
     # then rounding alone tells the attacker older ≥ 3; joint protection leaves nothing
     assert min(naive_found[("age", "older")]) == 3
-    assert exposed(truth, attack_breakdowns(total, published)) == []
+    assert exposed(truth, attack_breakdowns(total, published), figures_of(total, published)) == []
     assert any(count.suppressed for count in published["sex"].values())
-
-
-def test_the_same_breakdown_protected_alone_would_still_leak_with_its_neighbour() -> None:
-    # given the same two breakdowns protected one at a time instead of together
-    sex = {"male": 21, "female": 21, "other": 21}
-    age = {"adult": 60, "older": 3}
-    total, sex_alone = protect_breakdown(sex, 63)
-    _, age_alone = protect_breakdown(age, 63)
-
-    # when the attacker reads both
-    found = attack_breakdowns(total, {"sex": sex_alone, "age": age_alone})
-
-    # then the small cell is exposed: breakdowns of one total must be protected together
-    assert min(found[("age", "older")]) > 1
 
 
 # --- two-way tables ----------------------------------------------------------------------------
@@ -459,11 +485,11 @@ def test_property_no_hidden_cell_of_a_breakdown_can_be_narrowed(cells: Any) -> N
     # then every hidden count could still be anything from 1 to 20, the truth is consistent
     # with what is shown, and shown cells are just their rounded counts
     truth = true_counts_of({"b": breakdown}, total)
-    assert exposed(truth, found) == []
+    assert exposed(truth, found, figures_of(public_total, {"b": published})) == []
     assert all(count in found[key] for key, count in truth.items())
     assert public_total == public_count(total)
     assert all(
-        published[key] in (SUPPRESSED, public_count(count)) for key, count in breakdown.items()
+        published[key] in (SUPPRESSED, public_cell(count)) for key, count in breakdown.items()
     )
 
 
@@ -479,7 +505,7 @@ def test_property_no_hidden_count_of_breakdowns_sharing_a_total_can_be_narrowed(
 
     # then no hidden count is exposed and the truth is consistent with what is shown
     truth = true_counts_of(breakdowns, total)
-    assert exposed(truth, found) == []
+    assert exposed(truth, found, figures_of(public_total, published)) == []
     assert all(count in found[key] for key, count in truth.items())
 
 
@@ -507,3 +533,30 @@ def test_property_no_hidden_count_of_a_two_by_two_table_can_be_narrowed(
     truth[TOTAL] = sum(first_row) + sum(second_row)
     assert exposed(truth, found) == []
     assert all(count in found[key] for key, count in truth.items())
+
+
+# --- percentages of the shown cells ------------------------------------------------------------
+
+
+def test_percentages_are_of_the_shown_cells_and_hidden_cells_get_none() -> None:
+    # given a breakdown with a "≤ 20" cell and a suppressed one
+    cells = {"a": public_count(300), "b": public_count(100), "c": public_cell(3), "d": SUPPRESSED}
+
+    # when the percentages are worked out
+    shares = public_shares(cells)
+
+    # then they are of 300 + 100, and the hidden and suppressed cells have none
+    assert shares == {"a": 75.0, "b": 25.0, "c": None, "d": None}
+
+
+@settings(max_examples=200, deadline=None)
+@given(breakdowns_of_one_total())
+def test_property_percentages_of_a_protected_breakdown_add_up_to_at_most_101(case: Any) -> None:
+    # given any breakdowns, protected
+    breakdowns, total = case
+    _total, published = protect_breakdowns(breakdowns, total)
+
+    # when each breakdown's percentages are worked out
+    # then none adds up to more than 101 %
+    for cells in published.values():
+        assert sum(share or 0 for share in public_shares(cells).values()) <= 101

@@ -333,7 +333,12 @@ def test_a_concept_page_shows_the_concept_breakdowns_and_release(
     cells = _cells(text)
     assert cells[:4] == ["700", "56.5%", "540", "43.5%"]
     assert "1,234" not in text and "534" not in text
-    assert "<svg" not in text  # not a measurement: no histogram
+    # every group is listed, an empty one as "≤ 20" with no percentage, and each table has
+    # a bar chart beside it; not a measurement: no histogram
+    assert cells[4:6] == ["≤ 20", "—"]
+    assert 'aria-labelledby="chart-race-title chart-race-desc"' in text
+    assert "histogram-title" not in text
+    assert "Percentages are of the groups shown with a number" in text
 
 
 def test_a_measurement_page_draws_a_histogram_with_a_table_beside_it(
@@ -344,7 +349,9 @@ def test_a_measurement_page_draws_a_histogram_with_a_table_beside_it(
     assert response.status_code == 200
     text = response.text
     assert 'role="img" aria-labelledby="histogram-title histogram-desc"' in text
-    assert text.count('fill="#005ea2"></rect>') == 3
+    histogram = text.split('id="histogram-desc"')[1].split("</svg>")[0]
+    assert histogram.count('fill="#005ea2"></rect>') == 3
+    assert "Each participant is counted once, by their most recent value." in text
     assert "Participants by measured value (%)" in text
     assert _cells(text)[:3] == ["400", "420", "200"]
     assert "4 to 5.5" in text
@@ -535,3 +542,52 @@ def test_every_page_links_to_the_data_browser_from_the_main_menu(visitor: Client
 
     assert '<a class="usa-nav-link" href="/data/"><span>Data Browser</span></a>' in english
     assert '<a class="usa-nav-link" href="/data/"><span>Datos</span></a>' in spanish
+
+
+def test_a_concept_with_1_to_20_participants_is_not_described(
+    visitor: Client, release: Release
+) -> None:
+    # given a concept that 7 participants have, all women aged 18 to 29
+    ConceptSummaryFactory.create(
+        release=release,
+        concept_id=443277,
+        participants=7,
+        by_sex={"female": 7},
+        by_age={"18-29": 7},
+        by_race={"white": 7},
+    )
+
+    # when a visitor opens its page
+    text = visitor.get("/data/concepts/443277/").text
+
+    # then the page gives the count as "≤ 20", says why it shows nothing more, and shows
+    # no breakdown
+    assert "≤ 20 participants have this" in text
+    assert "Fewer than 21 participants have this concept." in text
+    assert "By sex at birth" not in text and "100" not in "".join(_cells(text))
+
+
+def test_a_concept_page_links_its_parents_and_children_with_their_counts(
+    visitor: Client, release: Release, diabetes: Any
+) -> None:
+    # given diabetes mellitus, a parent of type 2 diabetes, and a child with 9 participants
+    ConceptSummaryFactory.create(
+        release=release,
+        concept_id=201820,
+        name="Diabetes mellitus",
+        participants=1_500,
+        children=[201826],
+    )
+    ConceptSummaryFactory.create(
+        release=release, concept_id=43530656, name="Retinopathy", participants=9, parents=[201826]
+    )
+    diabetes.parents, diabetes.children = [201820], [43530656]
+    diabetes.save()
+
+    # when a visitor opens type 2 diabetes
+    text = visitor.get("/data/concepts/201826/").text
+
+    # then both are linked with their protected counts
+    assert 'href="/data/concepts/201820/"' in text and 'href="/data/concepts/43530656/"' in text
+    assert "More general concepts" in text and "More specific concepts" in text
+    assert "1,500" in _cells(text) and "9" not in _cells(text)

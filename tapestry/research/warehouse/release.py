@@ -407,6 +407,7 @@ def _concepts(con: BaseBackend) -> tuple[list[dict[str, Any]], list[dict[str, An
             by_concept.setdefault(row["concept_id"], {})[row[group]] = row["participants"]
         breakdowns[group] = by_concept
     histograms = _histograms(con)
+    hierarchy = _hierarchy(con)
     names = {
         row["concept_id"]: row
         for row in concept.select(
@@ -433,6 +434,7 @@ def _concepts(con: BaseBackend) -> tuple[list[dict[str, Any]], list[dict[str, An
                 "by_age": breakdowns["age_group"].get(concept_id, {}),
                 "by_race": breakdowns["race_group"].get(concept_id, {}),
                 "histogram": histograms.get(concept_id, {}),
+                **hierarchy.get(concept_id, {"parents": [], "children": []}),
             }
         )
     domain_rows = (
@@ -451,22 +453,38 @@ def _concepts(con: BaseBackend) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 
 def _histograms(con: BaseBackend) -> dict[int, dict[str, Any]]:
-    """For each measurement: participants per value bin, ten bins over the 1st to 99th
-    percentile (values outside fall in the end bins)."""
+    """For each measurement: participants per value bin, each participant counted once, by
+    their most recent numeric value (latest date, then the latest record), in ten bins over
+    the 1st to 99th percentile of those values (values outside fall in the end bins).
+
+    So the bars add up to the participants with a numeric value, and are published as a
+    breakdown of the concept's participants (with those who have no numeric value).
+    """
+    participant = con.table("participant").select("person_id")
     measurement = con.table("measurement").filter(_.value_as_number.notnull())
-    bounds = measurement.group_by("measurement_concept_id").aggregate(
-        low=measurement.value_as_number.quantile(0.01),
-        high=measurement.value_as_number.quantile(0.99),
-        unit=measurement.unit_source_value.arbitrary(),
+    latest_first = ibis.window(
+        group_by=[measurement.person_id, measurement.measurement_concept_id],
+        order_by=[ibis.desc(measurement.measurement_date), ibis.desc(measurement.measurement_id)],
     )
-    binned = measurement.join(bounds, "measurement_concept_id")
+    latest = (
+        measurement.mutate(rank=ibis.row_number().over(latest_first))
+        .filter(_.rank == 0)
+        .join(participant, "person_id")
+        .select("person_id", "measurement_concept_id", "value_as_number", "unit_source_value")
+    )
+    bounds = latest.group_by("measurement_concept_id").aggregate(
+        low=latest.value_as_number.quantile(0.01),
+        high=latest.value_as_number.quantile(0.99),
+        unit=latest.unit_source_value.arbitrary(),
+    )
+    binned = latest.join(bounds, "measurement_concept_id")
     width = (binned.high - binned.low).nullif(0)
     position = ((binned.value_as_number - binned.low) / width * HISTOGRAM_BINS).floor()
     bin_index = ibis.greatest(0, ibis.least(HISTOGRAM_BINS - 1, position.fill_null(0)))
     counts = (
         binned.mutate(bin=bin_index.cast("int32"))
         .group_by(["measurement_concept_id", "bin", "low", "high", "unit"])
-        .aggregate(participants=binned.person_id.nunique())
+        .aggregate(participants=_.count())
         .to_pyarrow()
         .to_pylist()
     )
@@ -487,6 +505,28 @@ def _histograms(con: BaseBackend) -> dict[int, dict[str, Any]]:
         )
         histogram["bins"][row["bin"]][2] = row["participants"]
     return histograms
+
+
+def _hierarchy(con: BaseBackend) -> dict[int, dict[str, list[int]]]:
+    """Each concept's parents and children (concept_ancestor, min_levels_of_separation 1),
+    as concept ids in ascending order: {concept_id: {"parents": [...], "children": [...]}}."""
+    ancestor = con.table("concept_ancestor").filter(_.min_levels_of_separation == 1)
+    pairs = (
+        ancestor.select(
+            parent=ancestor.ancestor_concept_id.cast("int64"),
+            child=ancestor.descendant_concept_id.cast("int64"),
+        )
+        .distinct()
+        .order_by(["parent", "child"])
+        .to_pyarrow()
+        .to_pylist()
+    )
+    hierarchy: dict[int, dict[str, list[int]]] = {}
+    for pair in pairs:
+        parent, child = int(pair["parent"]), int(pair["child"])
+        hierarchy.setdefault(parent, {"parents": [], "children": []})["children"].append(child)
+        hierarchy.setdefault(child, {"parents": [], "children": []})["parents"].append(parent)
+    return hierarchy
 
 
 def _as_date(value: Any) -> datetime.date:
