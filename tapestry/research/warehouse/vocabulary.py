@@ -219,3 +219,59 @@ def concept_relationship_table() -> pa.Table:
         },
         schema=schema.SCHEMAS["concept_relationship"],
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The survey explorer: Spanish names and the surveys the questions belong to
+# ---------------------------------------------------------------------------------------------
+
+SYNONYMS_DIR = DATA_FILE.parent / "synonyms"
+SURVEY_QUESTIONS_FILE = "survey_questions.csv"
+# A question the file does not place (one added to schema.SURVEY since) is listed under this.
+OTHER_SURVEY = "other"
+SURVEYS = ("consent", "the_basics", "health_care_access", OTHER_SURVEY)
+
+
+@cache
+def survey_spanish_names() -> dict[int, str]:
+    """The Spanish name of each survey concept that has one (data/synonyms/survey.csv, the
+    team's plain Spanish), by concept id. Kept apart from any general synonym loader so the
+    survey explorer needs nothing else."""
+    names: dict[int, str] = {}
+    for row in csv_rows("survey.csv", directory=SYNONYMS_DIR):
+        concept_id = row.integer("concept_id")
+        language = row.text("language")
+        kind = row.text("kind")
+        synonym = row.text("synonym")
+        row.finish()
+        if language == "es" and kind == "name":
+            names.setdefault(concept_id, synonym)
+    return names
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    code: str
+    survey: str  # one of SURVEYS
+    several_answers: bool  # "select all that apply": a person may give more than one answer
+
+
+@cache
+def survey_questions() -> tuple[SurveyQuestion, ...]:
+    """Every question of schema.SURVEY, in its order, with its survey
+    (warehouse/data/survey_questions.csv; a question the file lacks goes under OTHER_SURVEY)."""
+    placed: dict[str, SurveyQuestion] = {}
+    for row in csv_rows(SURVEY_QUESTIONS_FILE):
+        code = row.text("question", choices=tuple(schema.SURVEY))
+        if code in placed:
+            raise row.error(f"'question' {code!r} is listed twice")
+        placed[code] = SurveyQuestion(
+            code=code,
+            survey=row.text("survey", choices=SURVEYS),
+            several_answers=row.text("several_answers", choices=("yes", "no")) == "yes",
+        )
+        row.finish()
+    return tuple(
+        placed.get(code, SurveyQuestion(code=code, survey=OTHER_SURVEY, several_answers=False))
+        for code in schema.SURVEY
+    )
