@@ -311,3 +311,60 @@ def shares_line_chart(
         y_ticks=y_ticks,
         x_ticks=_year_ticks(months, positions),
     )
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answer of a survey chart: its wording on a line of its own, the bar below it."""
+
+    label: str
+    language: str  # of `label`, for the lang attribute
+    label_y: float
+    bar: Bar | None  # None for a "≤ 20" or suppressed count: no length is drawn
+    value: str  # the published count, as the table shows it
+    value_x: float
+    value_y: float
+
+
+@dataclass(frozen=True)
+class AnswerChart:
+    width: int
+    height: int
+    rows: list[AnswerRow]
+
+
+ANSWER_ROW_HEIGHT = 56
+ANSWER_BAR_HEIGHT = 22
+ANSWER_VALUE_ROOM = 110  # room right of the longest bar for its count
+
+
+def answer_chart(
+    answers: Sequence[tuple[str, str, int | None, bool, str]], *, width: int = 600
+) -> AnswerChart:
+    """Horizontal bars, one per answer: (label, language, published number, drawn, display).
+
+    An answer whose count is not drawn ("≤ 20", suppressed) gets its display text and no
+    bar, so no chart shows a small or hidden count as if it were exactly 20. Wording sits
+    above its bar, so long answers need no room beside it and the chart reads at 390 px.
+    """
+    drawn = [value or 0 for _label, _language, value, shown, _display in answers if shown]
+    top = max(drawn, default=0) or 1
+    room = width - ANSWER_VALUE_ROOM
+    rows = []
+    for index, (label, language, value, shown, display) in enumerate(answers):
+        y = index * ANSWER_ROW_HEIGHT
+        bar_y = y + 24
+        length = round(room * (value or 0) / top, 1) if shown else 0.0
+        bar = Bar(x=0, y=bar_y, width=max(length, 1.0), height=ANSWER_BAR_HEIGHT) if shown else None
+        rows.append(
+            AnswerRow(
+                label=label,
+                language=language,
+                label_y=y + 17,
+                bar=bar,
+                value=display,
+                value_x=round(length + 8, 1),
+                value_y=bar_y + 17,
+            )
+        )
+    return AnswerChart(width=width, height=max(len(answers), 1) * ANSWER_ROW_HEIGHT, rows=rows)

@@ -123,6 +123,15 @@ def public_count(count: int) -> PublicCount:
     return PublicCount(value=value, display=f"{value:,}")
 
 
+def zero_as_small(count: PublicCount) -> PublicCount:
+    """A published 0 shown as "≤ 20", like 1 to 20, where every category is listed (so that
+    an empty category cannot be told from a small one). Call it after `protect_*`: a reader
+    who sees "≤ 20" then knows only [0, 20], less than the audit assumed ([1, 20])."""
+    if not count.suppressed and count.value == 0:
+        return PublicCount(value=SMALL_COUNT_LIMIT, display=SMALL_COUNT_DISPLAY)
+    return count
+
+
 def public_percentage(part: PublicCount, whole: PublicCount, *, digits: int = 1) -> float | None:
     """`part` as a percentage of `whole`, from the rounded numbers, rounded to `digits`.
 
