@@ -45,3 +45,14 @@ def test_smoke(visitor: Client, release: Release) -> None:
     print(_cells(detail.text))
     print(_cells(single.text))
     assert index.status_code == 200 and detail.status_code == 200 and single.status_code == 200
+
+
+def test_api_smoke(visitor: Client, release: Release) -> None:
+    for path in [
+        "/api/v1/public/surveys",
+        "/api/v1/public/surveys/race_ethnicity",
+        "/api/v1/public/surveys/nope",
+        "/api/v1/public/surveys/Bad%20code",
+    ]:
+        r = visitor.get(path)
+        print(path, r.status_code, r.text[:600])
