@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from tapestry.research import selectors
+from tapestry.research import charts, selectors
 from tapestry.research.models import Release, SurveyQuestionSummary
 from tapestry.research.privacy import PublicCount, protect_choices, public_count
 from tapestry.research.services import release_create
@@ -341,3 +341,24 @@ def test_the_attack_narrows_a_skip_when_nothing_is_suppressed() -> None:
     )
 
     assert max(possible[3]) == 19
+
+
+def test_the_answer_chart_wraps_long_wording_and_draws_no_hidden_bar() -> None:
+    chart = charts.answer_chart(
+        [
+            (
+                "Título de posgrado (maestría, doctorado o título profesional)",
+                "es",
+                100,
+                True,
+                "100",
+            ),
+            ("Nunca fue a la escuela o solo fue al kínder", "es", 20, False, "≤ 20"),
+        ]
+    )
+
+    assert [len(row.label_lines) for row in chart.rows] == [2, 2]
+    assert all(len(text) <= 42 for row in chart.rows for _y, text in row.label_lines)
+    first, second = chart.rows
+    assert first.bar is not None and first.bar.width == 320  # the longest bar fills the room
+    assert second.bar is None and second.value == "≤ 20"
