@@ -8,6 +8,7 @@ from the protected (rounded) counts, never from raw ones.
 import datetime
 import itertools
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -371,3 +372,64 @@ def category_chart(rows: Sequence[tuple[str, str, int | None, bool]]) -> Categor
     return CategoryChart(
         frame=frame, bars=bars, x_ticks=ticks, bar_height=CATEGORY_BAR, axis_y=frame.baseline + 26
     )
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answer of a survey chart: its wording on lines of their own, the bar below."""
+
+    label_lines: list[tuple[float, str]]  # (y, text): the wording, wrapped
+    language: str  # of the wording, for the lang attribute
+    bar: Bar | None  # None for a "≤ 20" or suppressed count: no length is drawn
+    value: str  # the published count, as the table shows it
+    value_x: float
+    value_y: float
+
+
+@dataclass(frozen=True)
+class AnswerChart:
+    width: int
+    height: int
+    rows: list[AnswerRow]
+
+
+ANSWER_LINE_HEIGHT = 20
+ANSWER_BAR_HEIGHT = 22
+ANSWER_VALUE_ROOM = 80  # room right of the longest bar for its count
+ANSWER_LINE_CHARACTERS = 42  # wording wraps at about this many characters (16-unit type)
+
+
+def answer_chart(
+    answers: Sequence[tuple[str, str, int | None, bool, str]], *, width: int = 400
+) -> AnswerChart:
+    """Horizontal bars, one per answer: (label, language, published number, drawn, display).
+
+    An answer whose count is not drawn ("≤ 20", suppressed) gets its display text and no
+    bar, so no chart shows a small or hidden count as if it were exactly 20. The wording sits
+    above its bar, wrapped, and the chart is narrow, so its type stays legible at 390 px.
+    """
+    drawn = [value or 0 for _label, _language, value, shown, _display in answers if shown]
+    top = max(drawn, default=0) or 1
+    room = width - ANSWER_VALUE_ROOM
+    rows = []
+    y = 0.0
+    for label, language, value, shown, display in answers:
+        lines = textwrap.wrap(label, ANSWER_LINE_CHARACTERS) or [""]
+        label_lines = [
+            (y + 16 + index * ANSWER_LINE_HEIGHT, line) for index, line in enumerate(lines)
+        ]
+        bar_y = y + len(lines) * ANSWER_LINE_HEIGHT + 4
+        length = round(room * (value or 0) / top, 1) if shown else 0.0
+        bar = Bar(x=0, y=bar_y, width=max(length, 1.0), height=ANSWER_BAR_HEIGHT) if shown else None
+        rows.append(
+            AnswerRow(
+                label_lines=label_lines,
+                language=language,
+                bar=bar,
+                value=display,
+                value_x=round(length + 8, 1) if shown else 0,
+                value_y=bar_y + 17,
+            )
+        )
+        y = bar_y + ANSWER_BAR_HEIGHT + 14
+    return AnswerChart(width=width, height=max(int(y), ANSWER_LINE_HEIGHT), rows=rows)

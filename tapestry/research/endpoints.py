@@ -32,6 +32,11 @@ from tapestry.research.schemas import (
     MessageOut,
     ReleaseOut,
     SummaryOut,
+    SurveyAnswerOut,
+    SurveyListOut,
+    SurveyOut,
+    SurveyQuestionDetailOut,
+    SurveyQuestionOut,
 )
 
 router = Router(tags=["public research data"])
@@ -193,5 +198,110 @@ def concept(
             else None,
             parents=[ConceptOut(**_concept(request, hit)) for hit in page.parents],
             children=[ConceptOut(**_concept(request, hit)) for hit in page.children],
+        ),
+    )
+
+
+PERCENTAGES_ONE_ANSWER = (
+    "Of the participants who answered, from the rounded counts; where the rounded counts shown "
+    "add up to more than that total, of their sum, so they never add up to more than 100%. "
+    "None for counts shown as ≤ 20 (0 to 20) or suppressed."
+)
+PERCENTAGES_SEVERAL_ANSWERS = (
+    "Of the participants who answered, from the rounded counts; a person may choose several "
+    "answers, so they add up to more than 100%. None for counts shown as ≤ 20 (0 to 20) or "
+    "suppressed."
+)
+
+
+def _survey_question(request: HttpRequest, question: selectors.SurveyQuestion) -> dict[str, Any]:
+    return {
+        "code": question.code,
+        "concept_id": question.concept_id,
+        "name": question.wording.name,
+        "name_es": question.wording.name_es,
+        "text": question.wording.text,
+        "several_answers": question.several_answers,
+        "participants": _count(question.participants),
+        "url": request.build_absolute_uri(reverse("research:survey_detail", args=[question.code])),
+    }
+
+
+@router.get(
+    "/surveys",
+    response={200: SurveyListOut, 503: MessageOut},
+    summary="The surveys and their questions, with how many answered each",
+)
+def surveys(request: HttpRequest) -> Status[SurveyListOut | MessageOut]:
+    """The program's surveys (The Basics, Health Care Access & Utilization, ...) and each
+    question, in English and Spanish, with the participants who answered it (skipping
+    included), rounded up to a multiple of 20; 1 to 20 shows as "≤ 20"."""
+    release = selectors.release_current()
+    if release is None:
+        return Status(503, MessageOut(detail=NO_RELEASE))
+    return Status(
+        200,
+        SurveyListOut(
+            release=_release(release),
+            surveys=[
+                SurveyOut(
+                    code=section.code,
+                    label=labels.label(labels.SURVEY_LABELS, section.code),
+                    questions=[
+                        SurveyQuestionOut(**_survey_question(request, question))
+                        for question in section.questions
+                    ],
+                )
+                for section in selectors.survey_sections(release=release)
+            ],
+        ),
+    )
+
+
+@router.get(
+    "/surveys/{question}",
+    response={200: SurveyQuestionDetailOut, 400: ErrorOut, 404: MessageOut, 503: MessageOut},
+    summary="One survey question: participants by answer",
+)
+def survey_question(
+    request: HttpRequest,
+    question: PathEx[  # type: ignore[valid-type]
+        str, P(max_length=selectors.SURVEY_QUESTION_MAX_LENGTH, pattern=r"^[a-z0-9_]+$")
+    ],
+) -> Status[SurveyQuestionDetailOut | MessageOut]:
+    """Every answer option of the question with the participants who chose it, skipping and
+    "prefer not to answer" included. Counts from 0 to 20 show as "≤ 20"; cells that could
+    reveal a count from 1 to 20 are suppressed; when 20 or fewer answered, no answer is
+    described (`breakdown_hidden`)."""
+    release = selectors.release_current()
+    if release is None:
+        return Status(503, MessageOut(detail=NO_RELEASE))
+    page = selectors.survey_question(release=release, code=question)
+    if page is None:
+        return Status(
+            404, MessageOut(detail="No survey question has that code in the current release.")
+        )
+    return Status(
+        200,
+        SurveyQuestionDetailOut(
+            **_survey_question(request, page.question),
+            survey=page.question.survey,
+            release=_release(release),
+            breakdown_hidden=page.breakdown_hidden,
+            percentages=PERCENTAGES_SEVERAL_ANSWERS
+            if page.question.several_answers
+            else PERCENTAGES_ONE_ANSWER,
+            answers=[
+                SurveyAnswerOut(
+                    code=answer.code,
+                    concept_id=answer.concept_id,
+                    name=answer.wording.name,
+                    name_es=answer.wording.name_es,
+                    text=answer.wording.text,
+                    count=_count(answer.count),
+                    percentage=answer.percentage,
+                )
+                for answer in page.answers
+            ],
         ),
     )

@@ -69,6 +69,14 @@ GOAL_LABELS: dict[str, Promise] = {
     "ubr": _("Underrepresented in biomedical research"),
 }
 
+# One per survey in warehouse.vocabulary.SURVEYS, named as the program names them.
+SURVEY_LABELS: dict[str, Promise] = {
+    "consent": _("Consent to join"),
+    "the_basics": _("The Basics"),
+    "health_care_access": _("Health Care Access & Utilization"),
+    "other": _("Other survey questions"),
+}
+
 DOMAIN_LABELS: dict[str, Promise] = {domain.value: domain.label for domain in Domain}
 
 BREAKDOWN_LABELS: dict[str, dict[str, Promise]] = {

@@ -136,3 +136,32 @@ class CategorySummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} {self.site} {self.category}"
+
+
+class SurveyQuestionSummary(models.Model):
+    """One survey question in one release: who answered it and how many chose each answer."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="survey_questions")
+    survey = models.CharField(max_length=40)  # "the_basics", ... (labels.SURVEY_LABELS)
+    question_code = models.CharField(max_length=60)
+    position = models.PositiveIntegerField()  # the question's place in the survey
+    concept_id = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+    name_es = models.CharField(max_length=300, blank=True)
+    # "Select all that apply": the answers add up to more than the participants.
+    several_answers = models.BooleanField(default=False)
+    participants = models.PositiveIntegerField()  # answered, skipping included
+    # [{"code", "concept_id", "name", "name_es", "participants"}, ...], every option listed,
+    # skip and prefer-not-to-answer included; raw counts, protected on output.
+    answers = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "question_code"], name="survey_question_summary_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} {self.question_code}"

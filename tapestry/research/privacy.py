@@ -52,6 +52,9 @@ What is checked, and what is not:
   race (`protect_breakdowns`: they are audited jointly, because one breakdown can narrow the
   total that another breakdown's hidden cell is reasoned from), and a two-way table with its
   row totals, column totals and grand total (`protect_table`).
+- The answers to a "select all that apply" question (`protect_choices`): the choices add up
+  to more than the people who answered, since one person may choose several; skipping and
+  "prefer not to answer" go with no other answer.
 - The attacker model is interval reasoning over the published figures and the additive
   structure, which is exact here: for a breakdown the feasible set of each cell is an
   interval of integers, and for a two-way table the constraints form a network whose
@@ -298,6 +301,44 @@ def protect_table(cells: Mapping[tuple[str, str], int]) -> ProtectedTable:
             for c, column in enumerate(columns)
         },
     )
+
+
+def protect_choices(
+    choices: Mapping[str, int], exclusive: Mapping[str, int], total: int
+) -> tuple[PublicCount, dict[str, PublicCount]]:
+    """Publish the answers to a "select all that apply" question with the number who answered.
+
+    `total` people answered; each either gave one of the `exclusive` answers (skipped, preferred
+    not to answer), which go with no other, or chose one or more of the `choices`. So the
+    exclusive cells plus the people who chose something (R) add up to the total, and R lies
+    between the largest choice and the sum of the choices: the choices add up to more than
+    the total, and `protect_breakdown` does not apply. A reader reasons with exactly these
+    constraints over the published intervals (a suppressed cell is anywhere from 0 to the
+    total's upper bound); cells are suppressed, smallest first, until no hidden count (1 to
+    20), nor a hidden total, can be narrowed below [1, 20]. Returns the public total and every
+    cell, choices first.
+    """
+    _check_count(total)
+    keys = [*choices, *exclusive]
+    values = [*choices.values(), *exclusive.values()]
+    for count in values:
+        _check_count(count)
+    if sum(exclusive.values()) > total or any(count > total for count in values):
+        raise ValueError("an answer has more people than the question's total")
+    audit = _ChoicesAudit(total, values, choice_count=len(choices))
+    suppressed = _suppress_until_safe(
+        candidates=list(range(len(values))),
+        true_count=values.__getitem__,
+        shortfall=audit.shortfall,
+        group_of=lambda _cell: 0,
+        violating_groups=lambda _suppressed: {0},
+    )
+    # Every option is listed, so a 0 shows as "≤ 20" like 1 to 20 (`public_cell`); the audit
+    # above knew the zeros exactly, which only makes it stricter than the reader.
+    return public_count(total), {
+        key: SUPPRESSED if index in suppressed else public_cell(values[index])
+        for index, key in enumerate(keys)
+    }
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -573,3 +614,72 @@ def _max_flow(capacity: list[list[int]], source: int, sink: int) -> int:
             capacity[node][previous] += bottleneck
             node = previous
         total += bottleneck
+
+
+class _ChoicesAudit:
+    """Feasible intervals for a "select all that apply" question (see `protect_choices`).
+
+    The constraints: total = (exclusive cells) + R, and max(choices) <= R <= sum(choices),
+    every figure within its published interval. Each bound is tightened from the others
+    until nothing moves (the bounds only ever narrow, over integers, so this ends).
+    """
+
+    def __init__(self, total: int, values: list[int], *, choice_count: int) -> None:
+        self.total = total
+        self.values = values
+        self.choice_count = choice_count
+        self.total_bounds = public_count(total).bounds()
+        self.shown = [public_count(count).bounds() for count in values]
+
+    def _feasible(
+        self, suppressed: frozenset[int]
+    ) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+        total_low, total_high = self.total_bounds
+        assert total_high is not None
+        cells: list[tuple[int, int]] = []
+        for index, (low, high) in enumerate(self.shown):
+            if index in suppressed:
+                low, high = 0, total_high
+            assert high is not None
+            cells.append((low, min(high, total_high)))
+        split = self.choice_count
+        answered_low, answered_high = 0, total_high  # R: people who chose at least one choice
+        for _round in range(4 * SMALL_COUNT_LIMIT + 10):
+            before = (total_low, total_high, answered_low, answered_high, tuple(cells))
+            choices, exclusive = cells[:split], cells[split:]
+            exclusive_low = sum(low for low, _ in exclusive)
+            exclusive_high = sum(high for _, high in exclusive)
+            answered_low = max(
+                answered_low,
+                max((low for low, _ in choices), default=0),
+                total_low - exclusive_high,
+            )
+            answered_high = min(
+                answered_high, sum(high for _, high in choices), total_high - exclusive_low
+            )
+            total_low = max(total_low, exclusive_low + answered_low)
+            total_high = min(total_high, exclusive_high + answered_high)
+            choice_high = sum(high for _, high in choices)
+            updated = [
+                (max(low, answered_low - (choice_high - high)), min(high, answered_high))
+                for low, high in choices
+            ]
+            updated += [
+                (
+                    max(low, total_low - answered_high - (exclusive_high - high)),
+                    min(high, total_high - answered_low - (exclusive_low - low)),
+                )
+                for low, high in exclusive
+            ]
+            cells = updated
+            if (total_low, total_high, answered_low, answered_high, tuple(cells)) == before:
+                break
+        return (total_low, total_high), cells
+
+    def shortfall(self, suppressed: frozenset[int]) -> int:
+        total_interval, cells = self._feasible(suppressed)
+        amount = _endpoint_shortfall(*total_interval) if _is_hidden(self.total) else 0
+        for count, (low, high) in zip(self.values, cells, strict=True):
+            if _is_hidden(count):
+                amount += _endpoint_shortfall(low, high)
+        return amount

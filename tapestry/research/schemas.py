@@ -32,6 +32,11 @@ __all__ = [
     "MessageOut",
     "ReleaseOut",
     "SummaryOut",
+    "SurveyAnswerOut",
+    "SurveyListOut",
+    "SurveyOut",
+    "SurveyQuestionDetailOut",
+    "SurveyQuestionOut",
 ]
 
 
@@ -132,3 +137,43 @@ class ConceptDetailOut(ConceptOut):
     histogram: HistogramOut | None
     parents: list[ConceptOut] = Field(description="The concepts one level more general.")
     children: list[ConceptOut] = Field(description="The concepts one level more specific.")
+
+
+class SurveyQuestionOut(Schema):
+    code: str
+    concept_id: int
+    name: str  # English
+    name_es: str  # Spanish, "" where none is written yet
+    text: str  # in the request's language
+    several_answers: bool  # "select all that apply": answers add up to more than the total
+    participants: CountOut  # answered, skipping and "prefer not to answer" included
+    url: str
+
+
+class SurveyOut(Schema):
+    code: str
+    label: str
+    questions: list[SurveyQuestionOut]
+
+
+class SurveyListOut(Schema):
+    release: ReleaseOut
+    surveys: list[SurveyOut]
+
+
+class SurveyAnswerOut(Schema):
+    code: str
+    concept_id: int
+    name: str
+    name_es: str
+    text: str
+    count: CountOut  # "≤ 20" for 0 to 20
+    percentage: float | None  # null for "≤ 20" and suppressed counts
+
+
+class SurveyQuestionDetailOut(SurveyQuestionOut):
+    survey: str
+    release: ReleaseOut
+    breakdown_hidden: bool  # 1 to 20 answered: no answer is described
+    percentages: str  # how the percentages were computed
+    answers: list[SurveyAnswerOut]

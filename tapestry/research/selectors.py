@@ -13,6 +13,7 @@ from typing import Final, Literal
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import get_language
 
 from tapestry.research.models import (
     CategorySummary,
@@ -20,15 +21,19 @@ from tapestry.research.models import (
     Domain,
     EnrollmentSummary,
     Release,
+    SurveyQuestionSummary,
 )
 from tapestry.research.privacy import (
+    SMALL_COUNT_LIMIT,
     PublicCount,
+    protect_breakdown,
     protect_breakdowns,
+    protect_choices,
     public_count,
     public_percentage,
     public_shares,
 )
-from tapestry.research.warehouse import ubr
+from tapestry.research.warehouse import schema, ubr, vocabulary
 from tapestry.research.warehouse.release import AGE_GROUPS
 
 SEARCH_MAX_LENGTH = 100
@@ -400,3 +405,155 @@ def diversity_dashboard(*, release: Release, site: str = "") -> Dashboard | None
         months=months,
         site=next((progress for progress in sites if progress.site == site), None),
     )
+
+
+# The survey explorer
+
+SURVEY_QUESTION_MAX_LENGTH = 60  # SurveyQuestionSummary.question_code
+
+
+@dataclass(frozen=True)
+class SurveyText:
+    """A survey question or answer's wording, in English and (where written) Spanish."""
+
+    name: str
+    name_es: str
+
+    @property
+    def language(self) -> str:
+        """The language `text` is in: Spanish for a Spanish visitor when there is Spanish."""
+        spanish = (get_language() or "").startswith("es") and bool(self.name_es)
+        return "es" if spanish else "en"
+
+    @property
+    def text(self) -> str:
+        return self.name_es if self.language == "es" else self.name
+
+
+@dataclass(frozen=True)
+class SurveyAnswer:
+    code: str
+    concept_id: int
+    wording: SurveyText
+    count: PublicCount
+    percentage: float | None  # None for a hidden or suppressed count
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    code: str
+    survey: str
+    concept_id: int
+    wording: SurveyText
+    several_answers: bool
+    participants: PublicCount
+
+
+@dataclass(frozen=True)
+class SurveySection:
+    code: str  # vocabulary.SURVEYS
+    questions: list[SurveyQuestion]
+
+
+@dataclass(frozen=True)
+class SurveyQuestionPage:
+    question: SurveyQuestion
+    release: Release
+    answers: list[SurveyAnswer]  # empty when the total is hidden (1 to 20) or 0
+    breakdown_hidden: bool  # the total is from 1 to 20, so no answer is described
+
+
+def _survey_question(row: SurveyQuestionSummary) -> SurveyQuestion:
+    return SurveyQuestion(
+        code=row.question_code,
+        survey=row.survey,
+        concept_id=row.concept_id,
+        wording=SurveyText(row.name, row.name_es),
+        several_answers=row.several_answers,
+        participants=public_count(row.participants),
+    )
+
+
+def survey_sections(*, release: Release) -> list[SurveySection]:
+    """The release's surveys in the program's order, each with its questions and how many
+    answered each (protected)."""
+    order = {code: index for index, code in enumerate(vocabulary.SURVEYS)}
+    sections: dict[str, list[SurveyQuestion]] = {}
+    for row in SurveyQuestionSummary.objects.filter(release=release).order_by("position"):
+        sections.setdefault(row.survey, []).append(_survey_question(row))
+    return [
+        SurveySection(code, questions)
+        for code, questions in sorted(sections.items(), key=lambda item: order.get(item[0], 99))
+    ]
+
+
+def survey_question(*, release: Release, code: str) -> SurveyQuestionPage | None:
+    """One question's answers, protected; None for a code no question in the release has.
+
+    A total from 1 to 20 describes no answer at all. Every answer option is listed, and an
+    empty one shows "≤ 20" like a small one. A one-answer question's answers add up to its
+    total and are protected as a breakdown; a "select all that apply" question's with
+    `protect_choices`. Percentages come from the published numbers only (see
+    `_answer_percentages`).
+    """
+    row = (
+        SurveyQuestionSummary.objects.filter(release=release, question_code=code).first()
+        if len(code) <= SURVEY_QUESTION_MAX_LENGTH
+        else None
+    )
+    if row is None:
+        return None
+    question = _survey_question(row)
+    total = row.participants
+    if total <= SMALL_COUNT_LIMIT:
+        return SurveyQuestionPage(question, release, [], breakdown_hidden=total > 0)
+    counts = {answer["code"]: int(answer["participants"]) for answer in row.answers}
+    if row.several_answers:
+        exclusive = {
+            code: counts[code] for code in (schema.SKIP, schema.PREFER_NOT) if code in counts
+        }
+        choices = {code: count for code, count in counts.items() if code not in exclusive}
+        public_total, shown = protect_choices(choices, exclusive, total)
+    else:
+        public_total, shown = protect_breakdown(counts, total)
+    percentages = _answer_percentages(shown, public_total, several=row.several_answers)
+    return SurveyQuestionPage(
+        question=question,
+        release=release,
+        answers=[
+            SurveyAnswer(
+                code=answer["code"],
+                concept_id=int(answer["concept_id"]),
+                wording=SurveyText(answer["name"], answer["name_es"]),
+                count=shown[answer["code"]],
+                percentage=percentages[answer["code"]],
+            )
+            for answer in row.answers
+        ],
+        breakdown_hidden=False,
+    )
+
+
+def _answer_percentages(
+    published: dict[str, PublicCount], total: PublicCount, *, several: bool
+) -> dict[str, float | None]:
+    """Each shown answer's percentage, from published numbers only; none for "≤ 20" or a
+    suppressed count.
+
+    Of the question's (rounded) total; for a one-answer question, when the rounded counts
+    shown add up to more than the total (each is rounded up), of their sum instead, so the
+    percentages never add up to more than 100 %. A "select all that apply" question's add up
+    to more, since a person may choose several.
+    """
+    shown = {
+        code: count
+        for code, count in published.items()
+        if not count.suppressed and not count.hidden
+    }
+    whole = total
+    shown_sum = sum(count.value or 0 for count in shown.values())
+    if not several and shown_sum > (total.value or 0):
+        whole = PublicCount(value=shown_sum, display=f"{shown_sum:,}")
+    return {
+        code: public_percentage(shown[code], whole) if code in shown else None for code in published
+    }

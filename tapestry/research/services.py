@@ -13,6 +13,7 @@ from tapestry.research.models import (
     DomainSummary,
     EnrollmentSummary,
     Release,
+    SurveyQuestionSummary,
 )
 from tapestry.research.warehouse.release import ReleaseError, ReleaseSummaries, release_build
 
@@ -91,4 +92,7 @@ def _summaries_store(release: Release, summaries: ReleaseSummaries) -> None:
     CategorySummary.objects.bulk_create(
         (CategorySummary(release=release, **row) for row in summaries.categories),
         batch_size=1000,
+    )
+    SurveyQuestionSummary.objects.bulk_create(
+        SurveyQuestionSummary(release=release, **row) for row in summaries.surveys
     )

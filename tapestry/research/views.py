@@ -122,6 +122,45 @@ def _breakdown_chart(kind: str, breakdown: selectors.Breakdown) -> charts.Catego
     )
 
 
+@require_GET
+def survey_index(request: HttpRequest) -> HttpResponse:
+    release = selectors.release_current()
+    if release is None:
+        return _no_release(request)
+    return render(
+        request,
+        "research/survey_index.html",
+        {"release": release, "sections": selectors.survey_sections(release=release)},
+    )
+
+
+@require_GET
+def survey_detail(request: HttpRequest, question_code: str) -> HttpResponse:
+    release = selectors.release_current()
+    if release is None:
+        return _no_release(request)
+    page = selectors.survey_question(release=release, code=question_code)
+    if page is None:
+        raise Http404(_("There is no such survey question in this release."))
+    chart = charts.answer_chart(
+        [
+            (
+                answer.wording.text,
+                answer.wording.language,
+                answer.count.value,
+                answer.percentage is not None,
+                labels.public_count_text(answer.count),
+            )
+            for answer in page.answers
+        ]
+    )
+    return render(
+        request,
+        "research/survey_detail.html",
+        {"page": page, "question": page.question, "release": release, "chart": chart},
+    )
+
+
 # The diversity dashboard (program staff and administrators)
 
 

@@ -83,6 +83,8 @@ def test_every_public_page_fits_a_phone_and_passes_axe(
         ("data-browser", "/data/"),
         ("data-search", "/data/concepts/?q=diabetes"),
         ("data-concept", f"/data/concepts/{concept.concept_id}/"),
+        ("data-surveys", "/data/surveys/"),
+        ("data-survey-question", "/data/surveys/education/"),
     ]:
         visitor.open(path)
         visitor.check(step)

@@ -39,6 +39,7 @@ from tapestry.research.tests.factories import (
     DomainSummaryFactory,
     EnrollmentSummaryFactory,
     ReleaseFactory,
+    SurveyQuestionSummaryFactory,
 )
 from tests.i18n import catalog_check
 from tests.i18n.english_leaks import Leak, english_leaks, english_words, visible_texts
@@ -102,6 +103,7 @@ def _research_release() -> ConceptSummary:
     ConceptSummaryFactory.create(
         release=release, measurement=True, concept_id=3004410, name="Hemoglobin A1c"
     )
+    SurveyQuestionSummaryFactory.create(release=release)
     for index in range(12):
         month = datetime.date(2024, index + 1, 1)
         for site, site_name in [("chicago", "Chicago, IL"), ("detroit", "Detroit, MI")]:
@@ -224,6 +226,8 @@ PAGES = [
     ("visitor", "/data/concepts/?q=diabetes", 200),
     ("visitor", "/data/concepts/{concept}/", 200),
     ("visitor", "/data/concepts/3004410/", 200),
+    ("visitor", "/data/surveys/", 200),
+    ("visitor", "/data/surveys/education/", 200),
     ("visitor", "/no-such-page/", 404),
     ("visitor", "/accounts/confirm-email/", 200),
     ("liaison", "/me/", 200),

@@ -47,6 +47,12 @@ def domain_label(code: str) -> str:
 
 
 @register.filter
+def survey_label(code: str) -> str:
+    """A survey's name as the program gives it: "The Basics", "Lo básico"."""
+    return labels.label(labels.SURVEY_LABELS, code)
+
+
+@register.filter
 def category_label(code: str) -> str:
     return labels.label(labels.CATEGORY_LABELS, code)
 

@@ -14,6 +14,7 @@ from tapestry.research.models import (
     DomainSummary,
     EnrollmentSummary,
     Release,
+    SurveyQuestionSummary,
 )
 
 
@@ -109,3 +110,44 @@ class CategorySummaryFactory(DjangoModelFactory[CategorySummary]):
     site = "chicago"
     category = "race_ethnicity"
     participants = 100
+
+
+class SurveyQuestionSummaryFactory(DjangoModelFactory[SurveyQuestionSummary]):
+    """The education question of The Basics, its answers adding up to its participants."""
+
+    class Meta:
+        model = SurveyQuestionSummary
+
+    release = factory.SubFactory(ReleaseFactory)
+    survey = "the_basics"
+    question_code = "education"
+    position = 7
+    concept_id = 2_000_000_033
+    name = "What is the highest grade or year of school you finished?"
+    name_es = "¿Cuál es el grado o año escolar más alto que terminó?"
+    participants = 1_000
+    answers = factory.LazyAttribute(
+        lambda row: [
+            {
+                "code": "education_college_graduate",
+                "concept_id": 2_000_000_040,
+                "name": "College graduate (4 years or more)",
+                "name_es": "Graduado universitario (4 años o más)",
+                "participants": row.participants - row.participants // 3,
+            },
+            {
+                "code": "education_high_school_ged",
+                "concept_id": 2_000_000_038,
+                "name": "Grade 12 or GED (high school graduate)",
+                "name_es": "12.º grado o GED (graduado de la escuela secundaria)",
+                "participants": row.participants // 3,
+            },
+            {
+                "code": "skip",
+                "concept_id": 2_000_000_054,
+                "name": "Skipped the question",
+                "name_es": "Omitió la pregunta",
+                "participants": 0,
+            },
+        ]
+    )

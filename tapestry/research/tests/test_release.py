@@ -213,5 +213,7 @@ def test_the_published_counts_are_those_of_the_python_builder(
     assert categories == PUBLISHED_CATEGORIES
     assert (len(concepts), sum(concepts.values())) == (441, 38_636)
     assert [concepts[c] for c in (DIABETES_MELLITUS, TYPE_2_DIABETES, HBA1C)] == [162, 153, 302]
-    text = json.dumps(document, sort_keys=True)
+    # The survey explorer's summaries came later: the digest covers what was published before.
+    earlier = {key: value for key, value in document.items() if key != "surveys"}
+    text = json.dumps(earlier, sort_keys=True)
     assert hashlib.sha256(text.encode()).hexdigest() == PUBLISHED_DIGEST

@@ -29,7 +29,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import BaseBackend, _
 
-from tapestry.research.warehouse import poverty, schema, ubr
+from tapestry.research.warehouse import poverty, schema, ubr, vocabulary
 from tapestry.research.warehouse.rural import rural_zips
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class ReleaseSummaries:
     concepts: list[dict[str, Any]] = field(default_factory=list)
     enrollment: list[dict[str, Any]] = field(default_factory=list)
     categories: list[dict[str, Any]] = field(default_factory=list)
+    surveys: list[dict[str, Any]] = field(default_factory=list)  # see _survey_answers
 
     def canonical(self) -> dict[str, Any]:
         """Every summary as plain JSON values, rows sorted by their keys, so two builds of the
@@ -111,6 +112,7 @@ class ReleaseSummaries:
             "concepts": rows(self.concepts, "concept_id"),
             "enrollment": rows(self.enrollment, "site", "month"),
             "categories": rows(self.categories, "site", "category"),
+            "surveys": rows(self.surveys, "question_code"),
         }
 
 
@@ -170,6 +172,8 @@ def release_build(
         step("enrollment and categories")
         summaries.concepts, summaries.domains = _concepts(con)
         step("concepts")
+        summaries.surveys = _survey_answers(con)
+        step("surveys")
     except duckdb.Error as error:
         # Out of memory or disk, or a damaged Parquet file: the release fails with the reason.
         raise ReleaseError(f"The warehouse could not be built: {error}") from error
@@ -527,6 +531,88 @@ def _hierarchy(con: BaseBackend) -> dict[int, dict[str, list[int]]]:
         hierarchy.setdefault(parent, {"parents": [], "children": []})["children"].append(child)
         hierarchy.setdefault(child, {"parents": [], "children": []})["parents"].append(parent)
     return hierarchy
+
+
+def _survey_answers(con: BaseBackend) -> list[dict[str, Any]]:
+    """Per survey question: the participants who answered it and, per answer code, how many
+    chose it; for the survey explorer.
+
+    Skipping and "prefer not to answer" are answers of their own (a missing answer code counts
+    as a skip), so for a one-answer question the answers add up to the question's total. A
+    question where a person may give several answers (race and ethnicity) is marked
+    `several_answers`: its answers add up to more than the total. Every answer option is
+    listed, zeros included, so a reader cannot tell an empty answer from a small one. A
+    person's answers are those of the first day they answered the question (the first survey),
+    and only consented participants count.
+    """
+    participant = con.table("participant").select("person_id")
+    survey = con.table("observation").filter(_.observation_type_concept_id == schema.SURVEY_RECORD)
+    rows = survey.select(
+        "person_id",
+        question=survey.observation_source_value,
+        answer=survey.value_source_value.fill_null(schema.SKIP),
+        day=survey.observation_date,
+    ).join(participant, "person_id")
+    rows = rows.mutate(first_day=rows.day.min().over(group_by=[rows.person_id, rows.question]))
+    chosen = (
+        rows.filter(rows.day == rows.first_day).select("person_id", "question", "answer").distinct()
+    )
+    totals = {
+        row["question"]: row["participants"]
+        for row in chosen.group_by("question")
+        .aggregate(participants=chosen.person_id.nunique())
+        .to_pyarrow()
+        .to_pylist()
+    }
+    counts: dict[str, dict[str, int]] = {}
+    for row in (
+        chosen.group_by(["question", "answer"])
+        .aggregate(participants=_.count())
+        .to_pyarrow()
+        .to_pylist()
+    ):
+        counts.setdefault(row["question"], {})[row["answer"]] = row["participants"]
+    per_person = chosen.group_by(["question", "person_id"]).aggregate(answers=_.count())
+    several = {
+        row["question"]
+        for row in per_person.filter(per_person.answers > 1)
+        .select("question")
+        .distinct()
+        .to_pyarrow()
+        .to_pylist()
+    }
+
+    english = vocabulary.survey_concept_names()
+    spanish = vocabulary.spanish_names()
+
+    def described(code: str) -> dict[str, Any]:
+        concept_id = schema.SURVEY_CONCEPT_IDS.get(code, 0)
+        return {
+            "concept_id": concept_id,
+            "name": english.get(code, code),
+            "name_es": spanish.get(concept_id, ""),
+        }
+
+    summaries = []
+    for position, question in enumerate(vocabulary.survey_questions()):
+        answered = counts.get(question.code, {})
+        options = [*schema.SURVEY[question.code], *NOT_AN_ANSWER]
+        options += sorted(set(answered) - set(options))  # codes the schema does not list
+        summaries.append(
+            {
+                "survey": question.survey,
+                "question_code": question.code,
+                "position": position,
+                **described(question.code),
+                "several_answers": question.several_answers or question.code in several,
+                "participants": totals.get(question.code, 0),
+                "answers": [
+                    {"code": code, **described(code), "participants": answered.get(code, 0)}
+                    for code in options
+                ],
+            }
+        )
+    return summaries
 
 
 def _as_date(value: Any) -> datetime.date:

@@ -486,3 +486,41 @@ def concept_terms() -> dict[int, tuple[Term, ...]]:
             Term(code.concept_name, "source_name", "en", code.vocabulary_id),
         ]
     return {concept_id: tuple(found) for concept_id, found in terms.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The survey explorer: the surveys the questions belong to
+# ---------------------------------------------------------------------------------------------
+
+SURVEY_QUESTIONS_FILE = "survey_questions.csv"
+# A question the file does not place (one added to schema.SURVEY since) is listed under this.
+OTHER_SURVEY = "other"
+SURVEYS = ("consent", "the_basics", "health_care_access", OTHER_SURVEY)
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    code: str
+    survey: str  # one of SURVEYS
+    several_answers: bool  # "select all that apply": a person may give more than one answer
+
+
+@cache
+def survey_questions() -> tuple[SurveyQuestion, ...]:
+    """Every question of schema.SURVEY, in its order, with its survey
+    (warehouse/data/survey_questions.csv; a question the file lacks goes under OTHER_SURVEY)."""
+    placed: dict[str, SurveyQuestion] = {}
+    for row in csv_rows(SURVEY_QUESTIONS_FILE):
+        code = row.text("question", choices=tuple(schema.SURVEY))
+        if code in placed:
+            raise row.error(f"'question' {code!r} is listed twice")
+        placed[code] = SurveyQuestion(
+            code=code,
+            survey=row.text("survey", choices=SURVEYS),
+            several_answers=row.text("several_answers", choices=("yes", "no")) == "yes",
+        )
+        row.finish()
+    return tuple(
+        placed.get(code, SurveyQuestion(code=code, survey=OTHER_SURVEY, several_answers=False))
+        for code in schema.SURVEY
+    )
