@@ -198,20 +198,22 @@ def draw(chunk: Chunk, model: Model, people: People) -> Survey:
         ),
     )
 
-    person = np.concatenate(persons)
-    question = np.concatenate(questions)
-    answer = np.concatenate(answers)
-    number = np.concatenate(numbers)
-    day = np.concatenate(days)
-    person, question, answer, number, day = _second_basics(
-        rng, model, (person, question, answer, number, day), p.survey_day
+    rows = (
+        np.concatenate(persons),
+        np.concatenate(questions),
+        np.concatenate(answers),
+        np.concatenate(numbers),
+        np.concatenate(days),
+    )
+    row_person, row_question, row_answer, row_number, row_day = _second_basics(
+        rng, model, rows, p.survey_day
     )
     return Survey(
-        person=person,
-        question=question,
-        answer=answer,
-        number=number,
-        day=day,
+        person=row_person,
+        question=row_question,
+        answer=row_answer,
+        number=row_number,
+        day=row_day,
         race_combination=combination,
         sex_answer=sex_answer,
     )
