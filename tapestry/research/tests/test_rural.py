@@ -117,7 +117,7 @@ def test_a_malformed_file_loads_nothing(tmp_path: Path) -> None:
     file = tmp_path / "broken.txt"
     file.write_text("MT,59001\nMT,59002\nnot a line\n")
 
-    with pytest.raises(CommandError, match="line 3.*Nothing was loaded"):
+    with pytest.raises(CommandError, match=r"line 3.*Nothing was loaded"):
         call_command(
             "research_load_rural_zips", str(file), name="2020", effective_from="2020-09-15"
         )
