@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+FORHP ?= ../shared/data/forhp-rural-zip
 
 # Settings refuse to start without a secret key. On a fresh clone make writes a random one to
 # var/secret_key once (readable by you alone) and passes it to every command it runs.
@@ -58,6 +59,12 @@ demo: setup
 	mkdir -p var/staticfiles
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) seed_demo
+	@# The FORHP rural ZIP lists are government reference data beside the project, never copied
+	@# into it (ADR 0016); without them geography is unknown and the release says so.
+	@if test -d $(FORHP); then \
+	  $(MANAGE) research_load_rural_zips $(FORHP)/rural_zipcodes_2014.txt --name 2014 --effective-from 2014-01-01 && \
+	  $(MANAGE) research_load_rural_zips $(FORHP)/rural_zipcodes_2020.txt --name 2020 --effective-from 2020-09-15; \
+	else echo "No FORHP rural ZIP lists at $(FORHP): rural residence will be unknown."; fi
 	test -f var/research/generated/demo/manifest.json || \
 	  $(MANAGE) research_generate --participants 10000 --seed 2026 --out var/research/generated/demo
 	$(MANAGE) research_release --source var/research/generated/demo --name demo --if-missing

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from tapestry.research.models import Release
+from tapestry.research.models import Release, RuralZipList
 
 
 @admin.register(Release)
@@ -21,6 +22,7 @@ class ReleaseAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "seconds",
+        "rural_lists",
     ]
     list_filter = ["status"]
     search_fields = ["version"]
@@ -36,8 +38,18 @@ class ReleaseAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "seconds",
+        "rural_zip_lists",
         "error",
     ]
+
+    @admin.display(description=_("rural ZIP lists"))
+    def rural_lists(self, obj: Release) -> str:
+        """Which FORHP lists the build used, or that geography is unknown without one."""
+        if not obj.rural_zip_lists:
+            return str(_("none (geography unknown)"))
+        return ", ".join(
+            f"{item['name']} ({item['effective_from']})" for item in obj.rural_zip_lists
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -46,4 +58,19 @@ class ReleaseAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Release | None = None) -> bool:
+        return False
+
+
+@admin.register(RuralZipList)
+class RuralZipListAdmin(admin.ModelAdmin):
+    """Read-only: lists are loaded with `manage.py research_load_rural_zips`."""
+
+    list_display = ["name", "effective_from", "count", "source_file", "loaded_at"]
+    readonly_fields = ["name", "source_file", "effective_from", "loaded_at", "count"]
+    exclude = ["zip_codes"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RuralZipList | None = None) -> bool:
         return False

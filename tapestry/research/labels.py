@@ -55,9 +55,9 @@ RACE_LABELS: dict[str, Promise] = {
 CATEGORY_LABELS: dict[str, Promise] = {
     "race_ethnicity": _("Racial or ethnic minority"),
     "age": _("Age 65 or older, or under 18"),
-    "sex_at_birth": _("Intersex"),
+    "sex_at_birth": _("Sex at birth other than male or female"),
     "sexual_orientation_gender_identity": _("Sexual or gender minority"),
-    "income": _("Household income at or below 200% of the poverty level"),
+    "income": _("Household income below 200% of the poverty level"),
     "education": _("Less than a high school diploma or GED"),
     "rural": _("Rural residence"),
     "disability": _("Disability"),

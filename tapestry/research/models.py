@@ -28,6 +28,9 @@ class Release(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     seconds = models.FloatField(_("build seconds"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The FORHP rural ZIP lists the build used: [{"name", "effective_from", "zip_codes"}], or
+    # [] when none was loaded (geography is then unknown for every participant).
+    rural_zip_lists = models.JSONField(_("rural ZIP lists"), default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -37,6 +40,34 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+    @property
+    def geography_known(self) -> bool:
+        """Whether the build had a rural ZIP list; without one geography is unknown."""
+        return bool(self.rural_zip_lists)
+
+
+class RuralZipList(models.Model):
+    """A FORHP rural ZIP code list as an operator loaded it (research_load_rural_zips).
+
+    Reference data from the government, not code: a new cycle's list is loaded beside the old
+    ones, and each participant is judged by the list in force on their consent date.
+    """
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    source_file = models.CharField(_("source file"), max_length=255)
+    effective_from = models.DateField(_("in force from"))
+    loaded_at = models.DateTimeField(_("loaded"), auto_now=True)
+    zip_codes = models.JSONField(_("ZIP codes"), default=list)  # five-digit strings
+    count = models.PositiveIntegerField(_("ZIP codes listed"), default=0)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("rural ZIP code list")
+        verbose_name_plural = _("rural ZIP code lists")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.effective_from:%Y-%m-%d})"
 
 
 class Domain(models.TextChoices):
@@ -126,6 +157,9 @@ class CategorySummary(models.Model):
     site = models.CharField(max_length=40)
     category = models.CharField(max_length=40)
     participants = models.PositiveIntegerField()
+    # Participants who did not answer (skipped, preferred not to answer, missing, or a ZIP
+    # code with no rural list in force): neither in the category nor known to be outside it.
+    not_answered = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -281,6 +281,9 @@ class SiteProgress:
     participants: PublicCount
     goals: list[GoalProgress]
     categories: list[Cell]
+    # Per category (in `categories` order): participants who did not answer it (skipped,
+    # declined, missing; geography without a rural list), neither in it nor known outside it.
+    not_answered: list[PublicCount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -334,7 +337,11 @@ def _goal_progress(rows: list[EnrollmentSummary], code: str, goal: float) -> Goa
 
 
 def _site_progress(
-    site: str, site_name: str, rows: list[EnrollmentSummary], categories: dict[str, int]
+    site: str,
+    site_name: str,
+    rows: list[EnrollmentSummary],
+    categories: dict[str, int],
+    not_answered: dict[str, int] | None = None,
 ) -> SiteProgress:
     total = sum(row.participants for row in rows)
     shown_total = public_count(total)
@@ -352,6 +359,9 @@ def _site_progress(
             )
             for category in ubr.CATEGORIES
         ],
+        not_answered=[
+            public_count((not_answered or {}).get(category.code, 0)) for category in ubr.CATEGORIES
+        ],
     )
 
 
@@ -365,7 +375,11 @@ def diversity_dashboard(*, release: Release, site: str = "") -> Dashboard | None
         by_site.setdefault(row.site, []).append(row)
     categories_by_site: dict[str, dict[str, int]] = {}
     overall_categories: dict[str, int] = {}
+    overall_not_answered: dict[str, int] = {}
     for category_row in category_rows:
+        overall_not_answered[category_row.category] = (
+            overall_not_answered.get(category_row.category, 0) + category_row.not_answered
+        )
         categories_by_site.setdefault(category_row.site, {})[category_row.category] = (
             category_row.participants
         )
@@ -400,7 +414,7 @@ def diversity_dashboard(*, release: Release, site: str = "") -> Dashboard | None
     ]
     return Dashboard(
         release=release,
-        overall=_site_progress("", "", rows, overall_categories),
+        overall=_site_progress("", "", rows, overall_categories, overall_not_answered),
         sites=sites,
         months=months,
         site=next((progress for progress in sites if progress.site == site), None),

@@ -13,9 +13,11 @@ from tapestry.research.models import (
     DomainSummary,
     EnrollmentSummary,
     Release,
+    RuralZipList,
     SurveyQuestionSummary,
 )
 from tapestry.research.warehouse.release import ReleaseError, ReleaseSummaries, release_build
+from tapestry.research.warehouse.rural import RuralList
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +46,9 @@ def release_create(*, source: Path, version: str | None = None, actor: object = 
         release.save(update_fields=["status", "error"])
     target = Path(settings.RESEARCH_DATA_DIR) / "releases" / version
     started = time.perf_counter()
+    rural_lists = rural_lists_loaded()
     try:
-        summaries = release_build(source, target)
+        summaries = release_build(source, target, rural_lists=rural_lists)
     except (ReleaseError, OSError) as error:
         release.status, release.error = Release.Status.FAILED, str(error)
         release.save(update_fields=["status", "error"])
@@ -59,6 +62,14 @@ def release_create(*, source: Path, version: str | None = None, actor: object = 
         release.cutoff_date = summaries.cutoff_date
         release.finished_at = timezone.now()
         release.seconds = round(time.perf_counter() - started, 2)
+        release.rural_zip_lists = [
+            {
+                "name": item.name,
+                "effective_from": item.effective_from.isoformat(),
+                "zip_codes": len(item.zip_codes),
+            }
+            for item in sorted(rural_lists, key=lambda item: item.effective_from)
+        ]
         release.save()
         audit_record(
             actor=actor,
@@ -68,6 +79,24 @@ def release_create(*, source: Path, version: str | None = None, actor: object = 
             data={"participants": summaries.participants, "source": str(source)},
         )
     return release
+
+
+def rural_lists_loaded() -> list[RuralList]:
+    """Every loaded FORHP rural ZIP list, oldest first, for the release builder."""
+    return [
+        RuralList(
+            name=row.name,
+            effective_from=row.effective_from,
+            zip_codes=frozenset(row.zip_codes),
+        )
+        for row in RuralZipList.objects.order_by("effective_from")
+    ]
+
+
+def rural_zips_latest() -> tuple[str, frozenset[str]] | None:
+    """The name and ZIP codes of the newest loaded list (the generator's rural places)."""
+    row = RuralZipList.objects.order_by("-effective_from").first()
+    return None if row is None else (row.name, frozenset(row.zip_codes))
 
 
 def _summaries_store(release: Release, summaries: ReleaseSummaries) -> None:

@@ -218,7 +218,11 @@ def diversity_dashboard(request: AuthenticatedRequest) -> HttpResponse:
             ),
             # Category by site: each site lists the categories in the same order.
             "category_rows": [
-                (cell, [site.categories[index] for site in dashboard.sites])
+                (
+                    cell,
+                    dashboard.overall.not_answered[index],
+                    [site.categories[index] for site in dashboard.sites],
+                )
                 for index, cell in enumerate(dashboard.overall.categories)
             ],
         },

@@ -12,12 +12,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tapestry.research.models import Release
+from tapestry.research.models import CategorySummary, Release
 from tapestry.research.tests.factories import (
     CategorySummaryFactory,
     EnrollmentSummaryFactory,
     ReleaseFactory,
 )
+from tapestry.research.warehouse import ubr
 
 if TYPE_CHECKING:
     from tapestry.accounts.api import User
@@ -202,13 +203,34 @@ def test_categories_are_translated_labels_with_protected_counts(
     response = paula_client.get(DASHBOARD)
 
     text = response.text
-    assert "Household income at or below 200% of the poverty level" in text
+    assert "Household income below 200% of the poverty level" in text
     assert "Limited access to care" in text
     detroit_income = next(
         cell for cell in response.context["dashboard"].sites[1].categories if cell.key == "income"
     )
     assert detroit_income.count.display == "≤ 20"
     assert ">7<" not in text
+
+
+def test_the_dashboard_shows_who_did_not_answer_each_category_protected(
+    paula_client: Client, release: Release
+) -> None:
+    # Given 45 + 3 participants who skipped or declined the income question
+    CategorySummary.objects.filter(release=release, category="income", site="chicago").update(
+        not_answered=45
+    )
+    CategorySummary.objects.filter(release=release, category="income", site="detroit").update(
+        not_answered=3
+    )
+
+    response = paula_client.get(DASHBOARD)
+
+    # Then the categories table has a "did not answer" column, rounded like its neighbours
+    assert "Did not answer (all sites)" in response.text
+    income = ubr.CATEGORIES.index(ubr.INCOME)
+    assert response.context["dashboard"].overall.not_answered[income].display == "60"
+    assert ">48<" not in response.text
+    assert "No rural ZIP code list was loaded for this release" in response.text
 
 
 def test_without_a_release_the_dashboard_says_so(paula_client: Client) -> None:
@@ -229,7 +251,7 @@ def test_the_dashboard_speaks_spanish(paula_client: Client, release: Release) ->
     assert "7\xa0200" in text
     assert "55,0\xa0%" in text
     assert "Al ritmo actual, la meta se alcanzará en diciembre de 2025." in text
-    assert "Ingresos del hogar iguales o inferiores al 200 % del nivel de pobreza" in text
+    assert "Ingresos del hogar inferiores al 200 % del nivel de pobreza" in text
 
 
 # The CSV export
@@ -286,7 +308,7 @@ def test_the_export_has_the_dashboard_figures_protected_and_is_audited(
     assert (income["count"], income["display"], income["label"]) == (
         "20",
         "≤ 20",
-        "Household income at or below 200% of the poverty level",
+        "Household income below 200% of the poverty level",
     )
     assert row("month", "", "2024-12")["display"] == "300"
     assert all(r["count"] != "7" for r in rows)

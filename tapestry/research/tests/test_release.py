@@ -1,5 +1,6 @@
 """A release built from real generated data: the warehouse, the summaries, publication."""
 
+import datetime
 import hashlib
 import io
 import json
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
 import pytest
 from django.core.management import CommandError, call_command
 from pytest_django.fixtures import Settings
@@ -20,9 +22,12 @@ from tapestry.research.models import (
     Release,
 )
 from tapestry.research.services import ReleaseInProgress, release_create
+from tapestry.research.tests.conftest import forhp_dir
+from tapestry.research.tests.test_generate import rural_2020
 from tapestry.research.warehouse import ubr
 from tapestry.research.warehouse.generate import generate
-from tapestry.research.warehouse.release import ReleaseError, release_build
+from tapestry.research.warehouse.release import ReleaseError, _calendar_age, release_build
+from tapestry.research.warehouse.rural import RuralList
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +40,7 @@ HBA1C = 3004410
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "data"
-    generate(out, participants=PARTICIPANTS, seed=5)
+    generate(out, participants=PARTICIPANTS, seed=5, rural_zips=rural_2020(), rural_list="2020")
     return out
 
 
@@ -46,8 +51,90 @@ def research_dir(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def release(generated: Path, research_dir: Path) -> Release:
+def release(generated: Path, research_dir: Path, request: pytest.FixtureRequest) -> Release:
+    if forhp_dir() is not None:  # as `make demo` does, where the lists sit beside the project
+        request.getfixturevalue("forhp_loaded")
     return release_create(source=generated, version="test-1")
+
+
+def test_a_release_records_the_rural_lists_it_used(release: Release) -> None:
+    if forhp_dir() is None:
+        pytest.skip("the FORHP rural ZIP lists are not beside the project")
+
+    assert release.rural_zip_lists == [
+        {"name": "2014", "effective_from": "2014-01-01", "zip_codes": 18_776},
+        {"name": "2020", "effective_from": "2020-09-15", "zip_codes": 18_677},
+    ]
+    assert release.geography_known
+    rural = CategorySummary.objects.filter(release=release, category="rural")
+    assert sum(row.participants for row in rural) > 0
+
+
+def test_with_no_rural_list_geography_is_unknown_not_false(
+    generated: Path, research_dir: Path
+) -> None:
+    release = release_create(source=generated, version="no-lists")
+
+    rural = list(CategorySummary.objects.filter(release=release, category="rural"))
+    assert release.rural_zip_lists == [] and not release.geography_known
+    assert sum(row.participants for row in rural) == 0
+    assert sum(row.not_answered for row in rural) == PARTICIPANTS
+    with duckdb.connect(release.warehouse_path, read_only=True) as con:
+        assert con.execute("select count(*) from participant where rural_answered").fetchone() == (
+            0,
+        )
+
+
+def test_not_answered_is_counted_apart_from_not_ubr(release: Release) -> None:
+    income = list(CategorySummary.objects.filter(release=release, category="income"))
+    not_answered = sum(row.not_answered for row in income)
+
+    # The generator skips or declines about 11 % of income answers
+    assert 0.05 * PARTICIPANTS < not_answered < 0.2 * PARTICIPANTS
+    assert sum(row.participants for row in income) + not_answered <= PARTICIPANTS
+
+
+def test_the_first_basics_survey_after_consent_is_the_one_used(release: Release) -> None:
+    with duckdb.connect(release.warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            """
+            with answers as (
+                select person_id, observation_date, value_source_value as bracket
+                from observation where observation_source_value = 'annual_income'),
+            twice as (
+                select person_id, arg_min(bracket, observation_date) as first_bracket,
+                       arg_max(bracket, observation_date) as last_bracket
+                from answers group by person_id having count(*) > 1)
+            select t.first_bracket, t.last_bracket, p.income_answered
+            from twice t join participant p using (person_id)
+            where t.first_bracket like 'income_%' and t.last_bracket like 'income_%'
+              and t.first_bracket <> t.last_bracket
+            """
+        ).fetchall()
+        changed = len(rows)
+
+    assert changed > 0  # some people moved up a bracket in their second survey
+    assert all(answered for _first, _last, answered in rows)
+
+
+@pytest.mark.parametrize(
+    ("birth", "consent", "age"),
+    [
+        ((2000, 2, 29), datetime.date(2018, 2, 27), 17),
+        ((2000, 2, 29), datetime.date(2018, 2, 28), 18),  # not a leap year: turns over Feb 28
+        ((2000, 2, 29), datetime.date(2020, 2, 28), 19),  # a leap year: waits for Feb 29
+        ((2000, 2, 29), datetime.date(2020, 2, 29), 20),
+        ((1959, 3, 1), datetime.date(2024, 2, 29), 64),
+        ((1959, 3, 1), datetime.date(2024, 3, 1), 65),
+    ],
+)
+def test_age_is_calendar_age_at_consent(
+    birth: tuple[int, int, int], consent: datetime.date, age: int
+) -> None:
+    table = ibis.memtable({"consent": [consent], "y": [birth[0]], "m": [birth[1]], "d": [birth[2]]})
+    expression = _calendar_age(table.consent, table.y, table.m, table.d)
+
+    assert ibis.duckdb.connect().execute(expression.name("age"))[0] == age
 
 
 def test_a_release_publishes_every_consented_participant(release: Any, generated: Any) -> None:
@@ -164,56 +251,62 @@ def test_the_release_command_refuses_a_folder_without_data(
     assert not Release.objects.exists()
 
 
-# What the release builder published for these 1,500 participants (seed 5) when it still read
-# every participant into Python (before it ran in Ibis): the Data Browser's and the diversity
-# dashboard's counts must not move when the builder changes. The digest covers every summary
+# What the release builder publishes for these 1,500 participants (seed 5, rural places from the
+# 2020 FORHP list, both lists loaded), pinned when the builder moved into Ibis and re-pinned for
+# issue 7: the generator's survey changed (income brackets, several gender answers, second
+# Basics surveys, more access questions) and the UBR rules became the program's. The Data
+# Browser's and the diversity dashboard's counts must not move when the builder changes. The digest covers every summary
 # (breakdowns and histograms too); the figures beside it say where to look when it differs
 # (benchmarks/research_summaries.py --compare shows every difference).
-# Issue 7 moved the digest on purpose: histograms count each participant once (by their most
-# recent value) and each concept stores its parents and children; every count above is unchanged.
-PUBLISHED_DIGEST = "82b163354b2e3958d2a74f0be4e81065d3f35293d01c8fb63f68db71fc1f9671"
+# Issue 7 moved the digest and the figures on purpose: the survey changed (income brackets,
+# several gender answers, a second Basics survey, the access questions), histograms count each
+# participant once (by their most recent value), each concept stores its parents and children,
+# and the survey explorer's summaries joined the release.
+PUBLISHED_DIGEST = "e31c9bf9280f6929b5a9703d214c7d2685eb6f32167fbdb8e3f8f93d60805d36"
 PUBLISHED_DOMAINS = [
-    {"concepts": 166, "domain": "Condition", "participants": 1214},
-    {"concepts": 126, "domain": "Drug", "participants": 1099},
-    {"concepts": 38, "domain": "Measurement", "participants": 1216},
-    {"concepts": 27, "domain": "Observation", "participants": 629},
-    {"concepts": 81, "domain": "Procedure", "participants": 1166},
-    {"concepts": 3, "domain": "Visit", "participants": 1229},
+    {"concepts": 164, "domain": "Condition", "participants": 1223},
+    {"concepts": 129, "domain": "Drug", "participants": 1112},
+    {"concepts": 38, "domain": "Measurement", "participants": 1221},
+    {"concepts": 29, "domain": "Observation", "participants": 637},
+    {"concepts": 86, "domain": "Procedure", "participants": 1144},
+    {"concepts": 3, "domain": "Visit", "participants": 1234},
 ]
+# Category: (participants in it, participants who did not answer it).
 PUBLISHED_CATEGORIES = {
-    "access_to_care": 449,
-    "age": 458,
-    "disability": 365,
-    "education": 121,
-    "income": 427,
-    "race_ethnicity": 834,
-    "rural": 123,
-    "sex_at_birth": 2,
-    "sexual_orientation_gender_identity": 150,
+    "access_to_care": (370, 0),
+    "age": (458, 0),
+    "disability": (372, 0),
+    "education": (120, 30),
+    "income": (551, 157),
+    "race_ethnicity": (834, 23),
+    "rural": (121, 0),
+    "sex_at_birth": (7, 18),
+    "sexual_orientation_gender_identity": (141, 98),
 }
 
 
 def test_the_published_counts_are_those_of_the_python_builder(
-    generated: Path, tmp_path: Path
+    generated: Path, tmp_path: Path, forhp_lists: list[RuralList]
 ) -> None:
     # When the summaries of the same generated data are built now
-    document = release_build(generated, tmp_path / "release").canonical()
-
+    document = release_build(generated, tmp_path / "release", rural_lists=forhp_lists).canonical()
     # Then every count is the one published before the builder moved into Ibis
-    categories: dict[str, int] = {}
+    categories: dict[str, tuple[int, int]] = {}
     for row in document["categories"]:
-        categories[row["category"]] = categories.get(row["category"], 0) + row["participants"]
+        inside, unanswered = categories.get(row["category"], (0, 0))
+        categories[row["category"]] = (
+            inside + row["participants"],
+            unanswered + row["not_answered"],
+        )
     concepts = {row["concept_id"]: row["participants"] for row in document["concepts"]}
     assert (document["participants"], document["events"], document["cutoff_date"]) == (
         1500,
-        97_627,
+        106_517,
         "2026-09-28",
     )
     assert document["domains"] == PUBLISHED_DOMAINS
     assert categories == PUBLISHED_CATEGORIES
-    assert (len(concepts), sum(concepts.values())) == (441, 38_636)
-    assert [concepts[c] for c in (DIABETES_MELLITUS, TYPE_2_DIABETES, HBA1C)] == [162, 153, 302]
-    # The survey explorer's summaries came later: the digest covers what was published before.
-    earlier = {key: value for key, value in document.items() if key != "surveys"}
-    text = json.dumps(earlier, sort_keys=True)
+    assert (len(concepts), sum(concepts.values())) == (449, 39_335)
+    assert [concepts[c] for c in (DIABETES_MELLITUS, TYPE_2_DIABETES, HBA1C)] == [179, 171, 326]
+    text = json.dumps(document, sort_keys=True)
     assert hashlib.sha256(text.encode()).hexdigest() == PUBLISHED_DIGEST

@@ -1,165 +1,149 @@
-from typing import Any
+"""Geography: the FORHP rural ZIP lists an operator loads, and the list in force at consent."""
 
-import numpy as np
+import datetime as dt
+import io
+from pathlib import Path
+
 import pytest
-import zipcodes
+from django.core.management import CommandError, call_command
 
-from tapestry.research.warehouse import rural, schema
+from tapestry.research.models import RuralZipList
+from tapestry.research.warehouse import rural
+from tapestry.research.warehouse.rural import RuralList, RuralListError
 
-MILES_PER_DEGREE_OF_LATITUDE = 69.09
-
-# ZIP codes in some of the largest U.S. cities (by the package's city name).
-BIG_CITIES = {
-    ("NY", "New York"),
-    ("NY", "Brooklyn"),
-    ("NY", "Bronx"),
-    ("CA", "Los Angeles"),
-    ("IL", "Chicago"),
-    ("TX", "Houston"),
-    ("AZ", "Phoenix"),
-    ("PA", "Philadelphia"),
-    ("TX", "San Antonio"),
-    ("CA", "San Diego"),
-    ("TX", "Dallas"),
-    ("CA", "San Jose"),
-    ("TX", "Austin"),
-    ("FL", "Jacksonville"),
-    ("OH", "Columbus"),
-    ("IN", "Indianapolis"),
-    ("NC", "Charlotte"),
-    ("CA", "San Francisco"),
-    ("WA", "Seattle"),
-    ("CO", "Denver"),
-    ("DC", "Washington"),
-    ("MA", "Boston"),
-    ("TN", "Nashville"),
-    ("MI", "Detroit"),
-    ("OR", "Portland"),
-    ("NV", "Las Vegas"),
-    ("MD", "Baltimore"),
-    ("WI", "Milwaukee"),
-    ("GA", "Atlanta"),
-    ("MO", "Kansas City"),
-    ("FL", "Miami"),
-    ("MN", "Minneapolis"),
-    ("AL", "Birmingham"),
-}
+BEFORE_2020_LIST = dt.date(2019, 6, 1)
+AFTER_2020_LIST = dt.date(2021, 6, 1)
 
 
-def test_downtown_chicago_is_not_rural() -> None:
-    # given the Loop's ZIP code
-    # when it is classified
-    # then it is not rural
-    assert rural.is_rural("60601") is False
+def only_in(first: RuralList, second: RuralList) -> str:
+    return min(first.zip_codes - second.zip_codes)
+
+
+def test_the_zip_density_estimate_is_gone() -> None:
+    # The module no longer guesses rural ZIP codes from the density of ZIP centroids
+    assert not hasattr(rural, "rural_zips")
+    assert not hasattr(rural, "neighbor_counts")
+    assert "zipcodes" not in Path(rural.__file__).read_text()
+
+
+def test_a_lost_leading_zero_is_padded_and_duplicates_dropped() -> None:
+    codes = rural.parse_lines(["STATE,ZIP", "CT,6018", "ME,4401", "MT,59001", "CT,06018", ""])
+
+    assert codes == ["06018", "04401", "59001"]
 
 
 @pytest.mark.parametrize(
-    "zip_code",
+    ("lines", "message"),
     [
-        "59001",  # Absarokee, Montana
-        "69001",  # McCook, Nebraska
-        "67601",  # Hays, Kansas
-        "57501",  # Pierre, South Dakota
+        (["MT,59001", "MT;59002"], "line 2"),
+        (["MT,59001", "MT,59001,x"], "line 2"),
+        (["MT,5900A"], "line 1"),
+        (["MT,12"], "line 1"),
+        (["", ""], "no ZIP codes"),
     ],
 )
-def test_small_towns_far_from_others_are_rural(zip_code: str) -> None:
-    # given a ZIP code of a town with few neighbours within 15 miles
-    # when it is classified
-    # then it is rural
-    assert rural.is_rural(zip_code) is True
+def test_a_malformed_line_is_named(lines: list[str], message: str) -> None:
+    with pytest.raises(RuralListError, match=message):
+        rural.parse_lines(lines)
 
 
-@pytest.mark.parametrize("zip_code", [site[3] for site in schema.LAUNCH_SITES])
-def test_the_launch_sites_are_not_rural(zip_code: Any) -> None:
-    # given a ZIP code at one of the six launch sites
-    # when it is classified
-    # then it is not rural
-    assert rural.is_rural(zip_code) is False
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [("59001", "59001"), ("59001-1234", "59001"), ("590011234", "59001"), ("", None), (None, None)],
+)
+def test_a_participant_zip_is_cut_to_five_digits(answer: str | None, expected: str | None) -> None:
+    assert rural.zip5(answer) == expected
 
 
-def test_a_zip_plus_four_is_read_by_its_first_five_digits() -> None:
-    # given a rural ZIP+4 code with spaces around it
-    # when it is classified
-    # then the five-digit ZIP decides
-    assert rural.is_rural(" 59001-1234 ") is True
+def test_the_list_in_force_on_the_consent_date_decides(forhp_lists: list[RuralList]) -> None:
+    # Given a ZIP code on the 2014 list but not the 2020 one, and one the other way round
+    list_2014, list_2020 = forhp_lists
+    dropped, added = only_in(list_2014, list_2020), only_in(list_2020, list_2014)
+
+    # Then a 2019 consent is judged by the 2014 list and a 2021 consent by the 2020 list
+    assert rural.is_rural(dropped, BEFORE_2020_LIST, forhp_lists) is True
+    assert rural.is_rural(dropped, AFTER_2020_LIST, forhp_lists) is False
+    assert rural.is_rural(added, BEFORE_2020_LIST, forhp_lists) is False
+    assert rural.is_rural(added, AFTER_2020_LIST, forhp_lists) is True
+    # The 2020 list applies from 2020-09-15 itself
+    assert rural.list_in_force(forhp_lists, dt.date(2020, 9, 14)) == list_2014
+    assert rural.list_in_force(forhp_lists, dt.date(2020, 9, 15)) == list_2020
+    # ZIP+4 is cut to five digits
+    assert rural.is_rural(f"{added}-1234", AFTER_2020_LIST, forhp_lists) is True
 
 
-@pytest.mark.parametrize("zip_code", [None, "", "00000", "abcde", "6060"])
-def test_an_unknown_or_malformed_zip_is_not_rural(zip_code: str | None) -> None:
-    # given a ZIP code the package does not know
-    # when it is classified
-    # then unknown is not counted as rural
-    assert rural.is_rural(zip_code) is False
+def test_a_lost_leading_zero_in_the_official_file_still_matches(
+    forhp_lists: list[RuralList],
+) -> None:
+    # The files list New England codes without their zero ("CT,6018")
+    padded = sorted(code for code in forhp_lists[1].zip_codes if code.startswith("0"))
+
+    assert padded, "the 2020 list has ZIP codes with a leading zero"
+    assert rural.is_rural(padded[0], AFTER_2020_LIST, forhp_lists) is True
 
 
-def test_about_one_in_six_us_zip_codes_is_rural() -> None:
-    # given every ZIP code the package knows with a location
-    known = [record for record in zipcodes.list_all() if record["zip_code_type"] != "MILITARY"]
-
-    # when the rural set is computed
-    share = len(rural.rural_zips()) / len(known)
-
-    # then it holds roughly 15-20% of them
-    assert 0.15 <= share <= 0.20
+def test_without_a_list_in_force_geography_is_unknown(forhp_lists: list[RuralList]) -> None:
+    assert rural.is_rural("59001", AFTER_2020_LIST, []) is None
+    assert rural.is_rural("59001", dt.date(2013, 1, 1), forhp_lists) is None
+    assert rural.is_rural(None, AFTER_2020_LIST, forhp_lists) is None
 
 
-def test_almost_no_big_city_zip_code_is_rural() -> None:
-    # given the ordinary ZIP codes of some of the largest cities
-    city_zips = [
-        record["zip_code"]
-        for record in zipcodes.list_all()
-        if record["zip_code_type"] == "STANDARD" and (record["state"], record["city"]) in BIG_CITIES
-    ]
+@pytest.mark.django_db
+def test_the_command_loads_a_list_with_its_name_and_date(tmp_path: Path) -> None:
+    file = tmp_path / "rural_2020.txt"
+    file.write_text("STATE,ZIP\nCT,6018\nMT,59001\n")
+    output = io.StringIO()
 
-    # when they are classified
-    rural_share = sum(rural.is_rural(code) for code in city_zips) / len(city_zips)
+    call_command(
+        "research_load_rural_zips",
+        str(file),
+        name="2020",
+        effective_from="2020-09-15",
+        stdout=output,
+    )
 
-    # then fewer than 1 in 100 is rural
-    assert len(city_zips) > 1_000
-    assert rural_share < 0.01
-
-
-def test_military_zip_codes_are_never_rural() -> None:
-    # given the APO/FPO ZIP codes
-    military = [r["zip_code"] for r in zipcodes.list_all() if r["zip_code_type"] == "MILITARY"]
-
-    # when the rural set is computed
-    # then none of them is in it
-    assert military
-    assert rural.rural_zips().isdisjoint(military)
+    loaded = RuralZipList.objects.get(name="2020")
+    assert (loaded.effective_from, loaded.count, loaded.source_file) == (
+        dt.date(2020, 9, 15),
+        2,
+        "rural_2020.txt",
+    )
+    assert loaded.zip_codes == ["06018", "59001"]
+    assert "2 ZIP codes" in output.getvalue()
 
 
-def test_the_rural_set_is_computed_once() -> None:
-    # given a process that has not computed the set (the cache's wrapped function)
-    # when it is computed from scratch, then asked for twice
-    fresh = rural.rural_zips.__wrapped__()
+@pytest.mark.django_db
+def test_a_malformed_file_loads_nothing(tmp_path: Path) -> None:
+    file = tmp_path / "broken.txt"
+    file.write_text("MT,59001\nMT,59002\nnot a line\n")
 
-    # then later calls return the same set, cached
-    assert fresh == rural.rural_zips()
-    assert rural.rural_zips() is rural.rural_zips()
+    with pytest.raises(CommandError, match=r"line 3.*Nothing was loaded"):
+        call_command(
+            "research_load_rural_zips", str(file), name="2020", effective_from="2020-09-15"
+        )
 
-
-def test_neighbor_counts_uses_the_radius_in_miles() -> None:
-    # given a point and neighbours 10, 14 and 20 miles north of it
-    degrees = np.array([0, 10, 14, 20]) / MILES_PER_DEGREE_OF_LATITUDE
-    neighbor_latitudes = 40.0 + degrees
-    neighbor_longitudes = np.full(4, -100.0)
-
-    # when the neighbours within 15 miles are counted
-    counts = rural.neighbor_counts([40.0], [-100.0], neighbor_latitudes, neighbor_longitudes)
-
-    # then the point itself and the two closer ones count, the one 20 miles away does not
-    assert counts.tolist() == [3]
+    assert not RuralZipList.objects.exists()
 
 
-def test_neighbor_counts_measures_east_west_distance_on_the_sphere() -> None:
-    # given neighbours 12 and 18 miles east of a point at 60°N (a degree of longitude is
-    # half as long there as at the equator)
-    miles_per_degree_of_longitude = MILES_PER_DEGREE_OF_LATITUDE * np.cos(np.radians(60))
-    longitudes = -150.0 + np.array([12, 18]) / miles_per_degree_of_longitude
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "effective_from", "message"),
+    [("2020", "15/09/2020", "YYYY-MM-DD"), ("", "2020-09-15", "--name")],
+)
+def test_bad_arguments_are_refused(
+    tmp_path: Path, name: str, effective_from: str, message: str
+) -> None:
+    file = tmp_path / "list.txt"
+    file.write_text("MT,59001\n")
 
-    # when the neighbours within 15 miles are counted
-    counts = rural.neighbor_counts([60.0], [-150.0], [60.0, 60.0], longitudes)
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "research_load_rural_zips", str(file), name=name, effective_from=effective_from
+        )
 
-    # then only the nearer one counts
-    assert counts.tolist() == [1]
+
+@pytest.mark.django_db
+def test_the_official_lists_load_whole(forhp_loaded: None) -> None:
+    counts = dict(RuralZipList.objects.values_list("name", "count"))
+
+    assert counts == {"2014": 18_776, "2020": 18_677}

@@ -71,7 +71,7 @@ def test_the_release_stores_every_survey_question_with_every_answer_option(
     race = rows["race_ethnicity"]
     assert race.several_answers
     assert sum(answer["participants"] for answer in race.answers) > PARTICIPANTS
-    assert [row.survey for row in rows.values()].count("health_care_access") == 3
+    assert [row.survey for row in rows.values()].count("health_care_access") == 7
     assert rows["sex_at_birth"].name_es == "¿Cuál fue el sexo que se le asignó al nacer?"
 
 

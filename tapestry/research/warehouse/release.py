@@ -19,6 +19,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import pyarrow as pa
 from ibis import BaseBackend, _
 
 from tapestry.research.warehouse import poverty, schema, ubr, vocabulary
-from tapestry.research.warehouse.rural import rural_zips
+from tapestry.research.warehouse.rural import RuralList
 
 logger = logging.getLogger(__name__)
 
@@ -129,11 +130,17 @@ def _canonical(value: Any) -> Any:
 
 
 def release_build(
-    source: Path, target: Path, *, memory_limit: str = MEMORY_LIMIT
+    source: Path,
+    target: Path,
+    *,
+    memory_limit: str = MEMORY_LIMIT,
+    rural_lists: Sequence[RuralList] = (),
 ) -> ReleaseSummaries:
     """Build the warehouse in `target` (replaced if present) from the data set in `source`.
 
     `memory_limit` caps DuckDB's memory (a DuckDB size, "2GB"); beyond it work spills to disk.
+    `rural_lists` are the loaded FORHP lists: each participant's geography uses the one in
+    force on their consent date; with none, geography is unknown for everyone.
     """
     manifest = _manifest(source)
     if target.exists():
@@ -159,7 +166,7 @@ def release_build(
             # Table names come from the schema; the path is quoted as an SQL string literal.
             files = str((source / table).resolve() / "*.parquet").replace("'", "''")
             con.raw_sql(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}')")  # noqa: S608
-        con.create_table("participant", _participants(con))
+        con.create_table("participant", _participants(con, rural_lists))
         step("participants")
         participant = con.table("participant")
         summaries = ReleaseSummaries(
@@ -187,6 +194,10 @@ def release_build(
                 "participants": summaries.participants,
                 "events": summaries.events,
                 "cutoff_date": summaries.cutoff_date.isoformat(),
+                "rural_zip_lists": [
+                    {"name": item.name, "effective_from": item.effective_from.isoformat()}
+                    for item in rural_lists
+                ],
             },
             indent=2,
         )
@@ -207,59 +218,71 @@ def _manifest(source: Path) -> dict[str, Any]:
         raise ReleaseError(f"{manifest_path} is not valid JSON: {error}.") from error
 
 
-def _participants(con: BaseBackend) -> ir.Table:
+def _participants(con: BaseBackend, rural_lists: Sequence[RuralList] = ()) -> ir.Table:
     """One row per consented participant: the features, the UBR categories and the groups
-    the public breakdowns use (an expression; nothing is read into Python)."""
+    the public breakdowns use (an expression; nothing is read into Python).
+
+    The answers are those of the participant's FIRST Basics survey on or after consent (the
+    earliest survey date from consent on; a later survey's changed answers are ignored), as the
+    program's calculator requires.
+    """
     survey = con.table("observation").filter(_.observation_type_concept_id == schema.SURVEY_RECORD)
-    question = survey.observation_source_value
-    answer = survey.value_source_value
+    consents = survey.group_by("person_id").aggregate(
+        consent_date=survey.observation_date.min(where=survey.observation_source_value == "consent")
+    )
+    dated = survey.join(consents, "person_id")
+    first_basics = dated.group_by("person_id").aggregate(
+        basics_date=dated.observation_date.min(
+            where=(dated.observation_source_value != "consent")
+            & (dated.observation_date >= dated.consent_date)
+        )
+    )
+    rows = dated.join(first_basics, "person_id").filter(
+        lambda t: (t.observation_source_value == "consent") | (t.observation_date == t.basics_date)
+    )
+    question = rows.observation_source_value
+    answer = rows.value_source_value
 
     def single(code: str) -> ir.StringValue:
         return answer.arbitrary(where=(question == code) & ~answer.isin(NOT_AN_ANSWER))
 
-    answers = survey.group_by("person_id").aggregate(
-        consent_date=survey.observation_date.min(where=question == "consent"),
-        race_answers=answer.collect(
-            where=(question == "race_ethnicity") & ~answer.isin(NOT_AN_ANSWER)
-        ),
-        annual_income=survey.value_as_number.max(where=question == "annual_income"),
-        household_size=survey.value_as_number.max(where=question == "household_size"),
+    def chosen(code: str) -> ir.ArrayValue:
+        return answer.collect(where=(question == code) & ~answer.isin(NOT_AN_ANSWER))
+
+    answers = rows.group_by("person_id").aggregate(
+        consent_date=rows.consent_date.min(),
+        race_answers=chosen("race_ethnicity"),
+        gender_answers=chosen("gender_identity"),
+        income_bracket=single("annual_income"),
+        household_size=rows.value_as_number.max(where=question == "household_size"),
         **{
             code: single(code)
             for code in (
                 "sex_at_birth",
-                "gender_identity",
                 "sexual_orientation",
                 "education",
                 *schema.DISABILITY_QUESTIONS,
-                "health_insurance",
-                "usual_source_of_care",
-                "delayed_care_cost",
-                "delayed_care_transport",
+                *schema.ACCESS_TO_CARE_QUESTIONS,
             )
         },
     )
     person = con.table("person")
     location = con.table("location")
     site = con.table("care_site")
-    rural = ibis.memtable(pa.table({"rural_zip_code": pa.array(sorted(rural_zips()), pa.string())}))
     joined = (
         answers.filter(answers.consent_date.notnull())
         .join(person, "person_id")
         .join(location, "location_id")
         .join(site.select("care_site_id", site=site.care_site_source_value), "care_site_id")
     )
-    consent = joined.consent_date
-    before_birthday = (consent.month() < joined.month_of_birth) | (
-        (consent.month() == joined.month_of_birth) & (consent.day() < joined.day_of_birth)
-    )
-    age = consent.year() - joined.year_of_birth - before_birthday.ifelse(1, 0)
+    joined = _with_rural_zip(joined, rural_lists)
     columns: dict[str, ir.Value] = {
         name: joined[name] for name in schema.PARTICIPANT_FEATURES.names if name in joined.columns
     }
-    columns["age_at_consent"] = age.cast("int32")
+    columns["age_at_consent"] = _calendar_age(
+        joined.consent_date, joined.year_of_birth, joined.month_of_birth, joined.day_of_birth
+    ).cast("int32")
     columns["household_size"] = joined.household_size.cast("int32")
-    columns["rural_zip"] = joined.zip.isin(rural.rural_zip_code).fill_null(False)
     features = joined.select(
         **{name: columns[name] for name in schema.PARTICIPANT_FEATURES.names}
     ).cast(schema.PARTICIPANT_FEATURES)
@@ -275,6 +298,55 @@ def _participants(con: BaseBackend) -> ir.Table:
         guidelines=ibis.memtable(poverty.guidelines_table()),
         keep=("site", "consent_date", "age_at_consent", "sex_group", "age_group", "race_group"),
     ).select(*PARTICIPANT_COLUMNS)
+
+
+def _calendar_age(
+    on: ir.DateValue, year: ir.IntegerValue, month: ir.IntegerValue, day: ir.IntegerValue
+) -> ir.IntegerValue:
+    """Whole years from a birth date to `on`, as the program counts them (relativedelta): a
+    Feb 29 birthday falls on Feb 28 in a year that is not a leap year."""
+    y = on.year()
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    birthday = ((month == 2) & (day == 29) & ~leap).ifelse(28, day)
+    before_birthday = (on.month() < month) | ((on.month() == month) & (on.day() < birthday))
+    return y - year - before_birthday.ifelse(1, 0)
+
+
+def _with_rural_zip(joined: ir.Table, rural_lists: Sequence[RuralList]) -> ir.Table:
+    """`joined` with `rural_zip`: whether the five-digit ZIP code is on the FORHP list in
+    force on the consent date (the latest list in force from on or before it); null when
+    there is no ZIP code or no list in force (with no list loaded, for everyone)."""
+    if not rural_lists:
+        return joined.mutate(rural_zip=ibis.null("boolean"))
+    newest_first = sorted(rural_lists, key=lambda item: item.effective_from, reverse=True)
+    lists = ibis.memtable(
+        pa.table(
+            {
+                "rural_list": pa.array(
+                    [item.name for item in rural_lists for _code in item.zip_codes], pa.string()
+                ),
+                "rural_zip_code": pa.array(
+                    [code for item in rural_lists for code in sorted(item.zip_codes)], pa.string()
+                ),
+            }
+        )
+    )
+    keyed = joined.mutate(
+        zip5=joined.zip.re_replace(r"[^0-9]", "").substr(0, 5).nullif(""),
+        list_in_force=ibis.cases(
+            *((joined.consent_date >= item.effective_from, item.name) for item in newest_first),
+            else_=ibis.null("string"),
+        ),
+    )
+    matched = keyed.left_join(
+        lists,
+        [keyed.list_in_force == lists.rural_list, keyed.zip5 == lists.rural_zip_code],
+    )
+    return matched.mutate(
+        rural_zip=(matched.zip5.isnull() | matched.list_in_force.isnull()).ifelse(
+            ibis.null("boolean"), matched.rural_zip_code.notnull()
+        )
+    ).drop("zip5", "list_in_force", "rural_list", "rural_zip_code")
 
 
 def _sex_group(sex_at_birth: ir.StringValue) -> ir.StringValue:
@@ -344,14 +416,23 @@ def _categories(con: BaseBackend) -> list[dict[str, Any]]:
             **{
                 category.code: participant[category.code].sum().fill_null(0)
                 for category in ubr.CATEGORIES
-            }
+            },
+            **{
+                category.answered: (~participant[category.answered]).sum().fill_null(0)
+                for category in ubr.CATEGORIES
+            },
         )
         .order_by("site")
         .to_pyarrow()
         .to_pylist()
     )
     return [
-        {"site": row["site"], "category": category.code, "participants": row[category.code]}
+        {
+            "site": row["site"],
+            "category": category.code,
+            "participants": row[category.code],
+            "not_answered": row[category.answered],
+        }
         for category in ubr.CATEGORIES
         for row in per_site
     ]

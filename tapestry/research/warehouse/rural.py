@@ -1,118 +1,91 @@
-"""Which ZIP codes count as rural, decided offline from the `zipcodes` package's centroids.
+"""Rural ZIP codes: the FORHP lists an operator loads, and which one is in force on a date.
 
-The official federal definitions of a rural area (the Federal Office of Rural Health Policy's
-list, built from RUCA codes and census tracts) are files that would have to be downloaded,
-and nothing may download here. So this module approximates them with a density rule over the
-ZIP centroids that `zipcodes` ships:
+The program counts a participant as underrepresented for geography when the ZIP code they gave
+is on the Federal Office of Rural Health Policy's (HRSA) list of rural ZIP codes that was in
+force on their consent date: the 2014 list before 2020-09-15, the 2020 list from that day on
+(the Raw Data Repository's `participant_ubr.py`). The lists are the government's reference
+data and change between cycles, so they are data an operator loads (`manage.py
+research_load_rural_zips`), not code; this module only parses them and applies them.
 
-    A ZIP code is rural when fewer than NEIGHBOR_THRESHOLD (5) *other* ordinary ZIP codes have
-    their centroid within RADIUS_MILES (15 miles, great-circle distance) of its centroid.
+- A list file has one `STATE,ZIP` line per ZIP code. Spreadsheets dropped the leading zero of
+  New England's codes ("CT,6018"), so a code of 3 or 4 digits is zero-padded to five. Any other
+  line is an error naming its line number; nothing of a malformed file is loaded.
+- A participant's ZIP code is cut to its first five digits (ZIP+4 "59001-1234" is "59001"),
+  after dropping anything that is not a digit, as the program does.
+- The list in force on a date is the latest list whose `effective_from` is on or before it. A
+  date before every list, or no list at all, gives no answer: geography is unknown (null), not
+  "not rural".
 
-"Ordinary" ZIP codes are the active STANDARD ones: those the Postal Service delivers to
-addresses. PO-box-only, single-organization (UNIQUE) and retired ZIP codes are classified
-by where their centroid sits but never count as neighbours, because they cluster in downtowns
-and would make a small town's post office look like a suburb. MILITARY (APO/FPO) codes and
-codes without coordinates are never rural. A ZIP code the package does not know is not rural
-(unknown is not counted as underrepresented).
-
-Tuning: postal ZIP codes are dense where people are, so the count of neighbours within 15
-miles separates cities and their suburbs (Chicago 60601 has about 100) from towns that stand
-alone (McCook, Nebraska, 69001 has 2). With these settings about 16% of the package's ZIP
-codes are rural, and about 0.1% of the ZIP codes in the 40-odd largest U.S. cities.
-
-Limits, to keep in mind when reading the numbers:
-- It measures the density of ZIP codes, not of people: a ZIP code in a sparse rural county
-  that borders a city can count as not rural, and a small city far from others (Cheyenne,
-  Wyoming) can count as rural. Participants' own census tracts would be the better input.
-- ZIP centroids are points; a large rural ZIP code that touches a town is judged by its
-  centroid only.
-- The `zipcodes` data is a snapshot; a ZIP code created after it was built is unknown here.
-
-The set is computed once per process (well under two seconds, most of it reading the package's
-records; the distance counting itself is vectorized numpy) and kept in memory.
+Imports neither Django nor the ORM.
 """
 
-from functools import cache
+import datetime
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
-from tapestry.core.geography import EARTH_RADIUS_MILES, unit_vectors, within_radius_dot, zip_places
-
-RADIUS_MILES = 15.0
-NEIGHBOR_THRESHOLD = 5
-_QUERY_BLOCK = 256  # ZIP codes compared at once against their latitude band
+_LINE = re.compile(r"^\s*([A-Za-z]{2})\s*,\s*(\d{3,5})\s*$")
 
 
-def neighbor_counts(
-    latitudes: npt.ArrayLike,
-    longitudes: npt.ArrayLike,
-    neighbor_latitudes: npt.ArrayLike,
-    neighbor_longitudes: npt.ArrayLike,
-    *,
-    radius_miles: float = RADIUS_MILES,
-) -> npt.NDArray[np.int64]:
-    """For each point (degrees), how many neighbour points lie within `radius_miles`.
+class RuralListError(ValueError):
+    """A rural ZIP list file is malformed; the message names the line."""
 
-    Points are sorted by latitude and compared block by block against only the neighbours in
-    their latitude band, so 40,000 points against 30,000 neighbours take a fraction of a second.
-    A point that is also in the neighbour list counts itself.
+
+@dataclass(frozen=True)
+class RuralList:
+    """One loaded FORHP list: its name ("2020"), the first day it applies, its ZIP codes."""
+
+    name: str
+    effective_from: datetime.date
+    zip_codes: frozenset[str]
+
+
+def parse_lines(lines: Iterable[str]) -> list[str]:
+    """The five-digit ZIP codes of a `STATE,ZIP` file, in file order, without duplicates.
+
+    Blank lines are ignored; a header line `STATE,ZIP` (any case) on the first line is allowed.
+    Raises RuralListError naming the first malformed line ("line 7: ...") or an empty file.
     """
-    query_lat = np.radians(np.asarray(latitudes, dtype=np.float64))
-    other_lat = np.radians(np.asarray(neighbor_latitudes, dtype=np.float64))
-    other_longitudes = np.asarray(neighbor_longitudes, dtype=np.float64)
-
-    other_order = np.argsort(other_lat, kind="stable")
-    other_lat_sorted = other_lat[other_order]
-    other_vectors = unit_vectors(
-        np.asarray(neighbor_latitudes, dtype=np.float64)[other_order], other_longitudes[other_order]
-    )
-    query_vectors = unit_vectors(latitudes, longitudes)
-
-    angle = radius_miles / EARTH_RADIUS_MILES
-    # Two unit vectors are within the radius when their dot product is at least cos(angle).
-    min_dot = within_radius_dot(radius_miles)
-    counts = np.zeros(query_lat.shape[0], dtype=np.int64)
-    query_order = np.argsort(query_lat, kind="stable")
-    for start in range(0, query_order.shape[0], _QUERY_BLOCK):
-        block = query_order[start : start + _QUERY_BLOCK]
-        low = np.searchsorted(other_lat_sorted, query_lat[block].min() - angle, side="left")
-        high = np.searchsorted(other_lat_sorted, query_lat[block].max() + angle, side="right")
-        # Three outer products rather than a matrix product: BLAS would split each small
-        # product over threads, which on a busy machine made this ten times slower.
-        query, other = query_vectors[block], other_vectors[low:high]
-        dots = np.multiply.outer(query[:, 0], other[:, 0])
-        dots += np.multiply.outer(query[:, 1], other[:, 1])
-        dots += np.multiply.outer(query[:, 2], other[:, 2])
-        counts[block] = (dots >= min_dot).sum(axis=1)
-    return counts
-
-
-@cache
-def rural_zips() -> frozenset[str]:
-    """The five-digit ZIP codes that count as rural under the rule in this module's docstring."""
-    codes: list[str] = []
-    latitudes: list[float] = []
-    longitudes: list[float] = []
-    ordinary: list[bool] = []
-    for place in zip_places():
-        if place.kind == "MILITARY":
+    codes: dict[str, None] = {}
+    for number, line in enumerate(lines, 1):
+        text = line.strip().lstrip("\ufeff")
+        if not text or (number == 1 and text.replace(" ", "").upper() in ("STATE,ZIP", "ST,ZIP")):
             continue
-        codes.append(place.zip_code)
-        latitudes.append(place.latitude)
-        longitudes.append(place.longitude)
-        ordinary.append(place.is_ordinary)
-    lat = np.array(latitudes)
-    lon = np.array(longitudes)
-    is_ordinary = np.array(ordinary, dtype=bool)
-    counts = neighbor_counts(lat, lon, lat[is_ordinary], lon[is_ordinary])
-    counts -= is_ordinary  # an ordinary ZIP code is not its own neighbour
-    rural = counts < NEIGHBOR_THRESHOLD
-    return frozenset(code for code, is_rural_zip in zip(codes, rural, strict=True) if is_rural_zip)
+        match = _LINE.match(text)
+        if match is None:
+            raise RuralListError(
+                f"line {number}: expected 'STATE,ZIP' (two letters, a comma, 3 to 5 digits), "
+                f"not {text[:40]!r}"
+            )
+        codes[match.group(2).zfill(5)] = None
+    if not codes:
+        raise RuralListError("the file lists no ZIP codes")
+    return list(codes)
 
 
-def is_rural(zip_code: str | None) -> bool:
-    """Whether a ZIP code is rural; accepts ZIP+4 ("59001-1234"); unknown or malformed → False."""
-    if not zip_code:
-        return False
-    return zip_code.strip()[:5] in rural_zips()
+def zip5(answer: str | None) -> str | None:
+    """The five-digit ZIP code a participant's answer names (ZIP+4 cut), or None if none."""
+    if answer is None:
+        return None
+    digits = re.sub(r"[^0-9]", "", answer)
+    return digits[:5] or None
+
+
+def list_in_force(lists: Sequence[RuralList], on: datetime.date | None) -> RuralList | None:
+    """The latest list whose effective_from is on or before `on` (None if none applies)."""
+    if on is None:
+        return None
+    applicable = [item for item in lists if item.effective_from <= on]
+    return max(applicable, key=lambda item: item.effective_from, default=None)
+
+
+def is_rural(
+    zip_code: str | None, consent_date: datetime.date | None, lists: Sequence[RuralList]
+) -> bool | None:
+    """Whether the ZIP code is on the list in force on the consent date; None when unknown
+    (no ZIP code, or no list in force then)."""
+    code = zip5(zip_code)
+    in_force = list_in_force(lists, consent_date)
+    if code is None or in_force is None:
+        return None
+    return code in in_force.zip_codes

@@ -12,7 +12,12 @@ Survey answers live in `observation`, as in the All of Us program's OMOP data: o
 answer, `observation_source_value` = the question code, `value_source_value` = the answer code,
 `observation_concept_id` / `value_as_concept_id` = the local concept ids below (OMOP reserves
 ids above 2,000,000,000 for local concepts), numeric answers in `value_as_number`. A question
-that allows several answers (race and ethnicity) has one row per answer chosen.
+that allows several answers (race and ethnicity, gender identity: MULTIPLE_ANSWER_QUESTIONS)
+has one row per answer chosen. A participant may take The Basics again later; each survey's
+rows share one `observation_date`, and the release uses the first survey on or after consent.
+
+The codes are the warehouse's own; `ubr.PROGRAM_CODES` maps the program's (the Raw Data
+Repository's `PMI_Skip`, `AnnualIncome_less10k`, ...) onto them.
 """
 
 import pyarrow as pa
@@ -247,7 +252,18 @@ SURVEY: dict[str, tuple[str, ...]] = {
         "orientation_bisexual",
         "orientation_none_of_these",
     ),
-    "annual_income": ("income_amount",),  # value_as_number: household income, US dollars
+    # The household's yearly income, as a bracket (INCOME_BRACKETS).
+    "annual_income": (
+        "income_less_10k",
+        "income_10k_25k",
+        "income_25k_35k",
+        "income_35k_50k",
+        "income_50k_75k",
+        "income_75k_100k",
+        "income_100k_150k",
+        "income_150k_200k",
+        "income_more_200k",
+    ),
     "household_size": ("household_count",),  # value_as_number: people in the household
     "education": (
         "education_never_attended",
@@ -271,8 +287,43 @@ SURVEY: dict[str, tuple[str, ...]] = {
     "usual_source_of_care": ("yes", "no"),
     "delayed_care_cost": ("yes", "no"),
     "delayed_care_transport": ("yes", "no"),
+    "delayed_care_time_off_work": ("yes", "no"),
+    "delayed_care_childcare": ("yes", "no"),
+    "delayed_care_eldercare": ("yes", "no"),
+    # How often a provider's judgement of race, ethnicity, religion, ... delayed or stopped care.
+    "discrimination_delayed_care": (
+        "discrimination_always",
+        "discrimination_most_of_the_time",
+        "discrimination_some_of_the_time",
+        "discrimination_rarely",
+        "discrimination_never",
+    ),
 }
 DISABILITY_QUESTIONS = tuple(q for q in SURVEY if q.startswith("disability_"))
+MULTIPLE_ANSWER_QUESTIONS = ("race_ethnicity", "gender_identity")
+# Single-answer questions whose answer code becomes a participant feature of the same name.
+ACCESS_TO_CARE_QUESTIONS = (
+    "health_insurance",
+    "usual_source_of_care",
+    "delayed_care_cost",
+    "delayed_care_transport",
+    "delayed_care_time_off_work",
+    "delayed_care_childcare",
+    "delayed_care_eldercare",
+    "discrimination_delayed_care",
+)
+# Income brackets: answer code -> (lower bound, upper bound or None), yearly US dollars.
+INCOME_BRACKETS: dict[str, tuple[int, int | None]] = {
+    "income_less_10k": (0, 10_000),
+    "income_10k_25k": (10_000, 25_000),
+    "income_25k_35k": (25_000, 35_000),
+    "income_35k_50k": (35_000, 50_000),
+    "income_50k_75k": (50_000, 75_000),
+    "income_75k_100k": (75_000, 100_000),
+    "income_100k_150k": (100_000, 150_000),
+    "income_150k_200k": (150_000, 200_000),
+    "income_more_200k": (200_000, None),
+}
 
 LOCAL_CONCEPT_BASE = 2_000_000_000
 SURVEY_VOCABULARY = "Tapestry Survey"  # vocabulary_id of the local survey concepts
@@ -281,13 +332,75 @@ SURVEY_VOCABULARY = "Tapestry Survey"  # vocabulary_id of the local survey conce
 SOURCE_CONCEPT_BASE = 2_100_000_000
 
 
+# The codes of the first survey, in the order that gave them their ids; codes added since are
+# numbered after them, so no published id ever changes. `income_amount` (income in dollars)
+# is retired: the survey asks a bracket now, but its id stays taken.
+_FIRST_CODES = (
+    "consent",
+    "consent_yes",
+    "race_ethnicity",
+    "race_aian",
+    "race_asian",
+    "race_black",
+    "race_hispanic",
+    "race_mena",
+    "race_nhpi",
+    "race_white",
+    "race_none_of_these",
+    "sex_at_birth",
+    "sex_male",
+    "sex_female",
+    "sex_intersex",
+    "sex_none_of_these",
+    "gender_identity",
+    "gender_man",
+    "gender_woman",
+    "gender_non_binary",
+    "gender_transgender",
+    "gender_additional",
+    "sexual_orientation",
+    "orientation_straight",
+    "orientation_gay",
+    "orientation_lesbian",
+    "orientation_bisexual",
+    "orientation_none_of_these",
+    "annual_income",
+    "income_amount",
+    "household_size",
+    "household_count",
+    "education",
+    "education_never_attended",
+    "education_grades_1_4",
+    "education_grades_5_8",
+    "education_grades_9_11",
+    "education_high_school_ged",
+    "education_some_college",
+    "education_college_graduate",
+    "education_advanced_degree",
+    "disability_blind",
+    "yes",
+    "no",
+    "disability_deaf",
+    "disability_walking",
+    "disability_dressing",
+    "disability_errands",
+    "disability_concentrating",
+    "health_insurance",
+    "usual_source_of_care",
+    "delayed_care_cost",
+    "delayed_care_transport",
+    "skip",
+    "prefer_not_to_answer",
+)
+RETIRED_CODES = ("income_amount",)
+
+
 def _survey_concept_ids() -> dict[str, int]:
-    """Stable local concept ids: questions and answer codes, in declaration order."""
-    codes: list[str] = []
+    """Stable local concept ids: the first survey's codes, then newer ones in declaration
+    order."""
+    codes = list(_FIRST_CODES)
     for question, answers in SURVEY.items():
-        codes.append(question)
-        codes.extend(a for a in answers if a not in codes)
-    codes.extend([SKIP, PREFER_NOT])
+        codes.extend(code for code in (question, *answers) if code not in codes)
     return {code: LOCAL_CONCEPT_BASE + 1 + index for index, code in enumerate(codes)}
 
 
@@ -315,17 +428,14 @@ PARTICIPANT_FEATURES = pa.schema(
         ("age_at_consent", _INT),
         ("race_answers", pa.list_(_STR)),  # answer codes chosen for race_ethnicity
         ("sex_at_birth", _STR),  # answer code, or null when skipped
-        ("gender_identity", _STR),
+        ("gender_answers", pa.list_(_STR)),  # answer codes chosen for gender_identity
         ("sexual_orientation", _STR),
-        ("annual_income", _FLOAT),  # null when skipped
+        ("income_bracket", _STR),  # an INCOME_BRACKETS code, or null when skipped
         ("household_size", _INT),
         ("education", _STR),
         ("zip", _STR),
-        ("rural_zip", pa.bool_()),
+        ("rural_zip", pa.bool_()),  # on the FORHP list in force at consent; null: unknown
         *[(question, _STR) for question in DISABILITY_QUESTIONS],  # "yes", "no" or null
-        ("health_insurance", _STR),
-        ("usual_source_of_care", _STR),
-        ("delayed_care_cost", _STR),
-        ("delayed_care_transport", _STR),
+        *[(question, _STR) for question in ACCESS_TO_CARE_QUESTIONS],
     ]
 )

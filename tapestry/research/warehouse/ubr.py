@@ -2,16 +2,20 @@
 
 `categories(features)` takes an Ibis table shaped like `schema.PARTICIPANT_FEATURES` (one row
 per participant) and returns an expression with, for each participant, one boolean per category
-in `CATEGORIES`, then `ubr` (any category) and `minority` (the race and ethnicity category, the
-program's other goal). Being an expression, it runs where the data is: DuckDB for a release
-here, Spark when one machine is not enough; nothing is pulled into Python. `classify` applies
-the same expression to an in-memory Arrow table (through an in-memory DuckDB), for tests and
-tools: a million participants take a few seconds.
+in `CATEGORIES`, one `<category>_answered` boolean per category, then `ubr` (any category of
+`OVERALL_CATEGORIES`: every one but access to care) and `minority` (the race and ethnicity
+category, the program's other goal). Being an expression, it runs where the data is: DuckDB for
+a release here, Spark when one machine is not enough; nothing is pulled into Python. `classify`
+applies the same expression to an in-memory Arrow table (through an in-memory DuckDB), for
+tests and tools.
 
-The rules come from PRODUCT.md ("Research participants"). One principle runs through all of
-them: **a missing answer never makes someone underrepresented.** Null, "skip" and
-"prefer_not_to_answer" mean "unknown", and unknown is reported as False, not as UBR. Each
-category's edge cases are written down in its `Category.rule` and pinned by tests.
+The rules are the program's own calculator (the Raw Data Repository's `participant_ubr.py`,
+PRODUCT.md "Research participants"), which knows three values per category: UBR, not UBR, and
+"not answered" (skip, prefer not to answer, missing). Here a category's flag is True only for
+UBR, and `<category>_answered` is False for "not answered", so "not answered" stays distinct
+from "not UBR" while the overall flag counts only UBR. A missing answer never makes anyone
+underrepresented. `PROGRAM_ANSWERS` maps the program's answer codes onto the warehouse's, so
+that the rules are tested in the program's codes; each category's edge cases are in its `rule`.
 
 Imports neither Django nor the ORM; labels are plain English (the Django layer translates).
 """
@@ -34,6 +38,9 @@ ADULT_AGE = 18
 # Three-digit ZIP prefixes with their own poverty tables (the rest use the contiguous table).
 ALASKA_ZIP_PREFIXES = ("995", "996", "997", "998", "999")
 HAWAII_ZIP_PREFIXES = ("967", "968")
+# A household size that is missing or below 1 counts as one person, as in the program (the
+# smallest guideline: only a bracket that is low for any household counts).
+DEFAULT_HOUSEHOLD_SIZE = 1
 
 BELOW_HIGH_SCHOOL = (
     "education_never_attended",
@@ -41,6 +48,134 @@ BELOW_HIGH_SCHOOL = (
     "education_grades_5_8",
     "education_grades_9_11",
 )
+# Access to care: any one of these answers is limited access...
+ACCESS_ANY_ONE = (
+    ("health_insurance", "no"),
+    ("usual_source_of_care", "no"),
+    ("delayed_care_cost", "yes"),
+)
+# ...and so are two or more of these.
+ACCESS_TWO_OR_MORE = (
+    ("delayed_care_transport", ("yes",)),
+    ("delayed_care_time_off_work", ("yes",)),
+    ("delayed_care_childcare", ("yes",)),
+    ("delayed_care_eldercare", ("yes",)),
+    (
+        "discrimination_delayed_care",
+        (
+            "discrimination_always",
+            "discrimination_most_of_the_time",
+            "discrimination_some_of_the_time",
+        ),
+    ),
+)
+
+# The program's question codes (Raw Data Repository, The Basics and ConsentPII) and the
+# warehouse's question each one is.
+PROGRAM_QUESTIONS: dict[str, str] = {
+    "Race_WhatRaceEthnicity": "race_ethnicity",
+    "BiologicalSexAtBirth_SexAtBirth": "sex_at_birth",
+    "Gender_GenderIdentity": "gender_identity",
+    "TheBasics_SexualOrientation": "sexual_orientation",
+    "Income_AnnualIncome": "annual_income",
+    # The program asks how many OTHER people live in the household and adds one; the
+    # warehouse asks the total, so household_size = the program's answer + 1.
+    "LivingSituation_HowManyPeople": "household_size",
+    "EducationLevel_HighestGrade": "education",
+    "StreetAddress_PIIZIP": "zip",
+    "Disability_Blind": "disability_blind",
+    "Disability_Deaf": "disability_deaf",
+    "Disability_WalkingClimbing": "disability_walking",
+    "Disability_DressingBathing": "disability_dressing",
+    "Disability_ErrandsAlone": "disability_errands",
+    "Disability_DifficultyConcentrating": "disability_concentrating",
+    "Insurance_HealthInsurance": "health_insurance",
+    "HealthAdvice_PlaceForHealthAdvice": "usual_source_of_care",
+    "DelayedMedicalCare_CantAffordCoPay": "delayed_care_cost",
+    "DelayedMedicalCare_Transportation": "delayed_care_transport",
+    "DelayedMedicalCare_TimeOffWork": "delayed_care_time_off_work",
+    "DelayedMedicalCare_ChildCare": "delayed_care_childcare",
+    "DelayedMedicalCare_ElderlyCare": "delayed_care_eldercare",
+    "HealthProviderRaceReligion_DelayedOrNoCare": "discrimination_delayed_care",
+}
+
+
+def _yes_no(prefix: str) -> dict[str, str]:
+    return {
+        f"{prefix}_Yes": "yes",
+        f"{prefix}_No": "no",
+        f"{prefix}_PreferNotToAnswer": schema.PREFER_NOT,
+    }
+
+
+# The program's answer codes and the warehouse's answer code each one is.
+PROGRAM_ANSWERS: dict[str, str] = {
+    "PMI_Skip": schema.SKIP,
+    "PMI_PreferNotToAnswer": schema.PREFER_NOT,
+    "WhatRaceEthnicity_AIAN": "race_aian",
+    "WhatRaceEthnicity_Asian": "race_asian",
+    "WhatRaceEthnicity_Black": "race_black",
+    "WhatRaceEthnicity_Hispanic": "race_hispanic",
+    "WhatRaceEthnicity_MENA": "race_mena",
+    "WhatRaceEthnicity_NHPI": "race_nhpi",
+    "WhatRaceEthnicity_White": "race_white",
+    "WhatRaceEthnicity_RaceEthnicityNoneOfThese": "race_none_of_these",
+    "SexAtBirth_Male": "sex_male",
+    "SexAtBirth_Female": "sex_female",
+    "SexAtBirth_Intersex": "sex_intersex",
+    "SexAtBirth_SexAtBirthNoneOfThese": "sex_none_of_these",
+    "GenderIdentity_Man": "gender_man",
+    "GenderIdentity_Woman": "gender_woman",
+    "GenderIdentity_NonBinary": "gender_non_binary",
+    "GenderIdentity_Transgender": "gender_transgender",
+    "GenderIdentity_AdditionalOptions": "gender_additional",
+    "GenderIdentity_PreferNotToAnswer": schema.PREFER_NOT,
+    "SexualOrientation_Straight": "orientation_straight",
+    "SexualOrientation_Gay": "orientation_gay",
+    "SexualOrientation_Lesbian": "orientation_lesbian",
+    "SexualOrientation_Bisexual": "orientation_bisexual",
+    "SexualOrientation_None": "orientation_none_of_these",
+    "AnnualIncome_less10k": "income_less_10k",
+    "AnnualIncome_10k25k": "income_10k_25k",
+    "AnnualIncome_25k35k": "income_25k_35k",
+    "AnnualIncome_35k50k": "income_35k_50k",
+    "AnnualIncome_50k75k": "income_50k_75k",
+    "AnnualIncome_75k100k": "income_75k_100k",
+    "AnnualIncome_100k150k": "income_100k_150k",
+    "AnnualIncome_150k200k": "income_150k_200k",
+    "AnnualIncome_more200k": "income_more_200k",
+    "HighestGrade_NeverAttended": "education_never_attended",
+    "HighestGrade_OneThroughFour": "education_grades_1_4",
+    "HighestGrade_FiveThroughEight": "education_grades_5_8",
+    "HighestGrade_NineThroughEleven": "education_grades_9_11",
+    "HighestGrade_TwelveOrGED": "education_high_school_ged",
+    "HighestGrade_CollegeOnetoThree": "education_some_college",
+    "HighestGrade_CollegeGraduate": "education_college_graduate",
+    "HighestGrade_AdvancedDegree": "education_advanced_degree",
+    **_yes_no("Blind"),
+    **_yes_no("Deaf"),
+    **_yes_no("WalkingClimbing"),
+    **_yes_no("DressingBathing"),
+    **_yes_no("ErrandsAlone"),
+    **_yes_no("DifficultyConcentrating"),
+    **_yes_no("HealthInsurance"),
+    **_yes_no("PlaceforHealthAdvice"),
+    **_yes_no("CantAffordCoPay"),
+    **_yes_no("Transportation"),
+    **_yes_no("TimeOffWork"),
+    **_yes_no("ChildCare"),
+    **_yes_no("ElderlyCare"),
+    "DelayedOrNoCare_Always": "discrimination_always",
+    "DelayedOrNoCare_MostOfTheTime": "discrimination_most_of_the_time",
+    "DelayedOrNoCare_SomeOfTheTime": "discrimination_some_of_the_time",
+    "DelayedOrNoCare_Rarely": "discrimination_rarely",
+    "DelayedOrNoCare_Never": "discrimination_never",
+}
+
+
+def from_program(code: str) -> str:
+    """The warehouse's answer code for one of the program's (KeyError if unmapped)."""
+    return PROGRAM_ANSWERS[code]
 
 
 @dataclass(frozen=True)
@@ -51,75 +186,76 @@ class Category:
     label: str
     rule: str
 
+    @property
+    def answered(self) -> str:
+        """The column saying whether the participant answered what the category needs."""
+        return f"{self.code}_answered"
+
 
 RACE_ETHNICITY = Category(
     "race_ethnicity",
     "Racial or ethnic minority",
-    "Race other than White only, or Hispanic, Latino or Spanish. From `race_answers` (several "
-    "answers allowed; `race_hispanic` is the ethnicity answer). Any answer other than "
-    "`race_white` counts, including `race_mena` and `race_none_of_these`; skip and prefer-not "
-    "answers are ignored. [race_white, race_hispanic] is minority; [race_white, race_black] "
-    "is minority; [race_white] alone is not; [race_white, skip] is not; [] or [skip] or null "
-    "is unknown, not minority.",
+    "Any race or ethnicity answer other than White alone (WhatRaceEthnicity_White); more than "
+    "one answer always counts ([White, Hispanic] is UBR). Skips and prefer-not answers are "
+    "dropped first; nothing left is not answered.",
 )
 AGE = Category(
     "age",
     "Age 65 or older, or under 18",
-    "Age at consent (`age_at_consent`, whole years) 65 or older, or under 18. Exactly 65 is "
-    "UBR, 64 is not; 17 is UBR, 18 is not. Null is unknown, not UBR.",
+    "Calendar age at consent (`age_at_consent`; a Feb 29 birthday turns over on Feb 28 in "
+    "other years) 65 or older, or under 18. Exactly 65 is UBR, 64 is not; 17 is UBR, 18 is "
+    "not. No birth date is not answered.",
 )
 SEX_AT_BIRTH = Category(
     "sex_at_birth",
-    "Intersex",
-    "Sex at birth `sex_intersex`. `sex_male`, `sex_female`, `sex_none_of_these`, skip and "
-    "null are not UBR in this category.",
+    "Sex at birth other than male or female",
+    "Sex at birth other than SexAtBirth_Male or SexAtBirth_Female: intersex and 'none of "
+    "these' are UBR. Skip, prefer not to answer and missing are not answered.",
 )
 SEXUAL_ORIENTATION_GENDER_IDENTITY = Category(
     "sexual_orientation_gender_identity",
     "Sexual or gender minority",
-    "Sexual orientation other than straight (gay, lesbian, bisexual, none of these), or "
-    "gender identity other than man or woman matching sex at birth. Non-binary, transgender "
-    "and additional identities are UBR whatever the sex at birth. `gender_man` is UBR unless "
-    "sex at birth is `sex_male`, and `gender_woman` unless it is `sex_female` (so a man with "
-    "`sex_female`, `sex_intersex` or `sex_none_of_these` is UBR); when sex at birth is "
-    "unknown, man or woman is not UBR. Skipped orientation and skipped gender identity are "
-    "not UBR; either answer alone can make someone UBR.",
+    "Sexual orientation other than straight, or gender identity other than one man/woman "
+    "answer matching sex at birth: more than one gender answer is UBR; a single Man is UBR "
+    "unless sex at birth is male or unknown, a single Woman unless female or unknown; other "
+    "identities are UBR. UBR when either part is; not UBR only when both are answered and "
+    "not UBR; otherwise not answered.",
 )
 INCOME = Category(
     "income",
-    "Household income at or below 200% of the poverty level",
-    "Annual household income (`annual_income`) at or below 200% of the HHS poverty guideline "
-    "for the household size (`household_size`) in the guideline year of consent (by default "
-    "the calendar year of the consent date, clamped to the years in poverty_guidelines.json). "
-    "Exactly 200% is UBR; one dollar more is not. Households above 8 people extend the table "
-    "by its amount per additional person. ZIP codes 995-999 use the Alaska table and 967-968 "
-    "the Hawaii table. Unknown (not UBR) when income is null, NaN or negative, when household "
-    "size is null or below 1, or when the consent date is null.",
+    "Household income below 200% of the poverty level",
+    "The income bracket's LOWER bound is below 200% of the HHS poverty guideline for the "
+    "household size and the calendar year of consent. Years past the table use its nearest "
+    "year (clamped); households above 8 add the table's amount per additional person; a "
+    "missing household size counts as 1 (as the program does). ZIP codes 995-999 use the "
+    "Alaska table and 967-968 Hawaii's. A skipped bracket is not answered.",
 )
 EDUCATION = Category(
     "education",
     "Less than a high school diploma or GED",
-    "Highest education below a high-school diploma or GED: never attended, grades 1-4, 5-8 "
-    "or 9-11. `education_high_school_ged` and above are not UBR; skip and null are unknown.",
+    "Highest grade below a high-school diploma or GED: never attended, grades 1-4, 5-8 or "
+    "9-11. Twelve or GED and above are not UBR; skip and missing are not answered.",
 )
 RURAL = Category(
     "rural",
     "Rural residence",
-    "Lives in a rural ZIP code (`rural_zip`, set by the release from rural.is_rural). Null "
-    "is unknown, not UBR.",
+    "The ZIP code (cut to five digits) is on the FORHP rural list in force on the consent "
+    "date (`rural_zip`, set by the release from the loaded lists). No ZIP code, or no list in "
+    "force (none loaded), is not answered: geography unknown, not 'not rural'.",
 )
 DISABILITY = Category(
     "disability",
     "Disability",
-    "Answered 'yes' to any of the six disability questions (blind, deaf, walking, dressing, "
-    "errands, concentrating). 'no', skip and null are not UBR.",
+    "Yes to any of the six disability questions (blind, deaf, walking, dressing, errands, "
+    "concentrating). Not answered when all six are skipped, declined or missing.",
 )
 ACCESS_TO_CARE = Category(
     "access_to_care",
     "Limited access to care",
-    "No health insurance (`health_insurance` = 'no'), or no usual source of care "
-    "(`usual_source_of_care` = 'no'), or delayed care because of cost or transport "
-    "(`delayed_care_cost` or `delayed_care_transport` = 'yes'). Skip and null are not UBR.",
+    "No health insurance, no usual source of care, or care delayed for its cost; or two or "
+    "more of: care delayed for transport, time off work, child care, elder care, or unfair "
+    "treatment (always, most or some of the time). Not answered when neither insurance nor "
+    "a usual source of care was answered. Reported on its own: not part of the overall flag.",
 )
 
 CATEGORIES: tuple[Category, ...] = (
@@ -133,10 +269,19 @@ CATEGORIES: tuple[Category, ...] = (
     DISABILITY,
     ACCESS_TO_CARE,
 )
+# The categories whose UBR makes a participant UBR overall (access to care is reported apart).
+OVERALL_CATEGORIES: tuple[Category, ...] = tuple(c for c in CATEGORIES if c is not ACCESS_TO_CARE)
 CATEGORIES_BY_CODE = {category.code: category for category in CATEGORIES}
-UBR = "ubr"  # any category
+UBR = "ubr"  # any category of OVERALL_CATEGORIES
 MINORITY = "minority"  # the race and ethnicity category, the program's other goal
-OUTPUT_COLUMNS = ("person_id", *(category.code for category in CATEGORIES), UBR, MINORITY)
+ANSWERED_COLUMNS = tuple(category.answered for category in CATEGORIES)
+OUTPUT_COLUMNS = (
+    "person_id",
+    *(category.code for category in CATEGORIES),
+    *ANSWERED_COLUMNS,
+    UBR,
+    MINORITY,
+)
 
 GuidelineYearOf = Callable[[ir.Table], ir.IntegerValue]
 PovertyYearOf = Callable[[pa.Array], pa.Array]
@@ -182,7 +327,8 @@ def categories_with(
         "person_id",
         *keep,
         *(category.code for category in CATEGORIES),
-        ibis.or_(*(flags[category.code] for category in CATEGORIES)).name(UBR),
+        *ANSWERED_COLUMNS,
+        ibis.or_(*(flags[category.code] for category in OVERALL_CATEGORIES)).name(UBR),
         flags[RACE_ETHNICITY.code].name(MINORITY),
     )
 
@@ -190,33 +336,55 @@ def categories_with(
 def _flags(
     features: ir.Table, *, guidelines: ir.Table, guideline_year_of: GuidelineYearOf
 ) -> ir.Table:
-    """`features` with one boolean column per category added (the income rule needs a join
-    with the poverty guidelines, the others read one row each)."""
+    """`features` with, per category, its UBR flag and whether it was answered (the income
+    rule needs a join with the poverty guidelines, the others read one row each)."""
     t = _with_low_income(features, guidelines, guideline_year_of)
-    return t.mutate(
-        **{
-            RACE_ETHNICITY.code: _race_minority(t.race_answers),
-            AGE.code: _known(
-                (t.age_at_consent >= OLDER_ADULT_AGE) | (t.age_at_consent < ADULT_AGE)
-            ),
-            SEX_AT_BIRTH.code: _is(t.sex_at_birth, "sex_intersex"),
-            SEXUAL_ORIENTATION_GENDER_IDENTITY.code: _sexual_or_gender_minority(
-                t.sexual_orientation, t.gender_identity, t.sex_at_birth
-            ),
-            INCOME.code: _known(t.low_income),
-            EDUCATION.code: _known(t.education.isin(BELOW_HIGH_SCHOOL)),
-            RURAL.code: _known(t.rural_zip),
-            DISABILITY.code: ibis.or_(
-                *(_is(t[question], "yes") for question in schema.DISABILITY_QUESTIONS)
-            ),
-            ACCESS_TO_CARE.code: (
-                _is(t.health_insurance, "no")
-                | _is(t.usual_source_of_care, "no")
-                | _is(t.delayed_care_cost, "yes")
-                | _is(t.delayed_care_transport, "yes")
-            ),
-        }
-    ).drop("low_income")
+    race = _answers(t.race_answers)
+    gender = _answers(t.gender_answers)
+    orientation = _answer(t.sexual_orientation)
+    sex = _answer(t.sex_at_birth)
+    education = _answer(t.education)
+    orientation_ubr = _known(orientation != "orientation_straight")
+    gender_ubr = _gender_ubr(gender, sex)
+    sogi_ubr = orientation_ubr | gender_ubr
+    disability_answered = ibis.or_(
+        *(_answer(t[question]).notnull() for question in schema.DISABILITY_QUESTIONS)
+    )
+    access_ubr = ibis.or_(*(_is(t[question], answer) for question, answer in ACCESS_ANY_ONE))
+    barriers = sum(
+        (
+            _known(_answer(t[question]).isin(answers)).cast("int8")
+            for question, answers in (ACCESS_TWO_OR_MORE)
+        ),
+        start=ibis.literal(0, "int8"),
+    )
+    access_ubr = access_ubr | (barriers >= 2)
+    values: dict[str, ir.BooleanValue] = {
+        RACE_ETHNICITY.code: _known(race.filter(lambda a: a != "race_white").length() > 0),
+        RACE_ETHNICITY.answered: race.length().fill_null(0) > 0,
+        AGE.code: _known((t.age_at_consent >= OLDER_ADULT_AGE) | (t.age_at_consent < ADULT_AGE)),
+        AGE.answered: t.age_at_consent.notnull(),
+        SEX_AT_BIRTH.code: _known(~sex.isin(["sex_male", "sex_female"])),
+        SEX_AT_BIRTH.answered: sex.notnull(),
+        SEXUAL_ORIENTATION_GENDER_IDENTITY.code: sogi_ubr,
+        SEXUAL_ORIENTATION_GENDER_IDENTITY.answered: sogi_ubr
+        | (orientation.notnull() & (gender.length().fill_null(0) > 0)),
+        INCOME.code: _known(t.low_income),
+        INCOME.answered: t.low_income.notnull(),
+        EDUCATION.code: _known(education.isin(BELOW_HIGH_SCHOOL)),
+        EDUCATION.answered: education.notnull(),
+        RURAL.code: _known(t.rural_zip),
+        RURAL.answered: t.rural_zip.notnull(),
+        DISABILITY.code: ibis.or_(
+            *(_is(t[question], "yes") for question in schema.DISABILITY_QUESTIONS)
+        ),
+        DISABILITY.answered: disability_answered,
+        ACCESS_TO_CARE.code: access_ubr,
+        ACCESS_TO_CARE.answered: access_ubr
+        | _answer(t.health_insurance).notnull()
+        | _answer(t.usual_source_of_care).notnull(),
+    }
+    return t.mutate(**values).drop("low_income")
 
 
 def classify(features: pa.Table, *, poverty_year_of: PovertyYearOf | None = None) -> pa.Table:
@@ -272,58 +440,58 @@ def _known(value: ir.BooleanValue) -> ir.BooleanValue:
     return value.fill_null(False)
 
 
+def _answer(value: ir.StringValue) -> ir.StringValue:
+    """The answer, or null for a skip or prefer-not-to-answer."""
+    return value.isin(UNKNOWN_ANSWERS).ifelse(ibis.null("string"), value)
+
+
+def _answers(values: ir.ArrayValue) -> ir.ArrayValue:
+    """The answers chosen, without skips, prefer-not answers and nulls."""
+    return values.filter(lambda answer: answer.notnull() & ~answer.isin(UNKNOWN_ANSWERS))
+
+
 def _is(values: ir.StringValue, answer: str) -> ir.BooleanValue:
     return _known(values == answer)
 
 
-def _race_minority(race_answers: ir.ArrayValue) -> ir.BooleanValue:
-    # Any answer other than White counts; null answers, skips and prefer-not drop out, so a row
-    # with nothing but skips is "unknown", never minority.
-    minority_answers = race_answers.filter(
-        lambda answer: answer.notnull() & ~answer.isin(UNKNOWN_ANSWERS) & (answer != "race_white")
+def _gender_ubr(gender: ir.ArrayValue, sex: ir.StringValue) -> ir.BooleanValue:
+    """More than one answer; or one answer other than a man/woman answer that matches sex at
+    birth (an unknown sex at birth matches either, as in the program)."""
+    count = gender.length().fill_null(0)
+    only = gender[0]
+    matches = ((only == "gender_man") & (sex.isnull() | (sex == "sex_male"))) | (
+        (only == "gender_woman") & (sex.isnull() | (sex == "sex_female"))
     )
-    return _known(minority_answers.length() > 0)
-
-
-def _sexual_or_gender_minority(
-    orientation: ir.StringValue, gender: ir.StringValue, sex_at_birth: ir.StringValue
-) -> ir.BooleanValue:
-    minority_orientation = _known(
-        orientation.isin(
-            [a for a in schema.SURVEY["sexual_orientation"] if a != "orientation_straight"]
-        )
-    )
-    other_gender = _known(
-        gender.isin(
-            [a for a in schema.SURVEY["gender_identity"] if a not in ("gender_man", "gender_woman")]
-        )
-    )
-    # Only a known sex at birth can fail to match; an unknown one is not evidence.
-    known_sex = _known(sex_at_birth.isin(list(schema.SURVEY["sex_at_birth"])))
-    man_not_male = _is(gender, "gender_man") & known_sex & ~_is(sex_at_birth, "sex_male")
-    woman_not_female = _is(gender, "gender_woman") & known_sex & ~_is(sex_at_birth, "sex_female")
-    return minority_orientation | other_gender | man_not_male | woman_not_female
+    return (count > 1) | ((count == 1) & ~_known(matches))
 
 
 def _with_low_income(
     features: ir.Table, guidelines: ir.Table, guideline_year_of: GuidelineYearOf
 ) -> ir.Table:
-    """`features` with `low_income`: income at or below INCOME_LIMIT_PERCENT_OF_POVERTY of
-    the guideline for the household's size, region and guideline year (null when unknown)."""
+    """`features` with `low_income`: the income bracket's lower bound below
+    INCOME_LIMIT_PERCENT_OF_POVERTY of the guideline for the household's size, region and
+    guideline year (null when the bracket or the year is unknown)."""
     years = poverty.guideline_years()
     year = guideline_year_of(features)
     prefix = features.zip.substr(0, 3)
+    bracket = _answer(features.income_bracket)
+    lower = ibis.cases(
+        *((bracket == code, float(low)) for code, (low, _high) in schema.INCOME_BRACKETS.items()),
+        else_=ibis.null("float64"),
+    )
+    size = features.household_size.cast("int64")
     keyed = features.mutate(
         poverty_year_known=year.notnull(),
         poverty_year=ibis.greatest(
             years.start, ibis.least(years.stop - 1, year.fill_null(years.start))
         ),
-        poverty_size=features.household_size.fill_null(0).cast("int64"),
+        poverty_size=((size >= 1) & size.notnull()).ifelse(size, DEFAULT_HOUSEHOLD_SIZE),
         poverty_region=ibis.cases(
             (prefix.isin(ALASKA_ZIP_PREFIXES), poverty.ALASKA),
             (prefix.isin(HAWAII_ZIP_PREFIXES), poverty.HAWAII),
             else_=poverty.CONTIGUOUS,
         ),
+        income_lower_bound=lower,
     )
     joined = keyed.left_join(
         guidelines,
@@ -340,15 +508,13 @@ def _with_low_income(
         joined.guideline_per_additional_person
     )
     limit = line * (INCOME_LIMIT_PERCENT_OF_POVERTY / 100)
-    income = joined.annual_income.cast("float64")
-    # NaN compares above every number in DuckDB, so it is excluded explicitly.
-    known = (
-        joined.poverty_year_known
-        & (joined.poverty_size >= 1)
-        & income.notnull()
-        & ~income.isnan()
-        & (income >= 0)
-    )
-    return joined.mutate(low_income=known & (income <= limit)).drop(
-        "poverty_year_known", "poverty_year", "poverty_size", "poverty_region", *guidelines.columns
+    known = joined.poverty_year_known & joined.income_lower_bound.notnull()
+    low_income = known.ifelse(joined.income_lower_bound < limit, ibis.null("boolean"))
+    return joined.mutate(low_income=low_income).drop(
+        "poverty_year_known",
+        "poverty_year",
+        "poverty_size",
+        "poverty_region",
+        "income_lower_bound",
+        *guidelines.columns,
     )

@@ -4,7 +4,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tapestry.research.services import rural_zips_latest
 from tapestry.research.warehouse.generate import DEFAULT_CHUNK_SIZE, GenerationError, generate
+from tapestry.research.warehouse.rural import RuralListError, parse_lines
 
 # Where data sets go when --out is not given (research_release looks there for the newest).
 DEFAULT_ROOT = Path(settings.BASE_DIR) / "var" / "research"
@@ -39,6 +41,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, help="Worker processes (default: up to 2, one per CPU)."
         )
+        parser.add_argument(
+            "--rural-zips",
+            type=Path,
+            help="A FORHP list file ('STATE,ZIP' lines) to place rural participants in "
+            "(default: the newest list loaded with research_load_rural_zips; with none, "
+            "nobody is placed rurally).",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         participants: int = options["participants"]
@@ -54,8 +63,19 @@ class Command(BaseCommand):
         if workers is not None and workers < 1:
             raise CommandError(f"--workers must be at least 1 (got {workers}).")
         out: Path = options["out"] or default_out(participants, seed)
+        rural_list, rural_zips = self._rural_zips(options["rural_zips"])
+        if not rural_zips:
+            self.stdout.write("No rural ZIP list: nobody will be placed in a rural ZIP code.")
         try:
-            manifest = generate(out, participants, seed, chunk_size, workers=workers)
+            manifest = generate(
+                out,
+                participants,
+                seed,
+                chunk_size,
+                workers=workers,
+                rural_zips=rural_zips,
+                rural_list=rural_list,
+            )
         except GenerationError as error:
             raise CommandError(str(error)) from error
         except OSError as error:
@@ -67,3 +87,17 @@ class Command(BaseCommand):
             f"Generated {manifest['participants']:,} participants (seed {seed}) with "
             f"{manifest['events']:,} events in {manifest['seconds']:.1f} s: {out}"
         )
+
+    def _rural_zips(self, file: Path | None) -> tuple[str | None, frozenset[str]]:
+        """The rural ZIP codes to place people in: the file given, else the newest loaded
+        list, else none."""
+        if file is not None:
+            try:
+                with file.open(encoding="utf-8") as lines:
+                    return file.name, frozenset(parse_lines(lines))
+            except OSError as error:
+                raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from error
+            except (RuralListError, UnicodeDecodeError) as error:
+                raise CommandError(f"{file}: {error}.") from error
+        latest = rural_zips_latest()
+        return (None, frozenset()) if latest is None else latest

@@ -24,8 +24,9 @@ How it works:
   dated at consent (the consent row) or within a week after it.
 - Sites: the six launch sites of `schema.LAUNCH_SITES` and ten others (`data/sites.csv`);
   each participant is enrolled by one (person.care_site_id) and lives in a real ZIP code near
-  it (person.location_id → location), a share of them in rural ZIP codes further out
-  (`rural.rural_zips()`). `location` holds one row per ZIP code any site draws from.
+  it (person.location_id → location), a share of them in rural ZIP codes further out: the
+  `rural_zips` argument (a FORHP list, see rural.py); without one nobody is placed rurally and
+  the manifest says so. `location` holds one row per ZIP code any site draws from.
 - One module per domain, each drawing its part of a chunk: `persons` (who, where, deaths),
   `surveys`, `visits`, `conditions`, `drugs`, `measurements`, `procedures`, `observations`;
   `sites` (sites and ZIP codes), `model` (the data files as arrays), `common` (shared state
@@ -62,10 +63,12 @@ from tapestry.research.warehouse.generate import (
 from tapestry.research.warehouse.generate.common import CONSENT_START, END_DATE, Chunk
 from tapestry.research.warehouse.generate.model import arrays as model_arrays
 from tapestry.research.warehouse.generate.sites import (
+    NO_RURAL_ZIPS,
     Site,
     all_sites,
     care_site_table,
     location_table,
+    zips,
 )
 
 __all__ = [
@@ -91,19 +94,26 @@ class GenerationError(ValueError):
     """The arguments cannot produce a data set (the message says why)."""
 
 
-SHARED_TABLES: dict[str, Callable[[], pa.Table]] = {
+SHARED_TABLES: dict[str, Callable[[frozenset[str]], pa.Table]] = {
     "location": location_table,
     "care_site": care_site_table,
-    "concept": vocabulary.concept_table,
-    "concept_ancestor": vocabulary.concept_ancestor_table,
-    "concept_relationship": vocabulary.concept_relationship_table,
-    "concept_synonym": vocabulary.concept_synonym_table,
+    "concept": lambda _rural: vocabulary.concept_table(),
+    "concept_ancestor": lambda _rural: vocabulary.concept_ancestor_table(),
+    "concept_relationship": lambda _rural: vocabulary.concept_relationship_table(),
+    "concept_synonym": lambda _rural: vocabulary.concept_synonym_table(),
 }
 PARTICIPANT_TABLES = tuple(table for table in schema.TABLES if table not in SHARED_TABLES)
 
 
-def chunk_tables(seed: int, chunk_index: int, first_person: int, count: int) -> dict[str, pa.Table]:
-    """The per-participant tables of one chunk, in memory (for tests and tools).
+def chunk_tables(
+    seed: int,
+    chunk_index: int,
+    first_person: int,
+    count: int,
+    rural_zips: frozenset[str] = NO_RURAL_ZIPS,
+) -> dict[str, pa.Table]:
+    """The per-participant tables of one chunk, in memory (for tests and tools); `rural_zips`
+    are the ZIP codes rural participants are placed in (none: nobody is).
 
     The steps run in a fixed order (people, survey, conditions, deaths, visits, then the events
     anchored at visits), each drawing from the chunk's generator, so the order is part of what
@@ -111,7 +121,7 @@ def chunk_tables(seed: int, chunk_index: int, first_person: int, count: int) -> 
     """
     chunk = Chunk.start(seed, chunk_index)
     arrays = model_arrays()
-    people = persons.draw(chunk, arrays, first_person, count)
+    people = persons.draw(chunk, arrays, first_person, count, zips(rural_zips))
     survey = surveys.draw(chunk, arrays, people)
     has = conditions.chronic(chunk, arrays, people)
     death_cause = persons.deaths(chunk, arrays, people, has)
@@ -143,9 +153,12 @@ def _write(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, **PARQUET_OPTIONS)
 
 
-def _write_chunk(task: tuple[str, int, int, int, int]) -> dict[str, int]:
-    directory, seed, chunk_index, first_person, count = task
-    tables = chunk_tables(seed, chunk_index, first_person, count)
+_Task = tuple[str, int, int, int, int, frozenset[str]]
+
+
+def _write_chunk(task: _Task) -> dict[str, int]:
+    directory, seed, chunk_index, first_person, count, rural_zips = task
+    tables = chunk_tables(seed, chunk_index, first_person, count, rural_zips)
     rows: dict[str, int] = {}
     for name, table in tables.items():
         _write(table, Path(directory) / name / f"part-{chunk_index:05d}.parquet")
@@ -154,10 +167,11 @@ def _write_chunk(task: tuple[str, int, int, int, int]) -> dict[str, int]:
 
 
 def _tasks(
-    directory: Path, participants: int, seed: int, chunk_size: int
-) -> Iterator[tuple[str, int, int, int, int]]:
+    directory: Path, participants: int, seed: int, chunk_size: int, rural_zips: frozenset[str]
+) -> Iterator[_Task]:
     for chunk_index, first in enumerate(range(0, participants, chunk_size)):
-        yield (str(directory), seed, chunk_index, first, min(chunk_size, participants - first))
+        count = min(chunk_size, participants - first)
+        yield (str(directory), seed, chunk_index, first, count, rural_zips)
 
 
 def generate(
@@ -168,8 +182,14 @@ def generate(
     *,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
+    rural_zips: frozenset[str] = NO_RURAL_ZIPS,
+    rural_list: str | None = None,
 ) -> dict[str, Any]:
     """Write a synthetic data set for `participants` people to `out_dir`; return its manifest.
+
+    `rural_zips` are the five-digit ZIP codes rural participants are placed in (a loaded FORHP
+    list, named `rural_list` in the manifest); with none, nobody is placed rurally and the
+    manifest says so.
 
     `out_dir` is replaced if it holds an earlier data set (a folder with manifest.json) or is
     empty; any other existing folder is refused. The data are built in a sibling folder and
@@ -205,10 +225,10 @@ def generate(
             (building / table).mkdir(parents=True)
         rows = dict.fromkeys(schema.TABLES, 0)
         for name, build in SHARED_TABLES.items():
-            table = build()
+            table = build(rural_zips)
             _write(table, building / name / "part-00000.parquet")
             rows[name] = table.num_rows
-        tasks = list(_tasks(building, participants, seed, chunk_size))
+        tasks = list(_tasks(building, participants, seed, chunk_size, rural_zips))
         workers = min(workers, len(tasks))
         if workers > 1:
             context = multiprocessing.get_context("spawn")
@@ -228,6 +248,11 @@ def generate(
             "chunk_size": chunk_size,
             "chunks": len(tasks),
             "workers": workers,
+            "rural_zips": (
+                {"list": rural_list or "given", "zip_codes": len(rural_zips)}
+                if rural_zips
+                else {"list": None, "note": "no rural ZIP list given: nobody placed rurally"}
+            ),
             "consent_start": CONSENT_START.isoformat(),
             "end_date": END_DATE.isoformat(),
             "rows": rows,

@@ -95,6 +95,7 @@ class People:
     consent: Int
     survey_day: Int
     location: Int
+    rural: Bool  # placed in a ZIP code on the rural list the generator was given
     ses: Float
     smoker: Int  # 0 never, 1 former, 2 current
     ehr: Bool

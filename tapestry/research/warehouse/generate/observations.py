@@ -6,6 +6,8 @@ Imports neither Django nor the ORM.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyarrow as pa
 
@@ -89,6 +91,16 @@ def draw(
     )
     _ehr_row, ehr_day = visits.of(ehr_person, ehr_position)
 
+    # A second Basics survey is drawn before deaths are: one dated after death is dropped.
+    alive = survey.day <= p.obs_end[survey.person]
+    survey = dataclasses.replace(
+        survey,
+        person=survey.person[alive],
+        question=survey.question[alive],
+        answer=survey.answer[alive],
+        number=survey.number[alive],
+        day=survey.day[alive],
+    )
     survey_count = survey.person.shape[0]
     ehr_count = ehr_person.shape[0]
     count = survey_count + ehr_count

@@ -25,12 +25,13 @@ from tapestry.research.warehouse.generate.common import (
     segment_pick,
 )
 from tapestry.research.warehouse.generate.model import Model
-from tapestry.research.warehouse.generate.sites import all_sites, zips
+from tapestry.research.warehouse.generate.sites import Zips, all_sites
 from tapestry.research.warehouse.generate.surveys import Survey
 
 
-def draw(chunk: Chunk, model: Model, first_person: int, n: int) -> People:
-    """The chunk's participants, person ids first_person + 1 .. first_person + n."""
+def draw(chunk: Chunk, model: Model, first_person: int, n: int, zip_table: Zips) -> People:
+    """The chunk's participants, person ids first_person + 1 .. first_person + n, living in
+    `zip_table`'s ZIP codes (nobody rurally when it was built without a rural list)."""
     rng = chunk.rng
     sites = all_sites()
     weights = np.array([site.weight for site in sites])
@@ -59,8 +60,7 @@ def draw(chunk: Chunk, model: Model, first_person: int, n: int) -> People:
     rural_share = np.array([s.rural for s in sites])[site]
     # White participants live in rural ZIP codes more often than others at the same site.
     rural_share = rural_share * np.where(group == model.group_index["white"], 1.4, 0.8)
-    rural = rng.random(n) < rural_share
-    zip_table = zips()
+    rural = (rng.random(n) < rural_share) & zip_table.places_rurally
     location = np.where(
         rural,
         zip_table.rural_index[segment_pick(rng, site, zip_table.rural_cumulative)],
@@ -86,6 +86,7 @@ def draw(chunk: Chunk, model: Model, first_person: int, n: int) -> People:
         consent=consent,
         survey_day=survey_day,
         location=location,
+        rural=rural,
         ses=ses,
         smoker=smoker,
         ehr=ehr,

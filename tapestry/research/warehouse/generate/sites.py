@@ -2,8 +2,10 @@
 
 Each participant is enrolled by one site (person.care_site_id) and lives in a real ZIP code
 near it (person.location_id → location): most within NEAR_MILES of the site, closer ones more
-often, and a share (the site's `rural`) in one of the RURAL_CANDIDATES nearest rural ZIP codes
-(`rural.rural_zips()`). `location` holds one row per ZIP code any site draws from.
+often, and a share (the site's `rural`) in one of the RURAL_CANDIDATES nearest rural ZIP codes.
+Which ZIP codes are rural is an input (a loaded FORHP list, see rural.py): with no list, nobody
+is placed rurally (the rural share live near the site like the others). `location` holds one
+row per ZIP code any site draws from.
 
 Imports neither Django nor the ORM.
 """
@@ -22,7 +24,6 @@ from tapestry.core.geography import ZipPlace, distance_miles, ordinary_zip_place
 from tapestry.research.warehouse import clinical, schema
 from tapestry.research.warehouse.datafiles import DATA_DIR, DataFileError, csv_rows
 from tapestry.research.warehouse.generate.common import Float, Int
-from tapestry.research.warehouse.rural import rural_zips
 
 NEAR_MILES = 25.0  # urban and suburban ZIP codes a site draws most participants from
 RURAL_CANDIDATES = 40  # the nearest rural ZIP codes a site draws its rural participants from
@@ -99,15 +100,24 @@ class Zips:
     near_cumulative: Float  # site index + cumulative weight in [0, 1)
     rural_index: Int
     rural_cumulative: Float
+    places_rurally: bool  # built with a rural list that has codes near the sites
+
+
+NO_RURAL_ZIPS: frozenset[str] = frozenset()
 
 
 @cache
-def zips() -> Zips:
-    """The ZIP codes each site draws from, built once per process."""
+def zips(rural_zips: frozenset[str] = NO_RURAL_ZIPS) -> Zips:
+    """The ZIP codes each site draws from, built once per process and rural list.
+
+    `rural_zips` are the five-digit codes that count as rural (a FORHP list); a site's rural
+    participants are drawn from the nearest of them. With none, the rural candidates are the
+    site's near ZIP codes, so nobody is placed rurally.
+    """
     records = ordinary_zip_places()
     lats = np.array([record.latitude for record in records])
     lons = np.array([record.longitude for record in records])
-    is_rural = np.array([record.zip_code in rural_zips() for record in records])
+    is_rural = np.array([record.zip_code in rural_zips for record in records])
     chosen: dict[str, int] = {}
     near_parts: list[tuple[list[str], Float]] = []
     rural_parts: list[tuple[list[str], Float]] = []
@@ -123,7 +133,10 @@ def zips() -> Zips:
         near_parts.append(([records[i].zip_code for i in near], 1.0 / (1.0 + miles[near] / 4.0)))
         rural = np.flatnonzero(is_rural & (miles <= RURAL_MAX_MILES))
         rural = rural[np.argsort(miles[rural], kind="stable")[:RURAL_CANDIDATES]]
-        rural_parts.append(([records[i].zip_code for i in rural], np.ones(len(rural))))
+        if rural.size:
+            rural_parts.append(([records[i].zip_code for i in rural], np.ones(len(rural))))
+        else:  # no rural list (or none near): the "rural" share lives near the site
+            rural_parts.append(near_parts[-1])
         for i in np.concatenate([near, rural]):
             chosen[records[i].zip_code] = int(i)
     by_code = {record.zip_code: record for record in records}
@@ -157,12 +170,13 @@ def zips() -> Zips:
         near_cumulative=near_cumulative,
         rural_index=rural_index,
         rural_cumulative=rural_cumulative,
+        places_rurally=bool(is_rural.any()),
     )
 
 
-def location_table() -> pa.Table:
+def location_table(rural_zips: frozenset[str] = NO_RURAL_ZIPS) -> pa.Table:
     """One `location` row per ZIP code any site draws from."""
-    table = zips()
+    table = zips(rural_zips)
     count = len(table.codes)
     return pa.Table.from_arrays(
         [
@@ -176,14 +190,14 @@ def location_table() -> pa.Table:
     )
 
 
-def care_site_table() -> pa.Table:
+def care_site_table(rural_zips: frozenset[str] = NO_RURAL_ZIPS) -> pa.Table:
     """One `care_site` row per site, care_site_id in data/sites.csv order."""
     sites = all_sites()
     return pa.Table.from_arrays(
         [
             pa.array(np.arange(1, len(sites) + 1, dtype=np.int64)),
             pa.array([site.name for site in sites], pa.string()),
-            pa.array(zips().site_location + 1),
+            pa.array(zips(rural_zips).site_location + 1),
             pa.array([site.code for site in sites], pa.string()),
         ],
         schema=schema.SCHEMAS["care_site"],

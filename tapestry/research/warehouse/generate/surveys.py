@@ -2,6 +2,11 @@
 orientation, income, household, education, disability and access to care, each drawn from the
 participant's group, age and socioeconomic score (data/survey_answers.toml for the shares).
 
+Income is asked as a bracket (schema.INCOME_BRACKETS). Gender identity allows several answers:
+a few people choose two (one row each). A share of people (SECOND_BASICS_SHARE) take The Basics
+again months or years later, with some answers changed (a higher income bracket, a larger
+household); the release must use the first survey.
+
 Imports neither Django nor the ORM.
 """
 
@@ -12,9 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from tapestry.research.warehouse import schema
-from tapestry.research.warehouse.generate.common import Chunk, Float, Int, People, choose, pick
+from tapestry.research.warehouse.generate.common import (
+    END_DAY,
+    Chunk,
+    Float,
+    Int,
+    People,
+    choose,
+    pick,
+)
 from tapestry.research.warehouse.generate.model import Model
-from tapestry.research.warehouse.generate.sites import all_sites, zips
+from tapestry.research.warehouse.generate.sites import all_sites
+
+SECOND_BASICS_SHARE = 0.12  # people who take The Basics a second time
+SECOND_BASICS_DAYS = (120, 900)  # how long after the first
+# A second gender identity answer, by first answer (man, woman, non-binary, transgender, other).
+SECOND_GENDER_SHARE = (0.002, 0.002, 0.25, 0.6, 0.2)
 
 
 @dataclass(frozen=True)
@@ -87,10 +105,28 @@ def draw(chunk: Chunk, model: Model, people: People) -> Survey:
     gender_row = np.where(p.sex == 0, 0, np.where(p.sex == 1, 1, 2))
     gender_cumulative = np.cumsum(np.array(answers_model.gender_shares), axis=1)
     gender_cumulative[:, -1] = 1.0
-    add(
-        "gender_identity",
-        coded(schema.SURVEY["gender_identity"], pick(rng, gender_cumulative[gender_row])),
+    gender_codes = schema.SURVEY["gender_identity"]
+    gender = pick(rng, gender_cumulative[gender_row])
+    add("gender_identity", coded(gender_codes, gender))
+    first_gender = answers[-1]
+    second = (rng.random(n) < np.array(SECOND_GENDER_SHARE)[gender]) & (first_gender != skip)
+    second &= first_gender != prefer
+    # Transgender people add man or woman; others add non-binary or "another term".
+    other = np.where(
+        gender == gender_codes.index("gender_transgender"),
+        np.where(p.sex == 0, gender_codes.index("gender_woman"), gender_codes.index("gender_man")),
+        np.where(
+            gender == gender_codes.index("gender_non_binary"),
+            gender_codes.index("gender_additional"),
+            gender_codes.index("gender_non_binary"),
+        ),
     )
+    extra = np.flatnonzero(second)
+    persons.append(extra)
+    questions.append(np.full(extra.shape[0], code["gender_identity"]))
+    answers.append(coded(gender_codes, other[extra]))
+    numbers.append(np.full(extra.shape[0], np.nan))
+    days.append(p.survey_day[extra])
 
     young = p.age < 30
     bisexual = np.where(young, 0.08, 0.03) * np.where(p.sex == 1, 1.3, 0.8)
@@ -113,8 +149,10 @@ def draw(chunk: Chunk, model: Model, people: People) -> Survey:
     median = np.array([s.income for s in all_sites()])[p.site]
     score = 0.8 * p.ses + 0.6 * rng.standard_normal(n)
     income = median * household**0.3 * np.exp(0.72 * score) * np.where(p.age >= 70, 0.75, 1)
-    income = np.where(rng.random(n) < 0.01, 0.0, np.round(income / 1000.0) * 1000.0)
-    add("annual_income", np.full(n, code["income_amount"]), income)
+    income = np.where(rng.random(n) < 0.01, 0.0, income)
+    bracket_codes = schema.SURVEY["annual_income"]
+    lower_bounds = [schema.INCOME_BRACKETS[c][0] for c in bracket_codes[1:]]
+    add("annual_income", coded(bracket_codes, np.searchsorted(lower_bounds, income, side="right")))
     add("household_size", np.full(n, code["household_count"]), household.astype(np.float64))
 
     education_score = 0.9 * p.ses + 0.9 * rng.standard_normal(n)
@@ -139,16 +177,80 @@ def draw(chunk: Chunk, model: Model, people: People) -> Survey:
     add("usual_source_of_care", np.where(no_usual, no, yes))
     cost = np.clip(0.08 * np.exp(-0.5 * p.ses) + 0.2 * no_insurance, 0, 0.8)
     add("delayed_care_cost", np.where(rng.random(n) < cost, yes, no))
-    rural = np.isin(p.location, zips().rural_index)
-    transport = np.clip(0.05 * np.exp(-0.5 * p.ses) + 0.04 * rural, 0, 0.6)
+    transport = np.clip(0.05 * np.exp(-0.5 * p.ses) + 0.04 * p.rural, 0, 0.6)
     add("delayed_care_transport", np.where(rng.random(n) < transport, yes, no))
+    working_age = (p.age >= 18) & (p.age < 65)
+    time_off = np.clip(0.06 * np.exp(-0.4 * p.ses) * working_age, 0, 0.5)
+    add("delayed_care_time_off_work", np.where(rng.random(n) < time_off, yes, no))
+    childcare = np.clip(0.05 * np.exp(-0.4 * p.ses) * (p.age < 50) * (household > 2), 0, 0.5)
+    add("delayed_care_childcare", np.where(rng.random(n) < childcare, yes, no))
+    eldercare = np.clip(0.025 * np.exp(-0.3 * p.ses) * (p.age >= 40), 0, 0.3)
+    add("delayed_care_eldercare", np.where(rng.random(n) < eldercare, yes, no))
+    minority = p.group != group["white"]
+    unfair = 0.04 * np.exp(-0.3 * p.ses) * np.where(minority, 2.0, 1.0)
+    often = np.stack([0.1 * unfair, 0.25 * unfair, unfair, 1.5 * unfair], axis=1)
+    often = np.clip(np.cumsum(often, axis=1), 0, 0.9)
+    add(
+        "discrimination_delayed_care",
+        coded(
+            schema.SURVEY["discrimination_delayed_care"],
+            pick(rng, np.hstack([often, np.ones((n, 1))])),
+        ),
+    )
 
+    rows = (
+        np.concatenate(persons),
+        np.concatenate(questions),
+        np.concatenate(answers),
+        np.concatenate(numbers),
+        np.concatenate(days),
+    )
+    row_person, row_question, row_answer, row_number, row_day = _second_basics(
+        rng, model, rows, p.survey_day
+    )
     return Survey(
-        person=np.concatenate(persons),
-        question=np.concatenate(questions),
-        answer=np.concatenate(answers),
-        number=np.concatenate(numbers),
-        day=np.concatenate(days),
+        person=row_person,
+        question=row_question,
+        answer=row_answer,
+        number=row_number,
+        day=row_day,
         race_combination=combination,
         sex_answer=sex_answer,
+    )
+
+
+def _second_basics(
+    rng: np.random.Generator,
+    model: Model,
+    rows: tuple[Int, Int, Int, Float, Int],
+    survey_day: Int,
+) -> tuple[Int, Int, Int, Float, Int]:
+    """The rows with a second Basics survey appended for a share of people: every answer of
+    the first again, dated later, half of the income answers a bracket higher and a fifth of
+    the household sizes one larger."""
+    person, question, answer, number, day = rows
+    code = model.code_index
+    n = survey_day.shape[0]
+    low, high = SECOND_BASICS_DAYS
+    later = survey_day + rng.integers(low, high, n)
+    again = (rng.random(n) < SECOND_BASICS_SHARE) & (later <= END_DAY)
+    copy = np.flatnonzero(again[person] & (question != code["consent"]))
+    if copy.size == 0:
+        return rows
+    new_answer = answer[copy].copy()
+    new_number = number[copy].copy()
+    brackets = np.array([code[c] for c in schema.SURVEY["annual_income"]])
+    position = np.full(len(model.survey_codes), -1)
+    position[brackets] = np.arange(brackets.shape[0])
+    raise_income = (position[new_answer] >= 0) & (rng.random(copy.shape[0]) < 0.5)
+    higher = brackets[np.minimum(position[new_answer] + 1, brackets.shape[0] - 1)]
+    new_answer = np.where(raise_income, higher, new_answer)
+    grow = (question[copy] == code["household_size"]) & (rng.random(copy.shape[0]) < 0.2)
+    new_number = np.where(grow, new_number + 1, new_number)
+    return (
+        np.concatenate([person, person[copy]]),
+        np.concatenate([question, question[copy]]),
+        np.concatenate([answer, new_answer]),
+        np.concatenate([number, new_number]),
+        np.concatenate([day, later[person[copy]]]),
     )
