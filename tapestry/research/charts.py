@@ -316,12 +316,12 @@ def shares_line_chart(
 
 @dataclass(frozen=True)
 class CategoryBar:
-    """One category's bar. A "≤ 20" count is drawn as an outline from 0 to 20, the range it
-    lies in, never as a solid bar of 20; a suppressed count draws nothing (`width` 0)."""
+    """One category's bar, its label wrapped on lines of its own above it. A "≤ 20" count is
+    drawn as an outline from 0 to 20, the range it lies in, never as a solid bar of 20; a
+    suppressed count draws nothing."""
 
-    label: str
+    label_lines: list[tuple[float, str]]  # (y, text): the label, wrapped
     text: str  # the count as published ("≤ 20", "1,240", "Suppressed")
-    label_y: float
     y: float
     width: float
     text_x: float  # where the published count is written, after the bar
@@ -338,98 +338,44 @@ class CategoryChart:
     axis_y: float  # where the count axis's labels sit, below the last bar
 
 
-CATEGORY_ROW = 44  # a label line above each bar, the bar, and a gap, in SVG units
-CATEGORY_BAR = 18
+CATEGORY_LINE = 20  # one line of a label, in SVG units (16-unit type)
+CATEGORY_BAR = 20
+CATEGORY_GAP = 14
+# Labels wrap at about this many characters, so that a 400-unit chart keeps its 16-unit type
+# legible (about 15 px) on a 390 px phone.
+CATEGORY_LINE_CHARACTERS = 40
 
 
 def category_chart(rows: Sequence[tuple[str, str, int | None, bool]]) -> CategoryChart:
-    """Horizontal bars, a label above each so long names stay legible at 390 px.
+    """Horizontal bars, one per category (a breakdown's group, a survey question's answer).
 
     `rows` holds (label, published text, rounded count or None when suppressed, hidden).
     """
     top_value = max((value or 0 for _label, _text, value, hidden in rows if not hidden), default=0)
     axis = count_axis(max(top_value, 20))
-    frame = Frame(
-        width=560, height=CATEGORY_ROW * len(rows) + 50, left=8, right=96, top=8, bottom=42
-    )
+    placed = []
+    y = 8.0
+    for label, text, value, hidden in rows:
+        lines = textwrap.wrap(label, CATEGORY_LINE_CHARACTERS) or [""]
+        label_lines = [(y + 15 + index * CATEGORY_LINE, line) for index, line in enumerate(lines)]
+        bar_y = y + len(lines) * CATEGORY_LINE + 4
+        placed.append((label_lines, text, value, hidden, bar_y))
+        y = bar_y + CATEGORY_BAR + CATEGORY_GAP
+    frame = Frame(width=400, height=int(y) + 42, left=4, right=84, top=8, bottom=42)
     scale = frame.plot_width / axis[-1]
-    bars = []
-    for index, (label, text, value, hidden) in enumerate(rows):
-        top = frame.top + index * CATEGORY_ROW
-        bars.append(
-            CategoryBar(
-                label=label,
-                text=text,
-                label_y=top + 14,
-                y=top + 20,
-                width=round((value or 0) * scale, 1),
-                text_x=round(frame.left + (value or 0) * scale + 6, 1),
-                hidden=hidden,
-                suppressed=value is None,
-            )
+    bars = [
+        CategoryBar(
+            label_lines=label_lines,
+            text=text,
+            y=bar_y,
+            width=round((value or 0) * scale, 1),
+            text_x=round(frame.left + (value or 0) * scale + 6, 1),
+            hidden=hidden,
+            suppressed=value is None,
         )
+        for label_lines, text, value, hidden, bar_y in placed
+    ]
     ticks = [Tick(round(frame.left + value * scale, 1), format_number(value)) for value in axis]
     return CategoryChart(
         frame=frame, bars=bars, x_ticks=ticks, bar_height=CATEGORY_BAR, axis_y=frame.baseline + 26
     )
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    """One answer of a survey chart: its wording on lines of their own, the bar below."""
-
-    label_lines: list[tuple[float, str]]  # (y, text): the wording, wrapped
-    language: str  # of the wording, for the lang attribute
-    bar: Bar | None  # None for a "≤ 20" or suppressed count: no length is drawn
-    value: str  # the published count, as the table shows it
-    value_x: float
-    value_y: float
-
-
-@dataclass(frozen=True)
-class AnswerChart:
-    width: int
-    height: int
-    rows: list[AnswerRow]
-
-
-ANSWER_LINE_HEIGHT = 20
-ANSWER_BAR_HEIGHT = 22
-ANSWER_VALUE_ROOM = 80  # room right of the longest bar for its count
-ANSWER_LINE_CHARACTERS = 42  # wording wraps at about this many characters (16-unit type)
-
-
-def answer_chart(
-    answers: Sequence[tuple[str, str, int | None, bool, str]], *, width: int = 400
-) -> AnswerChart:
-    """Horizontal bars, one per answer: (label, language, published number, drawn, display).
-
-    An answer whose count is not drawn ("≤ 20", suppressed) gets its display text and no
-    bar, so no chart shows a small or hidden count as if it were exactly 20. The wording sits
-    above its bar, wrapped, and the chart is narrow, so its type stays legible at 390 px.
-    """
-    drawn = [value or 0 for _label, _language, value, shown, _display in answers if shown]
-    top = max(drawn, default=0) or 1
-    room = width - ANSWER_VALUE_ROOM
-    rows = []
-    y = 0.0
-    for label, language, value, shown, display in answers:
-        lines = textwrap.wrap(label, ANSWER_LINE_CHARACTERS) or [""]
-        label_lines = [
-            (y + 16 + index * ANSWER_LINE_HEIGHT, line) for index, line in enumerate(lines)
-        ]
-        bar_y = y + len(lines) * ANSWER_LINE_HEIGHT + 4
-        length = round(room * (value or 0) / top, 1) if shown else 0.0
-        bar = Bar(x=0, y=bar_y, width=max(length, 1.0), height=ANSWER_BAR_HEIGHT) if shown else None
-        rows.append(
-            AnswerRow(
-                label_lines=label_lines,
-                language=language,
-                bar=bar,
-                value=display,
-                value_x=round(length + 8, 1) if shown else 0,
-                value_y=bar_y + 17,
-            )
-        )
-        y = bar_y + ANSWER_BAR_HEIGHT + 14
-    return AnswerChart(width=width, height=max(int(y), ANSWER_LINE_HEIGHT), rows=rows)

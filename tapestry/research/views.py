@@ -142,14 +142,13 @@ def survey_detail(request: HttpRequest, question_code: str) -> HttpResponse:
     page = selectors.survey_question(release=release, code=question_code)
     if page is None:
         raise Http404(_("There is no such survey question in this release."))
-    chart = charts.answer_chart(
+    chart = charts.category_chart(
         [
             (
                 answer.wording.text,
-                answer.wording.language,
-                answer.count.value,
-                answer.percentage is not None,
                 labels.public_count_text(answer.count),
+                answer.count.value,
+                answer.count.hidden,
             )
             for answer in page.answers
         ]

@@ -133,7 +133,9 @@ def test_a_question_lists_every_answer_protected_with_zero_shown_as_small(
         "Counts of 20 or fewer (including none) and suppressed counts get no percentage."
         in response.text
     )
-    assert response.text.count("<rect ") == 2  # bars only for the two counts shown as numbers
+    # Solid bars only for the two counts shown as numbers; the five "≤ 20" are outlines to 20.
+    assert response.text.count('fill="#005ea2"></rect>') == 2
+    assert response.text.count('stroke-dasharray="4 3"') == 5
 
 
 def test_percentages_never_add_up_to_more_than_100_and_hidden_cells_have_none(
@@ -343,22 +345,20 @@ def test_the_attack_narrows_a_skip_when_nothing_is_suppressed() -> None:
     assert max(possible[3]) == 19
 
 
-def test_the_answer_chart_wraps_long_wording_and_draws_no_hidden_bar() -> None:
-    chart = charts.answer_chart(
+def test_the_answer_chart_wraps_long_wording_and_draws_no_small_count_as_twenty() -> None:
+    chart = charts.category_chart(
         [
-            (
-                "Título de posgrado (maestría, doctorado o título profesional)",
-                "es",
-                100,
-                True,
-                "100",
-            ),
-            ("Nunca fue a la escuela o solo fue al kínder", "es", 20, False, "≤ 20"),
+            ("Título de posgrado (maestría, doctorado o título profesional)", "100", 100, False),
+            ("Nunca fue a la escuela o solo fue al kínder", "≤ 20", 20, True),
+            ("Prefiere no responder", "Suprimido", None, False),
         ]
     )
 
-    assert [len(row.label_lines) for row in chart.rows] == [2, 2]
-    assert all(len(text) <= 42 for row in chart.rows for _y, text in row.label_lines)
-    first, second = chart.rows
-    assert first.bar is not None and first.bar.width == 320  # the longest bar fills the room
-    assert second.bar is None and second.value == "≤ 20"
+    assert [len(bar.label_lines) for bar in chart.bars] == [2, 2, 1]
+    assert all(len(text) <= 40 for bar in chart.bars for _y, text in bar.label_lines)
+    first, second, third = chart.bars
+    assert first.width == chart.frame.plot_width  # the longest bar fills the axis
+    assert second.hidden and second.text == "≤ 20"  # drawn as an outline, not a bar of 20
+    assert third.suppressed and third.width == 0
+    # Each label sits below the previous bar: nothing overlaps.
+    assert second.label_lines[0][0] > first.y + chart.bar_height
