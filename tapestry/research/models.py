@@ -68,7 +68,9 @@ class ConceptSummary(models.Model):
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="concepts")
     concept_id = models.BigIntegerField()
-    name = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)  # the standard (English) name
+    # The team's Spanish name (concept_synonym, kind "name"); blank where there is none.
+    name_es = models.CharField(max_length=255, blank=True, default="")
     code = models.CharField(max_length=50)
     vocabulary = models.CharField(max_length=30)
     domain = models.CharField(max_length=20, choices=Domain.choices)
@@ -79,8 +81,6 @@ class ConceptSummary(models.Model):
     by_race = models.JSONField(default=dict)
     # Measurements: {"unit": "mg/dL", "bins": [[low, high, count], ...]}; else {}.
     histogram = models.JSONField(default=dict)
-    # Lower-cased name and code, searched with LIKE.
-    search_text = models.CharField(max_length=320)
 
     class Meta:
         constraints = [
@@ -92,6 +92,32 @@ class ConceptSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} {self.concept_id} {self.name}"
+
+
+class ConceptTerm(models.Model):
+    """One text that finds a concept: its names, synonyms (lay terms too), its code and the
+    codes of source concepts that map to it (ICD-10-CM, CPT4, ...).
+
+    `normalized` is `search.normalize(text)`, computed in Python so SQLite and PostgreSQL
+    agree; it is searched through a full-text index that migration 0002_concept_search
+    creates per database (SQLite FTS5, PostgreSQL GIN over to_tsvector): see
+    docs/adr/0017-concept-search-index.md.
+    """
+
+    class Kind(models.TextChoices):
+        NAME = "name", _("name")
+        SYNONYM = "synonym", _("synonym")
+        CODE = "code", _("code")
+        SOURCE_CODE = "source_code", _("source code")
+
+    concept = models.ForeignKey(ConceptSummary, on_delete=models.CASCADE, related_name="terms")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    language = models.CharField(max_length=8, blank=True)  # "en", "es"; blank for codes
+    text = models.CharField(max_length=255)
+    normalized = models.CharField(max_length=255)
+
+    def __str__(self) -> str:
+        return f"{self.concept_id} {self.language} {self.text}"
 
 
 class EnrollmentSummary(models.Model):

@@ -2,6 +2,7 @@
 them; the pages and the API must only ever show them protected."""
 
 import datetime
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -15,6 +16,7 @@ from tapestry.research.models import (
     EnrollmentSummary,
     Release,
 )
+from tapestry.research.services import concept_terms_create
 
 
 class ReleaseFactory(DjangoModelFactory[Release]):
@@ -55,6 +57,7 @@ class ConceptSummaryFactory(DjangoModelFactory[ConceptSummary]):
 
     class Meta:
         model = ConceptSummary
+        skip_postgeneration_save = True
 
     release = factory.SubFactory(ReleaseFactory)
     concept_id = factory.Sequence(lambda n: 201_000 + n)
@@ -69,7 +72,13 @@ class ConceptSummaryFactory(DjangoModelFactory[ConceptSummary]):
         lambda row: _split(row.participants, ("black", "hispanic", "white"))
     )
     histogram = factory.LazyFunction(dict)
-    search_text = factory.LazyAttribute(lambda row: f"{row.name} {row.code}".lower())
+
+    @factory.post_generation
+    def terms(obj: ConceptSummary, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Index the concept's names and code for search, with `terms=[(kind, language,
+        text), ...]` given to the factory (synonyms, source codes), as a release does."""
+        if create:
+            concept_terms_create([(obj, extracted or [])])
 
     class Params:
         measurement = factory.Trait(

@@ -29,7 +29,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import BaseBackend, _
 
-from tapestry.research.warehouse import poverty, schema, ubr
+from tapestry.research.warehouse import poverty, schema, ubr, vocabulary
 from tapestry.research.warehouse.rural import rural_zips
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,9 @@ class ReleaseSummaries:
     concepts: list[dict[str, Any]] = field(default_factory=list)
     enrollment: list[dict[str, Any]] = field(default_factory=list)
     categories: list[dict[str, Any]] = field(default_factory=list)
+    # Per concept id: {"name_es": str, "terms": [(kind, language, text), ...]}, the text that
+    # finds it in the Data Browser. Not counts, so not in `canonical`.
+    search_terms: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def canonical(self) -> dict[str, Any]:
         """Every summary as plain JSON values, rows sorted by their keys, so two builds of the
@@ -169,6 +172,9 @@ def release_build(
         summaries.categories = _categories(con)
         step("enrollment and categories")
         summaries.concepts, summaries.domains = _concepts(con)
+        summaries.search_terms = _search_terms(
+            con, {row["concept_id"] for row in summaries.concepts}
+        )
         step("concepts")
     except duckdb.Error as error:
         # Out of memory or disk, or a damaged Parquet file: the release fails with the reason.
@@ -448,6 +454,62 @@ def _concepts(con: BaseBackend) -> tuple[list[dict[str, Any]], list[dict[str, An
         {**row, "concepts": concepts_per_domain.get(row["domain"], 0)} for row in domain_rows
     ]
     return concepts, domains
+
+
+LANGUAGES = {4180186: "en", 4182511: "es"}  # TEMP until h-vocab
+
+
+def _search_terms(con: BaseBackend, concept_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """What finds each published concept in the Data Browser, from the release's vocabulary:
+    its `concept_synonym` rows with their language, and the source concepts (ICD-10-CM,
+    CPT4, ...) that "Maps to" it, by code and by title. The concept's own names and code are
+    stored with it already (services.concept_terms_create adds them).
+
+    The Spanish display name is the team's (vocabulary.spanish_names) when the release's
+    synonyms hold it; concept_synonym itself does not say which Spanish synonym is the name.
+    """
+    tables = set(con.list_tables())
+    found: dict[int, dict[str, Any]] = {
+        concept_id: {"name_es": "", "terms": []} for concept_id in concept_ids
+    }
+    wanted = ibis.memtable(pa.table({"concept_id": pa.array(sorted(concept_ids), pa.int64())}))
+    if "concept_synonym" in tables:
+        synonym = con.table("concept_synonym")
+        synonym = synonym.mutate(concept_id=synonym.concept_id.cast("int64"))
+        names: dict[int, str] = getattr(vocabulary, "spanish_names", dict)()  # TEMP
+        for row in (
+            synonym.join(wanted, "concept_id")
+            .select("concept_id", "concept_synonym_name", "language_concept_id")
+            .order_by(["concept_id", "language_concept_id", "concept_synonym_name"])
+            .to_pyarrow()
+            .to_pylist()
+        ):
+            concept_id, text = row["concept_id"], row["concept_synonym_name"]
+            language = LANGUAGES.get(row["language_concept_id"], "")
+            found[concept_id]["terms"].append(("synonym", language, text))
+            if language == "es" and names.get(concept_id) == text:
+                found[concept_id]["name_es"] = text
+    relationship = con.table("concept_relationship")
+    concept = con.table("concept")
+    maps_to = relationship.filter(
+        (relationship.relationship_id == "Maps to")
+        & (relationship.concept_id_1 != relationship.concept_id_2)
+    )
+    for row in (
+        maps_to.join(concept, maps_to.concept_id_1 == concept.concept_id)
+        .select(
+            concept_id=maps_to.concept_id_2.cast("int64"),
+            code=concept.concept_code,
+            title=concept.concept_name,
+        )
+        .join(wanted, "concept_id")
+        .order_by(["concept_id", "code"])
+        .to_pyarrow()
+        .to_pylist()
+    ):
+        terms = found[row["concept_id"]]["terms"]
+        terms += [("source_code", "", row["code"]), ("synonym", "en", row["title"])]
+    return found
 
 
 def _histograms(con: BaseBackend) -> dict[int, dict[str, Any]]:
