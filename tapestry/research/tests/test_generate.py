@@ -88,7 +88,7 @@ def test_the_same_seed_and_chunk_size_give_byte_identical_tables(tmp_path: Path)
     # Then every Parquet file is the same, byte for byte
     first = parquet_bytes(tmp_path / "first")
     assert first == parquet_bytes(tmp_path / "second")
-    assert len(first) == 5 + 3 * len(generate.PARTICIPANT_TABLES)
+    assert len(first) == len(generate.SHARED_TABLES) + 3 * len(generate.PARTICIPANT_TABLES)
 
 
 def test_worker_processes_do_not_change_the_data(tmp_path: Path) -> None:

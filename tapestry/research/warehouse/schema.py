@@ -172,10 +172,17 @@ SCHEMAS: dict[str, pa.Schema] = {
         [
             ("concept_id_1", _INT),
             ("concept_id_2", _INT),
-            ("relationship_id", _STR),  # "Is a", "Subsumes", "Has unit", ...
+            ("relationship_id", _STR),  # "Is a", "Subsumes", "Maps to", "Mapped from"
             ("valid_start_date", _DATE),
             ("valid_end_date", _DATE),
             ("invalid_reason", _STR),
+        ]
+    ),
+    "concept_synonym": pa.schema(
+        [
+            ("concept_id", _INT),
+            ("concept_synonym_name", _STR),
+            ("language_concept_id", _INT),  # LANGUAGE_ENGLISH or LANGUAGE_SPANISH
         ]
     ),
 }
@@ -202,6 +209,9 @@ RACE_NHPI = 8557
 RACE_OTHER_OR_MULTIPLE = 8522  # "Other Race"
 RACE_UNKNOWN = 0
 HISPANIC, NOT_HISPANIC, ETHNICITY_UNKNOWN = 38003563, 38003564, 0
+# OMOP's language concepts, for concept_synonym.language_concept_id.
+LANGUAGE_ENGLISH = 4180186  # "English language"
+LANGUAGE_SPANISH = 4182511  # "Spanish language"
 EHR_RECORD = 32817  # type concept "EHR"
 SURVEY_RECORD = 45905771  # type concept "Observation recorded from a Survey"
 
@@ -266,6 +276,9 @@ DISABILITY_QUESTIONS = tuple(q for q in SURVEY if q.startswith("disability_"))
 
 LOCAL_CONCEPT_BASE = 2_000_000_000
 SURVEY_VOCABULARY = "Tapestry Survey"  # vocabulary_id of the local survey concepts
+# Source codes (ICD-10-CM, CPT4, ... from research/data/source_codes.csv) are local,
+# non-standard concepts too, numbered from here on, well above the survey's ids.
+SOURCE_CONCEPT_BASE = 2_100_000_000
 
 
 def _survey_concept_ids() -> dict[str, int]:

@@ -97,6 +97,7 @@ SHARED_TABLES: dict[str, Callable[[], pa.Table]] = {
     "concept": vocabulary.concept_table,
     "concept_ancestor": vocabulary.concept_ancestor_table,
     "concept_relationship": vocabulary.concept_relationship_table,
+    "concept_synonym": vocabulary.concept_synonym_table,
 }
 PARTICIPANT_TABLES = tuple(table for table in schema.TABLES if table not in SHARED_TABLES)
 
