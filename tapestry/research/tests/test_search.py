@@ -2,17 +2,22 @@
 and paged, through each database's full-text index (run on SQLite and on PostgreSQL)."""
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import translation
+from pytest_django.fixtures import Settings
 
 from tapestry.research import selectors
+from tapestry.research.forms import ConceptSearchForm
 from tapestry.research.models import ConceptSummary, ConceptTerm, Domain, Release
 from tapestry.research.search import normalize, words
+from tapestry.research.services import release_create
 from tapestry.research.tests.factories import ConceptSummaryFactory, ReleaseFactory
+from tapestry.research.warehouse.generate import generate
 
 pytestmark = pytest.mark.django_db
 
@@ -380,3 +385,78 @@ def test_the_api_gives_both_names_and_the_one_of_the_visitors_language(
         "metformina",
     )
     assert english["results"][0]["display_name"] == "metformin"
+
+
+# A real release: generated data with the team's vocabulary (names, lay terms, source codes)
+
+HYPERTENSION, HYPERTENSIVE_DISORDER = 320128, 316866
+ASTHMA, METFORMIN, TYPE_2_DIABETES, HBA1C = 317009, 1503297, 201826, 3004410
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("generated") / "data"
+    generate(out, participants=600, seed=7)
+    return out
+
+
+@pytest.fixture
+def built(generated: Path, settings: Settings, tmp_path: Path) -> Release:
+    settings.RESEARCH_DATA_DIR = tmp_path / "research"
+    return release_create(source=generated, version="search-1")
+
+
+def test_a_real_release_finds_what_the_issue_typed(built: Release) -> None:
+    # Each query of the issue, with the concept it must find first (or among the first two
+    # where two concepts share the term, ranked by participants).
+    firsts = {
+        "metformina": [METFORMIN],
+        "METFORMINA": [METFORMIN],
+        "metfor": [METFORMIN],
+        "hipertensión": [HYPERTENSION],
+        "hipertension": [HYPERTENSION],
+        "asma": [ASTHMA],
+        "diabetes tipo 2": [TYPE_2_DIABETES],
+        "sugar diabetes": [TYPE_2_DIABETES],
+        "I10": [HYPERTENSION],
+        "E11.9": [TYPE_2_DIABETES],
+        "4548-4": [HBA1C],  # LOINC
+    }
+    shared = {
+        "high blood pressure": {HYPERTENSION, HYPERTENSIVE_DISORDER},
+        "HbA1c": {HBA1C},
+    }
+    missed = {
+        query: found(query)[:3]
+        for query, expected in firsts.items()
+        if found(query)[: len(expected)] != expected
+    }
+    missed |= {
+        query: found(query)[:3]
+        for query, expected in shared.items()
+        if not expected <= set(found(query)[:2])
+    }
+    assert missed == {}
+
+
+def test_in_a_real_release_asma_finds_no_plasma_test(built: Release) -> None:
+    results = selectors.concept_search(release=built, query="asma", page_size=100)
+
+    assert results.hits
+    assert not [hit.name for hit in results.hits if "plasma" in hit.name.casefold()]
+
+
+def test_every_concept_of_a_real_release_has_its_spanish_name(built: Release) -> None:
+    concepts = ConceptSummary.objects.filter(release=built)
+
+    assert concepts.exists()
+    assert list(concepts.filter(name_es="").values_list("concept_id", flat=True)) == []
+
+
+def test_every_example_of_the_search_hint_finds_something(built: Release) -> None:
+    for language in ("en", "es"):
+        with translation.override(language):
+            hint = str(ConceptSearchForm().fields["q"].help_text)
+        examples = hint.split(":", 1)[1].rstrip(".").replace(" or ", ", ").replace(" o ", ", ")
+        for example in examples.split(", "):
+            assert found(example.strip()), (language, example)

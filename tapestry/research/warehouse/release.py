@@ -456,7 +456,7 @@ def _concepts(con: BaseBackend) -> tuple[list[dict[str, Any]], list[dict[str, An
     return concepts, domains
 
 
-LANGUAGES = {4180186: "en", 4182511: "es"}  # TEMP until h-vocab
+LANGUAGES = {schema.LANGUAGE_ENGLISH: "en", schema.LANGUAGE_SPANISH: "es"}
 
 
 def _search_terms(con: BaseBackend, concept_ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -468,45 +468,45 @@ def _search_terms(con: BaseBackend, concept_ids: set[int]) -> dict[int, dict[str
     The Spanish display name is the team's (vocabulary.spanish_names) when the release's
     synonyms hold it; concept_synonym itself does not say which Spanish synonym is the name.
     """
-    tables = set(con.list_tables())
     found: dict[int, dict[str, Any]] = {
         concept_id: {"name_es": "", "terms": []} for concept_id in concept_ids
     }
-    wanted = ibis.memtable(pa.table({"concept_id": pa.array(sorted(concept_ids), pa.int64())}))
-    if "concept_synonym" in tables:
-        synonym = con.table("concept_synonym")
-        synonym = synonym.mutate(concept_id=synonym.concept_id.cast("int64"))
-        names: dict[int, str] = getattr(vocabulary, "spanish_names", dict)()  # TEMP
-        for row in (
-            synonym.join(wanted, "concept_id")
-            .select("concept_id", "concept_synonym_name", "language_concept_id")
-            .order_by(["concept_id", "language_concept_id", "concept_synonym_name"])
-            .to_pyarrow()
-            .to_pylist()
-        ):
-            concept_id, text = row["concept_id"], row["concept_synonym_name"]
-            language = LANGUAGES.get(row["language_concept_id"], "")
-            found[concept_id]["terms"].append(("synonym", language, text))
-            if language == "es" and names.get(concept_id) == text:
-                found[concept_id]["name_es"] = text
+    # Both lists are vocabulary-sized (thousands of rows), so they are filtered here.
+    synonym = con.table("concept_synonym")
+    names = vocabulary.spanish_names()
+    for row in (
+        synonym.select("concept_id", "concept_synonym_name", "language_concept_id")
+        .order_by(["concept_id", "language_concept_id", "concept_synonym_name"])
+        .to_pyarrow()
+        .to_pylist()
+    ):
+        concept_id, text = row["concept_id"], row["concept_synonym_name"]
+        if concept_id not in found:
+            continue
+        language = LANGUAGES.get(row["language_concept_id"], "")
+        found[concept_id]["terms"].append(("synonym", language, text))
+        if language == "es" and names.get(concept_id) == text:
+            found[concept_id]["name_es"] = text
     relationship = con.table("concept_relationship")
     concept = con.table("concept")
+    source = concept.select(
+        source_id=concept.concept_id, code=concept.concept_code, title=concept.concept_name
+    )
     maps_to = relationship.filter(
         (relationship.relationship_id == "Maps to")
         & (relationship.concept_id_1 != relationship.concept_id_2)
     )
+    mapped = maps_to.join(source, maps_to.concept_id_1 == source.source_id)
     for row in (
-        maps_to.join(concept, maps_to.concept_id_1 == concept.concept_id)
-        .select(
-            concept_id=maps_to.concept_id_2.cast("int64"),
-            code=concept.concept_code,
-            title=concept.concept_name,
+        mapped.select(
+            concept_id=mapped.concept_id_2.cast("int64"), code=mapped.code, title=mapped.title
         )
-        .join(wanted, "concept_id")
         .order_by(["concept_id", "code"])
         .to_pyarrow()
         .to_pylist()
     ):
+        if row["concept_id"] not in found:
+            continue
         terms = found[row["concept_id"]]["terms"]
         terms += [("source_code", "", row["code"]), ("synonym", "en", row["title"])]
     return found
