@@ -201,19 +201,20 @@ def _full_text_query(query_words: list[str]) -> str:
     return " AND ".join(f'"{word}"*' for word in query_words)
 
 
-def _ranked_concepts(
-    *, release: Release, query: str, domain: str, offset: int, limit: int
-) -> tuple[list[int], int]:
-    """Primary keys of one page of concepts matching `query`, and how many match in all.
+def ranked_search_sql(
+    *, release: Release, query: str, domain: str = ""
+) -> tuple[str, list[int | str]] | None:
+    """The statement that ranks the concepts matching `query` (parameters LIMIT and OFFSET
+    to be appended), with its parameters; None for a query with no word to look for.
 
     A concept matches when one of its terms has a word starting with each query word
     ("metfor" finds metformin, "asma" does not find plasma), or when the query is its
     concept id. Ranked: a term equal to the query, then a term starting with it, then the
-    rest; within a rank, most participants first.
+    rest; within a rank, most participants first. Each row carries the number of matches.
     """
     query_words = words(query)
     if not query_words:
-        return [], 0
+        return None
     phrase = normalize(query)
     by_id = query.strip()
     # ASCII digits only: str.isdigit() also holds for "¹" or "②", which int() refuses.
@@ -240,6 +241,17 @@ def _ranked_concepts(
     parameters: list[int | str] = [phrase, f"{phrase}%", _full_text_query(query_words)]
     parameters += [release.pk, concept_id, release.pk]
     parameters += [domain] if domain else []
+    return sql, parameters
+
+
+def _ranked_concepts(
+    *, release: Release, query: str, domain: str, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """Primary keys of one page of concepts matching `query`, and how many match in all."""
+    statement = ranked_search_sql(release=release, query=query, domain=domain)
+    if statement is None:
+        return [], 0
+    sql, parameters = statement
     with connection.cursor() as cursor:
         cursor.execute(sql, [*parameters, limit, offset])
         rows = cursor.fetchall()
