@@ -95,6 +95,7 @@ benchmarks: setup
 	$(PY) benchmarks/directory_load.py
 	$(PY) benchmarks/research_generate.py
 	$(PY) benchmarks/data_browser.py --source var/bench/research
+	$(PY) benchmarks/concept_search.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

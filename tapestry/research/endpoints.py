@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
 from ninja import P, PathEx, Query, Router, Status
 
 from tapestry.research import labels, selectors
@@ -60,6 +61,8 @@ def _concept(request: HttpRequest, hit: selectors.ConceptHit) -> dict[str, Any]:
     return {
         "concept_id": hit.concept_id,
         "name": hit.name,
+        "name_es": hit.name_es,
+        "display_name": hit.local_name(translation.get_language() or ""),
         "code": hit.code,
         "vocabulary": hit.vocabulary,
         "domain": hit.domain,
@@ -125,13 +128,17 @@ def summary(request: HttpRequest) -> Status[SummaryOut | MessageOut]:
 def concepts(
     request: HttpRequest, query: Query[ConceptQuery]
 ) -> Status[ConceptSearchOut | ErrorOut | MessageOut]:
-    """Concepts whose name holds every word of `q`, or whose code or concept id is `q`, most
-    participants first (at most 50). `domain` keeps one domain (Condition, Drug,
-    Measurement, Procedure, Observation, Visit). `q` is at most 100 characters."""
+    """Concepts with a name, synonym or code (their own, or an ICD-10-CM or CPT4 code that
+    maps to them) holding a word that starts with each word of `q`, ignoring case and
+    accents, or whose concept id is `q`: those with a term equal to `q` first, then a term
+    starting with it, then the rest, most participants first within each. Without `q`,
+    every concept, most participants first. `domain` keeps one domain (Condition, Drug,
+    Measurement, Procedure, Observation, Visit). `q` is at most 100 characters. Results come
+    `page_size` (at most 100) at a time; a `page` past the last is a 400."""
     release = selectors.release_current()
     if release is None:
         return Status(503, MessageOut(detail=NO_RELEASE))
-    form = ConceptSearchForm(query.dict(exclude_none=True))
+    form = ConceptSearchForm(query.dict(exclude_none=True, exclude={"page", "page_size"}))
     if not form.is_valid():
         return Status(
             400,
@@ -140,18 +147,33 @@ def concepts(
                 errors={field: [str(e) for e in errs] for field, errs in form.errors.items()},
             ),
         )
-    hits = selectors.concept_search(
-        release=release, query=form.cleaned_data["q"], domain=form.cleaned_data["domain"]
+    results = selectors.concept_search(
+        release=release,
+        query=form.cleaned_data["q"],
+        domain=form.cleaned_data["domain"],
+        page=query.page,
+        page_size=query.page_size,
     )
+    if results.page > results.pages:
+        return Status(
+            400,
+            ErrorOut(
+                detail="Invalid request.",
+                errors={"page": [f"There are {results.pages} pages of results."]},
+            ),
+        )
     return Status(
         200,
         ConceptSearchOut(
             release=_release(release),
             q=form.cleaned_data["q"],
             domain=form.cleaned_data["domain"],
-            count=len(hits),
-            limit=selectors.SEARCH_LIMIT,
-            results=[ConceptOut(**_concept(request, hit)) for hit in hits],
+            total=results.total,
+            page=results.page,
+            pages=results.pages,
+            page_size=results.page_size,
+            count=len(results.hits),
+            results=[ConceptOut(**_concept(request, hit)) for hit in results.hits],
         ),
     )
 

@@ -11,7 +11,9 @@ from tapestry.research.selectors import SEARCH_MAX_LENGTH
 
 
 class ConceptSearchForm(forms.Form):
-    """A concept search: words of a name, a code or a concept id, optionally in one domain.
+    """A concept search: words of a name (English or Spanish), a synonym, a code (the
+    concept's own or an ICD-10-CM or CPT4 code that maps to it) or a concept id, optionally
+    in one domain. The page number is read by the view (a bad one shows page 1).
 
     Quotes, angle brackets and SQL-looking text are ordinary characters here: the search is a
     parameterized query and the page escapes what it shows, so "' OR 1=1 --" simply finds
@@ -20,7 +22,8 @@ class ConceptSearchForm(forms.Form):
 
     q = forms.CharField(
         label=_("Search by name or code"),
-        help_text=_("For example: diabetes, metformin, hemoglobin A1c or 44054006."),
+        # Each example must find something in either language (tests/test_search.py).
+        help_text=_("For example: diabetes, metformin, high blood pressure, HbA1c or I10."),
         required=False,
         max_length=SEARCH_MAX_LENGTH,
         strip=True,

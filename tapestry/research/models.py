@@ -99,11 +99,16 @@ class ConceptSummary(models.Model):
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="concepts")
     concept_id = models.BigIntegerField()
-    name = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)  # the standard (English) name
+    # The team's Spanish name (concept_synonym, kind "name"); blank where there is none.
+    name_es = models.CharField(max_length=255, blank=True, default="")
     code = models.CharField(max_length=50)
     vocabulary = models.CharField(max_length=30)
     domain = models.CharField(max_length=20, choices=Domain.choices)
     participants = models.PositiveIntegerField()
+    # The published (rounded) count, privacy.round_count(participants): lists are ordered by
+    # it, so their order says nothing the shown counts do not (two "≤ 20" concepts by name).
+    participants_shown = models.PositiveIntegerField(default=0)
     # {"male": n, ...}, {"18-29": n, ...}, {"black": n, ...}: raw counts, protected on output.
     by_sex = models.JSONField(default=dict)
     by_age = models.JSONField(default=dict)
@@ -113,19 +118,43 @@ class ConceptSummary(models.Model):
     # The concept's parents and children (concept_ancestor, one level apart): concept ids.
     parents = models.JSONField(default=list)
     children = models.JSONField(default=list)
-    # Lower-cased name and code, searched with LIKE.
-    search_text = models.CharField(max_length=320)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["release", "concept_id"], name="concept_summary_unique")
         ]
         indexes = [
-            models.Index(fields=["release", "-participants"], name="concept_release_count"),
+            models.Index(fields=["release", "-participants_shown"], name="concept_release_count"),
         ]
 
     def __str__(self) -> str:
         return f"{self.release} {self.concept_id} {self.name}"
+
+
+class ConceptTerm(models.Model):
+    """One text that finds a concept: its names, synonyms (lay terms too), its code and the
+    codes of source concepts that map to it (ICD-10-CM, CPT4, ...).
+
+    `normalized` is `search.normalize(text)`, computed in Python so SQLite and PostgreSQL
+    agree; it is searched through a full-text index that migration 0002_concept_search
+    creates per database (SQLite FTS5, PostgreSQL GIN over to_tsvector): see
+    docs/adr/0017-concept-search-index.md.
+    """
+
+    class Kind(models.TextChoices):
+        NAME = "name", _("name")
+        SYNONYM = "synonym", _("synonym")
+        CODE = "code", _("code")
+        SOURCE_CODE = "source_code", _("source code")
+
+    concept = models.ForeignKey(ConceptSummary, on_delete=models.CASCADE, related_name="terms")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    language = models.CharField(max_length=8, blank=True)  # "en", "es"; blank for codes
+    text = models.CharField(max_length=255)
+    normalized = models.CharField(max_length=255)
+
+    def __str__(self) -> str:
+        return f"{self.concept_id} {self.language} {self.text}"
 
 
 class EnrollmentSummary(models.Model):

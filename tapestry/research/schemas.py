@@ -13,7 +13,14 @@ from pydantic.json_schema import SkipJsonSchema
 
 from tapestry.core.schemas import CONTROL_CHARACTERS_PATTERN, ErrorOut, MessageOut
 from tapestry.research.models import Domain
-from tapestry.research.selectors import CONCEPT_ID_MAX, SEARCH_MAX_LENGTH
+from tapestry.research.selectors import (
+    CONCEPT_ID_MAX,
+    SEARCH_MAX_LENGTH,
+    SEARCH_PAGE_SIZE,
+    SEARCH_PAGE_SIZE_MAX,
+)
+
+PAGE_MAX = 1_000_000  # beyond any release's concepts; keeps the offset a small number
 
 __all__ = [
     "CONCEPT_ID_MAX",
@@ -52,6 +59,13 @@ class ConceptQuery(Schema):
         f"{SEARCH_MAX_LENGTH} characters, no control characters.",
     )
     domain: Domain | SkipJsonSchema[None] = Field(default=None, description="Keep one domain.")
+    page: int = Field(default=1, ge=1, le=PAGE_MAX, description="The page of results, from 1.")
+    page_size: int = Field(
+        default=SEARCH_PAGE_SIZE,
+        ge=1,
+        le=SEARCH_PAGE_SIZE_MAX,
+        description=f"Results per page, 1 to {SEARCH_PAGE_SIZE_MAX}.",
+    )
 
 
 class CountOut(Schema):
@@ -81,7 +95,9 @@ class SummaryOut(Schema):
 
 class ConceptOut(Schema):
     concept_id: int
-    name: str
+    name: str  # the standard (English) name
+    name_es: str  # the team's Spanish name; "" where there is none
+    display_name: str  # the name in the request's language (Accept-Language)
     code: str
     vocabulary: str
     domain: str
@@ -93,8 +109,11 @@ class ConceptSearchOut(Schema):
     release: ReleaseOut
     q: str
     domain: str
-    count: int
-    limit: int
+    total: int  # concepts matching, over every page
+    page: int
+    pages: int
+    page_size: int
+    count: int  # results on this page
     results: list[ConceptOut]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
 from django.utils.translation import get_language
 
 from tapestry.research.models import (
@@ -33,12 +33,14 @@ from tapestry.research.privacy import (
     public_percentage,
     public_shares,
 )
+from tapestry.research.search import normalize, words
 from tapestry.research.warehouse import schema, ubr, vocabulary
 from tapestry.research.warehouse.release import AGE_GROUPS
 
 SEARCH_MAX_LENGTH = 100
 CONCEPT_ID_MAX = 2**63 - 1  # concept ids are 64-bit integers
-SEARCH_LIMIT = 50
+SEARCH_PAGE_SIZE = 50  # hits per page, the pages' and the API's default
+SEARCH_PAGE_SIZE_MAX = 100
 SEX_ORDER = ("female", "male", "intersex", "other", "unknown")
 RACE_ORDER = (
     "aian",
@@ -76,6 +78,49 @@ class ConceptHit:
     vocabulary: str
     domain: str
     participants: PublicCount
+    name_es: str = ""
+
+    def local_name(self, language: str) -> str:
+        """The name in `language` ("es", "es-mx"...), else the standard (English) name."""
+        if language.startswith("es") and self.name_es:
+            return self.name_es
+        return self.name
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of hits and where it sits: `total` hits over `pages` pages of `page_size`."""
+
+    hits: list[ConceptHit]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    # The names templates/includes/pagination.html reads.
+    @property
+    def num_pages(self) -> int:
+        return self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        """The place of the page's first hit among all (1-based)."""
+        return (self.page - 1) * self.page_size + 1 if self.hits else 0
+
+    @property
+    def last_number(self) -> int:
+        return (self.page - 1) * self.page_size + len(self.hits)
 
 
 @dataclass(frozen=True)
@@ -142,10 +187,14 @@ def public_summary(*, release: Release) -> PublicSummary:
     )
 
 
+HIT_FIELDS = ("concept_id", "name", "name_es", "code", "vocabulary", "domain", "participants")
+
+
 def _hit(row: ConceptSummary) -> ConceptHit:
     return ConceptHit(
         concept_id=row.concept_id,
         name=row.name,
+        name_es=row.name_es,
         code=row.code,
         vocabulary=row.vocabulary,
         domain=row.domain,
@@ -153,25 +202,112 @@ def _hit(row: ConceptSummary) -> ConceptHit:
     )
 
 
+# The full-text condition on a ConceptTerm `t`, per database, with its one parameter (the
+# query in that database's syntax); the index behind each is made by migration 0002.
+_TERMS_MATCHING = {
+    "sqlite": "t.id IN (SELECT rowid FROM research_conceptterm_fts "
+    "WHERE research_conceptterm_fts MATCH %s)",
+    "postgresql": "to_tsvector('simple'::regconfig, t.normalized) "
+    "@@ to_tsquery('simple'::regconfig, %s)",
+}
+
+
+def _full_text_query(query_words: list[str]) -> str:
+    """Every word as a prefix. Words hold only letters and digits (search.normalize), so
+    quoting them is enough for either syntax."""
+    if connection.vendor == "postgresql":
+        return " & ".join(f"'{word}':*" for word in query_words)
+    return " AND ".join(f'"{word}"*' for word in query_words)
+
+
+def ranked_search_sql(
+    *, release: Release, query: str, domain: str = ""
+) -> tuple[str, list[int | str]] | None:
+    """The statement that ranks the concepts matching `query` (parameters LIMIT and OFFSET
+    to be appended), with its parameters; None for a query with no word to look for.
+
+    A concept matches when one of its terms has a word starting with each query word
+    ("metfor" finds metformin, "asma" does not find plasma), or when the query is its
+    concept id. Ranked: a term equal to the query, then a term starting with it, then the
+    rest; within a rank, most participants first by the published (rounded) count, then by
+    name, so the order reveals nothing the shown counts do not. Each row carries the number
+    of matches.
+    """
+    query_words = words(query)
+    if not query_words:
+        return None
+    phrase = normalize(query)
+    by_id = query.strip()
+    # ASCII digits only: str.isdigit() also holds for "¹" or "②", which int() refuses.
+    concept_id = int(by_id) if re.fullmatch(r"[0-9]{1,18}", by_id) else -1
+    domain_filter = "AND c.domain = %s" if domain else ""
+    sql = f"""
+        SELECT c.id, MIN(h.rank) AS rank, COUNT(*) OVER () AS total
+        FROM (
+            SELECT t.concept_id AS concept_pk,
+                   CASE WHEN t.normalized = %s THEN 0
+                        WHEN t.normalized LIKE %s THEN 1 ELSE 2 END AS rank
+            FROM research_conceptterm t
+            WHERE {_TERMS_MATCHING[connection.vendor]}
+            UNION ALL
+            SELECT id, 0 FROM research_conceptsummary WHERE release_id = %s AND concept_id = %s
+        ) h
+        JOIN research_conceptsummary c ON c.id = h.concept_pk
+        WHERE c.release_id = %s {domain_filter}
+        GROUP BY c.id, c.participants_shown, c.name
+        ORDER BY rank, c.participants_shown DESC, c.name, c.id
+        LIMIT %s OFFSET %s
+    """  # noqa: S608 (only fixed fragments are formatted in; every value is a parameter)
+    # A normalized text holds no "%" or "_", so the LIKE pattern needs no escaping.
+    parameters: list[int | str] = [phrase, f"{phrase}%", _full_text_query(query_words)]
+    parameters += [release.pk, concept_id, release.pk]
+    parameters += [domain] if domain else []
+    return sql, parameters
+
+
+def _ranked_concepts(
+    *, release: Release, query: str, domain: str, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """Primary keys of one page of concepts matching `query`, and how many match in all."""
+    statement = ranked_search_sql(release=release, query=query, domain=domain)
+    if statement is None:
+        return [], 0
+    sql, parameters = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*parameters, limit, offset])
+        rows = cursor.fetchall()
+        if not rows and offset:
+            # Past the last page: the count still says how many there are.
+            cursor.execute(sql, [*parameters, 1, 0])
+            first = cursor.fetchall()
+            return [], int(first[0][2]) if first else 0
+    return [row[0] for row in rows], int(rows[0][2]) if rows else 0
+
+
 def concept_search(
-    *, release: Release, query: str = "", domain: str = "", limit: int = SEARCH_LIMIT
-) -> list[ConceptHit]:
-    """Concepts whose name holds every word of `query`, or whose code or id is `query`,
-    most participants first. An empty query lists the most common concepts."""
-    concepts = ConceptSummary.objects.filter(release=release)
-    if domain:
-        concepts = concepts.filter(domain=domain)
-    words = query.lower().split()
-    if words:
-        by_words = Q()
-        for word in words:
-            by_words &= Q(search_text__contains=word)
-        by_code = Q(code__iexact=query.strip())
-        # ASCII digits only: str.isdigit() also holds for "¹" or "②", which int() refuses.
-        if re.fullmatch(r"[0-9]{1,18}", query.strip()):
-            by_code |= Q(concept_id=int(query.strip()))
-        concepts = concepts.filter(by_words | by_code)
-    return [_hit(row) for row in concepts.order_by("-participants", "name")[:limit]]
+    *,
+    release: Release,
+    query: str = "",
+    domain: str = "",
+    page: int = 1,
+    page_size: int = SEARCH_PAGE_SIZE,
+) -> SearchResults:
+    """One page of the concepts that match `query` (see `_ranked_concepts`), in `domain` if
+    given. An empty query browses: every concept, most participants first (rounded, as shown)."""
+    offset = (max(page, 1) - 1) * page_size
+    if not query.strip():
+        concepts = ConceptSummary.objects.filter(release=release)
+        if domain:
+            concepts = concepts.filter(domain=domain)
+        total = concepts.count()
+        ordered = concepts.only(*HIT_FIELDS).order_by("-participants_shown", "name", "pk")
+        rows = list(ordered[offset : offset + page_size])
+        return SearchResults([_hit(row) for row in rows], total, page, page_size)
+    keys, total = _ranked_concepts(
+        release=release, query=query, domain=domain, offset=offset, limit=page_size
+    )
+    by_key = ConceptSummary.objects.only(*HIT_FIELDS).in_bulk(keys)
+    return SearchResults([_hit(by_key[key]) for key in keys], total, page, page_size)
 
 
 def _every(cells: dict[str, int], order: tuple[str, ...]) -> dict[str, int]:
@@ -189,7 +325,7 @@ def _related(release: Release, concept_ids: list[int]) -> list[ConceptHit]:
     if not concept_ids:
         return []
     rows = ConceptSummary.objects.filter(release=release, concept_id__in=concept_ids)
-    return [_hit(row) for row in rows.order_by("-participants", "name")]
+    return [_hit(row) for row in rows.order_by("-participants_shown", "name")]
 
 
 def concept_page(*, release: Release, concept_id: int) -> ConceptPage | None:

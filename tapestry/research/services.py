@@ -1,5 +1,6 @@
 import logging
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
@@ -10,12 +11,15 @@ from tapestry.core.api import audit_record
 from tapestry.research.models import (
     CategorySummary,
     ConceptSummary,
+    ConceptTerm,
     DomainSummary,
     EnrollmentSummary,
     Release,
     RuralZipList,
     SurveyQuestionSummary,
 )
+from tapestry.research.privacy import round_count
+from tapestry.research.search import normalize
 from tapestry.research.warehouse.release import ReleaseError, ReleaseSummaries, release_build
 from tapestry.research.warehouse.rural import RuralList
 
@@ -103,16 +107,21 @@ def _summaries_store(release: Release, summaries: ReleaseSummaries) -> None:
     DomainSummary.objects.bulk_create(
         DomainSummary(release=release, **row) for row in summaries.domains
     )
-    ConceptSummary.objects.bulk_create(
+    search = summaries.search_terms
+    concepts = ConceptSummary.objects.bulk_create(
         (
             ConceptSummary(
                 release=release,
-                search_text=f"{row['name']} {row['code']}".lower()[:320],
+                name_es=search.get(row["concept_id"], {}).get("name_es", ""),
+                participants_shown=round_count(row["participants"]),
                 **row,
             )
             for row in summaries.concepts
         ),
         batch_size=500,
+    )
+    concept_terms_create(
+        (concept, search.get(concept.concept_id, {}).get("terms", [])) for concept in concepts
     )
     EnrollmentSummary.objects.bulk_create(
         (EnrollmentSummary(release=release, **row) for row in summaries.enrollment),
@@ -125,3 +134,35 @@ def _summaries_store(release: Release, summaries: ReleaseSummaries) -> None:
     SurveyQuestionSummary.objects.bulk_create(
         SurveyQuestionSummary(release=release, **row) for row in summaries.surveys
     )
+
+
+def concept_terms_create(
+    concepts: Iterable[tuple[ConceptSummary, Iterable[tuple[str, str, str]]]],
+) -> None:
+    """Store the terms that find each concept: its English and Spanish names and its code,
+    then the (kind, language, text) given with it (synonyms, source codes). A term whose
+    normalized text the concept already has is stored once; one with no letter or digit is
+    not stored (it could never match)."""
+    terms: list[ConceptTerm] = []
+    for concept, extra in concepts:
+        seen: set[str] = set()
+        own = [
+            (ConceptTerm.Kind.NAME, "en", concept.name),
+            (ConceptTerm.Kind.NAME, "es", concept.name_es),
+            (ConceptTerm.Kind.CODE, "", concept.code),
+        ]
+        for kind, language, text in [*own, *extra]:
+            normalized = normalize(text)[:255]
+            if not normalized or normalized in seen:
+                continue
+            seen.add(normalized)
+            terms.append(
+                ConceptTerm(
+                    concept=concept,
+                    kind=kind,
+                    language=language,
+                    text=text[:255],
+                    normalized=normalized,
+                )
+            )
+    ConceptTerm.objects.bulk_create(terms, batch_size=2000)

@@ -1,5 +1,6 @@
 """The public Data Browser and the program's diversity dashboard."""
 
+import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -40,6 +41,12 @@ def browser_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _page_number(request: HttpRequest) -> int:
+    """The `page` asked for; anything but a whole number from 1 ("abc", "0", "¹") is page 1."""
+    text = request.GET.get("page", "")
+    return max(1, int(text)) if re.fullmatch(r"[0-9]{1,9}", text) else 1
+
+
 @require_GET
 def concept_search(request: HttpRequest) -> HttpResponse:
     release = selectors.release_current()
@@ -50,14 +57,16 @@ def concept_search(request: HttpRequest) -> HttpResponse:
     template = "research/concept_search_live.html" if htmx else "research/concept_search.html"
     context: dict[str, Any] = {"form": form, "release": release, "hits": None}
     if form.is_valid():
-        hits = selectors.concept_search(
-            release=release, query=form.cleaned_data["q"], domain=form.cleaned_data["domain"]
-        )
-        context.update(
-            hits=hits,
-            query=form.cleaned_data["q"],
-            limited=len(hits) >= selectors.SEARCH_LIMIT,
-        )
+        search = {
+            "release": release,
+            "query": form.cleaned_data["q"],
+            "domain": form.cleaned_data["domain"],
+        }
+        results = selectors.concept_search(**search, page=_page_number(request))
+        if results.page > results.pages:
+            # A page past the last (an old link, a hand-edited URL) shows the last one.
+            results = selectors.concept_search(**search, page=results.pages)
+        context.update(hits=results.hits, result=results, query=form.cleaned_data["q"])
     response = render(request, template, context, status=200 if form.is_valid() else 400)
     # The same URL answers with the whole page or, for htmx, only the results.
     patch_vary_headers(response, ["HX-Request"])

@@ -96,19 +96,52 @@ def test_a_visitor_searches_and_reads_a_concept_page(
         "link", name=visitor.t("Search concepts")
     ).click()
     page.get_by_label(visitor.t("Search by name or code")).fill(measurement.code)
+    # In Spanish the link is the team's Spanish name, with the standard name beside it.
+    shown = measurement.name_es if language == "es" and measurement.name_es else measurement.name
     expect(page.locator("#results")).to_contain_text(measurement.name)
     expect(page).to_have_url(re.compile(rf"q={re.escape(measurement.code)}"))
     visitor.check("4-live-search")
-    page.locator("#results").get_by_role("link", name=measurement.name).click()
+    page.locator("#results").get_by_role("link", name=shown, exact=True).click()
 
     # Then the measurement's values are drawn as a chart with a table beside it
-    expect(page.get_by_role("heading", level=1)).to_have_text(measurement.name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(shown)
     expect(page.get_by_role("img", name=re.compile(re.escape(measurement.name)))).to_be_visible()
     bins = len(measurement.histogram["bins"])
     histogram_table = page.locator("table").first
     expect(histogram_table.locator("tbody tr")).to_have_count(bins)
     expect(page.locator("svg rect")).to_have_count(bins)
     visitor.check("5-measurement")
+
+
+def test_a_spanish_speaker_finds_metformina_and_reads_its_breakdowns(
+    data_release: Release, visit: Any
+) -> None:
+    # Given a visitor reading the Data Browser in Spanish
+    visitor = visit("data-browser-metformina", "es")
+    page = visitor.open("/data/concepts/")
+    visitor.choose_language()
+
+    # When they search for the medicine by its Spanish name
+    page.get_by_label(visitor.t("Search by name or code")).fill("metformina")
+    page.get_by_role("button", name=visitor.t("Search"), exact=True).click()
+
+    # Then metformin comes first, under its Spanish name with the standard name beside it
+    expect(page).to_have_url(re.compile(r"/data/concepts/\?q=metformina"))
+    first = page.locator("#results tbody tr").first
+    expect(first.get_by_role("link")).to_have_text("metformina")
+    expect(first).to_contain_text("Nombre estándar: metformin")
+    visitor.check("1-search-metformina")
+
+    # When they open it
+    first.get_by_role("link").click()
+
+    # Then the page is headed with the Spanish name and shows the breakdowns, in Spanish
+    expect(page.get_by_role("heading", level=1)).to_have_text("metformina")
+    for caption in ["By sex at birth", "By age at consent", "By race and ethnicity"]:
+        table = page.get_by_role("table", name=visitor.t(caption))
+        expect(table).to_be_visible()
+        expect(table.locator("tbody tr").first).to_be_visible()
+    visitor.check("2-concept-metformina")
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

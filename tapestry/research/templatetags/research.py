@@ -3,12 +3,13 @@
 import datetime
 
 from django import template
+from django.utils import translation
 from django.utils.formats import date_format
 
 from tapestry.research import labels
 from tapestry.research.charts import format_number, format_percent
 from tapestry.research.privacy import PublicCount
-from tapestry.research.selectors import GoalProgress
+from tapestry.research.selectors import ConceptHit, GoalProgress
 
 register = template.Library()
 
@@ -16,6 +17,12 @@ register = template.Library()
 @register.filter
 def public_count(count: PublicCount | None) -> str:
     return labels.public_count_text(count)
+
+
+@register.filter
+def local_name(concept: ConceptHit) -> str:
+    """The concept's name in the visitor's language (Spanish where the team wrote one)."""
+    return concept.local_name(translation.get_language() or "")
 
 
 @register.filter

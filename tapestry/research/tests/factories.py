@@ -2,6 +2,7 @@
 them; the pages and the API must only ever show them protected."""
 
 import datetime
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -16,6 +17,8 @@ from tapestry.research.models import (
     Release,
     SurveyQuestionSummary,
 )
+from tapestry.research.privacy import round_count
+from tapestry.research.services import concept_terms_create
 
 
 class ReleaseFactory(DjangoModelFactory[Release]):
@@ -56,6 +59,7 @@ class ConceptSummaryFactory(DjangoModelFactory[ConceptSummary]):
 
     class Meta:
         model = ConceptSummary
+        skip_postgeneration_save = True
 
     release = factory.SubFactory(ReleaseFactory)
     concept_id = factory.Sequence(lambda n: 201_000 + n)
@@ -64,13 +68,20 @@ class ConceptSummaryFactory(DjangoModelFactory[ConceptSummary]):
     vocabulary = "SNOMED"
     domain = Domain.CONDITION
     participants = 1_000
+    participants_shown = factory.LazyAttribute(lambda row: round_count(row.participants))
     by_sex = factory.LazyAttribute(lambda row: _split(row.participants, ("female", "male")))
     by_age = factory.LazyAttribute(lambda row: _split(row.participants, ("40-49", "50-59")))
     by_race = factory.LazyAttribute(
         lambda row: _split(row.participants, ("black", "hispanic", "white"))
     )
     histogram = factory.LazyFunction(dict)
-    search_text = factory.LazyAttribute(lambda row: f"{row.name} {row.code}".lower())
+
+    @factory.post_generation
+    def terms(obj: ConceptSummary, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Index the concept's names and code for search, with `terms=[(kind, language,
+        text), ...]` given to the factory (synonyms, source codes), as a release does."""
+        if create:
+            concept_terms_create([(obj, extracted or [])])
 
     class Params:
         measurement = factory.Trait(

@@ -94,6 +94,9 @@ class ReleaseSummaries:
     enrollment: list[dict[str, Any]] = field(default_factory=list)
     categories: list[dict[str, Any]] = field(default_factory=list)
     surveys: list[dict[str, Any]] = field(default_factory=list)  # see _survey_answers
+    # Per concept id: {"name_es": str, "terms": [(kind, language, text), ...]}, the text that
+    # finds it in the Data Browser. Not counts, so not in `canonical`.
+    search_terms: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def canonical(self) -> dict[str, Any]:
         """Every summary as plain JSON values, rows sorted by their keys, so two builds of the
@@ -178,6 +181,9 @@ def release_build(
         summaries.categories = _categories(con)
         step("enrollment and categories")
         summaries.concepts, summaries.domains = _concepts(con)
+        summaries.search_terms = _search_terms(
+            con, {row["concept_id"] for row in summaries.concepts}
+        )
         step("concepts")
         summaries.surveys = _survey_answers(con)
         step("surveys")
@@ -535,6 +541,62 @@ def _concepts(con: BaseBackend) -> tuple[list[dict[str, Any]], list[dict[str, An
         {**row, "concepts": concepts_per_domain.get(row["domain"], 0)} for row in domain_rows
     ]
     return concepts, domains
+
+
+LANGUAGES = {schema.LANGUAGE_ENGLISH: "en", schema.LANGUAGE_SPANISH: "es"}
+
+
+def _search_terms(con: BaseBackend, concept_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """What finds each published concept in the Data Browser, from the release's vocabulary:
+    its `concept_synonym` rows with their language, and the source concepts (ICD-10-CM,
+    CPT4, ...) that "Maps to" it, by code and by title. The concept's own names and code are
+    stored with it already (services.concept_terms_create adds them).
+
+    The Spanish display name is the team's (vocabulary.spanish_names) when the release's
+    synonyms hold it; concept_synonym itself does not say which Spanish synonym is the name.
+    """
+    found: dict[int, dict[str, Any]] = {
+        concept_id: {"name_es": "", "terms": []} for concept_id in concept_ids
+    }
+    # Both lists are vocabulary-sized (thousands of rows), so they are filtered here.
+    synonym = con.table("concept_synonym")
+    names = vocabulary.spanish_names()
+    for row in (
+        synonym.select("concept_id", "concept_synonym_name", "language_concept_id")
+        .order_by(["concept_id", "language_concept_id", "concept_synonym_name"])
+        .to_pyarrow()
+        .to_pylist()
+    ):
+        concept_id, text = row["concept_id"], row["concept_synonym_name"]
+        if concept_id not in found:
+            continue
+        language = LANGUAGES.get(row["language_concept_id"], "")
+        found[concept_id]["terms"].append(("synonym", language, text))
+        if language == "es" and names.get(concept_id) == text:
+            found[concept_id]["name_es"] = text
+    relationship = con.table("concept_relationship")
+    concept = con.table("concept")
+    source = concept.select(
+        source_id=concept.concept_id, code=concept.concept_code, title=concept.concept_name
+    )
+    maps_to = relationship.filter(
+        (relationship.relationship_id == "Maps to")
+        & (relationship.concept_id_1 != relationship.concept_id_2)
+    )
+    mapped = maps_to.join(source, maps_to.concept_id_1 == source.source_id)
+    for row in (
+        mapped.select(
+            concept_id=mapped.concept_id_2.cast("int64"), code=mapped.code, title=mapped.title
+        )
+        .order_by(["concept_id", "code"])
+        .to_pyarrow()
+        .to_pylist()
+    ):
+        if row["concept_id"] not in found:
+            continue
+        terms = found[row["concept_id"]]["terms"]
+        terms += [("source_code", "", row["code"]), ("synonym", "en", row["title"])]
+    return found
 
 
 def _histograms(con: BaseBackend) -> dict[int, dict[str, Any]]:
