@@ -122,7 +122,7 @@ def summary(request: HttpRequest) -> Status[SummaryOut | MessageOut]:
 
 @router.get(
     "/concepts",
-    response={200: ConceptSearchOut, 400: ErrorOut, 503: MessageOut},
+    response={200: ConceptSearchOut, 400: ErrorOut, 404: MessageOut, 503: MessageOut},
     summary="Search concepts by name or code",
 )
 def concepts(
@@ -134,7 +134,8 @@ def concepts(
     starting with it, then the rest, most participants first within each. Without `q`,
     every concept, most participants first. `domain` keeps one domain (Condition, Drug,
     Measurement, Procedure, Observation, Visit). `q` is at most 100 characters. Results come
-    `page_size` (at most 100) at a time; a `page` past the last is a 400."""
+    `page_size` (at most 100) at a time; a `page` past the last is a 404 that says how many
+    pages there are."""
     release = selectors.release_current()
     if release is None:
         return Status(503, MessageOut(detail=NO_RELEASE))
@@ -156,11 +157,7 @@ def concepts(
     )
     if results.page > results.pages:
         return Status(
-            400,
-            ErrorOut(
-                detail="Invalid request.",
-                errors={"page": [f"There are {results.pages} pages of results."]},
-            ),
+            404, MessageOut(detail=f"No page {results.page}: the results have {results.pages}.")
         )
     return Status(
         200,

@@ -108,8 +108,14 @@ def test_a_visitor_searches_and_reads_a_concept_page(
     expect(page.get_by_role("img", name=re.compile(re.escape(measurement.name)))).to_be_visible()
     bins = len(measurement.histogram["bins"])
     histogram_table = page.locator("table").first
-    expect(histogram_table.locator("tbody tr")).to_have_count(bins)
-    expect(page.locator("svg rect")).to_have_count(bins)
+    # A row per bin and one for the participants with no numeric value.
+    expect(histogram_table.locator("tbody tr")).to_have_count(bins + 1)
+    expect(page.locator("#histogram-heading + p")).to_contain_text(
+        visitor.t(
+            "Each participant is counted once, by their most recent value. Bars of 20 or "
+            "fewer participants are not drawn."
+        )
+    )
     visitor.check("5-measurement")
 
 
