@@ -111,30 +111,55 @@ def _csv_rows(dashboard: selectors.Dashboard) -> list[list[Any]]:
                     "",
                 ]
             )
-    for point in dashboard.months:
-        for key, count, share in (
-            ("enrolled", point.enrolled, None),
-            ("cumulative", point.cumulative, None),
-            # As on the page: no share while "≤ 20" have enrolled.
-            ("minority_share", None, None if point.cumulative.hidden else point.minority_share),
-            ("ubr_share", None, None if point.cumulative.hidden else point.ubr_share),
-        ):
-            rows.append(
-                [
-                    "month",
-                    "",
-                    _("All sites"),
-                    f"{point.month:%Y-%m}",
-                    key,
-                    count.value if count else "",
-                    count.display if count else "",
-                    _percent(share),
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
+    # Those who did not answer each category: published for all sites only.
+    for cell, unanswered in zip(
+        dashboard.overall.categories, dashboard.overall.not_answered, strict=True
+    ):
+        rows.append(
+            [
+                "not_answered",
+                "",
+                _("All sites"),
+                cell.key,
+                labels.label(labels.CATEGORY_LABELS, cell.key),
+                unanswered.value,
+                unanswered.display,
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    # Enrollment by year for all sites and for each site: what each site's page shows.
+    for site in [dashboard.overall, *dashboard.sites]:
+        site_name = site.site_name or _("All sites")
+        for point in selectors.enrollment_by_year(release=release, site=site.site):
+            for key, count, share in (
+                ("enrolled", point.enrolled, None),
+                ("minority", point.minority, None),
+                ("ubr", point.ubr, None),
+                ("minority_share", None, point.minority_share),
+                ("ubr_share", None, point.ubr_share),
+            ):
+                if count is None and share is None:
+                    continue  # a site's minorities and UBR by year are not published
+                rows.append(
+                    [
+                        "year",
+                        site.site,
+                        site_name,
+                        str(point.year),
+                        key,
+                        count.value if count else "",
+                        count.display if count else "",
+                        _percent(share),
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
     return rows
 
 

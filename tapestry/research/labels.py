@@ -131,4 +131,8 @@ def projection_text(goal: GoalProgress) -> str:
         }
     if goal.status == "no_data":
         return gettext("No enrollment yet, so there is no projection.")
+    if goal.status == "overall_only":
+        return gettext("Projections are made for all sites together.")
+    if goal.status == "not_shown":
+        return gettext("Some of the counts it needs are suppressed, so there is no projection.")
     return gettext("At the current pace, the goal will not be met.")

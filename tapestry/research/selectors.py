@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import get_language
 
@@ -19,16 +20,18 @@ from tapestry.research.models import (
     CategorySummary,
     ConceptSummary,
     Domain,
-    EnrollmentSummary,
     Release,
     SurveyQuestionSummary,
 )
 from tapestry.research.privacy import (
     SMALL_COUNT_LIMIT,
+    SUPPRESSED,
+    ProtectedTable,
     PublicCount,
     protect_breakdown,
     protect_breakdowns,
     protect_choices,
+    protect_table,
     public_count,
     public_percentage,
     public_shares,
@@ -397,6 +400,17 @@ def concept_page(*, release: Release, concept_id: int) -> ConceptPage | None:
 
 
 # The diversity dashboard
+#
+# Its figures are linked: site-years add up to each site's total and to each year's total, the
+# shares so far are running sums, minorities and UBR participants are among the participants,
+# and every site page is read beside the others. So they are published as protected two-way
+# tables (privacy.protect_table) with their margins, never one cell at a time, and everything
+# else on the pages (shares, shares so far, projections) is worked out from those published
+# figures only. Enrollment over time is by year: a site x month table is too fine to protect
+# (most site-months are small) and too large for the audit to run in a page view. See
+# docs/adr/0015-diversity-dashboard-disclosure.md.
+
+DASHBOARD_CACHE_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -404,10 +418,13 @@ class GoalProgress:
     code: str  # "minority" or "ubr"
     goal: float  # share, e.g. 0.5
     count: PublicCount
-    share: float | None  # from rounded counts
-    recent_share: float | None  # of the last twelve months' enrollment
-    met_on: datetime.date | None  # projected month the cumulative share reaches the goal
-    status: str  # "met", "projected", "not_at_current_pace", "no_data"
+    share: float | None  # from the published counts
+    recent_share: float | None  # of the latest year's enrollment, from the published counts
+    met_on: datetime.date | None  # projected month the share reaches the goal
+    # "met", "projected", "not_at_current_pace", "no_data", "not_shown" (a count it needs is
+    # suppressed), "overall_only" (a site not yet at the goal: projections are for all sites)
+    status: str
+    recent_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -423,11 +440,12 @@ class SiteProgress:
 
 
 @dataclass(frozen=True)
-class MonthPoint:
-    month: datetime.date
+class YearPoint:
+    year: int
     enrolled: PublicCount
-    cumulative: PublicCount
-    minority_share: float | None  # cumulative, from rounded counts
+    minority: PublicCount | None  # all sites only
+    ubr: PublicCount | None
+    minority_share: float | None  # so far (this year and before), from the published counts
     ubr_share: float | None
 
 
@@ -436,123 +454,266 @@ class Dashboard:
     release: Release
     overall: SiteProgress
     sites: list[SiteProgress]
-    months: list[MonthPoint]  # for `site`, or all sites when it is None
+    years: list[YearPoint]  # for `site`, or all sites when it is None
     site: SiteProgress | None = None
 
 
 GOALS = (("minority", "RESEARCH_GOAL_MINORITY"), ("ubr", "RESEARCH_GOAL_UBR"))
+ENROLLMENT_MEASURES = ("participants", "minority", "ubr")
 
 
-def _goal_progress(rows: list[EnrollmentSummary], code: str, goal: float) -> GoalProgress:
-    total = sum(row.participants for row in rows)
-    reached = sum(getattr(row, code) for row in rows)
-    shown_total, shown = public_count(total), public_count(reached)
-    share = public_percentage(shown, shown_total)
-    if not rows or total == 0:
-        return GoalProgress(code, goal, shown, share, None, None, "no_data")
+@dataclass(frozen=True)
+class _ProtectedDashboard:
+    """Every count the dashboard publishes for a release, protected together."""
+
+    site_names: dict[str, str]  # code → name, in the order the dashboard lists sites
+    years: list[str]
+    latest_month: datetime.date
+    last_year_months: int  # months of the latest year the data covers
+    enrollment: dict[str, ProtectedTable]  # measure → site x year
+    categories: ProtectedTable  # site x category; its row totals are not published
+    # Site x category, those who did not answer; only its column totals (all sites) are
+    # published.
+    not_answered: ProtectedTable
+
+
+def _protected_dashboard(release: Release) -> _ProtectedDashboard | None:
+    """The release's protected tables, cached: protecting them takes a while, the release
+    never changes once ready, and the key names the release exactly (id, version, start)."""
+    key = f"research:diversity:v2:{release.pk}:{release.version}:{release.started_at.timestamp()}"
+    protected = cache.get(key)
+    if protected is None:
+        protected = _protect_dashboard(release)
+        cache.set(key, protected, DASHBOARD_CACHE_SECONDS)
+    return protected
+
+
+def _protect_dashboard(release: Release) -> _ProtectedDashboard | None:
+    rows = list(release.enrollment.order_by("site", "month"))
+    if not rows:
+        return None
+    site_names = dict(sorted({(row.site, row.site_name) for row in rows}, key=lambda s: s[1]))
+    first = min(row.month for row in rows)
     latest = max(row.month for row in rows)
-    start = datetime.date(latest.year - 1, latest.month, 1)
-    recent = [row for row in rows if row.month > start]
-    per_month = sum(row.participants for row in recent) / 12
-    reached_per_month = sum(getattr(row, code) for row in recent) / 12
-    recent_share = public_percentage(
-        public_count(sum(getattr(row, code) for row in recent)),
-        public_count(sum(row.participants for row in recent)),
+    if release.cutoff_date is not None:
+        latest = max(latest, release.cutoff_date.replace(day=1))
+    # Every year for every site, zeros too: a year left out would tell that it is 0.
+    years = [str(year) for year in range(first.year, latest.year + 1)]
+    enrollment: dict[str, ProtectedTable] = {}
+    for measure in ENROLLMENT_MEASURES:
+        cells = {(site, year): 0 for site in site_names for year in years}
+        for row in rows:
+            cells[row.site, str(row.month.year)] += getattr(row, measure)
+        enrollment[measure] = protect_table(cells)
+    # Minorities are among the UBR participants, who are among the participants. A total
+    # suppressed in a smaller measure's table is free only if the same total of every larger
+    # measure is suppressed too; otherwise a reader caps it by the larger one (say at "≤ 20")
+    # and the smaller table's sums then narrow its other hidden counts. The smaller measures'
+    # cells (site-years) are not published at all (see _years).
+    enrollment["ubr"] = _suppress_alike(enrollment["ubr"], enrollment["minority"])
+    enrollment["participants"] = _suppress_alike(enrollment["participants"], enrollment["ubr"])
+    category_cells = {
+        (site, category.code): 0 for site in site_names for category in ubr.CATEGORIES
+    }
+    not_answered_cells = dict.fromkeys(category_cells, 0)
+    for category_row in CategorySummary.objects.filter(release=release):
+        key = (category_row.site, category_row.category)
+        if key in category_cells:
+            category_cells[key] = category_row.participants
+            not_answered_cells[key] = category_row.not_answered
+    first_month_of_latest_year = first.month if first.year == latest.year else 1
+    return _ProtectedDashboard(
+        site_names=site_names,
+        years=years,
+        latest_month=latest,
+        last_year_months=latest.month - first_month_of_latest_year + 1,
+        enrollment=enrollment,
+        categories=protect_table(category_cells),
+        not_answered=protect_table(not_answered_cells),
     )
-    if reached >= goal * total:
-        return GoalProgress(code, goal, shown, share, recent_share, None, "met")
+
+
+def _suppress_alike(table: ProtectedTable, smaller: ProtectedTable) -> ProtectedTable:
+    """`table` with every total suppressed that is suppressed in `smaller` (same shape).
+
+    Suppressing more figures only widens what a reader can infer, so `table` stays protected.
+    """
+
+    def alike[Key](
+        own: dict[Key, PublicCount], other: dict[Key, PublicCount]
+    ) -> dict[Key, PublicCount]:
+        return {key: SUPPRESSED if other[key].suppressed else count for key, count in own.items()}
+
+    return ProtectedTable(
+        total=table.total,
+        row_totals=alike(table.row_totals, smaller.row_totals),
+        column_totals=alike(table.column_totals, smaller.column_totals),
+        # The smaller measures' cells are not published (see _years).
+        cells=table.cells,
+    )
+
+
+def _enrollment_figure(table: ProtectedTable, site: str, year: str | None = None) -> PublicCount:
+    """A published figure of a site x year table: a cell, a site's or a year's total."""
+    if year is None:
+        return table.row_totals[site] if site else table.total
+    return table.cells[site, year] if site else table.column_totals[year]
+
+
+def _goal_progress(
+    protected: _ProtectedDashboard, site: str, code: str, goal: float
+) -> GoalProgress:
+    """Progress toward a goal, worked out from the published figures only."""
+    tables = protected.enrollment
+    participants = _enrollment_figure(tables["participants"], site)
+    reached = _enrollment_figure(tables[code], site)
+    share = public_percentage(reached, participants)
+    latest_year = protected.years[-1]
+    recent_total = _enrollment_figure(tables["participants"], site, latest_year)
+    recent_reached = _enrollment_figure(tables[code], site, latest_year)
+    recent_share = None if site else public_percentage(recent_reached, recent_total)
+    recent_year = int(latest_year)
+    if participants.value == 0:
+        return GoalProgress(code, goal, reached, share, None, None, "no_data")
+    if participants.value is None or reached.value is None:
+        return GoalProgress(code, goal, reached, None, None, None, "not_shown")
+    if reached.value >= goal * participants.value:
+        return GoalProgress(code, goal, reached, share, recent_share, None, "met", recent_year)
+    if site:
+        # A site's minorities or UBR participants by year are not published (see _years).
+        return GoalProgress(code, goal, reached, share, None, None, "overall_only")
+    if recent_total.value is None or recent_reached.value is None:
+        return GoalProgress(
+            code, goal, reached, share, recent_share, None, "not_shown", recent_year
+        )
     # (reached + r·t) / (total + n·t) ≥ goal  ⇔  t ≥ (goal·total - reached) / (r - goal·n)
-    gain = reached_per_month - goal * per_month
+    months_covered = protected.last_year_months
+    gain = (recent_reached.value - goal * recent_total.value) / months_covered
     if gain <= 0:
-        return GoalProgress(code, goal, shown, share, recent_share, None, "not_at_current_pace")
-    months = math.ceil((goal * total - reached) / gain)
+        return GoalProgress(
+            code, goal, reached, share, recent_share, None, "not_at_current_pace", recent_year
+        )
+    months = math.ceil((goal * participants.value - reached.value) / gain)
+    latest = protected.latest_month
     year, month = divmod(latest.month - 1 + months, 12)
     met_on = datetime.date(latest.year + year, month + 1, 1) if latest.year + year < 9999 else None
     status = "projected" if met_on else "not_at_current_pace"
-    return GoalProgress(code, goal, shown, share, recent_share, met_on, status)
+    return GoalProgress(code, goal, reached, share, recent_share, met_on, status, recent_year)
 
 
-def _site_progress(
-    site: str,
-    site_name: str,
-    rows: list[EnrollmentSummary],
-    categories: dict[str, int],
-    not_answered: dict[str, int] | None = None,
-) -> SiteProgress:
-    total = sum(row.participants for row in rows)
-    shown_total = public_count(total)
+def _site_progress(protected: _ProtectedDashboard, site: str) -> SiteProgress:
+    participants = _enrollment_figure(protected.enrollment["participants"], site)
+    categories = protected.categories
     return SiteProgress(
         site=site,
-        site_name=site_name,
-        participants=shown_total,
-        goals=[_goal_progress(rows, code, getattr(settings, setting)) for code, setting in GOALS],
+        site_name=protected.site_names.get(site, ""),
+        participants=participants,
+        goals=[
+            _goal_progress(protected, site, code, getattr(settings, setting))
+            for code, setting in GOALS
+        ],
         # Categories overlap (one person may be in several), so each is its own count.
         categories=[
             Cell(
                 category.code,
-                public_count(categories.get(category.code, 0)),
-                public_percentage(public_count(categories.get(category.code, 0)), shown_total),
+                count,
+                public_percentage(count, participants),
             )
             for category in ubr.CATEGORIES
+            for count in [
+                categories.cells[site, category.code]
+                if site
+                else categories.column_totals[category.code]
+            ]
         ],
+        # Those who did not answer are published for all sites only, on every page.
         not_answered=[
-            public_count((not_answered or {}).get(category.code, 0)) for category in ubr.CATEGORIES
+            protected.not_answered.column_totals[category.code] for category in ubr.CATEGORIES
         ],
     )
+
+
+def _years(protected: _ProtectedDashboard, site: str) -> list[YearPoint]:
+    """Enrollment by year, with the shares so far from the running sums of published counts
+    (None once a count they need is suppressed).
+
+    Minorities and UBR participants by year are published for all sites only: at a site, a
+    year's non-UBR participants (participants minus UBR) are often a handful, and reading a
+    site's participants and UBR counts beside the all-sites ones pins such small counts down
+    (the attack test found it), which protecting each table on its own cannot prevent.
+    """
+    points: list[YearPoint] = []
+    running: dict[str, int | None] = dict.fromkeys(ENROLLMENT_MEASURES, 0)
+    for year in protected.years:
+        counts = {
+            measure: _enrollment_figure(protected.enrollment[measure], site, year)
+            for measure in ENROLLMENT_MEASURES
+        }
+        for measure, count in counts.items():
+            so_far = running[measure]
+            running[measure] = (
+                None if so_far is None or count.value is None else so_far + count.value
+            )
+        shares = {
+            code: (
+                public_percentage(
+                    public_count(running[code] or 0), public_count(running["participants"] or 0)
+                )
+                if running[code] is not None and running["participants"] is not None
+                else None
+            )
+            for code in ("minority", "ubr")
+        }
+        points.append(
+            YearPoint(
+                year=int(year),
+                enrolled=counts["participants"],
+                minority=None if site else counts["minority"],
+                ubr=None if site else counts["ubr"],
+                minority_share=None if site else shares["minority"],
+                ubr_share=None if site else shares["ubr"],
+            )
+        )
+    return points
+
+
+def enrollment_by_year(*, release: Release, site: str = "") -> list[YearPoint]:
+    """Enrollment by year for one site (or all sites, ""), as on that site's page."""
+    protected = _protected_dashboard(release)
+    return _years(protected, site) if protected is not None else []
 
 
 def diversity_dashboard(*, release: Release, site: str = "") -> Dashboard | None:
     """The dashboard; with `site`, enrollment over time is that site's. None for an unknown
     site."""
-    rows = list(release.enrollment.order_by("site", "month"))
-    category_rows = list(CategorySummary.objects.filter(release=release))
-    by_site: dict[str, list[EnrollmentSummary]] = {}
-    for row in rows:
-        by_site.setdefault(row.site, []).append(row)
-    categories_by_site: dict[str, dict[str, int]] = {}
-    overall_categories: dict[str, int] = {}
-    overall_not_answered: dict[str, int] = {}
-    for category_row in category_rows:
-        overall_not_answered[category_row.category] = (
-            overall_not_answered.get(category_row.category, 0) + category_row.not_answered
+    protected = _protected_dashboard(release)
+    if protected is None:
+        if site:
+            return None
+        empty = public_count(0)
+        return Dashboard(
+            release=release,
+            overall=SiteProgress(
+                "",
+                "",
+                empty,
+                [
+                    GoalProgress(code, getattr(settings, s), empty, None, None, None, "no_data")
+                    for code, s in GOALS
+                ],
+                [Cell(category.code, empty, None) for category in ubr.CATEGORIES],
+            ),
+            sites=[],
+            years=[],
         )
-        categories_by_site.setdefault(category_row.site, {})[category_row.category] = (
-            category_row.participants
-        )
-        overall_categories[category_row.category] = (
-            overall_categories.get(category_row.category, 0) + category_row.participants
-        )
-    if site and site not in by_site:
+    if site and site not in protected.site_names:
         return None
-    monthly: dict[datetime.date, list[int]] = {}
-    for row in by_site[site] if site else rows:
-        sums = monthly.setdefault(row.month, [0, 0, 0])
-        sums[0] += row.participants
-        sums[1] += row.minority
-        sums[2] += row.ubr
-    months, running = [], [0, 0, 0]
-    for month in sorted(monthly):
-        running = [a + b for a, b in zip(running, monthly[month], strict=True)]
-        cumulative = public_count(running[0])
-        months.append(
-            MonthPoint(
-                month=month,
-                enrolled=public_count(monthly[month][0]),
-                cumulative=cumulative,
-                minority_share=public_percentage(public_count(running[1]), cumulative),
-                ubr_share=public_percentage(public_count(running[2]), cumulative),
-            )
-        )
-    site_names = {row.site: row.site_name for row in rows}
-    sites = [
-        _site_progress(code, site_names[code], site_rows, categories_by_site.get(code, {}))
-        for code, site_rows in sorted(by_site.items(), key=lambda item: site_names[item[0]])
-    ]
+    sites = [_site_progress(protected, code) for code in protected.site_names]
     return Dashboard(
         release=release,
-        overall=_site_progress("", "", rows, overall_categories, overall_not_answered),
+        overall=_site_progress(protected, ""),
         sites=sites,
-        months=months,
+        years=_years(protected, site),
         site=next((progress for progress in sites if progress.site == site), None),
     )
 

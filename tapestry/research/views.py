@@ -1,5 +1,6 @@
 """The public Data Browser and the program's diversity dashboard."""
 
+import datetime
 import re
 from typing import Any
 
@@ -172,14 +173,14 @@ def survey_detail(request: HttpRequest, question_code: str) -> HttpResponse:
 # The diversity dashboard (program staff and administrators)
 
 
-def _month_share(point: selectors.MonthPoint, code: str) -> float | None:
-    """A month's cumulative share (0 to 1) for the chart, whose goals are shares.
+def _year_share(point: selectors.YearPoint, code: str) -> float | None:
+    """A year's share so far (0 to 1) for the chart, whose goals are shares.
 
-    None while fewer than 21 have enrolled: a share of "≤ 20" says nothing, and drawing it
-    would only show the swings of rounding.
+    None while "≤ 20" or fewer have enrolled: such a share says nothing, and drawing it would
+    only show the swings of rounding.
     """
     percentage = getattr(point, f"{code}_share")
-    if percentage is None or point.cumulative.hidden:
+    if percentage is None or point.enrolled.hidden:
         return None
     return percentage / 100
 
@@ -201,23 +202,24 @@ def diversity_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     )
     if dashboard is None:
         raise Http404(_("There is no such site in this release."))
-    months = [point.month for point in dashboard.months]
+    # The charts draw one point a year, at its first day.
+    years = [datetime.date(point.year, 1, 1) for point in dashboard.years]
     return render(
         request,
         "research/diversity.html",
         {
             "dashboard": dashboard,
             "participants_chart": charts.counts_line_chart(
-                months,
-                [point.cumulative.value for point in dashboard.months],
-                _("Participants enrolled, cumulative"),
+                years,
+                [point.enrolled.value for point in dashboard.years],
+                _("Participants enrolled each year"),
             ),
             "shares_chart": charts.shares_line_chart(
-                months,
+                years,
                 [
                     (
                         labels.label(labels.GOAL_LABELS, goal.code),
-                        [_month_share(point, goal.code) for point in dashboard.months],
+                        [_year_share(point, goal.code) for point in dashboard.years],
                         goal.goal,
                     )
                     for goal in dashboard.overall.goals

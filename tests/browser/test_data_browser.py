@@ -171,13 +171,13 @@ def test_program_staff_follow_enrollment_and_diversity(
     # Then both goals, the charts with their tables, the sites and the categories are shown
     expect(page.get_by_role("heading", level=1)).to_have_text(visitor.t("Enrollment and diversity"))
     expect(
-        page.get_by_role("img", name=visitor.t("Participants enrolled, cumulative"))
+        page.get_by_role("img", name=visitor.t("Participants enrolled each year"))
     ).to_be_visible()
     expect(
         page.get_by_role("img", name=visitor.t("Share of participants against the goals"))
     ).to_be_visible()
     expect(
-        page.get_by_role("table", name=visitor.t("Enrollment by month, all sites"))
+        page.get_by_role("table", name=visitor.t("Enrollment by year, all sites"))
     ).to_be_visible()
     sites = page.get_by_role(
         "table", name=visitor.t("Participants and progress toward the goals at each site")
@@ -191,7 +191,7 @@ def test_program_staff_follow_enrollment_and_diversity(
     page.get_by_role("button", name=visitor.t("Show"), exact=True).click()
     expect(
         page.get_by_role(
-            "table", name=visitor.t("Enrollment by month, %(site)s") % {"site": "Detroit, MI"}
+            "table", name=visitor.t("Enrollment by year, %(site)s") % {"site": "Detroit, MI"}
         )
     ).to_be_visible()
     visitor.check("3-one-site")

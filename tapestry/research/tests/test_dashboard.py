@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tapestry.research.models import CategorySummary, Release
+from tapestry.research.models import CategorySummary, EnrollmentSummary, Release
 from tapestry.research.tests.factories import (
     CategorySummaryFactory,
     EnrollmentSummaryFactory,
@@ -166,7 +166,9 @@ def test_the_dashboard_shows_progress_toward_both_goals(
     assert "At the current pace, the goal will not be met." in text
 
 
-def test_each_site_has_its_shares_and_projections(paula_client: Client, release: Release) -> None:
+def test_each_site_has_its_shares_and_whether_it_met_the_goals(
+    paula_client: Client, release: Release
+) -> None:
     response = paula_client.get(DASHBOARD)
 
     sites = response.context["dashboard"].sites
@@ -174,13 +176,34 @@ def test_each_site_has_its_shares_and_projections(paula_client: Client, release:
         ("Chicago, IL", 4_800),
         ("Detroit, MI", 2_400),
     ]
-    detroit = sites[1]
-    assert [(goal.share, goal.status, goal.met_on) for goal in detroit.goals] == [
-        (45.0, "projected", datetime.date(2025, 12, 1)),
-        (67.5, "projected", datetime.date(2026, 6, 1)),
+    chicago, detroit = sites
+    assert [(goal.share, goal.status) for goal in chicago.goals] == [
+        (60.0, "met"),
+        (70.0, "overall_only"),
     ]
-    assert "At the current pace, the goal will be met in December 2025." in response.text
-    assert "At the current pace, the goal will be met in June 2026." in response.text
+    # A site's minorities and UBR participants by year are not published, so its pace is not.
+    assert [(goal.share, goal.status, goal.met_on) for goal in detroit.goals] == [
+        (45.0, "overall_only", None),
+        (67.5, "overall_only", None),
+    ]
+    assert "Projections are made for all sites together." in response.text
+
+
+def test_the_overall_projection_uses_the_latest_years_published_counts(
+    paula_client: Client, release: Release
+) -> None:
+    """Detroit alone, as all sites: its 2024 pace reaches 50% minorities in December 2025
+    and 75% UBR in June 2026 (every count is a multiple of 20, so rounding changes nothing)."""
+    EnrollmentSummary.objects.filter(release=release, site="chicago").delete()
+
+    overall = paula_client.get(DASHBOARD).context["dashboard"].overall
+
+    assert [
+        (goal.share, goal.status, goal.met_on, goal.recent_share) for goal in overall.goals
+    ] == [
+        (45.0, "projected", datetime.date(2025, 12, 1), 60.0),
+        (67.5, "projected", datetime.date(2026, 6, 1), 85.0),
+    ]
 
 
 def test_enrollment_over_time_is_drawn_and_tabled(paula_client: Client, release: Release) -> None:
@@ -191,10 +214,14 @@ def test_enrollment_over_time_is_drawn_and_tabled(paula_client: Client, release:
     assert 'aria-labelledby="participants-chart-title participants-chart-desc"' in text
     assert 'aria-labelledby="shares-chart-title shares-chart-desc"' in text
     assert "Goal: 50%" in text and "Goal: 75%" in text
-    assert '<th scope="row">January 2023</th>' in text
-    assert '<th scope="row">December 2024</th>' in text
-    months = response.context["dashboard"].months
-    assert (months[-1].cumulative.display, months[-1].minority_share) == ("7,200", 55.0)
+    assert '<th scope="row">2023</th>' in text
+    assert '<th scope="row">2024</th>' in text
+    years = response.context["dashboard"].years
+    assert [(point.year, point.enrolled.display) for point in years] == [
+        (2023, "3,600"),
+        (2024, "3,600"),
+    ]
+    assert (years[0].minority_share, years[-1].minority_share) == (50.0, 55.0)
 
 
 def test_categories_are_translated_labels_with_protected_counts(
@@ -250,7 +277,7 @@ def test_the_dashboard_speaks_spanish(paula_client: Client, release: Release) ->
     assert "Minorías raciales y étnicas" in text
     assert "7\xa0200" in text
     assert "55,0\xa0%" in text
-    assert "Al ritmo actual, la meta se alcanzará en diciembre de 2025." in text
+    assert "Las proyecciones se hacen para todos los centros juntos." in text
     assert "Ingresos del hogar inferiores al 200 % del nivel de pobreza" in text
 
 
@@ -303,14 +330,16 @@ def test_the_export_has_the_dashboard_figures_protected_and_is_audited(
         "The goal is met.",
     )
     detroit_ubr = row("goal", "detroit", "ubr")
-    assert (detroit_ubr["status"], detroit_ubr["projected_month"]) == ("projected", "2026-06")
+    assert (detroit_ubr["status"], detroit_ubr["percent"]) == ("overall_only", "67.5")
     income = row("category", "detroit", "income")
     assert (income["count"], income["display"], income["label"]) == (
         "20",
         "≤ 20",
         "Household income below 200% of the poverty level",
     )
-    assert row("month", "", "2024-12")["display"] == "300"
+    assert row("not_answered", "", "income")["display"] == "0"
+    assert row("year", "", "2024")["display"] == "3,600"
+    assert row("year", "detroit", "2024")["display"] == "1,200"
     assert all(r["count"] != "7" for r in rows)
     assert audit_log() == [
         ("research.diversity_export", "paula@example.org", "research.release", str(release.pk))
@@ -350,10 +379,10 @@ def test_enrollment_over_time_can_be_shown_for_one_site(
     response = paula_client.get(DASHBOARD, {"site": "detroit"})
 
     assert response.status_code == 200
-    assert "Enrollment by month, Detroit, MI" in response.text
-    months = response.context["dashboard"].months
-    assert [point.enrolled.display for point in months[:2]] == ["100", "100"]
-    assert months[-1].cumulative.display == "2,400"
+    assert "Enrollment by year, Detroit, MI" in response.text
+    years = response.context["dashboard"].years
+    assert [point.enrolled.display for point in years] == ["1,200", "1,200"]
+    assert [point.minority for point in years] == [None, None]  # all sites only
 
 
 def test_an_unknown_site_is_not_found(paula_client: Client, release: Release) -> None:
