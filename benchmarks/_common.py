@@ -43,6 +43,49 @@ def django_setup(database_url: str) -> None:
     django.setup()
 
 
+# The FORHP rural ZIP lists beside the project (ADR 0016): name, file, in force from.
+FORHP_DIR = ROOT.parent / "shared" / "data" / "forhp-rural-zip"
+FORHP_LISTS = (
+    ("2014", "rural_zipcodes_2014.txt", "2014-01-01"),
+    ("2020", "rural_zipcodes_2020.txt", "2020-09-15"),
+)
+
+
+def forhp_load() -> tuple[str, frozenset[str]] | None:
+    """Load the FORHP lists into the benchmark's database as `make demo` does, and return the
+    newest (its name and ZIP codes, where the generator places rural participants); None
+    where the lists are not beside the project (rural residence is then unknown)."""
+    if not (FORHP_DIR / FORHP_LISTS[0][1]).is_file():
+        log(f"no FORHP rural ZIP lists at {FORHP_DIR}: rural residence will be unknown")
+        return None
+    from django.core.management import call_command
+
+    from tapestry.research.services import rural_zips_latest
+
+    for name, file, effective_from in FORHP_LISTS:
+        call_command(
+            "research_load_rural_zips",
+            str(FORHP_DIR / file),
+            name=name,
+            effective_from=effective_from,
+            stdout=open(os.devnull, "w"),  # noqa: SIM115
+        )
+    return rural_zips_latest()
+
+
+def forhp_newest() -> tuple[str, frozenset[str]] | None:
+    """The newest FORHP list's name and ZIP codes, read from its file (no database), for the
+    generator; None where the lists are not beside the project."""
+    name, file, _effective_from = FORHP_LISTS[-1]
+    if not (FORHP_DIR / file).is_file():
+        log(f"no FORHP rural ZIP lists at {FORHP_DIR}: nobody is placed rurally")
+        return None
+    from tapestry.research.warehouse.rural import parse_lines
+
+    with (FORHP_DIR / file).open(encoding="utf-8") as lines:
+        return name, frozenset(parse_lines(lines))
+
+
 def migrate() -> None:
     """Bring the benchmark's database to the current schema."""
     from django.core.management import call_command

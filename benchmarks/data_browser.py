@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, django_setup, log, machine, migrate, summary_ms
+from _common import BENCH_DIR, django_setup, forhp_load, log, machine, migrate, summary_ms
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -71,6 +71,7 @@ def main() -> int:
 
     migrate()
     Release.objects.all().delete()
+    rural = forhp_load()
     result: dict = {"benchmark": "data_browser", "machine": machine()}
     source = args.source
     if source is None:
@@ -78,7 +79,14 @@ def main() -> int:
         if not (source / "manifest.json").is_file():
             log(f"generating {args.participants:,} participants into {source}")
             started = time.perf_counter()
-            generate(source, participants=args.participants, seed=args.seed)
+            rural_name, rural_zips = rural or (None, frozenset())
+            generate(
+                source,
+                participants=args.participants,
+                seed=args.seed,
+                rural_zips=rural_zips,
+                rural_list=rural_name,
+            )
             result["generate_seconds"] = round(time.perf_counter() - started, 1)
     manifest = json.loads((source / "manifest.json").read_text())
     log("building the release")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import source_version
+from _common import forhp_newest, source_version
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench" / "research"
@@ -73,6 +73,7 @@ def main() -> int:
     chunk_size = args.chunk_size or generate.DEFAULT_CHUNK_SIZE
     load_at_start = round(os.getloadavg()[0], 2)
     source = source_version()  # the commit measured, read before the run
+    rural_name, rural_zips = forhp_newest() or (None, frozenset())
     log(f"generating {args.participants:,} participants into {args.out} …")
     started = time.perf_counter()
     manifest = generate.generate(
@@ -82,6 +83,8 @@ def main() -> int:
         chunk_size,
         workers=args.workers,
         progress=log,
+        rural_zips=rural_zips,
+        rural_list=rural_name,
     )
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
