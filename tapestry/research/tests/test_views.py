@@ -574,6 +574,7 @@ def test_a_concept_page_links_its_parents_and_children_with_their_counts(
         release=release,
         concept_id=201820,
         name="Diabetes mellitus",
+        name_es="Diabetes mellitus (diabetes)",
         participants=1_500,
         children=[201826],
     )
@@ -590,3 +591,9 @@ def test_a_concept_page_links_its_parents_and_children_with_their_counts(
     assert 'href="/data/concepts/201820/"' in text and 'href="/data/concepts/43530656/"' in text
     assert "More general concepts" in text and "More specific concepts" in text
     assert "1,500" in _cells(text) and "9" not in _cells(text)
+    # and in Spanish by their Spanish names
+    spanish = visitor.get("/data/concepts/201826/", headers={"accept-language": "es"}).text
+    assert (
+        '<a class="usa-link" href="/data/concepts/201820/" lang="es">Diabetes mellitus (diabetes)</a>'
+        in spanish
+    )
