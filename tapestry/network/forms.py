@@ -32,7 +32,12 @@ def plain_text_error(value: str) -> str | None:
     parameterised and pages escape their output, and real names use it ("Library -- Main
     Campus", "Smith & Jones <Annex>").
     """
-    if any(ord(character) < 32 or 127 <= ord(character) < 160 for character in value):
+    # Lone surrogates (U+D800 to U+DFFF) are no characters at all: they cannot be written as
+    # UTF-8, and the API's pattern refuses them too.
+    if any(
+        ord(character) < 32 or 127 <= ord(character) < 160 or 0xD800 <= ord(character) <= 0xDFFF
+        for character in value
+    ):
         return str(_("Remove the control characters from this field."))
     return None
 

@@ -472,15 +472,13 @@ class _ProtectedDashboard:
     last_year_months: int  # months of the latest year the data covers
     enrollment: dict[str, ProtectedTable]  # measure → site x year
     categories: ProtectedTable  # site x category; its row totals are not published
-    # Site x category, those who did not answer; only its column totals (all sites) are
-    # published.
-    not_answered: ProtectedTable
+    not_answered: dict[str, PublicCount]  # per category, all sites: who did not answer it
 
 
 def _protected_dashboard(release: Release) -> _ProtectedDashboard | None:
     """The release's protected tables, cached: protecting them takes a while, the release
     never changes once ready, and the key names the release exactly (id, version, start)."""
-    key = f"research:diversity:v2:{release.pk}:{release.version}:{release.started_at.timestamp()}"
+    key = f"research:diversity:v3:{release.pk}:{release.version}:{release.started_at.timestamp()}"
     protected = cache.get(key)
     if protected is None:
         protected = _protect_dashboard(release)
@@ -504,7 +502,11 @@ def _protect_dashboard(release: Release) -> _ProtectedDashboard | None:
         cells = {(site, year): 0 for site in site_names for year in years}
         for row in rows:
             cells[row.site, str(row.month.year)] += getattr(row, measure)
-        enrollment[measure] = protect_table(cells)
+        # The site-years of participants are published; of minorities and UBR participants
+        # only the margins (see _years), so only those are protected.
+        enrollment[measure] = (
+            protect_table(cells) if measure == "participants" else _margins_protected(cells)
+        )
     # Minorities are among the UBR participants, who are among the participants. A total
     # suppressed in a smaller measure's table is free only if the same total of every larger
     # measure is suppressed too; otherwise a reader caps it by the larger one (say at "≤ 20")
@@ -515,12 +517,12 @@ def _protect_dashboard(release: Release) -> _ProtectedDashboard | None:
     category_cells = {
         (site, category.code): 0 for site in site_names for category in ubr.CATEGORIES
     }
-    not_answered_cells = dict.fromkeys(category_cells, 0)
+    not_answered = dict.fromkeys(ubr.CATEGORIES_BY_CODE, 0)
     for category_row in CategorySummary.objects.filter(release=release):
         key = (category_row.site, category_row.category)
         if key in category_cells:
             category_cells[key] = category_row.participants
-            not_answered_cells[key] = category_row.not_answered
+            not_answered[category_row.category] += category_row.not_answered
     first_month_of_latest_year = first.month if first.year == latest.year else 1
     return _ProtectedDashboard(
         site_names=site_names,
@@ -528,8 +530,45 @@ def _protect_dashboard(release: Release) -> _ProtectedDashboard | None:
         latest_month=latest,
         last_year_months=latest.month - first_month_of_latest_year + 1,
         enrollment=enrollment,
-        categories=protect_table(category_cells),
-        not_answered=protect_table(not_answered_cells),
+        categories=_categories_protected(category_cells, list(site_names)),
+        # Published for all sites only, one count per category: they add up to nothing.
+        not_answered={code: public_count(count) for code, count in not_answered.items()},
+    )
+
+
+def _margins_protected(cells: dict[tuple[str, str], int]) -> ProtectedTable:
+    """A site x year table of which only the margins are published (each site's total and
+    each year's): two breakdowns of the same total, protected together. The cells are never
+    shown, so they are all SUPPRESSED here."""
+    by_site: dict[str, int] = {}
+    by_year: dict[str, int] = {}
+    for (site, year), count in cells.items():
+        by_site[site] = by_site.get(site, 0) + count
+        by_year[year] = by_year.get(year, 0) + count
+    total, shown = protect_breakdowns({"site": by_site, "year": by_year}, sum(cells.values()))
+    return ProtectedTable(
+        total=total,
+        row_totals=shown["site"],
+        column_totals=shown["year"],
+        cells=dict.fromkeys(cells, SUPPRESSED),
+    )
+
+
+def _categories_protected(cells: dict[tuple[str, str], int], sites: list[str]) -> ProtectedTable:
+    """UBR categories by site: each category's all-sites count is a breakdown by site (the
+    site pages show the cells). A person may be in several categories, so a site's categories
+    add up to nothing and the row totals are not published (SUPPRESSED here)."""
+    column_totals: dict[str, PublicCount] = {}
+    shown: dict[tuple[str, str], PublicCount] = {}
+    for category in ubr.CATEGORIES:
+        by_site = {site: cells[site, category.code] for site in sites}
+        column_totals[category.code], published = protect_breakdown(by_site, sum(by_site.values()))
+        shown.update({(site, category.code): count for site, count in published.items()})
+    return ProtectedTable(
+        total=SUPPRESSED,
+        row_totals=dict.fromkeys(sites, SUPPRESSED),
+        column_totals=column_totals,
+        cells=shown,
     )
 
 
@@ -627,9 +666,7 @@ def _site_progress(protected: _ProtectedDashboard, site: str) -> SiteProgress:
             ]
         ],
         # Those who did not answer are published for all sites only, on every page.
-        not_answered=[
-            protected.not_answered.column_totals[category.code] for category in ubr.CATEGORIES
-        ],
+        not_answered=[protected.not_answered[category.code] for category in ubr.CATEGORIES],
     )
 
 

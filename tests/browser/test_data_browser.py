@@ -183,7 +183,7 @@ def test_program_staff_follow_enrollment_and_diversity(
         "table", name=visitor.t("Participants and progress toward the goals at each site")
     )
     expect(sites.locator("tbody tr").first).to_be_visible()
-    expect(page.get_by_text(visitor.t("Limited access to care"))).to_be_visible()
+    expect(page.get_by_role("rowheader", name=visitor.t("Limited access to care"))).to_be_visible()
     visitor.check("2-dashboard")
 
     # When they choose one site, its enrollment over time is shown

@@ -38,7 +38,7 @@ LANGUAGES = ["en", "es"]
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out_dir = tmp_path_factory.mktemp("generated") / "seed-3"
-    generate(out_dir, participants=600, seed=3)
+    generate(out_dir, participants=3000, seed=3)
     return out_dir
 
 
