@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from tests.reference_data import reference_data_load
+
 # Real task code runs inline in tests; the database worker itself is tested on its own.
 os.environ.setdefault("TAPESTRY_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("TAPESTRY_FAST_PASSWORD_HASHER", "1")
@@ -31,3 +33,26 @@ def _cache_cleared() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_present(request: pytest.FixtureRequest) -> None:
+    """A database test finds the reference data the migrations load, whatever ran before it.
+
+    Transactional tests (the browser journeys) flush every table when they end and load the
+    reference data again for themselves (tests/browser/conftest.py); a test that runs inside a
+    transaction after them would otherwise find no states, regions or role groups. Loaded here
+    inside the test's transaction, only when missing.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = set(request.fixturenames)
+    transactional = bool({"transactional_db", "live_server"} & fixtures) or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if transactional or not (marker or "db" in fixtures):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from tapestry.network.models import Region
+
+    if not Region.objects.exists():
+        reference_data_load()

@@ -5,7 +5,6 @@ phone (390 px): an axe-core scan for WCAG 2.1 A and AA (zero violations allowed)
 the page itself never scrolls sideways, and a full-page screenshot in var/screenshots/.
 """
 
-import importlib
 import os
 import re
 import time
@@ -20,7 +19,6 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
-from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import translation
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, expect
@@ -30,6 +28,7 @@ from pytest_django.live_server_helper import LiveServer
 from tapestry.accounts.models import User
 from tapestry.accounts.personas import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
 from tapestry.network.demo import demo_organizations_create
+from tests.reference_data import reference_data_load
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -137,11 +136,6 @@ def _orm_beside_playwright() -> Iterator[None]:
 
 
 # The data migrations' loaders: (module, function), each idempotent.
-REFERENCE_DATA_LOADERS = [
-    ("tapestry.accounts.migrations.0002_create_role_groups", "create_role_groups"),
-    ("tapestry.network.migrations.0002_load_states_and_region_maps", "load"),
-    ("tapestry.network.migrations.0005_fill_state_territory_spanish_names", "fill"),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -153,8 +147,7 @@ def _reference_data(transactional_db: None) -> None:
     this thread, Django keeps its connections per context, and the new connection object lacks
     the copy serialized at database setup. So run the migrations' own loaders.
     """
-    for module, function in REFERENCE_DATA_LOADERS:
-        getattr(importlib.import_module(module), function)(django_apps, None)
+    reference_data_load()
 
 
 @pytest.fixture(autouse=True)
