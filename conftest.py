@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.reference_data import reference_data_load
+from tests.reference_data import reference_data_ensure
 
 # Real task code runs inline in tests; the database worker itself is tested on its own.
 os.environ.setdefault("TAPESTRY_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
@@ -39,20 +39,15 @@ def _cache_cleared() -> None:
 def _reference_data_present(request: pytest.FixtureRequest) -> None:
     """A database test finds the reference data the migrations load, whatever ran before it.
 
-    Transactional tests (the browser journeys) flush every table when they end and load the
-    reference data again for themselves (tests/browser/conftest.py); a test that runs inside a
-    transaction after them would otherwise find no states, regions or role groups. Loaded here
-    inside the test's transaction, only when missing.
+    Transactional tests (the browser journeys, the migration and worker tests) flush every
+    table when they end, and once Playwright has run in this thread `serialized_rollback`
+    cannot restore the rows (Django's connection for the new context lacks the copy it
+    serialized). So load them again where they are missing, inside the test's transaction for
+    an ordinary test.
     """
     marker = request.node.get_closest_marker("django_db")
     fixtures = set(request.fixturenames)
-    transactional = bool({"transactional_db", "live_server"} & fixtures) or bool(
-        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    )
-    if transactional or not (marker or "db" in fixtures):
+    if not (marker or {"db", "transactional_db", "live_server"} & fixtures):
         return
     request.getfixturevalue("_django_db_helper")
-    from tapestry.network.models import Region
-
-    if not Region.objects.exists():
-        reference_data_load()
+    reference_data_ensure()

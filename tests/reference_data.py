@@ -17,3 +17,11 @@ def reference_data_load() -> None:
     """Role groups, states and territories, both region maps: the migrations' own loaders."""
     for module, function in REFERENCE_DATA_LOADERS:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+def reference_data_ensure() -> None:
+    """Load the reference data if a transactional test flushed it (the states are its mark)."""
+    from tapestry.network.models import StateTerritory
+
+    if not StateTerritory.objects.exists():
+        reference_data_load()

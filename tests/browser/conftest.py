@@ -28,7 +28,6 @@ from pytest_django.live_server_helper import LiveServer
 from tapestry.accounts.models import User
 from tapestry.accounts.personas import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
 from tapestry.network.demo import demo_organizations_create
-from tests.reference_data import reference_data_load
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -136,18 +135,6 @@ def _orm_beside_playwright() -> Iterator[None]:
 
 
 # The data migrations' loaders: (module, function), each idempotent.
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db: None) -> None:
-    """Load again what the data migrations load: role groups, states, both region maps.
-
-    The live server needs real transactions, and transactional tests flush every table.
-    `serialized_rollback` cannot restore the rows here: once Playwright's event loop runs in
-    this thread, Django keeps its connections per context, and the new connection object lacks
-    the copy serialized at database setup. So run the migrations' own loaders.
-    """
-    reference_data_load()
 
 
 @pytest.fixture(autouse=True)
