@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tapestry.accounts",
     "tapestry.network",
     "tapestry.research",
+    "tapestry.surveys",
 ]
 
 MIDDLEWARE = [

@@ -21,9 +21,18 @@ LAYERS = "Foundations sit below the domain apps"
 CORE = "Apps use core only through core.api and core.schemas"
 ACCOUNTS = "Domain apps use accounts only through accounts.api and accounts.roles"
 DOMAINS = "Domain apps use each other only through their api.py"
-NO_DJANGO = "The research warehouse and the privacy rules run without Django"
+NO_DJANGO = "The research warehouse, the privacy rules and survey logic run without Django"
+SURVEYS = "Surveys know nothing of what they evaluate"
 PRIVACY = (ROOT / "tapestry" / "research" / "privacy.py").read_text()
-ALL_KEPT = {LAYERS: "KEPT", CORE: "KEPT", ACCOUNTS: "KEPT", DOMAINS: "KEPT", NO_DJANGO: "KEPT"}
+SURVEY_LOGIC = (ROOT / "tapestry" / "surveys" / "logic.py").read_text()
+ALL_KEPT = {
+    LAYERS: "KEPT",
+    CORE: "KEPT",
+    ACCOUNTS: "KEPT",
+    DOMAINS: "KEPT",
+    NO_DJANGO: "KEPT",
+    SURVEYS: "KEPT",
+}
 
 
 def _python_files_only(directory: str, names: list[str]) -> list[str]:
@@ -98,6 +107,16 @@ def test_the_public_surfaces_may_be_imported(pristine_copy: Path, tmp_path: Path
         (
             {"tapestry.research.privacy": PRIVACY + "\nfrom django.conf import settings\n"},
             NO_DJANGO,
+        ),
+        (
+            {"tapestry.surveys.logic": SURVEY_LOGIC + "\nfrom tapestry.surveys import models\n"},
+            NO_DJANGO,
+        ),
+        # The apps that attach evaluations are forbidden to surveys, their api.py too, from the
+        # day they exist.
+        (
+            {"tapestry.learning": "", "tapestry.surveys.uses": "from tapestry import learning\n"},
+            SURVEYS,
         ),
     ],
 )

@@ -1,0 +1,111 @@
+"""Reads: an instrument's structure in order, ready for answering, validating and exporting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from tapestry.surveys import logic
+from tapestry.surveys.models import Choice, Instrument, Question, Section
+
+
+@dataclass
+class Structure:
+    """An instrument with its sections, questions and choices loaded once, in order."""
+
+    instrument: Instrument
+    sections: list[Section]
+    questions: list[Question]  # every question, in answering order
+    by_code: dict[str, Question] = field(default_factory=dict)
+    choices: dict[str, list[Choice]] = field(default_factory=dict)  # by question code
+
+    def facts(self) -> list[logic.QuestionFacts]:
+        return [
+            question.facts(tuple(choice.code for choice in self.choices[question.code]))
+            for question in self.questions
+        ]
+
+    def conditions(self) -> dict[str, Any]:
+        return {question.code: question.show_if for question in self.questions if question.show_if}
+
+    def visible(self, answers: dict[str, logic.Answer]) -> tuple[set[str], dict[str, logic.Answer]]:
+        """Which questions show for these answers, and the answers that count (`logic.visible`)."""
+        return logic.visible(self.facts(), self.conditions(), answers)
+
+    def section_questions(self, section: Section) -> list[Question]:
+        return [question for question in self.questions if question.section_id == section.pk]
+
+
+def instrument_structure(*, instrument: Instrument) -> Structure:
+    sections = list(
+        Section.objects.filter(instrument=instrument)
+        .order_by("position", "pk")
+        .prefetch_related(
+            Prefetch(
+                "questions",
+                queryset=Question.objects.order_by("position", "pk").prefetch_related(
+                    Prefetch("choices", queryset=Choice.objects.order_by("position", "pk"))
+                ),
+            )
+        )
+    )
+    questions = [question for section in sections for question in section.questions.all()]
+    return Structure(
+        instrument=instrument,
+        sections=sections,
+        questions=questions,
+        by_code={question.code: question for question in questions},
+        choices={question.code: list(question.choices.all()) for question in questions},
+    )
+
+
+def instrument_spec(*, structure: Structure) -> dict[str, Any]:
+    """The instrument as `schemas.InstrumentSpec` data (templates, API, copies)."""
+    instrument = structure.instrument
+
+    def pair(item: Any, name: str) -> dict[str, str]:
+        return {"en": getattr(item, f"{name}_en"), "es": getattr(item, f"{name}_es")}
+
+    def number(value: Any) -> str | None:
+        return None if value is None else format(value.normalize(), "f")
+
+    return {
+        "slug": instrument.slug,
+        "title": pair(instrument, "title"),
+        "introduction": pair(instrument, "introduction"),
+        "purpose": instrument.purpose,
+        "mode": instrument.mode,
+        "allow_multiple": instrument.allow_multiple,
+        "sections": [
+            {
+                "title": pair(section, "title"),
+                "introduction": pair(section, "introduction"),
+                "questions": [
+                    {
+                        "code": question.code,
+                        "kind": question.kind,
+                        "label": pair(question, "label"),
+                        "help": pair(question, "help"),
+                        "required": question.required,
+                        "minimum": number(question.minimum),
+                        "maximum": number(question.maximum),
+                        "whole_number": question.whole_number,
+                        "show_if": question.show_if,
+                        "describes": question.describes,
+                        "choices": [
+                            {"code": choice.code, "label": pair(choice, "label")}
+                            for choice in structure.choices[question.code]
+                        ],
+                    }
+                    for question in structure.section_questions(section)
+                ],
+            }
+            for section in structure.sections
+        ],
+    }
+
+
+def instruments_published() -> QuerySet[Instrument]:
+    return Instrument.objects.filter(status=Instrument.Status.PUBLISHED)
