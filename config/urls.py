@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("tapestry.accounts.urls")),
     path("network/", include("tapestry.network.urls")),
+    path("surveys/", include("tapestry.surveys.urls")),
     # The public Data Browser at data/ and the diversity dashboard at research/diversity/.
     path("", include("tapestry.research.urls")),
     path("api/v1/", api.urls),
