@@ -38,6 +38,7 @@ __all__ = [  # noqa: F822 - PERSONAS and persona_ensure load lazily below
     "people_get",
     "people_with_role",
     "person_get",
+    "person_roles",
     "persona_ensure",
     "role_grant",
     "token_check",
@@ -91,6 +92,12 @@ def people_with_role(*, role: Role) -> list[Person]:
         .distinct()
         .order_by("email")
     ]
+
+
+def person_roles(*, user_id: int) -> list[Role]:
+    """The roles a person holds, in the order `Role` lists them."""
+    names = set(Group.objects.filter(user=user_id).values_list("name", flat=True))
+    return [role for role in Role if role.value in names]
 
 
 def user_has_role(user: AbstractBaseUser | AnonymousUser | None, *roles: Role) -> bool:

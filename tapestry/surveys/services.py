@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import transaction
@@ -9,7 +10,15 @@ from django.utils.translation import gettext as _
 
 from tapestry.core.api import audit_record
 from tapestry.surveys import logic
-from tapestry.surveys.models import Choice, Instrument, Question, Section
+from tapestry.surveys.models import (
+    AccessToken,
+    Choice,
+    Instrument,
+    Question,
+    Section,
+    Subject,
+    token_hash,
+)
 from tapestry.surveys.schemas import InstrumentSpec, QuestionSpec
 
 
@@ -160,3 +169,26 @@ def instrument_create(*, spec: InstrumentSpec, created_by: Any = None) -> Instru
         summary=f"Created instrument {instrument.slug}",
     )
     return instrument
+
+
+def token_issue(
+    *,
+    instrument: Instrument,
+    subject_kind: Subject | str = "",
+    subject_ref: str = "",
+    person_id: int | None = None,
+) -> str:
+    """A new one-time link's secret (the part of the URL after /r/); only its hash is stored.
+
+    Anonymous instruments never record the person: `person_id` is kept only for identified
+    ones (an invitation to a named learner), so that the link answers for that person alone.
+    """
+    secret = secrets.token_urlsafe(24)
+    AccessToken.objects.create(
+        instrument=instrument,
+        secret_hash=token_hash(secret),
+        person_id=person_id if instrument.mode == Instrument.Mode.IDENTIFIED else None,
+        subject_kind=subject_kind,
+        subject_ref=subject_ref[:64],
+    )
+    return secret

@@ -2,11 +2,20 @@
 
 import pytest
 
+from tapestry.accounts.tests.factories import UserFactory
 from tapestry.surveys.demo import responses_generate
-from tapestry.surveys.models import Answer, Choice, Instrument, Question, Response
+from tapestry.surveys.models import (
+    AccessToken,
+    Answer,
+    Choice,
+    Instrument,
+    Question,
+    Response,
+    token_hash,
+)
 from tapestry.surveys.schemas import InstrumentSpec
 from tapestry.surveys.selectors import instrument_spec, instrument_structure
-from tapestry.surveys.services import SpecError, instrument_create
+from tapestry.surveys.services import SpecError, instrument_create, token_issue
 from tapestry.surveys.tests.factories import instrument_make, sample_spec
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +59,16 @@ def test_generated_responses_follow_the_branching() -> None:
     )
     assert not topics_without_yes.exists()
     assert Answer.objects.filter(question__code="topics").exists()
+
+
+def test_an_anonymous_link_keeps_no_person_and_only_the_secrets_hash() -> None:
+    instrument = instrument_make()
+    person = UserFactory.create()
+
+    secret = token_issue(
+        instrument=instrument, subject_kind="event", subject_ref="42", person_id=person.pk
+    )
+
+    token = AccessToken.objects.get()
+    assert (token.person_id, token.subject_kind, token.subject_ref) == (None, "event", "42")
+    assert token.secret_hash == token_hash(secret) != secret

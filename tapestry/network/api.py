@@ -1,0 +1,56 @@
+"""What the other apps may use from the network: regions as plain values.
+
+Other apps never query the network's models: they hold a region's code and ask here for its
+name, the region of a state, or the region of a person's member organization.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from tapestry.network import selectors
+from tapestry.network.models import Organization, Region, RegionMap
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    """A region of the map in force: its code (stable within a map) and its names."""
+
+    code: str
+    name: str
+    name_es: str
+
+    def display_name(self, language: str | None) -> str:
+        return (
+            self.name_es if language and language.startswith("es") and self.name_es else self.name
+        )
+
+
+def _ref(region: Region) -> RegionRef:
+    return RegionRef(code=region.code, name=region.name, name_es=region.name_es)
+
+
+def regions(*, on: datetime.date | None = None) -> list[RegionRef]:
+    """The regions of the map in force (today by default), by code; [] if no map is in force."""
+    try:
+        region_map = selectors.region_map_current(on=on)
+    except RegionMap.DoesNotExist:
+        return []
+    return [_ref(region) for region in region_map.regions.order_by("code")]
+
+
+def region_of_state(*, state_code: str, on: datetime.date | None = None) -> RegionRef | None:
+    """The region a state (two-letter code) belongs to today, or None."""
+    try:
+        region = selectors.region_for_state(state_code=state_code.upper(), on=on)
+    except RegionMap.DoesNotExist:
+        return None
+    return _ref(region) if region else None
+
+
+def region_of_person(*, user_id: int) -> RegionRef | None:
+    """The region of the member organization this person is the liaison of (the first by name
+    if several), or None if they are no organization's liaison."""
+    organization = (
+        Organization.objects.filter(liaison_id=user_id).order_by("name").only("state_id").first()
+    )
+    return region_of_state(state_code=organization.state_id) if organization else None
