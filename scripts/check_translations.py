@@ -41,6 +41,8 @@ _PROPER_NOUNS = frozenset(
         "África",
         "Hawái",
         "Pacífico",
+        "Likert",
+        "REDCap",
     }
 )
 
