@@ -313,7 +313,7 @@ def _answer(request: HttpRequest, instrument: Instrument, draft: Draft, url: str
                 "instrument": instrument,
                 "title": instrument.text("title", _language()),
                 "anonymous": instrument.mode == Instrument.Mode.ANONYMOUS,
-                "resume_url": site_info().url.rstrip("/") + url,
+                "resume_url": request.build_absolute_uri(url),
                 "url": url,
             },
         )
