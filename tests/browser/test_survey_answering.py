@@ -248,3 +248,21 @@ def test_anyone_may_print_the_poster_of_a_published_survey(language: str, visit:
     page.emulate_media(media="print")
     expect(page.locator("header.usa-header")).to_be_hidden()
     expect(code).to_be_visible()
+
+
+def test_switching_language_part_way_keeps_what_was_typed_and_not_yet_saved(visit: Any) -> None:
+    # Given a person part-way through the first section, in English
+    instrument_make()
+    person = visit("survey-language", "es")
+    page = person.open("/surveys/sample-needs/")
+    page.get_by_role("button", name="Start the survey").click()
+    page.get_by_text("Library staff", exact=True).click()
+    page.get_by_label("How many staff work there? (required)").fill("12")
+
+    # When they switch to Spanish before pressing any button of the survey
+    person.choose_language()
+
+    # Then the questions are in Spanish and what they typed is still there
+    expect(page.get_by_label("Personal de biblioteca")).to_be_checked()
+    expect(page.get_by_label("¿Cuántas personas trabajan allí? (obligatoria)")).to_have_value("12")
+    person.check("1-switched")

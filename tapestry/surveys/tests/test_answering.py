@@ -10,14 +10,15 @@ from django.utils import timezone
 
 from tapestry.network.api import region_of_state
 from tapestry.surveys.models import AccessToken, Answer, Draft, Instrument, Response
+from tapestry.surveys.schemas import InstrumentSpec
 from tapestry.surveys.selectors import instrument_structure
-from tapestry.surveys.services import LinkUsed, response_submit, token_issue
-from tapestry.surveys.tests.factories import instrument_make
+from tapestry.surveys.services import LinkUsed, instrument_create, response_submit, token_issue
+from tapestry.surveys.tests.factories import instrument_make, sample_spec
 
 pytestmark = pytest.mark.django_db
 
-ABOUT_YOU = {"role": "liaison", "state": "GA", "staff": "3"}
-NEEDS = {
+ABOUT_YOU: dict[str, Any] = {"role": "liaison", "state": "GA", "staff": "3"}
+NEEDS: dict[str, Any] = {
     "offers_health": "1",
     "topics": ["1", "4"],
     "research_detail": "Finding trials",
@@ -162,12 +163,13 @@ def test_an_invitation_link_makes_its_draft_on_the_first_visit() -> None:
     assert Draft.objects.get().token == AccessToken.objects.get()
 
 
-def test_an_unknown_link_is_not_found_and_makes_nothing() -> None:
+def test_an_unknown_link_is_refused_and_makes_nothing() -> None:
     instrument_make()
 
     page = Client().get("/surveys/sample-needs/r/not-a-real-secret/")
 
-    assert page.status_code == 404
+    assert page.status_code == 400
+    assert "This link is not one of this survey&#x27;s links." in page.text
     assert Draft.objects.count() == 0
 
 
@@ -503,3 +505,57 @@ def test_the_qr_code_and_poster_lead_to_the_public_link() -> None:
     assert "/surveys/sample-needs/qr.svg" in poster.text
     assert "QR code that opens" in poster.text
     assert "/surveys/sample-needs/</a>" in poster.text
+
+
+def with_follow_up_section() -> Instrument:
+    """The sample survey and a third section that shows only to libraries without programs."""
+    spec = sample_spec()
+    spec["sections"].append(
+        {
+            "title": {"en": "Programs", "es": "Programas"},
+            "questions": [
+                {
+                    "code": "why_not",
+                    "kind": "text",
+                    "label": {"en": "What stops you?", "es": "¿Qué se lo impide?"},
+                    "required": True,
+                    "show_if": {"op": "=", "question": "offers_health", "value": "0"},
+                }
+            ],
+        }
+    )
+    instrument = instrument_create(spec=InstrumentSpec.model_validate(spec))
+    instrument.status = Instrument.Status.PUBLISHED
+    instrument.save(update_fields=["status"])
+    return instrument
+
+
+def test_a_section_whose_questions_are_all_hidden_is_skipped() -> None:
+    instrument = with_follow_up_section()
+    client = Client()
+    url = started(client, instrument)
+    send(client, url, section=0, action="next", answers=ABOUT_YOU)
+
+    page = client.get(url)
+    submitted = send(client, url, section=1, action="submit", answers=NEEDS)
+
+    assert "Section 2 of 2" in page.text and "Submit my answers" in page.text
+    assert submitted.status_code == 302
+    assert submitted["Location"] == "/surveys/sample-needs/thanks/"
+    assert not Answer.objects.filter(question__code="why_not").exists()
+
+
+def test_submit_goes_on_to_a_section_this_page_just_opened() -> None:
+    instrument = with_follow_up_section()
+    client = Client()
+    url = started(client, instrument)
+    send(client, url, section=0, action="next", answers=ABOUT_YOU)
+
+    moved = send(
+        client, url, section=1, action="submit", answers={"offers_health": "0", "confident": "2"}
+    )
+    page = client.get(url)
+
+    assert moved.status_code == 302 and moved["Location"] == url
+    assert "Section 3 of 3 — Programs" in page.text
+    assert Response.objects.count() == 0

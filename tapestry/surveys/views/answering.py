@@ -105,7 +105,7 @@ def _refusal(request: HttpRequest, instrument: Instrument, error: SurveyError) -
         )
     if isinstance(error, LinkUnknown):
         return _problem(
-            request, instrument, status=404, heading=_("Link not found"), message=str(error)
+            request, instrument, status=400, heading=_("Link not found"), message=str(error)
         )
     if isinstance(error, LinkNotYours):
         return _problem(
@@ -289,7 +289,8 @@ def _answer(request: HttpRequest, instrument: Instrument, draft: Draft, url: str
             language=_language(),
         )
         return redirect(url)
-    if action == "next" and later:
+    if action in ("next", "submit") and later:
+        # Submit pressed where this section's answers just opened a later one: that one next.
         draft_save(
             draft=draft,
             structure=structure,
