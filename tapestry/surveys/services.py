@@ -214,6 +214,8 @@ def token_issue(
 
 # Free-text answers longer than this are refused (a page of text; more is a paste mistake).
 TEXT_LIMIT = 5000
+# What Answer.number holds (18 digits, 6 of them after the point).
+NUMBER_LIMIT = Decimal(10) ** 12
 
 
 class WindowClosed(SurveyError):
@@ -308,6 +310,8 @@ def _number_problem(question: Question, answer: str) -> str | None:
             return _("Enter a number of at least %(minimum)s.") % {"minimum": _plain(minimum)}
         assert maximum is not None
         return _("Enter a number of at most %(maximum)s.") % {"maximum": _plain(maximum)}
+    if abs(number) >= NUMBER_LIMIT:
+        return _("Enter a number smaller than a trillion.")
     return None
 
 

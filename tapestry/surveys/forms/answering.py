@@ -56,14 +56,20 @@ def answers_from_post(questions: list[Question], data: QueryDict) -> dict[str, l
     for question in questions:
         name = field_name(question.code)
         if question.kind == Question.Kind.MULTIPLE:
-            ticked = list(dict.fromkeys(value for value in data.getlist(name) if value))
+            ticked = list(dict.fromkeys(_clean(value) for value in data.getlist(name) if value))
             if ticked:
                 answers[question.code] = ticked
         else:
-            value = data.get(name, "").strip()
+            value = _clean(data.get(name, "")).strip()
             if value:
                 answers[question.code] = value
     return answers
+
+
+def _clean(value: str) -> str:
+    # NUL characters cannot be stored (PostgreSQL refuses them in text and JSON) and no one
+    # types them.
+    return value.replace("\x00", "")
 
 
 def operator_words() -> dict[str, str]:

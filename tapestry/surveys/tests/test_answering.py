@@ -1,6 +1,7 @@
 """Answering a survey through the public link: section by section, branching, checks, submit."""
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -336,6 +337,8 @@ def test_a_question_that_reads_its_own_section_says_when_to_answer_it() -> None:
         (0, {**ABOUT_YOU, "staff": "2.5"}, "staff", "Enter a whole number, without decimals."),
         (0, {**ABOUT_YOU, "staff": "0"}, "staff", "Enter a number from 1 to 500."),
         (0, {**ABOUT_YOU, "staff": "501"}, "staff", "Enter a number from 1 to 500."),
+        (0, {**ABOUT_YOU, "staff": "1e400"}, "staff", "Enter a number from 1 to 500."),
+        (0, {**ABOUT_YOU, "staff": "NaN"}, "staff", "Enter a number, for example 12."),
         (1, {**NEEDS, "topics": ["1", "9"]}, "topics", "Choose from the options listed."),
         (1, {**NEEDS, "last_program": "2026-02-30"}, "last_program", "Enter a real date"),
         (1, {**NEEDS, "last_program": "3/1/2026"}, "last_program", "Enter a real date"),
@@ -559,3 +562,22 @@ def test_submit_goes_on_to_a_section_this_page_just_opened() -> None:
     assert moved.status_code == 302 and moved["Location"] == url
     assert "Section 3 of 3 — Programs" in page.text
     assert Response.objects.count() == 0
+
+
+def test_a_number_without_a_range_must_still_fit_and_invisible_characters_are_dropped() -> None:
+    spec = sample_spec()
+    spec["sections"][0]["questions"][2].update(minimum=None, maximum=None, whole_number=False)
+    instrument = instrument_create(spec=InstrumentSpec.model_validate(spec))
+    instrument.status = Instrument.Status.PUBLISHED
+    instrument.save(update_fields=["status"])
+    client = Client()
+    url = started(client, instrument)
+
+    huge = send(client, url, section=0, action="next", answers={**ABOUT_YOU, "staff": "1e15"})
+    send(client, url, section=0, action="next", answers={**ABOUT_YOU, "staff": "2.5"})
+    send(client, url, section=1, action="submit", answers={**NEEDS, "comments": "Mo\x00re"})
+
+    assert huge.status_code == 400
+    assert "Enter a number smaller than a trillion." in huge.text
+    assert Answer.objects.get(question__code="staff").number == Decimal("2.5")
+    assert Answer.objects.get(question__code="comments").text == "More"
