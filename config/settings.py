@@ -286,6 +286,10 @@ NETWORK_LIAISON_CONFIRMATION_DAYS = 7
 # ...and a new one may be asked for this many seconds after the last (no mail-bombing a stranger).
 NETWORK_LIAISON_RESEND_SECONDS = 600
 
+# Surveys. Anonymous starts per address per hour: a library's computer lab shares one address,
+# so the limit is generous; it stops a script filling the database with empty links.
+SURVEYS_STARTS_PER_ADDRESS_PER_HOUR = 200
+
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
 API_TOKEN_EXPIRY_DAYS = [30, 90, 365]

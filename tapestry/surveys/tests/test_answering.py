@@ -581,3 +581,29 @@ def test_a_number_without_a_range_must_still_fit_and_invisible_characters_are_dr
     assert "Enter a number smaller than a trillion." in huge.text
     assert Answer.objects.get(question__code="staff").number == Decimal("2.5")
     assert Answer.objects.get(question__code="comments").text == "More"
+
+
+def test_pressing_start_again_in_the_same_browser_resumes_the_same_link() -> None:
+    instrument = instrument_make()
+    client = Client()
+    first = started(client, instrument)
+
+    again = started(client, instrument)
+
+    assert again == first
+    assert AccessToken.objects.count() == 1
+
+
+def test_starts_beyond_the_hourly_limit_from_one_address_are_refused_and_make_nothing(
+    settings: Any,
+) -> None:
+    settings.SURVEYS_STARTS_PER_ADDRESS_PER_HOUR = 2
+    instrument = instrument_make()
+    for _visitor in range(2):
+        started(Client(), instrument)
+
+    refused = Client().post(reverse("surveys:start", kwargs={"slug": instrument.slug}))
+
+    assert refused.status_code == 429
+    assert "Too many surveys started" in refused.content.decode()
+    assert AccessToken.objects.count() == Draft.objects.count() == 2

@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 
 import segno
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +29,7 @@ from tapestry.surveys.forms.answering import (
     answers_from_post,
     section_page,
 )
-from tapestry.surveys.models import Draft, Instrument
+from tapestry.surveys.models import AccessToken, Draft, Instrument, token_hash
 from tapestry.surveys.selectors import Structure, instrument_structure
 from tapestry.surveys.services import (
     AlreadyAnswered,
@@ -48,6 +50,9 @@ from tapestry.surveys.services import (
 )
 
 TEMPLATES = "surveys/answering"
+# The one-time links this browser started, by instrument slug, so pressing Start again (a
+# reload, the back button, a second tab) resumes the same answers instead of making a new link.
+STARTED_SESSION_KEY = "surveys_started"
 
 
 def _published(slug: str) -> Instrument:
@@ -144,11 +149,41 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     instrument = _published(slug)
     if instrument.mode == Instrument.Mode.IDENTIFIED:
         return redirect("surveys:answer_person", slug=slug)
+    started: dict[str, str] = request.session.get(STARTED_SESSION_KEY, {})
+    earlier = started.get(slug)
+    if earlier and AccessToken.objects.filter(
+        secret_hash=token_hash(earlier), used_at__isnull=True
+    ).exists():
+        return redirect("surveys:answer_token", slug=slug, secret=earlier)
+    if not _start_allowed(request):
+        return _problem(
+            request,
+            instrument,
+            status=429,
+            heading=_("Too many surveys started"),
+            message=_(
+                "Many surveys were started from your connection in the last hour. Please try "
+                "again later, or ask for an invitation link."
+            ),
+        )
     try:
         secret = answering_start(instrument=instrument, language=_language())
     except SurveyError as error:
         return _refusal(request, instrument, error)
+    request.session[STARTED_SESSION_KEY] = {**started, slug: secret}
     return redirect("surveys:answer_token", slug=slug, secret=secret)
+
+
+def _start_allowed(request: HttpRequest) -> bool:
+    """At most SURVEYS_STARTS_PER_ADDRESS_PER_HOUR anonymous starts per address and hour."""
+    hour = timezone.now().strftime("%Y%m%d%H")
+    key = f"surveys:starts:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this start as the first
+        count = 1
+    return count <= settings.SURVEYS_STARTS_PER_ADDRESS_PER_HOUR
 
 
 @require_http_methods(["GET", "POST"])
