@@ -151,9 +151,12 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("surveys:answer_person", slug=slug)
     started: dict[str, str] = request.session.get(STARTED_SESSION_KEY, {})
     earlier = started.get(slug)
-    if earlier and AccessToken.objects.filter(
-        secret_hash=token_hash(earlier), used_at__isnull=True
-    ).exists():
+    if (
+        earlier
+        and AccessToken.objects.filter(
+            secret_hash=token_hash(earlier), used_at__isnull=True
+        ).exists()
+    ):
         return redirect("surveys:answer_token", slug=slug, secret=earlier)
     if not _start_allowed(request):
         return _problem(
