@@ -286,6 +286,13 @@ NETWORK_LIAISON_CONFIRMATION_DAYS = 7
 # ...and a new one may be asked for this many seconds after the last (no mail-bombing a stranger).
 NETWORK_LIAISON_RESEND_SECONDS = 600
 
+# Surveys: the figures the results and the evaluation summaries share.
+# For anonymous instruments, a count (or a breakdown cell) of fewer than this many responses is
+# never shown: a handful of answers from one course or one library could name the people.
+SURVEYS_SMALL_CELL = 5
+# The JSON API's responses and instruments come in pages of at most this many.
+SURVEYS_API_MAX_PAGE_SIZE = 100
+
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
 API_TOKEN_EXPIRY_DAYS = [30, 90, 365]
