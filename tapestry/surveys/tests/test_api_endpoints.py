@@ -12,6 +12,7 @@ from pytest_django.fixtures import Settings
 
 from tapestry.accounts.roles import Role
 from tapestry.accounts.tests.factories import UserFactory, api_token_make
+from tapestry.surveys import logic
 from tapestry.surveys.demo import answer_rows, responses_generate
 from tapestry.surveys.models import Answer, Instrument, Question, Response
 from tapestry.surveys.selectors import instrument_structure
@@ -222,7 +223,7 @@ def test_a_bad_spec_is_400_with_the_problems_and_creates_nothing(
     assert Instrument.objects.count() == 0
 
 
-ANSWERS = {
+ANSWERS: dict[str, logic.Answer] = {
     "role": "liaison",
     "state": "PR",
     "staff": "12",
