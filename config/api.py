@@ -13,6 +13,7 @@ from tapestry.accounts.api import ApiTokenRefused
 from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router
+from tapestry.surveys.endpoints import router as surveys_router
 
 
 class _RateFromSettings:
@@ -92,9 +93,10 @@ class TapestryAPI(NinjaAPI):
 api = TapestryAPI(
     title="Tapestry API",
     version="1",
-    description="Public network directory, public research statistics and account endpoints. "
+    description="Public network directory, public research statistics, account endpoints and "
+    "survey instruments and responses (staff only). "
     "Authenticate with `Authorization: Bearer <token>`, made on the API tokens page; a token "
-    "has an expiry date and scopes (`read`, `research`). "
+    "has an expiry date and scopes (`read`, `research`, `surveys`). "
     "Every error is JSON with a `detail` and, when parameters are at fault, `errors` by "
     "parameter name: 400 for a value outside what this document allows, 404 for a "
     "well-formed value that names nothing. Requests are throttled per address (and per "
@@ -106,6 +108,7 @@ api = TapestryAPI(
 api.add_router("/network", network_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/public", research_router)
+api.add_router("/surveys", surveys_router)
 
 
 @api.exception_handler(ValidationError)

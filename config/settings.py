@@ -289,6 +289,12 @@ NETWORK_LIAISON_RESEND_SECONDS = 600
 # Surveys. Anonymous starts per address per hour: a library's computer lab shares one address,
 # so the limit is generous; it stops a script filling the database with empty links.
 SURVEYS_STARTS_PER_ADDRESS_PER_HOUR = 200
+# Surveys: the figures the results and the evaluation summaries share.
+# For anonymous instruments, a count (or a breakdown cell) of fewer than this many responses is
+# never shown: a handful of answers from one course or one library could name the people.
+SURVEYS_SMALL_CELL = 5
+# The JSON API's responses and instruments come in pages of at most this many.
+SURVEYS_API_MAX_PAGE_SIZE = 100
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).

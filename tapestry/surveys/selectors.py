@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from tapestry.surveys import logic
-from tapestry.surveys.models import Choice, Instrument, Question, Section
+from tapestry.surveys.models import Answer, Choice, Instrument, Question, Response, Section
 
 
 @dataclass
@@ -109,3 +109,76 @@ def instrument_spec(*, structure: Structure) -> dict[str, Any]:
 
 def instruments_published() -> QuerySet[Instrument]:
     return Instrument.objects.filter(status=Instrument.Status.PUBLISHED)
+
+
+# API ------------------------------------------------------------------------------------------
+# Reads for the JSON API (`endpoints.py`): instruments and responses page by page.
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: the items and where they sit in the whole."""
+
+    items: list[Any]
+    count: int
+    page: int
+    pages: int
+    page_size: int
+
+
+def _page(queryset: QuerySet[Any], *, page: int, page_size: int) -> Page:
+    count = queryset.count()
+    start = (page - 1) * page_size
+    return Page(
+        items=list(queryset[start : start + page_size]),
+        count=count,
+        page=page,
+        pages=max(1, -(-count // page_size)),
+        page_size=page_size,
+    )
+
+
+def instruments_page(*, page: int, page_size: int) -> Page:
+    """Every instrument, newest first, with its number of responses (`response_count`)."""
+    queryset = Instrument.objects.annotate(response_count=Count("responses")).order_by(
+        "-created_at", "slug"
+    )
+    return _page(queryset, page=page, page_size=page_size)
+
+
+def responses_page(*, instrument: Instrument, page: int, page_size: int) -> Page:
+    """An instrument's responses, oldest first, as (response, answers) pairs: answers are
+    {question code: value, or list of choice codes}, read in one query for the whole page."""
+    queryset = Response.objects.filter(instrument=instrument).order_by("submitted_at", "pk")
+    result = _page(queryset, page=page, page_size=page_size)
+    answers: dict[int, dict[str, str | list[str]]] = {response.pk: {} for response in result.items}
+    rows = (
+        Answer.objects.filter(response__in=list(answers))
+        .order_by(
+            "response_id", "question__section__position", "question__position", "choice__position"
+        )
+        .values_list(
+            "response_id",
+            "question__code",
+            "question__kind",
+            "choice__code",
+            "number",
+            "date",
+            "text",
+        )
+    )
+    for response_id, code, kind, choice, number, date, text in rows:
+        given = answers[response_id]
+        if kind == Question.Kind.MULTIPLE:
+            ticked = given.setdefault(code, [])
+            assert isinstance(ticked, list)
+            ticked.append(choice)
+        elif choice is not None:
+            given[code] = choice
+        elif number is not None:
+            given[code] = format(number.normalize(), "f")
+        elif date is not None:
+            given[code] = date.isoformat()
+        else:
+            given[code] = text
+    return replace(result, items=[(response, answers[response.pk]) for response in result.items])

@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -576,3 +577,39 @@ def _described_groups(structure: Structure, answers: dict[str, logic.Answer]) ->
             found = region_of_state(state_code=answer)
             region = found.code if found else ""
     return role, region
+
+
+# Templates ------------------------------------------------------------------------------------
+# The instruments shipped with Tapestry, as InstrumentSpec JSON files in data/templates/.
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "data" / "templates"
+
+
+def template_names() -> list[str]:
+    """The shipped templates' names (their file names without `.json`), sorted."""
+    return sorted(path.stem for path in TEMPLATES_DIR.glob("*.json"))
+
+
+def template_spec(*, name: str) -> InstrumentSpec:
+    """A shipped template as a spec. Raises SurveyError for a name that is not shipped (a name
+    is never a path: only the files listed by `template_names` are read)."""
+    if name not in template_names():
+        raise SurveyError(_("There is no template named %(name)s.") % {"name": name})
+    text = (TEMPLATES_DIR / f"{name}.json").read_text(encoding="utf-8")
+    return InstrumentSpec.model_validate_json(text)
+
+
+@transaction.atomic
+def instrument_from_template(
+    *, name: str, slug: str | None = None, publish: bool = False, created_by: Any = None
+) -> Instrument:
+    """A new instrument from a shipped template (a draft unless `publish`), under the
+    template's link name or `slug`. Raises SpecError if the link name is taken."""
+    spec = template_spec(name=name)
+    if slug is not None:
+        spec = InstrumentSpec.model_validate({**spec.model_dump(), "slug": slug})
+    instrument = instrument_create(spec=spec, created_by=created_by)
+    if publish:
+        instrument.status = Instrument.Status.PUBLISHED
+        instrument.save(update_fields=["status", "updated_at"])
+    return instrument

@@ -36,6 +36,8 @@ from tapestry.network.tests.factories import (
     RegionSpecialistFactory,
     region,
 )
+from tapestry.surveys.api import evaluation_attach, evaluation_invite
+from tapestry.surveys.tests.factories import instrument_make
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +200,32 @@ def review_reminder(language: str) -> Expected:
     return Expected("lucia@example.org", "Lucía Ramírez", ORGANIZATION)
 
 
+# The surveys' messages ---------------------------------------------------------------------
+
+
+def evaluation_invitation(language: str) -> Expected:
+    # What learning sends when a course is completed: the course's evaluation, a one-time link.
+    learner = _person("ana@example.org", "Ana O'Brien-Núñez", language)
+    instrument = instrument_make(
+        slug="course-evaluation",
+        purpose="course_evaluation",
+        title={"en": "Course evaluation: Health & wellness", "es": "Evaluación del curso"},
+    )
+    evaluation_attach(subject_kind="course", subject_ref="42", instrument_slug=instrument.slug)
+    evaluation_invite(
+        subject_kind="course",
+        subject_ref="42",
+        email=learner.email,
+        language=language,
+        person_id=learner.pk,
+    )
+    return Expected(
+        "ana@example.org",
+        "Ana O'Brien-Núñez",
+        "Evaluación del curso" if language == "es" else "Health & wellness",
+    )
+
+
 EMAILS: dict[str, Callable[[str], Expected]] = {
     "sign-up confirmation": sign_up_confirmation,
     "password reset": password_reset,
@@ -209,6 +237,7 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "application approved": application_approved,
     "application rejected": application_rejected,
     "review reminder": review_reminder,
+    "evaluation invitation": evaluation_invitation,
 }
 
 # &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.

@@ -65,3 +65,12 @@ def totp_code_now() -> str:
     """The authenticator's current code for TOTP_SECRET, as a person's app would show it."""
     counter = next(iter(yield_hotp_counters_from_time()))
     return format_hotp_value(hotp_value(TOTP_SECRET, counter))
+
+
+def api_token_make(*, user: User, scopes: list[str]) -> str:
+    """A live API token of `user` with these scopes; returns the raw `tap_…` value to send.
+    (Other apps' API tests use it: they may import this module, not accounts.services.)"""
+    from tapestry.accounts.services import api_token_create
+
+    _token, raw = api_token_create(user=user, name="test token", scopes=scopes)
+    return raw
