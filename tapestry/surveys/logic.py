@@ -219,28 +219,35 @@ def visible(
 
 
 def describe(
-    condition: Any, labels: Mapping[str, str], choice_labels: Mapping[tuple[str, str], str]
+    condition: Any,
+    labels: Mapping[str, str],
+    choice_labels: Mapping[tuple[str, str], str],
+    words: Mapping[str, str] | None = None,
 ) -> str:
-    """A condition in words for staff pages ("Q1 is Yes and Q3 is more than 5"), in English;
-    templates translate the operator words through `OPERATOR_WORDS`."""
+    """A condition in words for staff pages ("Q1 is Yes and Q3 is more than 5").
+
+    `words` gives the operator words, "and", "or" and "blank" in the page's language (keys as
+    in `OPERATOR_WORDS`, plus "and", "or", "blank"); English when left out.
+    """
     if not condition:
         return ""
+    words = {**OPERATOR_WORDS, **(words or {})}
     op = condition["op"]
     if op in GROUPS:
-        joiner = " and " if op == "and" else " or "
+        joiner = f" {words[op]} "
         return (
             "("
-            + joiner.join(describe(arg, labels, choice_labels) for arg in condition["args"])
+            + joiner.join(describe(arg, labels, choice_labels, words) for arg in condition["args"])
             + ")"
         )
     code = condition["question"]
     name = labels.get(code, code)
     if op in CHECKS:
         choice = choice_labels.get((code, condition["choice"]), condition["choice"])
-        return f"{name} {OPERATOR_WORDS[op]} {choice}"
+        return f"{name} {words[op]} {choice}"
     value = condition["value"]
-    shown = "blank" if value == "" else choice_labels.get((code, value), value)
-    return f"{name} {OPERATOR_WORDS[op]} {shown}"
+    shown = words["blank"] if value == "" else choice_labels.get((code, value), value)
+    return f"{name} {words[op]} {shown}"
 
 
 OPERATOR_WORDS = {
@@ -252,6 +259,9 @@ OPERATOR_WORDS = {
     ">=": "is at least",
     "checked": "includes",
     "unchecked": "does not include",
+    "and": "and",
+    "or": "or",
+    "blank": "blank",
 }
 
 
