@@ -273,13 +273,19 @@ def _texts_apply(item: Any, texts: dict[str, str]) -> bool:
     """Set an item's English and Spanish text from `texts` ({"title_en": ...}); flag the
     language left behind (`Bilingual.note_edit`). True if any text changed."""
     before = {language: item.texts(language) for language in Language.values}
+    lagging = item.translation_outdated
     for name in item.TEXT_FIELDS:
         for language in Language.values:
             key = f"{name}_{language}"
             if key in texts:
                 setattr(item, key, (texts[key] or "").strip())
     item.note_edit(before)
-    return any(item.texts(language) != before[language] for language in Language.values)
+    changed = {language for language in Language.values if item.texts(language) != before[language]}
+    if lagging and changed == {lagging}:
+        # The lagging language caught up with the other: nothing is behind any more (not the
+        # other language, as note_edit alone would have it).
+        item.translation_outdated = ""
+    return bool(changed)
 
 
 def _text_fields(item: Any) -> list[str]:

@@ -387,7 +387,7 @@ def test_the_condition_builder_saves_a_tree_and_shows_it_in_words(
         ],
     }
     page = paula_client.get(f"/surveys/staff/{draft.pk}/").content.decode()
-    assert "Shown if (staff is more than 10 or offers_health is Yes)" in page
+    assert "Shown if staff is more than 10 or offers_health is Yes" in page
 
 
 def test_the_condition_builder_refuses_a_value_of_the_wrong_kind(
@@ -434,7 +434,7 @@ def test_a_nested_condition_is_shown_in_words_with_a_replace_button(
 
     content = response.content.decode()
     assert (
-        "Now shown if (role is Library staff or (offers_health is Yes and staff is more than 2))."
+        "Now shown if role is Library staff or (offers_health is Yes and staff is more than 2)."
         in content
     )
     assert "Replace this condition" in content
@@ -615,7 +615,7 @@ def test_choices_move_and_are_added(paula_client: Client, draft: Instrument) -> 
     paula_client.post(f"/surveys/staff/{draft.pk}/choices/{no.pk}/move/", {"direction": "up"})
     paula_client.post(
         f"/surveys/staff/{draft.pk}/questions/{offers.pk}/choices/new/",
-        {"code": "9", "label_en": "Not sure", "label_es": "No estoy seguro"},
+        {"choice-code": "9", "choice-label_en": "Not sure", "choice-label_es": "No estoy seguro"},
     )
 
     assert list(Choice.objects.filter(question=offers).values_list("code", flat=True)) == [
@@ -659,6 +659,21 @@ def test_editing_the_spanish_alone_flags_the_english(draft: Instrument) -> None:
     )
 
     assert Instrument.objects.get().translation_outdated == "en"
+
+
+def test_updating_the_lagging_spanish_alone_clears_the_flag(draft: Instrument) -> None:
+    comments = _question("comments")
+    Question.objects.filter(pk=comments.pk).update(translation_outdated="es")
+
+    services.translation_update(
+        actor=None,
+        instrument_id=draft.pk,
+        kind="question",
+        item_id=comments.pk,
+        texts={"label_es": "¿Algo más que decir?"},
+    )
+
+    assert _question("comments").translation_outdated == ""
 
 
 def test_editing_both_clears_the_flag(paula_client: Client, draft: Instrument) -> None:

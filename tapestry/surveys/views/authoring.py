@@ -64,6 +64,16 @@ def _instrument(instrument_id: int) -> Instrument:
     return instrument
 
 
+def condition_in_words(
+    condition: Any, labels: dict[str, str], choice_labels: dict[tuple[str, str], str]
+) -> str:
+    """A condition in the page's language, without the outer group's parentheses."""
+    words = logic.describe(condition, labels, choice_labels, describe_words())
+    if condition and condition["op"] in logic.GROUPS:
+        return words[1:-1]
+    return words
+
+
 def _language() -> str:
     return "es" if (get_language() or "en").startswith("es") else "en"
 
@@ -182,7 +192,6 @@ def _instrument_context(instrument: Instrument, **extra: Any) -> dict[str, Any]:
     language = _language()
     labels = {q.code: q.code for q in structure.questions}
     choice_labels = selectors.choice_labels(structure=structure, language=language)
-    words = describe_words()
     answer_counts = dict(
         Answer.objects.filter(question__instrument=instrument)
         .values_list("question_id")
@@ -196,7 +205,7 @@ def _instrument_context(instrument: Instrument, **extra: Any) -> dict[str, Any]:
             "questions": [
                 {
                     "question": question,
-                    "condition": logic.describe(question.show_if, labels, choice_labels, words),
+                    "condition": condition_in_words(question.show_if, labels, choice_labels),
                     "answers": answer_counts.get(question.pk, 0),
                     "choices": structure.choices[question.code],
                 }
@@ -444,7 +453,7 @@ def _question_context(
         "section": question.section,
         "form": form,
         "choices": [(choice, answered.get(choice.pk, 0)) for choice in choices],
-        "choice_form": extra.pop("choice_form", None) or ChoiceForm(),
+        "choice_form": extra.pop("choice_form", None) or ChoiceForm(prefix="choice"),
         "preset_form": extra.pop("preset_form", None) or PresetForm(),
         "answers": Answer.objects.filter(question=question)
         .values("response_id")
@@ -552,11 +561,10 @@ def question_condition(
     earlier = structure.questions[: structure.questions.index(question)]
     choices = {q.code: structure.choices[q.code] for q in earlier}
     language = _language()
-    described = logic.describe(
+    described = condition_in_words(
         question.show_if,
         {q.code: q.code for q in structure.questions},
         selectors.choice_labels(structure=structure, language=language),
-        describe_words(),
     )
     action = request.POST.get("action", "") if request.method == "POST" else ""
     replacing = action == "replace" or bool(request.POST.get("replacing"))
@@ -619,7 +627,7 @@ def choice_new(request: AuthenticatedRequest, instrument_id: int, question_id: i
     question = Question.objects.filter(instrument=instrument, pk=question_id).first()
     if question is None:
         raise Http404
-    choice_form = ChoiceForm(request.POST)
+    choice_form = ChoiceForm(request.POST, prefix="choice")
     status = 400
     if choice_form.is_valid():
         try:
@@ -791,7 +799,7 @@ def choice_delete(
 
 
 def _translation_rows(
-    instrument: Instrument, bound: tuple[str, int, TextsForm] | None
+    instrument: Instrument, bound: tuple[str, int, TextsForm] | None, editing: str = ""
 ) -> list[dict[str, Any]]:
     structure = selectors.instrument_structure(instrument=instrument)
     items: list[tuple[str, str, Any]] = [("instrument", _("Instrument"), instrument)]
@@ -834,6 +842,7 @@ def _translation_rows(
                     for field in item.TEXT_FIELDS
                 ),
                 "anchor": f"{kind}-{item.pk}",
+                "editing": form.is_bound or editing == f"{kind}-{item.pk}",
             }
         )
     return rows
@@ -846,7 +855,10 @@ def translation(request: HttpRequest, instrument_id: int) -> HttpResponse:
     return render(
         request,
         "surveys/authoring/translation.html",
-        {"instrument": instrument, "rows": _translation_rows(instrument, None)},
+        {
+            "instrument": instrument,
+            "rows": _translation_rows(instrument, None, request.GET.get("edit", "")),
+        },
     )
 
 
