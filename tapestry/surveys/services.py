@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from pydantic import ValidationError as PydanticValidationError
 
 from tapestry.core.api import audit_record
 from tapestry.surveys import logic
@@ -387,7 +388,14 @@ def instrument_new(*, actor: Any, settings: dict[str, Any]) -> Instrument:
     _texts_apply(instrument, settings)
     instrument.translation_outdated = ""
     _model_check(instrument)
-    instrument.save()
+    try:
+        # Two staff members creating the same link name at once: the second is told so.
+        with transaction.atomic():
+            instrument.save()
+    except IntegrityError:
+        raise AuthoringRefused(
+            _("The link name %(slug)s is already used.") % {"slug": settings["slug"]}
+        ) from None
     Section.objects.create(instrument=instrument, position=0)
     _audit(actor, "instrument_create", instrument, f"Created instrument {instrument.slug}")
     return instrument
@@ -488,7 +496,17 @@ def instrument_publish(*, actor: Any, instrument_id: int, english_only: bool = F
     if instrument.status != Instrument.Status.DRAFT:
         raise AuthoringRefused(_("Only a draft can be published."))
     spec = instrument_spec(structure=instrument_structure(instrument=instrument))
-    problems = spec_problems(InstrumentSpec.model_validate(spec))
+    try:
+        problems = spec_problems(InstrumentSpec.model_validate(spec))
+    except PydanticValidationError as error:
+        # Limits only the spec knows (no section at all, a text too long for the API).
+        problems = [
+            _("%(where)s: %(problem)s")
+            % {"where": ".".join(str(part) for part in item["loc"]), "problem": item["msg"]}
+            for item in error.errors()
+        ]
+        if not instrument.questions.exists():
+            problems = [_("An instrument needs at least one question.")]
     if problems:
         raise PublishRefused(
             _("The instrument cannot be published yet."), problems, translation_only=False

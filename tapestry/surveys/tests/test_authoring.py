@@ -274,6 +274,16 @@ def test_publishing_needs_a_question(paula_client: Client) -> None:
     assert Instrument.objects.get().status == "draft"
 
 
+def test_publishing_without_any_section_is_refused(draft: Instrument) -> None:
+    Section.objects.filter(instrument=draft).delete()
+
+    with pytest.raises(services.PublishRefused) as refused:
+        services.instrument_publish(actor=None, instrument_id=draft.pk)
+
+    assert refused.value.problems == ["An instrument needs at least one question."]
+    assert Instrument.objects.get().status == "draft"
+
+
 def test_publishing_with_missing_spanish_is_refused_with_the_list(
     paula_client: Client, draft: Instrument
 ) -> None:
