@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -77,6 +78,11 @@ class InstrumentSettingsForm(_TextsMixin, forms.ModelForm):
                 "%Y-%m-%dT%H:%M",
                 "%Y-%m-%d %H:%M",
             ]
+            # The shared field template writes the value as it is: give it the form a
+            # datetime-local input reads, in the site's time zone, or a save would clear it.
+            value = self.initial.get(name)
+            if isinstance(value, datetime.datetime):
+                self.initial[name] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
         if answered:
             for name in ("slug", "mode"):
                 self.fields[name].disabled = True

@@ -3,6 +3,7 @@ revision that tells respondents an instrument changed under them."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -214,6 +215,21 @@ def test_an_anonymous_instrument_cannot_allow_several_responses(paula_client: Cl
 
     assert response.status_code == 400
     assert Instrument.objects.count() == 0
+
+
+def test_the_settings_page_shows_the_window_in_the_site_time_zone(
+    paula_client: Client, draft: Instrument
+) -> None:
+    services.instrument_settings_update(
+        actor=None,
+        instrument_id=draft.pk,
+        settings={"opens_at": datetime.datetime(2027, 1, 10, 14, 0, tzinfo=datetime.UTC)},
+    )
+
+    content = paula_client.get(f"/surveys/staff/{draft.pk}/settings/").content.decode()
+
+    assert 'name="opens_at" id="id_opens_at" value="2027-01-10T09:00"' in content
+    assert "America/New_York" in content
 
 
 def test_the_window_must_close_after_it_opens(paula_client: Client, draft: Instrument) -> None:
