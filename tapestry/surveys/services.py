@@ -31,6 +31,7 @@ from tapestry.surveys.models import (
     token_hash,
 )
 from tapestry.surveys.schemas import InstrumentSpec, QuestionSpec
+from tapestry.surveys.selectors import instrument_spec, instrument_structure
 
 
 class SurveyError(Exception):
@@ -457,14 +458,15 @@ def instrument_settings_update(
 def translation_problems(*, instrument: Instrument) -> list[str]:
     """Every item whose Spanish is missing or flagged as outdated (or whose English is)."""
     problems: list[str] = []
+    structure = instrument_structure(instrument=instrument)
     structure_items: list[tuple[str, Any]] = [(_("Instrument"), instrument)]
-    for section in Section.objects.filter(instrument=instrument).order_by("position", "pk"):
+    for section in structure.sections:
         structure_items.append(
             (_("Section %(number)s") % {"number": section.position + 1}, section)
         )
-    for question in _ordered_questions(instrument):
+    for question in structure.questions:
         structure_items.append((_("Question %(code)s") % {"code": question.code}, question))
-        for choice in question.choices.order_by("position", "pk"):
+        for choice in structure.choices[question.code]:
             structure_items.append(
                 (
                     _("Choice %(choice)s of %(code)s")
@@ -490,8 +492,6 @@ def instrument_publish(*, actor: Any, instrument_id: int, english_only: bool = F
     """Publish a draft. Refused (PublishRefused, listing every problem) while the instrument
     does not hold together (no question, a choice question without two choices...) or, unless
     `english_only`, while any item's Spanish is missing or outdated."""
-    from tapestry.surveys.selectors import instrument_spec, instrument_structure
-
     instrument = _locked(instrument_id)
     if instrument.status != Instrument.Status.DRAFT:
         raise AuthoringRefused(_("Only a draft can be published."))
