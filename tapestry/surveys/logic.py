@@ -224,9 +224,11 @@ def describe(
     choice_labels: Mapping[tuple[str, str], str],
     words: Mapping[str, str] | None = None,
 ) -> str:
-    """A condition in words ("Q1 is Yes and Q3 is more than 5"), in English unless `words`
-    gives the operator words (`OPERATOR_WORDS`' keys, plus "and", "or" and "blank") in
-    another language."""
+    """A condition in words for staff pages ("Q1 is Yes and Q3 is more than 5").
+
+    `words` gives the operator words, "and", "or" and "blank" in the page's language (keys as
+    in `OPERATOR_WORDS`, plus "and", "or", "blank"); English when left out.
+    """
     if not condition:
         return ""
     words = {**OPERATOR_WORDS, **(words or {})}

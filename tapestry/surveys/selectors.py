@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from tapestry.surveys import logic
 from tapestry.surveys.models import Answer, Choice, Instrument, Question, Response, Section
@@ -182,3 +192,57 @@ def responses_page(*, instrument: Instrument, page: int, page_size: int) -> Page
         else:
             given[code] = text
     return replace(result, items=[(response, answers[response.pk]) for response in result.items])
+
+
+# Authoring ------------------------------------------------------------------------------------
+
+
+def _flagged(model: type[Any], path: str, language: str) -> Exists:
+    return Exists(model.objects.filter(**{path: OuterRef("pk"), "translation_outdated": language}))
+
+
+def instruments_for_staff(*, search: str = "") -> QuerySet[Instrument]:
+    """Every instrument for the staff list, newest first, with its response count and whether
+    any of its items waits for a Spanish (`spanish_outdated`) or English update."""
+    instruments = Instrument.objects.all()
+    if search:
+        instruments = instruments.filter(
+            Q(title_en__icontains=search) | Q(title_es__icontains=search)
+        )
+    annotations: dict[str, Any] = {
+        "responses_count": Subquery(
+            Response.objects.filter(instrument=OuterRef("pk"))
+            .order_by()
+            .values("instrument")
+            .annotate(count=Count("pk"))
+            .values("count")[:1]
+        ),
+    }
+    for language, name in (("es", "spanish_outdated"), ("en", "english_outdated")):
+        annotations[name] = ExpressionWrapper(
+            Q(translation_outdated=language)
+            | _flagged(Section, "instrument", language)
+            | _flagged(Question, "instrument", language)
+            | _flagged(Choice, "question__instrument", language),
+            output_field=BooleanField(),
+        )
+    return instruments.annotate(**annotations).order_by("-created_at", "slug")
+
+
+def authoring_summary() -> dict[str, int]:
+    """Counts for the staff dashboard panel."""
+    rows = instruments_for_staff()
+    return {
+        "drafts": rows.filter(status=Instrument.Status.DRAFT).count(),
+        "published": rows.filter(status=Instrument.Status.PUBLISHED).count(),
+        "outdated": rows.filter(Q(spanish_outdated=True) | Q(english_outdated=True)).count(),
+    }
+
+
+def choice_labels(*, structure: Structure, language: str) -> dict[tuple[str, str], str]:
+    """{(question code, choice code): label in the language}, for describing conditions."""
+    return {
+        (code, choice.code): choice.text("label", language)
+        for code, choices in structure.choices.items()
+        for choice in choices
+    }

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from pydantic import ValidationError as PydanticValidationError
 
 from tapestry.accounts.api import person_roles
 from tapestry.core.api import audit_record
@@ -34,7 +39,7 @@ from tapestry.surveys.models import (
     token_hash,
 )
 from tapestry.surveys.schemas import InstrumentSpec, QuestionSpec
-from tapestry.surveys.selectors import Structure
+from tapestry.surveys.selectors import Structure, instrument_spec, instrument_structure
 
 
 class SurveyError(Exception):
@@ -613,3 +618,941 @@ def instrument_from_template(
         instrument.status = Instrument.Status.PUBLISHED
         instrument.save(update_fields=["status", "updated_at"])
     return instrument
+
+
+# Authoring ------------------------------------------------------------------------------------
+# Staff build and edit instruments here: settings, sections, questions, choices, conditions,
+# both languages kept in step, publishing and closing. Every write locks the instrument row
+# first, so two staff members editing at once take turns, and is audited. Every change a
+# respondent would see bumps `Instrument.revision` (the answering side compares it).
+
+LIKERT_PRESETS_PATH = Path(__file__).resolve().parent / "data" / "likert_presets.json"
+
+
+class AuthoringRefused(SurveyError):
+    """An edit refused because of what the instrument already holds (answers, conditions);
+    views answer 409."""
+
+
+class NotInInstrument(SurveyError):
+    """The section, question, choice or item named is not the instrument's; views answer 404."""
+
+
+class PublishRefused(SurveyError):
+    """Publishing refused; `problems` lists what must be fixed, and `translation_only` says
+    whether every problem is a missing or outdated Spanish (which staff may override)."""
+
+    def __init__(self, message: str, problems: list[str], *, translation_only: bool) -> None:
+        super().__init__(message)
+        self.problems = problems
+        self.translation_only = translation_only
+
+
+@dataclass(frozen=True)
+class LikertPreset:
+    key: str
+    name_en: str
+    name_es: str
+    choices: tuple[tuple[str, str, str], ...]  # (code, English, Spanish)
+
+
+def likert_presets() -> dict[str, LikertPreset]:
+    """The ready-made scales, from data/likert_presets.json."""
+    data = json.loads(LIKERT_PRESETS_PATH.read_text(encoding="utf-8"))
+    return {
+        key: LikertPreset(
+            key=key,
+            name_en=preset["name"]["en"],
+            name_es=preset["name"]["es"],
+            choices=tuple((c["code"], c["en"], c["es"]) for c in preset["choices"]),
+        )
+        for key, preset in data.items()
+    }
+
+
+def _locked(instrument_id: int) -> Instrument:
+    try:
+        return Instrument.objects.select_for_update().get(pk=instrument_id)
+    except Instrument.DoesNotExist:
+        raise NotInInstrument(_("There is no such instrument.")) from None
+
+
+def _revision_bump(instrument: Instrument) -> None:
+    Instrument.objects.filter(pk=instrument.pk).update(revision=F("revision") + 1)
+
+
+def _has_responses(instrument: Instrument) -> bool:
+    return Response.objects.filter(instrument=instrument).exists()
+
+
+def _texts_apply(item: Any, texts: dict[str, str]) -> bool:
+    """Set an item's English and Spanish text from `texts` ({"title_en": ...}); flag the
+    language left behind (`Bilingual.note_edit`). True if any text changed."""
+    before = {language: item.texts(language) for language in Language.values}
+    lagging = item.translation_outdated
+    for name in item.TEXT_FIELDS:
+        for language in Language.values:
+            key = f"{name}_{language}"
+            if key in texts:
+                setattr(item, key, (texts[key] or "").strip())
+    item.note_edit(before)
+    changed = {language for language in Language.values if item.texts(language) != before[language]}
+    if lagging and changed == {lagging}:
+        # The lagging language caught up with the other: nothing is behind any more (not the
+        # other language, as note_edit alone would have it).
+        item.translation_outdated = ""
+    return bool(changed)
+
+
+def _text_fields(item: Any) -> list[str]:
+    return [f"{name}_{language}" for name in item.TEXT_FIELDS for language in Language.values]
+
+
+def _ordered_questions(instrument: Instrument) -> list[Question]:
+    return list(
+        Question.objects.filter(instrument=instrument)
+        .select_related("section")
+        .order_by("section__position", "section_id", "position", "pk")
+    )
+
+
+def _choice_codes(instrument: Instrument) -> dict[int, tuple[str, ...]]:
+    codes: dict[int, list[str]] = {}
+    for question_id, code in (
+        Choice.objects.filter(question__instrument=instrument)
+        .order_by("position", "pk")
+        .values_list("question_id", "code")
+    ):
+        codes.setdefault(question_id, []).append(code)
+    return {key: tuple(value) for key, value in codes.items()}
+
+
+def _facts(question: Question, choices: dict[int, tuple[str, ...]]) -> logic.QuestionFacts:
+    return logic.QuestionFacts(
+        code=question.code, kind=question.kind, choices=choices.get(question.pk, ())
+    )
+
+
+def _first_broken_condition(
+    questions: list[Question], choices: dict[int, tuple[str, ...]]
+) -> tuple[Question, str] | None:
+    """The first question, in this order, whose condition no longer holds together (it refers
+    to a later or missing question, or a choice or kind that changed), and why."""
+    earlier: dict[str, logic.QuestionFacts] = {}
+    for question in questions:
+        if question.show_if:
+            try:
+                logic.validate(question.show_if, earlier=earlier)
+            except logic.ConditionError as error:
+                return question, str(error)
+        earlier[question.code] = _facts(question, choices)
+    return None
+
+
+def _refuse_if_broken(
+    questions: list[Question], choices: dict[int, tuple[str, ...]], *, what: str
+) -> None:
+    broken = _first_broken_condition(questions, choices)
+    if broken is not None:
+        question, _reason = broken
+        raise AuthoringRefused(
+            _(
+                "%(what)s would break the condition of question %(code)s, which may refer "
+                "only to questions before it. Change that condition first."
+            )
+            % {"what": what, "code": question.code}
+        )
+
+
+def _positions_save(items: list[Any]) -> None:
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+def _audit(actor: Any, action: str, target: Any, summary: str, **data: Any) -> None:
+    audit_record(
+        actor=actor, action=f"surveys.{action}", target=target, summary=summary, data=data or None
+    )
+
+
+# The instrument's settings
+
+
+INSTRUMENT_SETTINGS = (
+    "slug",
+    "purpose",
+    "mode",
+    "allow_multiple",
+    "opens_at",
+    "closes_at",
+)
+
+
+@transaction.atomic
+def instrument_new(*, actor: Any, settings: dict[str, Any]) -> Instrument:
+    """A new draft instrument with one empty section, from the settings form's values."""
+    if Instrument.objects.filter(slug=settings["slug"]).exists():
+        raise AuthoringRefused(
+            _("The link name %(slug)s is already used.") % {"slug": settings["slug"]}
+        )
+    instrument = Instrument(created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    for name in INSTRUMENT_SETTINGS:
+        setattr(instrument, name, settings.get(name, getattr(instrument, name)))
+    _texts_apply(instrument, settings)
+    instrument.translation_outdated = ""
+    _model_check(instrument)
+    try:
+        # Two staff members creating the same link name at once: the second is told so.
+        with transaction.atomic():
+            instrument.save()
+    except IntegrityError:
+        raise AuthoringRefused(
+            _("The link name %(slug)s is already used.") % {"slug": settings["slug"]}
+        ) from None
+    Section.objects.create(instrument=instrument, position=0)
+    _audit(actor, "instrument_create", instrument, f"Created instrument {instrument.slug}")
+    return instrument
+
+
+def _model_check(item: Any) -> None:
+    try:
+        item.clean()
+    except ValidationError as error:
+        raise SurveyError(" ".join(str(m) for m in error.messages)) from None
+
+
+@transaction.atomic
+def instrument_settings_update(
+    *, actor: Any, instrument_id: int, settings: dict[str, Any]
+) -> Instrument:
+    """Change an instrument's settings and texts. The link name and the mode change only
+    while there are no responses (links already shared, answers already given under a promise
+    of anonymity)."""
+    instrument = _locked(instrument_id)
+    answered = _has_responses(instrument)
+    if settings.get("slug", instrument.slug) != instrument.slug:
+        if answered:
+            raise AuthoringRefused(
+                _("The link name cannot change once there are responses: it has been shared.")
+            )
+        if Instrument.objects.filter(slug=settings["slug"]).exclude(pk=instrument.pk).exists():
+            raise AuthoringRefused(
+                _("The link name %(slug)s is already used.") % {"slug": settings["slug"]}
+            )
+    if settings.get("mode", instrument.mode) != instrument.mode and answered:
+        raise AuthoringRefused(
+            _("The mode cannot change once there are responses: they were given under it.")
+        )
+    seen_before = (instrument.mode, instrument.allow_multiple)
+    changed = [
+        name
+        for name in INSTRUMENT_SETTINGS
+        if name in settings and settings[name] != getattr(instrument, name)
+    ]
+    for name in changed:
+        setattr(instrument, name, settings[name])
+    if _texts_apply(instrument, settings):
+        changed.append("texts")
+    _model_check(instrument)
+    instrument.save()
+    if "texts" in changed or (instrument.mode, instrument.allow_multiple) != seen_before:
+        _revision_bump(instrument)
+    _audit(
+        actor,
+        "instrument_update",
+        instrument,
+        f"Changed instrument {instrument.slug}: {', '.join(changed) or 'nothing'}",
+        changed=changed,
+    )
+    return instrument
+
+
+def translation_problems(*, instrument: Instrument) -> list[str]:
+    """Every item whose Spanish is missing or flagged as outdated (or whose English is)."""
+    problems: list[str] = []
+    structure = instrument_structure(instrument=instrument)
+    structure_items: list[tuple[str, Any]] = [(_("Instrument"), instrument)]
+    for section in structure.sections:
+        structure_items.append(
+            (_("Section %(number)s") % {"number": section.position + 1}, section)
+        )
+    for question in structure.questions:
+        structure_items.append((_("Question %(code)s") % {"code": question.code}, question))
+        for choice in structure.choices[question.code]:
+            structure_items.append(
+                (
+                    _("Choice %(choice)s of %(code)s")
+                    % {"choice": choice.code, "code": question.code},
+                    choice,
+                )
+            )
+    for name, item in structure_items:
+        if item.translation_outdated == Language.SPANISH:
+            problems.append(_("%(item)s: the Spanish needs an update.") % {"item": name})
+        elif item.translation_outdated == Language.ENGLISH:
+            problems.append(_("%(item)s: the English needs an update.") % {"item": name})
+        elif any(
+            getattr(item, f"{field}_en").strip() and not getattr(item, f"{field}_es").strip()
+            for field in item.TEXT_FIELDS
+        ):
+            problems.append(_("%(item)s: the Spanish is missing.") % {"item": name})
+    return problems
+
+
+@transaction.atomic
+def instrument_publish(*, actor: Any, instrument_id: int, english_only: bool = False) -> Instrument:
+    """Publish a draft. Refused (PublishRefused, listing every problem) while the instrument
+    does not hold together (no question, a choice question without two choices...) or, unless
+    `english_only`, while any item's Spanish is missing or outdated."""
+    instrument = _locked(instrument_id)
+    if instrument.status != Instrument.Status.DRAFT:
+        raise AuthoringRefused(_("Only a draft can be published."))
+    spec = instrument_spec(structure=instrument_structure(instrument=instrument))
+    try:
+        problems = spec_problems(InstrumentSpec.model_validate(spec))
+    except PydanticValidationError as error:
+        # Limits only the spec knows (no section at all, a text too long for the API).
+        problems = [
+            _("%(where)s: %(problem)s")
+            % {"where": ".".join(str(part) for part in item["loc"]), "problem": item["msg"]}
+            for item in error.errors()
+        ]
+        if not instrument.questions.exists():
+            problems = [_("An instrument needs at least one question.")]
+    if problems:
+        raise PublishRefused(
+            _("The instrument cannot be published yet."), problems, translation_only=False
+        )
+    missing = translation_problems(instrument=instrument)
+    if missing and not english_only:
+        raise PublishRefused(
+            _(
+                "Some Spanish text is missing or needs an update. Fix it on the translation "
+                "page, or publish in English only for now."
+            ),
+            missing,
+            translation_only=True,
+        )
+    instrument.status = Instrument.Status.PUBLISHED
+    instrument.save(update_fields=["status", "updated_at"])
+    _audit(
+        actor,
+        "instrument_publish",
+        instrument,
+        f"Published instrument {instrument.slug}" + (" in English only for now" if missing else ""),
+        english_only=bool(missing),
+    )
+    return instrument
+
+
+@transaction.atomic
+def instrument_archive(*, actor: Any, instrument_id: int) -> Instrument:
+    """Close a published instrument for good; its responses stay."""
+    instrument = _locked(instrument_id)
+    if instrument.status != Instrument.Status.PUBLISHED:
+        raise AuthoringRefused(_("Only a published instrument can be archived."))
+    instrument.status = Instrument.Status.ARCHIVED
+    instrument.save(update_fields=["status", "updated_at"])
+    _audit(actor, "instrument_archive", instrument, f"Archived instrument {instrument.slug}")
+    return instrument
+
+
+@transaction.atomic
+def instrument_close_now(*, actor: Any, instrument_id: int) -> Instrument:
+    """Stop taking responses now (the window's end moves to this moment)."""
+    instrument = _locked(instrument_id)
+    now = timezone.now()
+    if instrument.status != Instrument.Status.PUBLISHED:
+        raise AuthoringRefused(_("Only a published instrument can be closed."))
+    if instrument.closes_at is not None and instrument.closes_at <= now:
+        raise AuthoringRefused(_("This instrument is already closed."))
+    if instrument.opens_at is not None and instrument.opens_at >= now:
+        raise AuthoringRefused(
+            _("This instrument has not opened yet: change its dates or archive it instead.")
+        )
+    instrument.closes_at = now
+    instrument.save(update_fields=["closes_at", "updated_at"])
+    _audit(actor, "instrument_close", instrument, f"Closed instrument {instrument.slug} early")
+    return instrument
+
+
+# Sections
+
+
+SECTION_TEXTS = ("title_en", "title_es", "introduction_en", "introduction_es")
+
+
+@transaction.atomic
+def section_add(*, actor: Any, instrument_id: int, texts: dict[str, str]) -> Section:
+    instrument = _locked(instrument_id)
+    position = Section.objects.filter(instrument=instrument).count()
+    section = Section(instrument=instrument, position=position)
+    _texts_apply(section, texts)
+    section.translation_outdated = ""
+    section.save()
+    _revision_bump(instrument)
+    _audit(actor, "section_add", section, f"Added section {position + 1} to {instrument.slug}")
+    return section
+
+
+def _section(instrument: Instrument, section_id: int) -> Section:
+    section = Section.objects.filter(instrument=instrument, pk=section_id).first()
+    if section is None:
+        raise NotInInstrument(_("There is no such section in this instrument."))
+    return section
+
+
+@transaction.atomic
+def section_update(
+    *, actor: Any, instrument_id: int, section_id: int, texts: dict[str, str]
+) -> Section:
+    instrument = _locked(instrument_id)
+    section = _section(instrument, section_id)
+    if _texts_apply(section, texts):
+        section.save()
+        _revision_bump(instrument)
+        _audit(
+            actor, "section_update", section, f"Edited section {section.pk} of {instrument.slug}"
+        )
+    return section
+
+
+@transaction.atomic
+def section_move(*, actor: Any, instrument_id: int, section_id: int, up: bool) -> Section:
+    """Swap a section with the one before (up) or after it. Refused if a question's condition
+    would then refer to a question after it."""
+    instrument = _locked(instrument_id)
+    sections = list(Section.objects.filter(instrument=instrument).order_by("position", "pk"))
+    section = _section(instrument, section_id)
+    index = next(i for i, item in enumerate(sections) if item.pk == section.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(sections):
+        raise AuthoringRefused(
+            _("This section is already the first.")
+            if up
+            else _("This section is already the last.")
+        )
+    sections[index], sections[other] = sections[other], sections[index]
+    order = {item.pk: position for position, item in enumerate(sections)}
+    questions = sorted(
+        _ordered_questions(instrument), key=lambda q: (order[q.section_id], q.position, q.pk)
+    )
+    _refuse_if_broken(questions, _choice_codes(instrument), what=_("Moving this section"))
+    _positions_save(sections)
+    _revision_bump(instrument)
+    _audit(actor, "section_move", section, f"Moved section {section.pk} of {instrument.slug}")
+    return section
+
+
+@transaction.atomic
+def section_delete(*, actor: Any, instrument_id: int, section_id: int) -> None:
+    """Delete a section and its questions, unless any of them has answers or a later
+    question's condition refers to one."""
+    instrument = _locked(instrument_id)
+    section = _section(instrument, section_id)
+    answers = Answer.objects.filter(question__section=section).count()
+    if answers:
+        raise AuthoringRefused(
+            ngettext(
+                "This section's questions have %(count)s answer; it cannot be deleted.",
+                "This section's questions have %(count)s answers; it cannot be deleted.",
+                answers,
+            )
+            % {"count": answers}
+        )
+    remaining = [q for q in _ordered_questions(instrument) if q.section_id != section.pk]
+    _refuse_if_broken(remaining, _choice_codes(instrument), what=_("Deleting this section"))
+    _audit(actor, "section_delete", section, f"Deleted section {section.pk} of {instrument.slug}")
+    section.delete()
+    _positions_save(list(Section.objects.filter(instrument=instrument).order_by("position", "pk")))
+    _revision_bump(instrument)
+
+
+# Questions
+
+QUESTION_FIELDS = ("code", "kind", "required", "minimum", "maximum", "whole_number", "describes")
+
+
+def _question(instrument: Instrument, question_id: int) -> Question:
+    question = Question.objects.filter(instrument=instrument, pk=question_id).first()
+    if question is None:
+        raise NotInInstrument(_("There is no such question in this instrument."))
+    return question
+
+
+def _question_fields_check(question: Question) -> None:
+    if question.kind != Question.Kind.NUMBER:
+        question.minimum = question.maximum = None
+        question.whole_number = False
+    if question.describes and question.kind != Question.Kind.SINGLE:
+        raise SurveyError(
+            _("A question that describes the respondent's role or state must be single choice.")
+        )
+    _model_check(question)
+
+
+@transaction.atomic
+def question_add(
+    *, actor: Any, instrument_id: int, section_id: int, details: dict[str, Any]
+) -> Question:
+    """A new question at the end of a section. Once there are responses a new question must
+    be optional (earlier respondents could not answer it)."""
+    instrument = _locked(instrument_id)
+    section = _section(instrument, section_id)
+    if Question.objects.filter(instrument=instrument, code=details["code"]).exists():
+        raise AuthoringRefused(
+            _("The variable name %(code)s is already used in this instrument.")
+            % {"code": details["code"]}
+        )
+    if details.get("required") and _has_responses(instrument):
+        raise AuthoringRefused(
+            _(
+                "This instrument already has responses, so a new question must be optional: "
+                "earlier respondents could not answer it."
+            )
+        )
+    question = Question(
+        instrument=instrument,
+        section=section,
+        position=Question.objects.filter(section=section).count(),
+    )
+    for name in QUESTION_FIELDS:
+        if name in details:
+            setattr(question, name, details[name])
+    _texts_apply(question, details)
+    question.translation_outdated = ""
+    _question_fields_check(question)
+    question.save()
+    _revision_bump(instrument)
+    _audit(actor, "question_add", question, f"Added question {question.code} to {instrument.slug}")
+    return question
+
+
+@transaction.atomic
+def question_update(
+    *, actor: Any, instrument_id: int, question_id: int, details: dict[str, Any]
+) -> Question:
+    """Edit a question. Refused: a variable name used twice; renaming or changing the kind of
+    a question that has answers or that a later condition refers to; making a question
+    required once the instrument has responses."""
+    instrument = _locked(instrument_id)
+    question = _question(instrument, question_id)
+    answers = Answer.objects.filter(question=question).count()
+    new_code = details.get("code", question.code)
+    new_kind = details.get("kind", question.kind)
+    if new_code != question.code:
+        if Question.objects.filter(instrument=instrument, code=new_code).exists():
+            raise AuthoringRefused(
+                _("The variable name %(code)s is already used in this instrument.")
+                % {"code": new_code}
+            )
+        if answers:
+            raise AuthoringRefused(
+                _(
+                    "This question has answers, so its variable name cannot change: exports "
+                    "and earlier reports use it."
+                )
+            )
+    if new_kind != question.kind and answers:
+        raise AuthoringRefused(
+            ngettext(
+                "This question has %(count)s answer, so its type cannot change.",
+                "This question has %(count)s answers, so its type cannot change.",
+                answers,
+            )
+            % {"count": answers}
+        )
+    if details.get("required") and not question.required and _has_responses(instrument):
+        raise AuthoringRefused(
+            _(
+                "This instrument already has responses, so a question cannot become required: "
+                "earlier respondents may have left it blank."
+            )
+        )
+    old_code = question.code
+    changed = [
+        name
+        for name in QUESTION_FIELDS
+        if name in details and details[name] != getattr(question, name)
+    ]
+    for name in changed:
+        setattr(question, name, details[name])
+    _question_fields_check(question)
+    texts_changed = _texts_apply(question, details)
+    choices = _choice_codes(instrument)
+    if question.kind not in Question.CHOICE_KINDS:
+        choices.pop(question.pk, None)
+    questions = [question if q.pk == question.pk else q for q in _ordered_questions(instrument)]
+    if new_code != old_code and any(
+        old_code in logic.references(q.show_if) for q in questions if q.show_if
+    ):
+        referring = next(
+            q for q in questions if q.show_if and old_code in logic.references(q.show_if)
+        )
+        raise AuthoringRefused(
+            _(
+                "Question %(code)s's condition refers to %(old)s: change that condition before "
+                "renaming this question."
+            )
+            % {"code": referring.code, "old": old_code}
+        )
+    _refuse_if_broken(questions, choices, what=_("This change"))
+    if question.kind not in Question.CHOICE_KINDS:
+        Choice.objects.filter(question=question).delete()
+    question.save()
+    if changed or texts_changed:
+        _revision_bump(instrument)
+        _audit(
+            actor,
+            "question_update",
+            question,
+            f"Edited question {question.code} of {instrument.slug}",
+            changed=changed + (["texts"] if texts_changed else []),
+        )
+    return question
+
+
+@transaction.atomic
+def question_move(*, actor: Any, instrument_id: int, question_id: int, up: bool) -> Question:
+    """Move a question one place up or down; past the first or last place of its section it
+    moves to the end of the section before or the start of the section after. Refused, naming
+    the question, if a condition would then refer to a question after it."""
+    instrument = _locked(instrument_id)
+    question = _question(instrument, question_id)
+    sections = list(Section.objects.filter(instrument=instrument).order_by("position", "pk"))
+    by_section: dict[int, list[Question]] = {section.pk: [] for section in sections}
+    for item in _ordered_questions(instrument):
+        by_section[item.section_id].append(item)
+    siblings = by_section[question.section_id]
+    index = next(i for i, item in enumerate(siblings) if item.pk == question.pk)
+    section_index = next(i for i, s in enumerate(sections) if s.pk == question.section_id)
+    target = index - 1 if up else index + 1
+    touched = [question.section_id]
+    if 0 <= target < len(siblings):
+        siblings[index], siblings[target] = siblings[target], siblings[index]
+    else:
+        other = section_index - 1 if up else section_index + 1
+        if not 0 <= other < len(sections):
+            raise AuthoringRefused(
+                _("This question is already the first.")
+                if up
+                else _("This question is already the last.")
+            )
+        siblings.pop(index)
+        destination = by_section[sections[other].pk]
+        if up:
+            destination.append(question)
+        else:
+            destination.insert(0, question)
+        question.section = sections[other]
+        touched.append(sections[other].pk)
+    order = [item for section in sections for item in by_section[section.pk]]
+    _refuse_if_broken(
+        order, _choice_codes(instrument), what=_("Moving %(code)s") % {"code": question.code}
+    )
+    if len(touched) > 1:
+        question.save(update_fields=["section"])
+    for section_id in touched:
+        _positions_save(by_section[section_id])
+    _revision_bump(instrument)
+    _audit(actor, "question_move", question, f"Moved question {question.code} of {instrument.slug}")
+    return question
+
+
+@transaction.atomic
+def question_delete(*, actor: Any, instrument_id: int, question_id: int) -> None:
+    """Delete a question that has no answers and that no later condition refers to."""
+    instrument = _locked(instrument_id)
+    question = _question(instrument, question_id)
+    answers = Answer.objects.filter(question=question).values("response_id").distinct().count()
+    if answers:
+        raise AuthoringRefused(
+            ngettext(
+                "%(code)s has %(count)s answer; it cannot be deleted.",
+                "%(code)s has %(count)s answers; it cannot be deleted.",
+                answers,
+            )
+            % {"code": question.code, "count": answers}
+        )
+    remaining = [q for q in _ordered_questions(instrument) if q.pk != question.pk]
+    _refuse_if_broken(
+        remaining, _choice_codes(instrument), what=_("Deleting %(code)s") % {"code": question.code}
+    )
+    _audit(
+        actor, "question_delete", question, f"Deleted question {question.code} of {instrument.slug}"
+    )
+    section = question.section
+    question.delete()
+    _positions_save(list(Question.objects.filter(section=section).order_by("position", "pk")))
+    _revision_bump(instrument)
+
+
+@transaction.atomic
+def question_condition_set(
+    *, actor: Any, instrument_id: int, question_id: int, condition: dict[str, Any] | None
+) -> Question:
+    """Set "show this question if" (None: always shown), after `logic.validate` against the
+    questions before it."""
+    instrument = _locked(instrument_id)
+    question = _question(instrument, question_id)
+    ordered = _ordered_questions(instrument)
+    choices = _choice_codes(instrument)
+    earlier: dict[str, logic.QuestionFacts] = {}
+    for item in ordered:
+        if item.pk == question.pk:
+            break
+        earlier[item.code] = _facts(item, choices)
+    if condition:
+        try:
+            logic.validate(condition, earlier=earlier)
+        except logic.ConditionError as error:
+            raise AuthoringRefused(
+                _("The condition cannot be used: %(reason)s") % {"reason": error}
+            ) from None
+    question.show_if = condition or None
+    question.save(update_fields=["show_if"])
+    _revision_bump(instrument)
+    _audit(
+        actor,
+        "question_condition",
+        question,
+        f"Set the condition of {question.code} of {instrument.slug}",
+        condition=condition,
+    )
+    return question
+
+
+# Choices
+
+
+def _choice(instrument: Instrument, choice_id: int) -> Choice:
+    choice = (
+        Choice.objects.filter(question__instrument=instrument, pk=choice_id)
+        .select_related("question")
+        .first()
+    )
+    if choice is None:
+        raise NotInInstrument(_("There is no such choice in this instrument."))
+    return choice
+
+
+def _choice_question(instrument: Instrument, question_id: int) -> Question:
+    question = _question(instrument, question_id)
+    if question.kind not in Question.CHOICE_KINDS:
+        raise AuthoringRefused(_("Only choice and Likert questions have choices."))
+    return question
+
+
+@transaction.atomic
+def choice_add(
+    *, actor: Any, instrument_id: int, question_id: int, details: dict[str, Any]
+) -> Choice:
+    instrument = _locked(instrument_id)
+    question = _choice_question(instrument, question_id)
+    if Choice.objects.filter(question=question, code=details["code"]).exists():
+        raise AuthoringRefused(
+            _("%(code)s already has a choice coded %(choice)s.")
+            % {"code": question.code, "choice": details["code"]}
+        )
+    choice = Choice(
+        question=question,
+        code=details["code"],
+        position=Choice.objects.filter(question=question).count(),
+    )
+    _texts_apply(choice, details)
+    choice.translation_outdated = ""
+    choice.save()
+    _revision_bump(instrument)
+    _audit(actor, "choice_add", choice, f"Added choice {choice.code} to {question.code}")
+    return choice
+
+
+def _choice_referrers(instrument: Instrument, question: Question, code: str) -> list[str]:
+    """The codes of the questions whose condition names this choice."""
+
+    def names(node: Any) -> bool:
+        if not node:
+            return False
+        if node["op"] in logic.GROUPS:
+            return any(names(arg) for arg in node["args"])
+        return node.get("question") == question.code and code in (
+            node.get("choice"),
+            node.get("value"),
+        )
+
+    return [q.code for q in _ordered_questions(instrument) if names(q.show_if)]
+
+
+@transaction.atomic
+def choice_update(
+    *, actor: Any, instrument_id: int, choice_id: int, details: dict[str, Any]
+) -> Choice:
+    """Edit a choice's labels (and its code while nothing answered it and no condition names
+    it: the code is what answers and exports store)."""
+    instrument = _locked(instrument_id)
+    choice = _choice(instrument, choice_id)
+    new_code = details.get("code", choice.code)
+    if new_code != choice.code:
+        if Answer.objects.filter(choice=choice).exists():
+            raise AuthoringRefused(_("This choice has answers, so its code cannot change."))
+        if Choice.objects.filter(question=choice.question, code=new_code).exists():
+            raise AuthoringRefused(
+                _("%(code)s already has a choice coded %(choice)s.")
+                % {"code": choice.question.code, "choice": new_code}
+            )
+        referrers = _choice_referrers(instrument, choice.question, choice.code)
+        if referrers:
+            raise AuthoringRefused(
+                _("The condition of %(codes)s names this choice: change it first.")
+                % {"codes": ", ".join(referrers)}
+            )
+        choice.code = new_code
+    texts_changed = _texts_apply(choice, details)
+    choice.save()
+    if texts_changed or new_code != choice.code:
+        _revision_bump(instrument)
+    _audit(actor, "choice_update", choice, f"Edited choice {choice.code} of {choice.question.code}")
+    return choice
+
+
+@transaction.atomic
+def choice_move(*, actor: Any, instrument_id: int, choice_id: int, up: bool) -> Choice:
+    instrument = _locked(instrument_id)
+    choice = _choice(instrument, choice_id)
+    siblings = list(Choice.objects.filter(question=choice.question).order_by("position", "pk"))
+    index = next(i for i, item in enumerate(siblings) if item.pk == choice.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(siblings):
+        raise AuthoringRefused(
+            _("This choice is already the first.") if up else _("This choice is already the last.")
+        )
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    _positions_save(siblings)
+    _revision_bump(instrument)
+    _audit(actor, "choice_move", choice, f"Moved choice {choice.code} of {choice.question.code}")
+    return choice
+
+
+@transaction.atomic
+def choice_delete(*, actor: Any, instrument_id: int, choice_id: int) -> None:
+    """Delete a choice nobody chose and no condition names."""
+    instrument = _locked(instrument_id)
+    choice = _choice(instrument, choice_id)
+    answers = Answer.objects.filter(choice=choice).count()
+    if answers:
+        raise AuthoringRefused(
+            ngettext(
+                "The choice %(choice)s has %(count)s answer; it cannot be removed.",
+                "The choice %(choice)s has %(count)s answers; it cannot be removed.",
+                answers,
+            )
+            % {"choice": choice.code, "count": answers}
+        )
+    referrers = _choice_referrers(instrument, choice.question, choice.code)
+    if referrers:
+        raise AuthoringRefused(
+            _("The condition of %(codes)s names this choice: change it first.")
+            % {"codes": ", ".join(referrers)}
+        )
+    question = choice.question
+    _audit(actor, "choice_delete", choice, f"Deleted choice {choice.code} of {question.code}")
+    choice.delete()
+    _positions_save(list(Choice.objects.filter(question=question).order_by("position", "pk")))
+    _revision_bump(instrument)
+
+
+@transaction.atomic
+def choices_preset_apply(
+    *, actor: Any, instrument_id: int, question_id: int, preset: str
+) -> Question:
+    """Replace a question's choices with a ready-made scale (in both languages). Refused if a
+    current choice has answers or is named by a condition."""
+    instrument = _locked(instrument_id)
+    question = _choice_question(instrument, question_id)
+    scale = likert_presets().get(preset)
+    if scale is None:
+        raise SurveyError(_("There is no such scale."))
+    current = list(Choice.objects.filter(question=question))
+    if Answer.objects.filter(choice__in=current).exists():
+        raise AuthoringRefused(
+            _("This question's choices have answers, so they cannot be replaced.")
+        )
+    for choice in current:
+        if _choice_referrers(instrument, question, choice.code):
+            raise AuthoringRefused(
+                _("The condition of %(codes)s names this choice: change it first.")
+                % {"codes": ", ".join(_choice_referrers(instrument, question, choice.code))}
+            )
+    Choice.objects.filter(question=question).delete()
+    Choice.objects.bulk_create(
+        Choice(question=question, position=position, code=code, label_en=en, label_es=es)
+        for position, (code, en, es) in enumerate(scale.choices)
+    )
+    _revision_bump(instrument)
+    _audit(actor, "choices_preset", question, f"Gave {question.code} the {preset} scale")
+    return question
+
+
+# Keeping English and Spanish in step
+
+TRANSLATABLE: dict[str, type[Any]] = {
+    "instrument": Instrument,
+    "section": Section,
+    "question": Question,
+    "choice": Choice,
+}
+
+
+def translatable_item(instrument: Instrument, kind: str, item_id: int) -> Any:
+    """An instrument's own item of a kind ("instrument", "section", "question", "choice") by
+    id; SurveyError if the instrument holds no such item."""
+    model = TRANSLATABLE.get(kind)
+    if model is None or (model is Instrument and item_id != instrument.pk):
+        raise NotInInstrument(_("There is no such item in this instrument."))
+    if model is Instrument:
+        return instrument
+    scope = {"question__instrument": instrument} if model is Choice else {"instrument": instrument}
+    item = model.objects.filter(pk=item_id, **scope).first()
+    if item is None:
+        raise NotInInstrument(_("There is no such item in this instrument."))
+    return item
+
+
+@transaction.atomic
+def translation_update(
+    *, actor: Any, instrument_id: int, kind: str, item_id: int, texts: dict[str, str]
+) -> Any:
+    """Edit one item's texts from the translation page (the same flags as any edit)."""
+    instrument = _locked(instrument_id)
+    item = translatable_item(instrument, kind, item_id)
+    if _texts_apply(item, texts):
+        item.save()
+        _revision_bump(instrument)
+        _audit(
+            actor,
+            "translation_update",
+            item,
+            f"Edited the texts of {kind} {item.pk} of {instrument.slug}",
+        )
+    return item
+
+
+@transaction.atomic
+def translation_confirm(*, actor: Any, instrument_id: int, kind: str, item_id: int) -> Any:
+    """A translator says the flagged language is up to date as it is: the flag clears."""
+    instrument = _locked(instrument_id)
+    item = translatable_item(instrument, kind, item_id)
+    flagged = item.translation_outdated
+    if flagged:
+        item.translation_outdated = ""
+        item.save(update_fields=["translation_outdated"])
+        _audit(
+            actor,
+            "translation_confirm",
+            item,
+            f"Confirmed the {flagged} text of {kind} {item.pk} of {instrument.slug}",
+            language=flagged,
+        )
+    return item

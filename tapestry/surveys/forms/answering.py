@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tapestry.surveys import logic
+from tapestry.surveys.forms import describe_words
 from tapestry.surveys.models import Question, Section
 from tapestry.surveys.selectors import Structure
 from tapestry.surveys.services import TEXT_LIMIT
@@ -70,23 +71,6 @@ def _clean(value: str) -> str:
     # NUL characters cannot be stored (PostgreSQL refuses them in text and JSON) and no one
     # types them.
     return value.replace("\x00", "")
-
-
-def operator_words() -> dict[str, str]:
-    """`logic.describe`'s words in the page's language."""
-    return {
-        "=": _("is"),
-        "!=": _("is not"),
-        "<": _("is less than"),
-        "<=": _("is at most"),
-        ">": _("is more than"),
-        ">=": _("is at least"),
-        "checked": _("includes"),
-        "unchecked": _("does not include"),
-        "and": _("and"),
-        "or": _("or"),
-        "blank": _("not answered"),
-    }
 
 
 @dataclass
@@ -185,7 +169,7 @@ def section_page(
         for code, choices in structure.choices.items()
         for choice in choices
     }
-    words = operator_words()
+    words = describe_words()
     fields: list[QuestionField] = []
     for question in questions:
         live = bool(logic.references(question.show_if) & here)
