@@ -29,6 +29,19 @@ code_validator = RegexValidator(
     ),
     code="invalid_code",
 )
+# Paths under /surveys/ that an instrument's link name must not take.
+RESERVED_SLUGS = frozenset({"staff"})
+
+
+def validate_slug_free(value: str) -> None:
+    if value.lower() in RESERVED_SLUGS:
+        raise ValidationError(
+            _("%(slug)s is kept for the site's own pages; choose another link name."),
+            params={"slug": value},
+            code="reserved_slug",
+        )
+
+
 choice_code_validator = RegexValidator(
     r"^[A-Za-z0-9_.-]{1,20}$",
     _("Use up to 20 letters, digits, underscores, periods or hyphens, for example 1 or yes."),
@@ -113,6 +126,7 @@ class Instrument(Bilingual):
         _("link name"),
         max_length=60,
         unique=True,
+        validators=[validate_slug_free],
         help_text=_("The end of the public link, for example library-needs-2027."),
     )
     title_en = models.CharField(_("title (English)"), max_length=200)

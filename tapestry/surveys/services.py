@@ -26,6 +26,7 @@ from tapestry.network.api import region_of_person, region_of_state
 from tapestry.surveys import logic
 from tapestry.surveys.demo import answer_rows
 from tapestry.surveys.models import (
+    RESERVED_SLUGS,
     AccessToken,
     Answer,
     Choice,
@@ -128,7 +129,13 @@ def instrument_create(*, spec: InstrumentSpec, created_by: Any = None) -> Instru
     """Create a draft instrument from a spec. Raises SpecError listing every problem (and
     creates nothing) if the spec does not hold together or its link name is taken."""
     problems = spec_problems(spec)
-    if Instrument.objects.filter(slug=spec.slug).exists():
+    if spec.slug.lower() in RESERVED_SLUGS:
+        problems.insert(
+            0,
+            _("%(slug)s is kept for the site's own pages; choose another link name.")
+            % {"slug": spec.slug},
+        )
+    elif Instrument.objects.filter(slug=spec.slug).exists():
         problems.insert(0, _("The link name %(slug)s is already used.") % {"slug": spec.slug})
     if problems:
         raise SpecError(problems)

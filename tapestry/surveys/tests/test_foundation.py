@@ -72,3 +72,13 @@ def test_an_anonymous_link_keeps_no_person_and_only_the_secrets_hash() -> None:
     token = AccessToken.objects.get()
     assert (token.person_id, token.subject_kind, token.subject_ref) == (None, "event", "42")
     assert token.secret_hash == token_hash(secret) != secret
+
+
+def test_a_link_name_the_site_uses_for_its_own_pages_is_refused() -> None:
+    with pytest.raises(SpecError) as refused:
+        instrument_create(spec=InstrumentSpec.model_validate(sample_spec(slug="Staff")))
+
+    assert refused.value.problems == [
+        "Staff is kept for the site's own pages; choose another link name."
+    ]
+    assert not Instrument.objects.exists()
