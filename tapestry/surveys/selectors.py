@@ -109,3 +109,67 @@ def instrument_spec(*, structure: Structure) -> dict[str, Any]:
 
 def instruments_published() -> QuerySet[Instrument]:
     return Instrument.objects.filter(status=Instrument.Status.PUBLISHED)
+
+
+# Interchange (REDCap) ------------------------------------------------------------------------
+# Owned by the REDCap interchange; its imports stay in this block so the blocks merge cleanly.
+
+from collections.abc import Iterator  # noqa: E402
+
+from tapestry.surveys.models import Answer, Response  # noqa: E402
+
+
+def instruments_for_interchange() -> QuerySet[Instrument]:
+    """Every instrument, newest first, for the staff's REDCap files page."""
+    return Instrument.objects.order_by("-created_at", "slug")
+
+
+def responses_answers(
+    *, structure: Structure, language: str = "", batch: int = 1000
+) -> Iterator[dict[str, logic.Answer]]:
+    """Each response's answers (`logic.Answer` values by question code: choice codes, plain
+    decimals, ISO dates, text), oldest response first, optionally in one language only.
+
+    Reads `batch` responses at a time (keyset on the id) and their answers in one range query,
+    so memory stays the same whatever the number of responses: for streaming exports."""
+    responses = Response.objects.filter(instrument=structure.instrument)
+    if language:
+        responses = responses.filter(language=language)
+    questions = {question.pk: question for question in structure.questions}
+    choice_codes = {
+        choice.pk: choice.code for choices in structure.choices.values() for choice in choices
+    }
+    last = 0
+    while True:
+        ids = list(
+            responses.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return
+        by_response: dict[int, dict[str, logic.Answer]] = {pk: {} for pk in ids}
+        rows = Answer.objects.filter(
+            response__instrument=structure.instrument,
+            response_id__gte=ids[0],
+            response_id__lte=ids[-1],
+        ).values_list("response_id", "question_id", "choice_id", "number", "date", "text")
+        for response_id, question_id, choice_id, number, date, text in rows.iterator(
+            chunk_size=5000
+        ):
+            answers = by_response.get(response_id)
+            question = questions.get(question_id)
+            if answers is None or question is None:
+                continue  # another language's response, or a question deleted since
+            if question.kind == Question.Kind.MULTIPLE:
+                ticked = answers.setdefault(question.code, [])
+                assert isinstance(ticked, list)
+                ticked.append(choice_codes[choice_id])
+            elif question.kind in (Question.Kind.SINGLE, Question.Kind.LIKERT):
+                answers[question.code] = choice_codes[choice_id]
+            elif question.kind == Question.Kind.NUMBER:
+                answers[question.code] = None if number is None else format(number.normalize(), "f")
+            elif question.kind == Question.Kind.DATE:
+                answers[question.code] = None if date is None else date.isoformat()
+            else:
+                answers[question.code] = text
+        yield from (by_response[pk] for pk in ids)
+        last = ids[-1]

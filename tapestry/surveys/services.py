@@ -192,3 +192,58 @@ def token_issue(
         subject_ref=subject_ref[:64],
     )
     return secret
+
+
+# Interchange (REDCap) ------------------------------------------------------------------------
+# Owned by the REDCap interchange (views/interchange.py, redcap.py); its imports stay in this
+# block so that the blocks of the other activities merge cleanly.
+
+from django.db.models import Q  # noqa: E402
+
+from tapestry.surveys.models import Bilingual, other_language  # noqa: E402
+
+
+@transaction.atomic
+def instrument_import(
+    *,
+    spec: InstrumentSpec,
+    language: str,
+    created_by: Any,
+    form: str,
+    report_counts: dict[str, int],
+) -> Instrument:
+    """Create a draft instrument from an imported REDCap data dictionary (`redcap.py` made the
+    spec). The text came in one language: every item whose other language is still blank is
+    flagged for the translators. Raises SpecError (creating nothing) like instrument_create."""
+    instrument = instrument_create(spec=spec, created_by=created_by)
+    other = other_language(language)
+    items: list[tuple[type[Bilingual], Q]] = [
+        (Instrument, Q(pk=instrument.pk)),
+        (Section, Q(instrument=instrument)),
+        (Question, Q(instrument=instrument)),
+        (Choice, Q(question__instrument=instrument)),
+    ]
+    for model, scope in items:
+        lagging = Q()
+        for name in model.TEXT_FIELDS:
+            lagging |= Q(**{f"{name}_{other}": ""}) & ~Q(**{f"{name}_{language}": ""})
+        model._default_manager.filter(scope).filter(lagging).update(translation_outdated=other)
+    audit_record(
+        actor=created_by,
+        action="surveys.instrument_import",
+        target=instrument,
+        summary=f"Imported instrument {instrument.slug} from REDCap form {form}",
+        data={"form": form, "language": language, **report_counts},
+    )
+    return instrument
+
+
+def responses_export_record(*, actor: Any, instrument: Instrument, language: str) -> None:
+    """The audit trail of a records export: who took which instrument's responses."""
+    audit_record(
+        actor=actor,
+        action="surveys.responses_export",
+        target=instrument,
+        summary=f"Exported the responses to {instrument.slug} as REDCap records",
+        data={"language": language or "all"},
+    )
