@@ -135,10 +135,13 @@ def responses_answers(
     responses = Response.objects.filter(instrument=structure.instrument)
     if language:
         responses = responses.filter(language=language)
-    questions = {question.pk: question for question in structure.questions}
+    # (code, kind) by question id, and choice codes by choice id: no join per answer row.
+    questions = {question.pk: (question.code, question.kind) for question in structure.questions}
     choice_codes = {
         choice.pk: choice.code for choices in structure.choices.values() for choice in choices
     }
+    multiple, one_choice = Question.Kind.MULTIPLE, (Question.Kind.SINGLE, Question.Kind.LIKERT)
+    number_kind, date_kind = Question.Kind.NUMBER, Question.Kind.DATE
     last = 0
     while True:
         ids = list(
@@ -147,29 +150,31 @@ def responses_answers(
         if not ids:
             return
         by_response: dict[int, dict[str, logic.Answer]] = {pk: {} for pk in ids}
-        rows = Answer.objects.filter(
-            response__instrument=structure.instrument,
-            response_id__gte=ids[0],
-            response_id__lte=ids[-1],
-        ).values_list("response_id", "question_id", "choice_id", "number", "date", "text")
+        # The ids are this instrument's (and language's); answers of other responses in the
+        # same id range are skipped below, which is cheaper than joining every answer row to
+        # its response to filter them out.
+        rows = Answer.objects.filter(response_id__gte=ids[0], response_id__lte=ids[-1]).values_list(
+            "response_id", "question_id", "choice_id", "number", "date", "text"
+        )
         for response_id, question_id, choice_id, number, date, text in rows.iterator(
             chunk_size=5000
         ):
             answers = by_response.get(response_id)
             question = questions.get(question_id)
             if answers is None or question is None:
-                continue  # another language's response, or a question deleted since
-            if question.kind == Question.Kind.MULTIPLE:
-                ticked = answers.setdefault(question.code, [])
+                continue
+            code, kind = question
+            if kind == multiple:
+                ticked = answers.setdefault(code, [])
                 assert isinstance(ticked, list)
                 ticked.append(choice_codes[choice_id])
-            elif question.kind in (Question.Kind.SINGLE, Question.Kind.LIKERT):
-                answers[question.code] = choice_codes[choice_id]
-            elif question.kind == Question.Kind.NUMBER:
-                answers[question.code] = None if number is None else format(number.normalize(), "f")
-            elif question.kind == Question.Kind.DATE:
-                answers[question.code] = None if date is None else date.isoformat()
+            elif kind in one_choice:
+                answers[code] = choice_codes[choice_id]
+            elif kind == number_kind:
+                answers[code] = None if number is None else format(number.normalize(), "f")
+            elif kind == date_kind:
+                answers[code] = None if date is None else date.isoformat()
             else:
-                answers[question.code] = text
+                answers[code] = text
         yield from (by_response[pk] for pk in ids)
         last = ids[-1]

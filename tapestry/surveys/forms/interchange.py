@@ -68,7 +68,7 @@ class DictionaryImportForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         upload = cleaned.get("dictionary")
         if upload is None or self.errors:
             return cleaned

@@ -164,7 +164,7 @@ def test_the_formatter_writes_redcap_logic() -> None:
 codes = st.from_regex(logic.CODE_PATTERN, fullmatch=True).map(lambda code: code[:30])
 values = st.one_of(
     st.from_regex(r"-?[0-9]{1,4}(\.[0-9]{1,2})?", fullmatch=True),
-    st.text(st.characters(blacklist_characters='"', blacklist_categories=("Cs",)), max_size=12),
+    st.text(st.characters(exclude_characters='"', exclude_categories=["Cs"]), max_size=12),
 )
 comparisons = st.builds(
     lambda op, code, value: {"op": op, "question": code, "value": value},
