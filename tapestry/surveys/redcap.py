@@ -995,17 +995,22 @@ def records_rows(
     """One row per response (its answers by question code: choice codes, plain decimals, ISO
     dates, text), numbered from 1 as record_id. Unanswered and hidden questions are blank;
     a multiple-choice question's columns are 1 or 0 (blank when it was not answered)."""
+    plan = [(column.question, column.kind == "text", column.choice) for column in columns]
     for number, answers in enumerate(responses, start=1):
         row = [str(number)]
-        for column in columns:
-            value = answers.get(column.question)
-            if column.choice is not None:
-                row.append("" if value is None else ("1" if column.choice in value else "0"))
-            elif not isinstance(value, str):
-                row.append("")
-            else:
+        append = row.append
+        get = answers.get
+        for question, is_text, choice in plan:
+            value = get(question)
+            if value is None:
+                append("")
+            elif choice is not None:
+                append("1" if choice in value else "0")
+            elif is_text:
                 # Only free text can start like a formula (a choice code may be "-1").
-                row.append(csv_cell(value) if column.kind == "text" else value)
+                append(csv_cell(value))
+            else:
+                append(value)  # type: ignore[arg-type]
         yield row
 
 
@@ -1016,10 +1021,20 @@ class _Line:
         return value
 
 
-def csv_stream(*parts: Iterable[Sequence[str]]) -> Iterator[str]:
-    """CSV lines (Windows line ends, as REDCap writes) one at a time, for a streaming response.
-    The cells are written as given: `records_rows` already guarded the free text."""
+def csv_stream(*parts: Iterable[Sequence[str]], chunk_bytes: int = 32_768) -> Iterator[str]:
+    """CSV text (Windows line ends, as REDCap writes) in pieces of about `chunk_bytes`, for a
+    streaming response: a piece per line would cost a write per line. The cells are written as
+    given: `records_rows` already guarded the free text."""
     writer = csv.writer(_Line(), lineterminator="\r\n")
+    pending: list[str] = []
+    size = 0
     for rows in parts:
         for row in rows:
-            yield writer.writerow(row)
+            line = writer.writerow(row)
+            pending.append(line)
+            size += len(line)
+            if size >= chunk_bytes:
+                yield "".join(pending)
+                pending, size = [], 0
+    if pending:
+        yield "".join(pending)

@@ -140,8 +140,11 @@ def responses_answers(
     choice_codes = {
         choice.pk: choice.code for choices in structure.choices.values() for choice in choices
     }
-    multiple, one_choice = Question.Kind.MULTIPLE, (Question.Kind.SINGLE, Question.Kind.LIKERT)
-    number_kind, date_kind = Question.Kind.NUMBER, Question.Kind.DATE
+    multiple, number_kind, date_kind = (
+        Question.Kind.MULTIPLE,
+        Question.Kind.NUMBER,
+        Question.Kind.DATE,
+    )
     last = 0
     while True:
         ids = list(
@@ -153,11 +156,13 @@ def responses_answers(
         # The ids are this instrument's (and language's); answers of other responses in the
         # same id range are skipped below, which is cheaper than joining every answer row to
         # its response to filter them out.
-        rows = Answer.objects.filter(response_id__gte=ids[0], response_id__lte=ids[-1]).values_list(
-            "response_id", "question_id", "choice_id", "number", "date", "text"
-        )
-        for response_id, question_id, choice_id, number, date, text in rows.iterator(
-            chunk_size=5000
+        in_range = Answer.objects.filter(response_id__gte=ids[0], response_id__lte=ids[-1])
+        # Choices first, as bare ids (most answers, and no value conversion for them), then
+        # the numbers, dates and texts.
+        for response_id, question_id, choice_id in (
+            in_range.filter(choice__isnull=False)
+            .values_list("response_id", "question_id", "choice_id")
+            .iterator(chunk_size=5000)
         ):
             answers = by_response.get(response_id)
             question = questions.get(question_id)
@@ -168,9 +173,19 @@ def responses_answers(
                 ticked = answers.setdefault(code, [])
                 assert isinstance(ticked, list)
                 ticked.append(choice_codes[choice_id])
-            elif kind in one_choice:
+            else:
                 answers[code] = choice_codes[choice_id]
-            elif kind == number_kind:
+        for response_id, question_id, number, date, text in (
+            in_range.filter(choice__isnull=True)
+            .values_list("response_id", "question_id", "number", "date", "text")
+            .iterator(chunk_size=5000)
+        ):
+            answers = by_response.get(response_id)
+            question = questions.get(question_id)
+            if answers is None or question is None:
+                continue
+            code, kind = question
+            if kind == number_kind:
                 answers[code] = None if number is None else format(number.normalize(), "f")
             elif kind == date_kind:
                 answers[code] = None if date is None else date.isoformat()

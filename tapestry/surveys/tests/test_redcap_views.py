@@ -13,6 +13,8 @@ from django.http import StreamingHttpResponse
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from tapestry.accounts.api import Role
+from tapestry.accounts.tests.factories import UserFactory
 from tapestry.surveys import logic
 from tapestry.surveys.demo import answer_rows
 from tapestry.surveys.models import Answer, Choice, Instrument, Question, Response, Section
@@ -324,4 +326,26 @@ def test_an_imported_dictionary_round_trips_through_the_pages(paula_client: Clie
         Question.objects.filter(instrument=second).values_list(
             "code", "kind", "show_if", "required"
         )
+    )
+
+
+def test_a_spanish_speaking_administrator_reads_the_pages_and_report_in_spanish(
+    staff_signed_in: Callable[[Any], Client],
+) -> None:
+    ana = UserFactory.create(
+        email="ana@example.org",
+        roles=[Role.ADMINISTRATOR],
+        preferred_language="es",
+        two_factor=True,
+    )
+    client = staff_signed_in(ana)
+
+    page = client.get(IMPORT_URL)
+    imported = client.post(IMPORT_URL, upload(fixture_csv()))
+
+    assert '<h1 class="margin-top-4">Archivos de REDCap</h1>' in page.content.decode()
+    assert imported.status_code == 200
+    assert (
+        "línea 7, campo bmi: no se admiten campos calculados; se omitió"
+        in imported.content.decode()
     )
