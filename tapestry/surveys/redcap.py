@@ -40,6 +40,7 @@ from pydantic import ValidationError
 
 from tapestry.core.api import csv_cell
 from tapestry.surveys import logic
+from tapestry.surveys.models import choice_code_validator
 from tapestry.surveys.schemas import InstrumentSpec
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +461,7 @@ def _choices(text: str) -> list[tuple[str, str]]:
         code, comma, label = item.partition(",")
         if not comma:
             raise ValueError(item.strip())
-        pairs.append((code.strip(), _unguard(label.strip())))
+        pairs.append((code.strip(), label.strip()))
     return pairs
 
 
@@ -587,8 +588,11 @@ class _Builder:
     seen: set[str] = field(default_factory=set)
 
     def text(self, value: str) -> dict[str, str]:
-        other = "es" if self.language == "en" else "en"
-        return {self.language: value, other: ""}
+        # Tapestry needs the English wording (it is every page's fallback): a Spanish file's
+        # text stands in for it until translated (the service flags it).
+        if self.language == "es":
+            return {"en": value, "es": value}
+        return {"en": value, "es": ""}
 
     def skip(self, row: _Row, message: str) -> None:
         self.report.append(ReportLine(row.line, row["variable"], message))
@@ -689,7 +693,9 @@ class _Builder:
                 )
                 return False
             bad = [
-                code for code, _label in pairs if not re.fullmatch(r"[A-Za-z0-9_.-]{1,20}", code)
+                code
+                for code, _label in pairs
+                if not re.fullmatch(choice_code_validator.regex, code)
             ]
             if bad:
                 self.skip(
@@ -822,11 +828,11 @@ class _Builder:
                         _("the section has no field that could be imported; left out"),
                     )
                 )
-        for key in ("purpose", "mode", "allow_multiple"):
-            if key in instrument:
-                data[key] = instrument[key]
-        if not self.anonymous:
-            data["mode"] = "identified"
+        if "purpose" in instrument:
+            data["purpose"] = instrument["purpose"]
+        # The mode is the importer's choice, whatever the file says.
+        data["mode"] = "anonymous" if self.anonymous else "identified"
+        data["allow_multiple"] = bool(instrument.get("allow_multiple")) and not self.anonymous
         return data
 
 
@@ -896,8 +902,10 @@ def dictionary_export(spec: InstrumentSpec, *, language: str = "en") -> Iterator
             }
             if question.kind in ("single", "likert", "multiple"):
                 cells["type"] = {"multiple": "checkbox"}.get(question.kind, "radio")
+                # REDCap has no escape for the "|" between choices: a label's own becomes "/".
                 cells["choices"] = " | ".join(
-                    f"{choice.code}, {getattr(choice.label, language, '') or choice.label.en}"
+                    f"{choice.code}, "
+                    + (getattr(choice.label, language, "") or choice.label.en).replace("|", "/")
                     for choice in question.choices
                 )
                 if question.kind == "likert":

@@ -130,8 +130,10 @@ def responses_answers(
     """Each response's answers (`logic.Answer` values by question code: choice codes, plain
     decimals, ISO dates, text), oldest response first, optionally in one language only.
 
-    Reads `batch` responses at a time (keyset on the id) and their answers in one range query,
-    so memory stays the same whatever the number of responses: for streaming exports."""
+    Reads `batch` responses at a time (keyset on the id) and their answers in two range
+    queries, so memory stays the same whatever the number of responses: for streaming
+    exports. (A batch's answers are few enough to fetch whole: a server-side cursor per batch
+    costs PostgreSQL more than it saves.)"""
     responses = Response.objects.filter(instrument=structure.instrument)
     if language:
         responses = responses.filter(language=language)
@@ -159,11 +161,9 @@ def responses_answers(
         in_range = Answer.objects.filter(response_id__gte=ids[0], response_id__lte=ids[-1])
         # Choices first, as bare ids (most answers, and no value conversion for them), then
         # the numbers, dates and texts.
-        for response_id, question_id, choice_id in (
-            in_range.filter(choice__isnull=False)
-            .values_list("response_id", "question_id", "choice_id")
-            .iterator(chunk_size=5000)
-        ):
+        for response_id, question_id, choice_id in in_range.filter(
+            choice__isnull=False
+        ).values_list("response_id", "question_id", "choice_id"):
             answers = by_response.get(response_id)
             question = questions.get(question_id)
             if answers is None or question is None:
@@ -175,11 +175,9 @@ def responses_answers(
                 ticked.append(choice_codes[choice_id])
             else:
                 answers[code] = choice_codes[choice_id]
-        for response_id, question_id, number, date, text in (
-            in_range.filter(choice__isnull=True)
-            .values_list("response_id", "question_id", "number", "date", "text")
-            .iterator(chunk_size=5000)
-        ):
+        for response_id, question_id, number, date, text in in_range.filter(
+            choice__isnull=True
+        ).values_list("response_id", "question_id", "number", "date", "text"):
             answers = by_response.get(response_id)
             question = questions.get(question_id)
             if answers is None or question is None:

@@ -198,7 +198,7 @@ def token_issue(
 # Owned by the REDCap interchange (views/interchange.py, redcap.py); its imports stay in this
 # block so that the blocks of the other activities merge cleanly.
 
-from django.db.models import Q  # noqa: E402
+from django.db.models import F, Q  # noqa: E402
 
 from tapestry.surveys.models import Bilingual, other_language  # noqa: E402
 
@@ -226,7 +226,12 @@ def instrument_import(
     for model, scope in items:
         lagging = Q()
         for name in model.TEXT_FIELDS:
-            lagging |= Q(**{f"{name}_{other}": ""}) & ~Q(**{f"{name}_{language}": ""})
+            if language == "es":
+                # A Spanish file's text stands in for the English (which every page falls
+                # back to) until it is translated.
+                lagging |= Q(**{f"{name}_en": F(f"{name}_es")}) & ~Q(**{f"{name}_es": ""})
+            else:
+                lagging |= Q(**{f"{name}_es": ""}) & ~Q(**{f"{name}_en": ""})
         model._default_manager.filter(scope).filter(lagging).update(translation_outdated=other)
     audit_record(
         actor=created_by,

@@ -349,3 +349,29 @@ def test_a_spanish_speaking_administrator_reads_the_pages_and_report_in_spanish(
         "línea 7, campo bmi: no se admiten campos calculados; se omitió"
         in imported.content.decode()
     )
+
+
+def test_a_spanish_dictionary_stands_in_for_the_english_until_translated(
+    paula_client: Client,
+) -> None:
+    rows = [
+        ["record_id", "evaluacion", "", "text", "Record ID"],
+        ["util", "evaluacion", "Su opinión", "radio", "¿Le fue útil?", "1, Sí | 0, Poco"],
+        ["comentario", "evaluacion", "", "notes", "Comentarios"],
+    ]
+
+    response = paula_client.post(IMPORT_URL, upload(fixture_csv(rows), language="es"))
+
+    assert response.status_code == 200
+    assert list(
+        Question.objects.order_by("position").values_list(
+            "label_en", "label_es", "translation_outdated"
+        )
+    ) == [
+        ("¿Le fue útil?", "¿Le fue útil?", "en"),
+        ("Comentarios", "Comentarios", "en"),
+    ]
+    assert list(Choice.objects.values_list("label_en", "label_es", "translation_outdated")) == [
+        ("Sí", "Sí", "en"),
+        ("Poco", "Poco", "en"),
+    ]
