@@ -516,8 +516,9 @@ def dictionary_import(
     """An instrument spec from a REDCap data dictionary file, and the line-by-line report.
 
     Imports one form (`form`, default the first in the file); the record identifier (the
-    first field) is not a question. The text goes into `language`; the other language stays
-    blank for the translators. Raises DictionaryError if the file is not a data dictionary;
+    first field) is not a question. The text goes into `language` (a Spanish file's text
+    stands in for the English too, which Tapestry needs); the translators fill in the other.
+    Raises DictionaryError if the file is not a data dictionary;
     otherwise returns `spec=None` when nothing usable is left (the report says why).
     """
     rows = dictionary_rows(data)
@@ -556,6 +557,8 @@ def dictionary_import(
     for row in rows[1:]:
         if row["form"] == chosen:
             builder.add(row)
+        elif not row["form"]:
+            builder.skip(row, _("the field names no form; skipped"))
     data_spec = builder.spec(instrument, slug=slug or "", form=chosen)
     spec: InstrumentSpec | None = None
     if builder.questions:

@@ -444,3 +444,34 @@ def test_sections_without_titles_and_formula_like_labels_survive_a_round_trip() 
         "'=Only a few more.",
     ]
     assert blank_spanish(again.model_dump()) == blank_spanish(spec.model_dump())
+
+
+def test_a_field_without_a_form_name_is_reported() -> None:
+    rows = [
+        ["record_id", "f", "", "text", "Record ID"],
+        ["q1", "f", "", "text", "First"],
+        ["q2", "", "", "text", "Second"],
+    ]
+
+    result = dictionary_import(fixture_csv(rows))
+
+    assert result.problems[1:] == ["line 4, field q2: the field names no form; skipped"]
+
+
+def test_a_choice_label_with_a_bar_is_exported_with_a_slash() -> None:
+    data = SAMPLE_SPEC | {"sections": [dict(SAMPLE_SPEC["sections"][0])]}
+    data["sections"][0]["questions"] = [
+        {
+            "code": "mode",
+            "kind": "single",
+            "label": {"en": "How?", "es": ""},
+            "choices": [
+                {"code": "1", "label": {"en": "Phone | video", "es": ""}},
+                {"code": "2", "label": {"en": "In person", "es": ""}},
+            ],
+        }
+    ]
+
+    rows = list(dictionary_export(InstrumentSpec.model_validate(data)))
+
+    assert rows[2][5] == "1, Phone / video | 2, In person"
