@@ -57,6 +57,10 @@ def staff_client() -> Any:
     from tapestry.accounts.api import Role
     from tapestry.accounts.tests.factories import PASSWORD, UserFactory, totp_code_now
 
+    from django.contrib.auth import get_user_model
+
+    # A database kept from an earlier run (PostgreSQL) has this person already.
+    get_user_model().objects.filter(email="bench-staff@example.org").delete()
     user = UserFactory.create(
         email="bench-staff@example.org", roles=[Role.PROGRAM_STAFF], two_factor=True
     )
