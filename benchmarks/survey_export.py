@@ -52,12 +52,11 @@ def short_commit() -> str | None:
 
 def staff_client() -> Any:
     """A test client signed in as program staff, through the password and the TOTP code."""
+    from django.contrib.auth import get_user_model
     from django.test import Client
 
     from tapestry.accounts.api import Role
     from tapestry.accounts.tests.factories import PASSWORD, UserFactory, totp_code_now
-
-    from django.contrib.auth import get_user_model
 
     # A database kept from an earlier run (PostgreSQL) has this person already.
     get_user_model().objects.filter(email="bench-staff@example.org").delete()
