@@ -181,7 +181,7 @@ def main() -> int:
         json.dumps(
             {
                 "benchmark": "survey_export",
-                "commit_short": short_commit(),
+                "commit_short": (machine_info["commit"] or "")[:7] or short_commit(),
                 "machine": machine_info,
                 "instrument": "tests/factories.SAMPLE_SPEC (9 questions, 12 columns)",
                 "repeats": args.repeats,
