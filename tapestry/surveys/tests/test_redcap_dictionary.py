@@ -475,3 +475,34 @@ def test_a_choice_label_with_a_bar_is_exported_with_a_slash() -> None:
     rows = list(dictionary_export(InstrumentSpec.model_validate(data)))
 
     assert rows[2][5] == "1, Phone / video | 2, In person"
+
+
+@pytest.mark.parametrize(
+    ("field_type", "validation", "expected"),
+    [
+        ("text", "", ("text", None, None, False)),
+        ("text", "integer", ("number", None, None, True)),
+        ("text", "number", ("number", None, None, False)),
+        ("text", "number_2dp", ("number", None, None, False)),
+        ("text", "date_ymd", ("date", None, None, False)),
+        ("text", "date_mdy", ("date", None, None, False)),
+        ("text", "date_dmy", ("date", None, None, False)),
+        ("notes", "", ("text", None, None, False)),
+        ("slider", "", ("number", "0", "100", True)),
+    ],
+)
+def test_each_field_type_and_validation_becomes_a_kind(
+    field_type: str, validation: str, expected: tuple[str, str | None, str | None, bool]
+) -> None:
+    rows = [
+        ["record_id", "f", "", "text", "Record ID"],
+        ["q1", "f", "", field_type, "First", "", "", validation],
+    ]
+
+    result = dictionary_import(fixture_csv(rows))
+
+    assert result.spec is not None
+    question = result.spec.sections[0].questions[0]
+    minimum = None if question.minimum is None else str(question.minimum)
+    maximum = None if question.maximum is None else str(question.maximum)
+    assert (question.kind, minimum, maximum, question.whole_number) == expected
