@@ -323,3 +323,7 @@ RESEARCH_DEMO_PARTICIPANTS = 10_000
 # one. Past it, 429 with Retry-After.
 API_THROTTLE_ANONYMOUS = _env("TAPESTRY_API_THROTTLE_ANONYMOUS", "120/m")
 API_THROTTLE_TOKEN = _env("TAPESTRY_API_THROTTLE_TOKEN", "600/m")
+
+# Surveys: the largest REDCap data dictionary staff may upload (a 500-question dictionary is
+# well under 200 KB).
+SURVEYS_IMPORT_MAX_BYTES = 1_048_576

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -246,3 +247,81 @@ def choice_labels(*, structure: Structure, language: str) -> dict[tuple[str, str
         for code, choices in structure.choices.items()
         for choice in choices
     }
+
+
+# Interchange (REDCap) ------------------------------------------------------------------------
+# Owned by the REDCap interchange; its imports stay in this block so the blocks merge cleanly.
+
+
+def instruments_for_interchange() -> QuerySet[Instrument]:
+    """Every instrument, newest first, for the staff's REDCap files page."""
+    return Instrument.objects.order_by("-created_at", "slug")
+
+
+def responses_answers(
+    *, structure: Structure, language: str = "", batch: int = 1000
+) -> Iterator[dict[str, logic.Answer]]:
+    """Each response's answers (`logic.Answer` values by question code: choice codes, plain
+    decimals, ISO dates, text), oldest response first, optionally in one language only.
+
+    Reads `batch` responses at a time (keyset on the id) and their answers in two range
+    queries, so memory stays the same whatever the number of responses: for streaming
+    exports. (A batch's answers are few enough to fetch whole: a server-side cursor per batch
+    costs PostgreSQL more than it saves.)"""
+    responses = Response.objects.filter(instrument=structure.instrument)
+    if language:
+        responses = responses.filter(language=language)
+    # (code, kind) by question id, and choice codes by choice id: no join per answer row.
+    questions = {question.pk: (question.code, question.kind) for question in structure.questions}
+    choice_codes = {
+        choice.pk: choice.code for choices in structure.choices.values() for choice in choices
+    }
+    multiple, number_kind, date_kind = (
+        Question.Kind.MULTIPLE,
+        Question.Kind.NUMBER,
+        Question.Kind.DATE,
+    )
+    last = 0
+    while True:
+        ids = list(
+            responses.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return
+        by_response: dict[int, dict[str, logic.Answer]] = {pk: {} for pk in ids}
+        # The ids are this instrument's (and language's); answers of other responses in the
+        # same id range are skipped below, which is cheaper than joining every answer row to
+        # its response to filter them out.
+        in_range = Answer.objects.filter(response_id__gte=ids[0], response_id__lte=ids[-1])
+        # Choices first, as bare ids (most answers, and no value conversion for them), then
+        # the numbers, dates and texts.
+        for response_id, question_id, choice_id in in_range.filter(
+            choice__isnull=False
+        ).values_list("response_id", "question_id", "choice_id"):
+            answers = by_response.get(response_id)
+            question = questions.get(question_id)
+            if answers is None or question is None:
+                continue
+            code, kind = question
+            if kind == multiple:
+                ticked = answers.setdefault(code, [])
+                assert isinstance(ticked, list)
+                ticked.append(choice_codes[choice_id])
+            else:
+                answers[code] = choice_codes[choice_id]
+        for response_id, question_id, number, date, text in in_range.filter(
+            choice__isnull=True
+        ).values_list("response_id", "question_id", "number", "date", "text"):
+            answers = by_response.get(response_id)
+            question = questions.get(question_id)
+            if answers is None or question is None:
+                continue
+            code, kind = question
+            if kind == number_kind:
+                answers[code] = None if number is None else format(number.normalize(), "f")
+            elif kind == date_kind:
+                answers[code] = None if date is None else date.isoformat()
+            else:
+                answers[code] = text
+        yield from (by_response[pk] for pk in ids)
+        last = ids[-1]

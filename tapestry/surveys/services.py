@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +29,7 @@ from tapestry.surveys.models import (
     RESERVED_SLUGS,
     AccessToken,
     Answer,
+    Bilingual,
     Choice,
     Draft,
     Instrument,
@@ -37,6 +38,7 @@ from tapestry.surveys.models import (
     Response,
     Section,
     Subject,
+    other_language,
     token_hash,
 )
 from tapestry.surveys.schemas import InstrumentSpec, QuestionSpec
@@ -876,6 +878,51 @@ def instrument_settings_update(
     return instrument
 
 
+# Interchange (REDCap) ------------------------------------------------------------------------
+# Owned by the REDCap interchange (views/interchange.py, redcap.py); its imports stay in this
+# block so that the blocks of the other activities merge cleanly.
+
+
+@transaction.atomic
+def instrument_import(
+    *,
+    spec: InstrumentSpec,
+    language: str,
+    created_by: Any,
+    form: str,
+    report_counts: dict[str, int],
+) -> Instrument:
+    """Create a draft instrument from an imported REDCap data dictionary (`redcap.py` made the
+    spec). The text came in one language: every item whose other language is still blank is
+    flagged for the translators. Raises SpecError (creating nothing) like instrument_create."""
+    instrument = instrument_create(spec=spec, created_by=created_by)
+    other = other_language(language)
+    items: list[tuple[type[Bilingual], Q]] = [
+        (Instrument, Q(pk=instrument.pk)),
+        (Section, Q(instrument=instrument)),
+        (Question, Q(instrument=instrument)),
+        (Choice, Q(question__instrument=instrument)),
+    ]
+    for model, scope in items:
+        lagging = Q()
+        for name in model.TEXT_FIELDS:
+            if language == "es":
+                # A Spanish file's text stands in for the English (which every page falls
+                # back to) until it is translated.
+                lagging |= Q(**{f"{name}_en": F(f"{name}_es")}) & ~Q(**{f"{name}_es": ""})
+            else:
+                lagging |= Q(**{f"{name}_es": ""}) & ~Q(**{f"{name}_en": ""})
+        model._default_manager.filter(scope).filter(lagging).update(translation_outdated=other)
+    audit_record(
+        actor=created_by,
+        action="surveys.instrument_import",
+        target=instrument,
+        summary=f"Imported instrument {instrument.slug} from REDCap form {form}",
+        data={"form": form, "language": language, **report_counts},
+    )
+    return instrument
+
+
 def translation_problems(*, instrument: Instrument) -> list[str]:
     """Every item whose Spanish is missing or flagged as outdated (or whose English is)."""
     problems: list[str] = []
@@ -1563,3 +1610,14 @@ def translation_confirm(*, actor: Any, instrument_id: int, kind: str, item_id: i
             language=flagged,
         )
     return item
+
+
+def responses_export_record(*, actor: Any, instrument: Instrument, language: str) -> None:
+    """The audit trail of a records export: who took which instrument's responses."""
+    audit_record(
+        actor=actor,
+        action="surveys.responses_export",
+        target=instrument,
+        summary=f"Exported the responses to {instrument.slug} as REDCap records",
+        data={"language": language or "all"},
+    )

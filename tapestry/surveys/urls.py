@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from tapestry.surveys.views import answering, authoring
+from tapestry.surveys.views import answering, authoring, interchange
 
 app_name = "surveys"
 
@@ -116,6 +116,17 @@ urlpatterns += [
     ),
 ]
 # End of Authoring ----------------------------------------------------------------------------
+
+# Interchange (REDCap files, staff): views/interchange.py
+urlpatterns += [
+    path("staff/import/", interchange.redcap_import, name="redcap_import"),
+    path(
+        "staff/<slug:slug>/redcap-dictionary.csv",
+        interchange.redcap_dictionary,
+        name="redcap_dictionary",
+    ),
+    path("staff/<slug:slug>/redcap-records.csv", interchange.redcap_records, name="redcap_records"),
+]
 
 # Answering (views/answering.py): the public link and everything a respondent sees. Keep this
 # block last: `<slug>/` would otherwise shadow any fixed one-segment path added after it.
