@@ -289,6 +289,9 @@ NETWORK_LIAISON_RESEND_SECONDS = 600
 # Surveys. Anonymous starts per address per hour: a library's computer lab shares one address,
 # so the limit is generous; it stops a script filling the database with empty links.
 SURVEYS_STARTS_PER_ADDRESS_PER_HOUR = 200
+# Answers saved part-way and never submitted are deleted this many days after their last save,
+# with their unused one-time links: half-finished answers are not kept for ever.
+SURVEYS_DRAFT_DAYS = 90
 # Surveys: the figures the results and the evaluation summaries share.
 # For anonymous instruments, a count (or a breakdown cell) of fewer than this many responses is
 # never shown: a handful of answers from one course or one library could name the people.
@@ -305,6 +308,10 @@ SCHEDULED_JOBS = {
     "worker-heartbeat": {"task": "tapestry.core.tasks.worker_heartbeat", "every_seconds": 60},
     "network-review-reminders": {
         "task": "tapestry.network.tasks.review_reminders_send_task",
+        "every_seconds": 24 * 3600,
+    },
+    "surveys-drafts-expire": {
+        "task": "tapestry.surveys.tasks.drafts_expire_task",
         "every_seconds": 24 * 3600,
     },
 }

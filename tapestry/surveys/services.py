@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
@@ -591,6 +592,22 @@ def _described_groups(structure: Structure, answers: dict[str, logic.Answer]) ->
             found = region_of_state(state_code=answer)
             region = found.code if found else ""
     return role, region
+
+
+def drafts_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete drafts untouched for SURVEYS_DRAFT_DAYS, and the unused one-time links they
+    belonged to (a link not yet opened expires the same way). Returns the drafts deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=django_settings.SURVEYS_DRAFT_DAYS)
+    with transaction.atomic():
+        stale = Draft.objects.filter(updated_at__lt=cutoff)
+        deleted = stale.count()
+        # A link's draft goes with the link (Draft.token cascades); a person's draft alone.
+        AccessToken.objects.filter(used_at__isnull=True, draft__in=stale).delete()
+        stale.delete()
+        AccessToken.objects.filter(
+            used_at__isnull=True, created_at__lt=cutoff, draft__isnull=True
+        ).delete()
+    return deleted
 
 
 # Templates ------------------------------------------------------------------------------------
