@@ -33,11 +33,16 @@ def test_first_check_enqueues_every_job_once(
     with django_capture_on_commit_callbacks(execute=True):
         names = scheduled_jobs_enqueue_due(now=START)
 
-    assert names == ["worker-heartbeat", "network-review-reminders"]
-    assert enqueued_tasks == ["worker_heartbeat", "review_reminders_send_task"]
+    assert names == ["worker-heartbeat", "network-review-reminders", "surveys-drafts-expire"]
+    assert enqueued_tasks == [
+        "worker_heartbeat",
+        "review_reminders_send_task",
+        "drafts_expire_task",
+    ]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": START,
         "network-review-reminders": START,
+        "surveys-drafts-expire": START,
     }
 
 
@@ -72,6 +77,7 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": a_minute_later,
         "network-review-reminders": START,
+        "surveys-drafts-expire": START,
     }
 
 

@@ -19,6 +19,7 @@ def test_drafts_untouched_past_the_limit_go_with_their_links_and_fresh_ones_stay
     stale = Draft.objects.filter(language="en")
     stale.update(updated_at=timezone.now() - datetime.timedelta(days=91))
     stale_token_id = stale.get().token_id
+    assert stale_token_id is not None
 
     deleted = drafts_expire()
 
