@@ -87,7 +87,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 2
+    assert len(callbacks) == 3
     assert enqueued_tasks == []
 
 
