@@ -5,3 +5,14 @@ from django.urls import URLPattern, URLResolver, path  # noqa: F401 - the blocks
 app_name = "surveys"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# Results
+from tapestry.surveys.views import results as results_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "staff/<slug:slug>/results/",
+        results_views.instrument_results,
+        name="instrument_results",
+    ),
+]
