@@ -309,6 +309,11 @@ RESEARCH_GOAL_MINORITY = 0.50  # share of participants from racial and ethnic mi
 RESEARCH_GOAL_UBR = 0.75  # share from groups underrepresented in biomedical research
 RESEARCH_DEMO_PARTICIPANTS = 10_000
 
+# Survey results (issue 8): in an anonymous survey's results, a count below this is shown as
+# "fewer than 5" and protected by complementary suppression; free-text answers per page.
+SURVEYS_SMALL_CELL = 5
+SURVEYS_RESULTS_TEXT_PAGE_SIZE = 10
+
 # The JSON API's throttle (django-ninja): requests per address without a token, per token with
 # one. Past it, 429 with Retry-After.
 API_THROTTLE_ANONYMOUS = _env("TAPESTRY_API_THROTTLE_ANONYMOUS", "120/m")

@@ -21,8 +21,16 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+)
+from django.db.models.functions import Cast, Substr
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
@@ -48,14 +56,14 @@ def small_cell() -> int:
 
 @dataclass
 class Counts:
-    """Everything the results pages need, counted once per instrument (and cached)."""
+    """Everything the results pages need, counted once per instrument, by question id."""
 
     responses: dict[Combo, int] = field(default_factory=dict)
-    choices: dict[tuple[int, int, Combo], int] = field(default_factory=dict)  # question, choice
-    answered: dict[tuple[int, Combo], int] = field(default_factory=dict)
+    choices: dict[int, dict[tuple[int, Combo], int]] = field(default_factory=dict)
+    answered: dict[int, dict[Combo, int]] = field(default_factory=dict)
     numbers: dict[int, dict[Combo, dict[Decimal, int]]] = field(default_factory=dict)
-    months: dict[tuple[int, str, Combo], int] = field(default_factory=dict)
-    shown: dict[tuple[int, Combo], int] = field(default_factory=dict)
+    months: dict[int, dict[tuple[str, Combo], int]] = field(default_factory=dict)
+    shown: dict[int, dict[Combo, int]] = field(default_factory=dict)
 
 
 _COMBO = {
@@ -67,75 +75,75 @@ _COMBO = {
 }
 
 
-def _combo(row: Mapping[str, Any]) -> Combo:
-    subject = f"{row['subject_kind']}:{row['subject_ref']}" if row["subject_kind"] else ""
-    return (row["role"], row["region"], row["language"], subject)
-
-
 def counts_collect(structure: Structure) -> Counts:
     instrument = structure.instrument
     counts = Counts()
     answers = Answer.objects.filter(response__instrument=instrument)
+    # The month as text ("2026-03"): a plain string function on both databases, where
+    # TruncMonth would call back into Python for every row on SQLite.
+    month = Substr(Cast("date", output_field=CharField()), 1, 7)
     rows = (
         answers.values("question_id", "choice_id", "number", **_COMBO)
-        .annotate(month=TruncMonth("date"), n=Count("id"))
+        .annotate(month=month, n=Count("id"))
         .order_by()
+        .values_list("question_id", "choice_id", "number", "month", "n", *_COMBO)
     )
     kinds = {question.pk: question.kind for question in structure.questions}
-    for row in rows:
-        combo = _combo(row)
-        question_id = row["question_id"]
+    for question_id, choice_id, number, month_text, n, *combo_parts in rows:
         kind = kinds.get(question_id)
         if kind is None:
             continue
-        if row["choice_id"] is not None:
-            key = (question_id, row["choice_id"], combo)
-            counts.choices[key] = counts.choices.get(key, 0) + row["n"]
-        elif row["number"] is not None:
+        combo = _combo_of(combo_parts)
+        if choice_id is not None:
+            per_choice = counts.choices.setdefault(question_id, {})
+            per_choice[(choice_id, combo)] = per_choice.get((choice_id, combo), 0) + n
+        elif number is not None:
             values = counts.numbers.setdefault(question_id, {}).setdefault(combo, {})
-            number = Decimal(row["number"]).normalize()
-            values[number] = values.get(number, 0) + row["n"]
-        elif row["month"] is not None:
-            month = row["month"]
-            label = month.strftime("%Y-%m") if hasattr(month, "strftime") else str(month)[:7]
-            key3 = (question_id, label, combo)
-            counts.months[key3] = counts.months.get(key3, 0) + row["n"]
+            value = Decimal(number).normalize()
+            values[value] = values.get(value, 0) + n
+        elif month_text:
+            per_month = counts.months.setdefault(question_id, {})
+            per_month[(month_text, combo)] = per_month.get((month_text, combo), 0) + n
         if kind != Question.Kind.MULTIPLE:
-            answered_key = (question_id, combo)
-            counts.answered[answered_key] = counts.answered.get(answered_key, 0) + row["n"]
+            answered = counts.answered.setdefault(question_id, {})
+            answered[combo] = answered.get(combo, 0) + n
     multiple = [q.pk for q in structure.questions if q.kind == Question.Kind.MULTIPLE]
     if multiple:
-        for row in (
+        for question_id, n, *combo_parts in (
             answers.filter(question_id__in=multiple)
             .values("question_id", **_COMBO)
             .annotate(n=Count("response_id", distinct=True))
             .order_by()
+            .values_list("question_id", "n", *_COMBO)
         ):
-            counts.answered[(row["question_id"], _combo(row))] = row["n"]
+            counts.answered.setdefault(question_id, {})[_combo_of(combo_parts)] = n
     responses = Response.objects.filter(instrument=instrument)
-    for row in (
-        responses.values("role", "region", "language", "subject_kind", "subject_ref")
-        .annotate(n=Count("id"))
-        .order_by()
+    columns = ("role", "region", "language", "subject_kind", "subject_ref")
+    for n, *combo_parts in (
+        responses.values(*columns).annotate(n=Count("id")).order_by().values_list("n", *columns)
     ):
-        counts.responses[_combo(row)] = row["n"]
+        counts.responses[_combo_of(combo_parts)] = n
     for question in structure.questions:
-        if not question.show_if:
-            continue
-        if question.required:
-            # Everyone shown a required question answered it.
+        if not question.show_if or question.required:
+            # Everyone shown a required question answered it: its answered count will do.
             continue
         condition = _condition_q(question.show_if, structure) | Exists(
             Answer.objects.filter(response=OuterRef("pk"), question=question)
         )
-        for row in (
+        for n, *combo_parts in (
             responses.filter(condition)
-            .values("role", "region", "language", "subject_kind", "subject_ref")
+            .values(*columns)
             .annotate(n=Count("id"))
             .order_by()
+            .values_list("n", *columns)
         ):
-            counts.shown[(question.pk, _combo(row))] = row["n"]
+            counts.shown.setdefault(question.pk, {})[_combo_of(combo_parts)] = n
     return counts
+
+
+def _combo_of(parts: list[Any]) -> Combo:
+    role, region, language, subject_kind, subject_ref = parts
+    return (role, region, language, f"{subject_kind}:{subject_ref}" if subject_kind else "")
 
 
 def _condition_q(condition: Any, structure: Structure) -> Q:
@@ -165,7 +173,9 @@ def _condition_q(condition: Any, structure: Structure) -> Q:
         codes = [
             choice.code
             for choice in structure.choices[question.code]
-            if logic.evaluate(condition, {question.code: choice.code}, {question.code: question.kind})
+            if logic.evaluate(
+                condition, {question.code: choice.code}, {question.code: question.kind}
+            )
         ]
         matching = has(choice__code__in=codes)
         return ~has(choice__code=value) if op == "!=" else matching
@@ -181,22 +191,83 @@ def _condition_q(condition: Any, structure: Structure) -> Q:
     return has(**{lookup + suffix[op]: operand})
 
 
-def counts_cached(structure: Structure) -> tuple[Counts, dict[str, Any]]:
-    """The counts and (for anonymous instruments) their protection, cached per instrument,
-    revision and responses (their number and the latest id)."""
-    instrument = structure.instrument
+@dataclass
+class Summary:
+    """What a results page reads, computed once per instrument state and cached."""
+
+    groups: dict[str, list[str]]
+    categories: dict[str, list[str]]  # by question code
+    bins: dict[str, list[tuple[Decimal, Decimal]]]
+    protected: dict[str, suppression.Protected]
+    medians: dict[tuple[str, str, str], Decimal]  # (code, dim, group); ("", "") overall
+    # Anonymous: each free-text question's answers (id, combo) in a shuffled, stable order.
+    text_order: dict[str, list[tuple[int, Combo]]]
+    counts: Counts | None  # identified instruments only: any selection is counted exactly
+
+
+def results_key(instrument: Instrument) -> str:
+    """Changes with every response, revision and threshold (one small query)."""
     state = Response.objects.filter(instrument=instrument).aggregate(n=Count("id"), last=Max("id"))
-    key = (
+    return (
         f"surveys:results:{instrument.pk}:{instrument.revision}:{instrument.mode}:"
         f"{state['n']}:{state['last']}:{small_cell()}"
     )
-    cached = cache.get(key)
-    if cached is None:
-        counts = counts_collect(structure)
-        tables = Tables(structure, counts)
-        cached = (counts, tables.protected())
-        cache.set(key, cached, CACHE_SECONDS)
-    return cached
+
+
+def summary_cached(structure: Structure, key: str | None = None) -> Summary:
+    """The instrument's summary, from the cache when its responses have not changed."""
+    key = key or results_key(structure.instrument)
+    summary = cache.get(key)
+    if summary is None:
+        summary = summary_build(structure)
+        cache.set(key, summary, CACHE_SECONDS)
+    return summary
+
+
+def summary_build(structure: Structure) -> Summary:
+    counts = counts_collect(structure)
+    tables = Tables(structure, counts)
+    anonymous = structure.instrument.mode == Instrument.Mode.ANONYMOUS
+    medians: dict[tuple[str, str, str], Decimal] = {}
+    for question in structure.questions:
+        if question.kind != Question.Kind.NUMBER:
+            continue
+        per_combo = counts.numbers.get(question.pk, {})
+        selections = [("", "")] + [
+            (dim, group) for dim, names in tables.groups.items() for group in names
+        ]
+        for dim, group in selections:
+            median = _median(per_combo, {dim: group} if dim else {})
+            if median is not None:
+                medians[(question.code, dim, group)] = median
+    text_order: dict[str, list[tuple[int, Combo]]] = {}
+    if anonymous:
+        for question in structure.questions:
+            if question.kind == Question.Kind.TEXT:
+                text_order[question.code] = _text_order(question)
+    return Summary(
+        groups=tables.groups,
+        categories={q.code: tables.question(q).categories for q in structure.questions},
+        bins={q.code: tables.bins[q.pk] for q in structure.questions if q.pk in tables.bins},
+        protected=tables.protected(),
+        medians=medians,
+        text_order=text_order,
+        counts=None if anonymous else counts,
+    )
+
+
+def _text_order(question: Question) -> list[tuple[int, Combo]]:
+    """Not in the order they came (that would tell who wrote what to someone who knows when
+    they answered), but shuffled, the same way every time for the same answers."""
+    columns = ("role", "region", "language", "subject_kind", "subject_ref")
+    rows = [
+        (answer_id, _combo_of(parts))
+        for answer_id, *parts in Answer.objects.filter(question=question)
+        .exclude(text="")
+        .values_list("id", *(f"response__{column}" for column in columns))
+    ]
+    rows.sort(key=lambda row: ((row[0] * 7919 + question.pk * 104729) % 1000003, row[0]))
+    return rows
 
 
 # --- groups and tables ---------------------------------------------------------------------------
@@ -260,39 +331,45 @@ class Tables:
         self.month_list = {q.pk: _months(q.pk, counts) for q in structure.questions}
 
     def kept(self, combo: Combo) -> bool:
-        return all(combo[DIMENSIONS.index(dim)] == value for dim, value in self.keep.items())
+        return not self.keep or all(
+            combo[DIMENSIONS.index(dim)] == value for dim, value in self.keep.items()
+        )
 
-    def _table(self, per_combo: Iterable[tuple[str, Combo, int]], answered: Iterable[tuple[Combo, int]],
-               kind: suppression.Kind, categories: list[str]) -> Table:
+    def _table(
+        self,
+        per_combo: Iterable[tuple[str, Combo, int]],
+        answered: Iterable[tuple[Combo, int]],
+        kind: suppression.Kind,
+        categories: list[str],
+    ) -> Table:
         cells: dict[tuple[str, str, str], int] = defaultdict(int)
         totals: dict[tuple[str, str], int] = defaultdict(int)
         grand = 0
+        positions = [(dim, DIMENSIONS.index(dim)) for dim in self.groups]
         for category, combo, n in per_combo:
             if not self.kept(combo):
                 continue
-            for dim in self.groups:
-                cells[(dim, category, combo[DIMENSIONS.index(dim)])] += n
+            for dim, position in positions:
+                cells[(dim, category, combo[position])] += n
         for combo, n in answered:
             if not self.kept(combo):
                 continue
             grand += n
-            for dim in self.groups:
-                totals[(dim, combo[DIMENSIONS.index(dim)])] += n
+            for dim, position in positions:
+                totals[(dim, combo[position])] += n
         return Table(kind, categories, dict(cells), dict(totals), grand)
 
     def responses(self) -> Table:
         return self._table((), self.counts.responses.items(), "count", [])
 
     def answered(self, question: Question) -> list[tuple[Combo, int]]:
-        return [
-            (combo, n) for (qid, combo), n in self.counts.answered.items() if qid == question.pk
-        ]
+        return list(self.counts.answered.get(question.pk, {}).items())
 
     def shown(self, question: Question) -> Table:
         if question.required:
             rows = self.answered(question)
         else:
-            rows = [(c, n) for (qid, c), n in self.counts.shown.items() if qid == question.pk]
+            rows = list(self.counts.shown.get(question.pk, {}).items())
         return self._table((), rows, "count", [])
 
     def question(self, question: Question) -> Table:
@@ -301,8 +378,8 @@ class Tables:
             codes = {choice.pk: choice.code for choice in self.structure.choices[question.code]}
             rows = [
                 (codes[choice_id], combo, n)
-                for (qid, choice_id, combo), n in self.counts.choices.items()
-                if qid == question.pk and choice_id in codes
+                for (choice_id, combo), n in self.counts.choices.get(question.pk, {}).items()
+                if choice_id in codes
             ]
             kind: suppression.Kind = (
                 "multiple" if question.kind == Question.Kind.MULTIPLE else "partition"
@@ -318,8 +395,7 @@ class Tables:
         if question.kind == Question.Kind.DATE:
             rows = [
                 (month, combo, n)
-                for (qid, month, combo), n in self.counts.months.items()
-                if qid == question.pk
+                for (month, combo), n in self.counts.months.get(question.pk, {}).items()
             ]
             return self._table(rows, answered, "partition", self.month_list[question.pk])
         return self._table((), answered, "count", [])
@@ -370,7 +446,7 @@ def _exact(table: Table, groups: Mapping[str, list[str]]) -> suppression.Protect
 def _bins(question: Question, counts: Counts) -> list[tuple[Decimal, Decimal]]:
     """A few bins of equal width over the question's range (or the answers' when it has
     none), on whole numbers where the answers are whole."""
-    values = [v for per in counts.numbers.get(question.pk, {}).values() for v in per]
+    values = list({v for per in counts.numbers.get(question.pk, {}).values() for v in per})
     low = question.minimum if question.minimum is not None else min(values, default=Decimal(0))
     high = question.maximum if question.maximum is not None else max(values, default=Decimal(0))
     if high <= low:
@@ -399,7 +475,7 @@ def _bin_of(value: Decimal, edges: list[tuple[Decimal, Decimal]]) -> int:
 
 
 def _months(question_id: int, counts: Counts) -> list[str]:
-    found = sorted({month for (qid, month, _c) in counts.months if qid == question_id})
+    found = sorted({month for (month, _c) in counts.months.get(question_id, {})})
     if not found:
         return []
     year, month = map(int, found[0].split("-"))
@@ -489,8 +565,9 @@ def _percent(part: int | None, whole: int | None) -> str | None:
     }
 
 
-def group_label(dim: str, code: str, structure: Structure, language: str,
-                region_names: Mapping[str, Any]) -> str:
+def group_label(
+    dim: str, code: str, structure: Structure, language: str, region_names: Mapping[str, Any]
+) -> str:
     if code == "":
         return _("Not stated")
     if dim == "language":
@@ -528,24 +605,32 @@ def results_page(
     selection: Mapping[str, str] | None = None,
     breakdown_by: str = "",
     text_pages: Mapping[str, int] | None = None,
+    structure: Structure | None = None,
+    summary: Summary | None = None,
 ) -> ResultsPage:
     """The results as one page shows them. For an anonymous instrument, `selection` holds at
     most one dimension, and the page reads that group's column of the protected tables (the
     forms refuse more); an identified instrument counts exactly over any selection."""
-    structure = instrument_structure(instrument=instrument)
-    counts, protected = counts_cached(structure)
+    structure = structure or instrument_structure(instrument=instrument)
+    summary = summary or summary_cached(structure)
+    protected = summary.protected
     selection = dict(selection or {})
     anonymous = instrument.mode == Instrument.Mode.ANONYMOUS
     threshold = small_cell()
     if anonymous and len(selection) > 1:
         raise ValueError("an anonymous instrument is filtered by one dimension at a time")
-    if not anonymous and selection:
-        protected = Tables(structure, counts, keep=selection).protected()
-        column: tuple[str, str] | None = None
+    column: tuple[str, str] | None = None
+    medians = summary.medians
+    if not anonymous and selection and summary.counts is not None:
+        protected = Tables(structure, summary.counts, keep=selection).protected()
+        medians = {}
+        for question in structure.questions:
+            if question.kind == Question.Kind.NUMBER:
+                median = _median(summary.counts.numbers.get(question.pk, {}), selection)
+                if median is not None:
+                    medians[(question.code, "", "")] = median
     else:
         column = next(iter(selection.items()), None)
-    median_selection = dict([column]) if column else selection
-    tables = Tables(structure, counts)
     region_names = {region.code: region for region in regions()}
 
     def label(dim: str, code: str) -> str:
@@ -581,7 +666,7 @@ def results_page(
                 rows=[],
                 several=question.kind == Question.Kind.MULTIPLE,
             )
-            categories = _category_labels(question, structure, tables, language)
+            categories = _category_labels(question, structure, summary, language)
             for category, category_label in categories:
                 value = read(result, category)
                 item.rows.append(
@@ -595,18 +680,28 @@ def results_page(
                     )
                 )
             if question.kind == Question.Kind.NUMBER and answered_value:
-                item.median = _median(question, counts, median_selection)
+                median = medians.get((question.code, *(column or ("", ""))))
+                item.median = None if median is None else _number(median)
             if question.kind == Question.Kind.TEXT:
                 if answered_value is None:
                     item.texts_hidden = True
                 elif answered_value:
                     item.texts = _texts(
-                        question, instrument, selection, (text_pages or {}).get(question.code, 1)
+                        question,
+                        instrument,
+                        summary,
+                        selection,
+                        (text_pages or {}).get(question.code, 1),
                     )
             item.chart = _chart(item.rows)
-            if breakdown_by and breakdown_by in tables.groups:
+            if breakdown_by and breakdown_by in summary.groups:
                 item.breakdown = _breakdown(
-                    result, breakdown_by, tables.groups[breakdown_by], categories, threshold, label
+                    result,
+                    breakdown_by,
+                    summary.groups[breakdown_by],
+                    categories,
+                    threshold,
+                    label,
                 )
             items.append(item)
         sections.append((section.text("title", language), items))
@@ -620,13 +715,14 @@ def results_page(
         breakdown_by=breakdown_by,
         threshold=threshold,
         groups={
-            dim: [(code, label(dim, code)) for code in codes] for dim, codes in tables.groups.items()
+            dim: [(code, label(dim, code)) for code in codes]
+            for dim, codes in summary.groups.items()
         },
     )
 
 
 def _category_labels(
-    question: Question, structure: Structure, tables: Tables, language: str
+    question: Question, structure: Structure, summary: Summary, language: str
 ) -> list[tuple[str, str]]:
     if question.kind in Question.CHOICE_KINDS:
         return [
@@ -635,7 +731,7 @@ def _category_labels(
         ]
     if question.kind == Question.Kind.NUMBER:
         labels = []
-        for index, (start, end) in enumerate(tables.bins[question.pk]):
+        for index, (start, end) in enumerate(summary.bins[question.code]):
             low, high = _number(start), _number(end)
             text = low if start == end else _("%(low)s to %(high)s") % {"low": low, "high": high}
             labels.append((str(index), text))
@@ -643,7 +739,7 @@ def _category_labels(
     if question.kind == Question.Kind.DATE:
         return [
             (month, date_format(datetime.date.fromisoformat(f"{month}-01"), "YEAR_MONTH_FORMAT"))
-            for month in tables.month_list[question.pk]
+            for month in summary.categories[question.code]
         ]
     return []
 
@@ -655,30 +751,45 @@ def _number(value: Decimal) -> str:
     return number_format(normal, force_grouping=True)
 
 
-def _median(question: Question, counts: Counts, selection: Mapping[str, str]) -> str | None:
+def _median(
+    per_combo: Mapping[Combo, Mapping[Decimal, int]], selection: Mapping[str, str]
+) -> Decimal | None:
     merged: dict[Decimal, int] = defaultdict(int)
-    for combo, values in counts.numbers.get(question.pk, {}).items():
+    for combo, values in per_combo.items():
         if all(combo[DIMENSIONS.index(dim)] == value for dim, value in selection.items()):
             for value, n in values.items():
                 merged[value] += n
     total = sum(merged.values())
     if not total:
         return None
-    ordered = sorted(merged.items())
     middle = [(total - 1) // 2, total // 2]
     found: list[Decimal] = []
     seen = 0
-    for value, n in ordered:
+    for value, n in sorted(merged.items()):
         for position in middle:
             if seen <= position < seen + n:
                 found.append(value)
         seen += n
-    return _number(sum(found, Decimal(0)) / len(found))
+    return sum(found, Decimal(0)) / len(found)
 
 
 def _texts(
-    question: Question, instrument: Instrument, selection: Mapping[str, str], page: int
+    question: Question,
+    instrument: Instrument,
+    summary: Summary,
+    selection: Mapping[str, str],
+    page: int,
 ) -> Page:
+    size = int(getattr(settings, "SURVEYS_RESULTS_TEXT_PAGE_SIZE", 10))
+    if instrument.mode == Instrument.Mode.ANONYMOUS:
+        ids = [
+            answer_id
+            for answer_id, combo in summary.text_order.get(question.code, [])
+            if all(combo[DIMENSIONS.index(dim)] == value for dim, value in selection.items())
+        ]
+        shown = Paginator(ids, size).get_page(page)
+        texts = dict(Answer.objects.filter(pk__in=list(shown)).values_list("pk", "text"))
+        return _page_of(shown, [(texts[answer_id], None) for answer_id in shown])
     answers = Answer.objects.filter(question=question).exclude(text="")
     for dim, value in selection.items():
         if dim == "subject":
@@ -686,20 +797,15 @@ def _texts(
             answers = answers.filter(response__subject_kind=kind, response__subject_ref=ref)
         else:
             answers = answers.filter(**{f"response__{dim}": value})
-    if instrument.mode == Instrument.Mode.ANONYMOUS:
-        # Not in the order they came (that would tell who wrote what to someone who knows
-        # when they answered), but in an order that stays put from one page to the next.
-        shuffle = ExpressionWrapper(
-            (F("id") * 7919 + instrument.pk * 104729) % 1000003, output_field=IntegerField()
-        )
-        answers = answers.annotate(shuffle=shuffle).order_by("shuffle", "id")
-    else:
-        answers = answers.order_by("-response__submitted_at", "-id")
-    paginator = Paginator(
-        answers.values_list("text", "response__submitted_at"),
-        getattr(settings, "SURVEYS_RESULTS_TEXT_PAGE_SIZE", 10),
+    ordered = answers.order_by("-response__submitted_at", "-id").values_list(
+        "text", "response__submitted_at"
     )
-    return paginator.get_page(page)
+    return Paginator(ordered, size).get_page(page)
+
+
+def _page_of(page: Page, rows: list[tuple[str, None]]) -> Page:
+    """The same page of the paginator, holding the answers' texts instead of their ids."""
+    return Page(rows, page.number, page.paginator)
 
 
 def _breakdown(
@@ -745,7 +851,9 @@ def _chart(rows: list[Row]) -> dict[str, Any] | None:
     scale = (CHART_WIDTH - 80) / 100
     for row in rows:
         lines = textwrap.wrap(row.label, CHART_LABEL_CHARACTERS) or [""]
-        label_lines = [(y + 14 + index * CHART_LABEL_LINE, line) for index, line in enumerate(lines)]
+        label_lines = [
+            (y + 14 + index * CHART_LABEL_LINE, line) for index, line in enumerate(lines)
+        ]
         bar_y = y + len(lines) * CHART_LABEL_LINE + 2
         width = round(row.bar * scale, 1)
         bars.append(

@@ -155,10 +155,12 @@ class _Grid:
                 queue.append(following)
         return False
 
-    def _edges(self, dim: str, row: str, column: str) -> list[tuple[tuple[str, str], ...]]:
+    def _edges(
+        self, dim: str, row: str, column: str
+    ) -> list[tuple[tuple[str, str], tuple[str, str]]]:
         """The directions a cell can be walked: (tail, head)."""
         up, down = self.z_moves(row, column, dim)
-        edges = []
+        edges: list[tuple[tuple[str, str], tuple[str, str]]] = []
         if up:
             edges.append((("r", row), ("c", column)))
         if down:
@@ -214,9 +216,7 @@ class _Grid:
 
     def table_keys(self, dim: str) -> list[Key]:
         return [
-            self.key(dim, row, column)
-            for row in self.rows
-            for column in [*self.columns(dim), ALL]
+            self.key(dim, row, column) for row in self.rows for column in [*self.columns(dim), ALL]
         ]
 
 
@@ -302,7 +302,7 @@ def protect(
             values[("total", dim, group)] = totals.get((dim, group), 0)
     first_dim = next(iter(dims), None)
     for category in categories:
-        margin = None
+        margin: int | None = None
         for dim, groups in dims.items():
             row_sum = 0
             for group in groups:
@@ -314,7 +314,7 @@ def protect(
             if margin is not None and row_sum != margin:
                 raise ValueError(f"{category!r} adds up differently by {dim!r}")
             margin = row_sum
-        values[("margin", category)] = margin if first_dim is not None else 0
+        values[("margin", category)] = margin or 0
         if kind == "multiple":
             values[("not_margin", category)] = grand - values[("margin", category)]
     if kind == "partition" and first_dim is not None:
@@ -402,9 +402,7 @@ class _Protector:
     def _answered_pair_ok(self, dim: str, up: str, down: str) -> bool:
         """Multiple choice: one more person answered in `up`, one fewer in `down`; every
         answer's table must absorb it (ticked or not, in each group)."""
-        return all(
-            grid.reach(dim, ("c", down), ("c", up)) for grid in self.grids.values()
-        )
+        return all(grid.reach(dim, ("c", down), ("c", up)) for grid in self.grids.values())
 
     def _needs_certificate(self) -> list[Key]:
         keys = sorted(self.hidden)
@@ -473,7 +471,9 @@ class _Protector:
             category = key[-1] if tag in ("margin", "not_margin") else key[2]
             grid = self.grids[category]
             if tag in ("margin", "not_margin"):
-                near = [grid.key(dim, TICKED, column) for dim in self.dims for column in self.dims[dim]]
+                near = [
+                    grid.key(dim, TICKED, column) for dim in self.dims for column in self.dims[dim]
+                ]
                 near.append(("margin", category))
             else:
                 row = TICKED if tag == "cell" else UNTICKED

@@ -1,6 +1,6 @@
 """The surveys pages, under /surveys/. Each block belongs to one views module."""
 
-from django.urls import URLPattern, URLResolver, path  # noqa: F401 - the blocks below add paths
+from django.urls import URLPattern, URLResolver, path
 
 app_name = "surveys"
 

@@ -25,10 +25,11 @@ class ResultsFilterForm(forms.Form):
                 label=dimension_name(dim),
                 required=False,
                 # "" is "everyone"; a group whose code is "" (not stated) is sent as "-".
-                choices=[("", _("All"))]
-                + [(code or "-", label) for code, label in groups[dim]],
+                choices=[("", _("All"))] + [(code or "-", label) for code, label in groups[dim]],
             )
-        self.fields["breakdown"].choices = [("", _("Nothing (totals only)"))] + [
+        breakdown = self.fields["breakdown"]
+        assert isinstance(breakdown, forms.ChoiceField)
+        breakdown.choices = [("", _("Nothing (totals only)"))] + [
             (dim, dimension_name(dim)) for dim in self.dimensions
         ]
         self.order_fields([*self.dimensions, "breakdown"])
@@ -55,9 +56,7 @@ class ResultsFilterForm(forms.Form):
             )
         if self.anonymous and chosen and cleaned.get("breakdown"):
             raise forms.ValidationError(
-                _(
-                    "This survey is anonymous: choose either a filter or a breakdown, not both."
-                ),
+                _("This survey is anonymous: choose either a filter or a breakdown, not both."),
                 code="filter_and_breakdown",
             )
         return cleaned

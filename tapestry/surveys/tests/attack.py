@@ -44,9 +44,7 @@ class System:
 
 def ranges(system: System, targets: list[Key]) -> dict[Key, tuple[float, float]]:
     """The smallest and largest value of each target consistent with everything published."""
-    keys = sorted(
-        set(system.bounds) | {key for equation in system.equalities for key in equation}
-    )
+    keys = sorted(set(system.bounds) | {key for equation in system.equalities for key in equation})
     index = {key: position for position, key in enumerate(keys)}
     matrix = np.zeros((len(system.equalities), len(keys)))
     for row, equation in enumerate(system.equalities):
@@ -57,10 +55,12 @@ def ranges(system: System, targets: list[Key]) -> dict[Key, tuple[float, float]]
     for target in targets:
         objective = np.zeros(len(keys))
         objective[index[target]] = 1
-        low = linprog(objective, A_eq=matrix, b_eq=np.zeros(len(matrix)), bounds=bounds,
-                      method="highs")
-        high = linprog(-objective, A_eq=matrix, b_eq=np.zeros(len(matrix)), bounds=bounds,
-                       method="highs")
+        low = linprog(
+            objective, A_eq=matrix, b_eq=np.zeros(len(matrix)), bounds=bounds, method="highs"
+        )
+        high = linprog(
+            -objective, A_eq=matrix, b_eq=np.zeros(len(matrix)), bounds=bounds, method="highs"
+        )
         assert low.status == 0, (target, low.message)
         assert high.status in (0, 3), (target, high.message)  # 3: no largest value
         found[target] = (low.fun, -high.fun if high.status == 0 else float("inf"))

@@ -22,7 +22,8 @@ def can_read_results(user: object) -> bool:
 
 def _text_pages(request: HttpRequest) -> dict[str, int]:
     pages = {}
-    for name, value in request.GET.items():
+    for name in request.GET:
+        value = request.GET.get(name, "")
         if name.startswith("answers_") and value.isdigit():
             pages[name.removeprefix("answers_")] = min(int(value), 100_000)
     return pages
@@ -36,8 +37,8 @@ def instrument_results(request: HttpRequest, slug: str) -> HttpResponse:
     instrument = get_object_or_404(Instrument, slug=slug)
     language = get_language() or "en"
     structure = instrument_structure(instrument=instrument)
-    counts, _protected = results.counts_cached(structure)
-    groups = results.dimension_groups(structure, counts)
+    summary = results.summary_cached(structure)
+    groups = summary.groups
     anonymous = instrument.mode == Instrument.Mode.ANONYMOUS
     region_names = {region.code: region for region in results.regions()}
     labelled = {
@@ -64,5 +65,7 @@ def instrument_results(request: HttpRequest, slug: str) -> HttpResponse:
         selection=selection,
         breakdown_by=breakdown,
         text_pages=_text_pages(request),
+        structure=structure,
+        summary=summary,
     )
     return render(request, template, context)
