@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -200,8 +201,10 @@ class Summary:
     bins: dict[str, list[tuple[Decimal, Decimal]]]
     protected: dict[str, suppression.Protected]
     medians: dict[tuple[str, str, str], Decimal]  # (code, dim, group); ("", "") overall
-    # Anonymous: each free-text question's answers (id, combo) in a shuffled, stable order.
-    text_order: dict[str, list[tuple[int, Combo]]]
+    # Anonymous: each free-text question's answer ids in a shuffled, stable order, and the
+    # position in `combos` of each one's response's groups (arrays: quick to cache and load).
+    text_order: dict[str, tuple[array, array]]
+    combos: list[Combo]
     counts: Counts | None  # identified instruments only: any selection is counted exactly
 
 
@@ -240,11 +243,17 @@ def summary_build(structure: Structure) -> Summary:
             median = _median(per_combo, {dim: group} if dim else {})
             if median is not None:
                 medians[(question.code, dim, group)] = median
-    text_order: dict[str, list[tuple[int, Combo]]] = {}
+    text_order: dict[str, tuple[array, array]] = {}
+    combos = list(counts.responses)
     if anonymous:
+        positions = {combo: index for index, combo in enumerate(combos)}
         for question in structure.questions:
             if question.kind == Question.Kind.TEXT:
-                text_order[question.code] = _text_order(question)
+                ordered = _text_order(question)
+                text_order[question.code] = (
+                    array("q", [answer_id for answer_id, _combo in ordered]),
+                    array("l", [positions[combo] for _answer_id, combo in ordered]),
+                )
     return Summary(
         groups=tables.groups,
         categories={q.code: tables.question(q).categories for q in structure.questions},
@@ -252,6 +261,7 @@ def summary_build(structure: Structure) -> Summary:
         protected=tables.protected(),
         medians=medians,
         text_order=text_order,
+        combos=combos,
         counts=None if anonymous else counts,
     )
 
@@ -782,11 +792,22 @@ def _texts(
 ) -> Page:
     size = int(getattr(settings, "SURVEYS_RESULTS_TEXT_PAGE_SIZE", 10))
     if instrument.mode == Instrument.Mode.ANONYMOUS:
-        ids = [
-            answer_id
-            for answer_id, combo in summary.text_order.get(question.code, [])
-            if all(combo[DIMENSIONS.index(dim)] == value for dim, value in selection.items())
-        ]
+        answer_ids, combo_positions = summary.text_order.get(
+            question.code, (array("q"), array("l"))
+        )
+        if selection:
+            wanted = {
+                index
+                for index, combo in enumerate(summary.combos)
+                if all(combo[DIMENSIONS.index(dim)] == value for dim, value in selection.items())
+            }
+            ids: Any = [
+                answer_id
+                for answer_id, position in zip(answer_ids, combo_positions, strict=True)
+                if position in wanted
+            ]
+        else:
+            ids = answer_ids
         shown = Paginator(ids, size).get_page(page)
         texts = dict(Answer.objects.filter(pk__in=list(shown)).values_list("pk", "text"))
         return _page_of(shown, [(texts[answer_id], None) for answer_id in shown])
