@@ -93,7 +93,7 @@ def test_the_breakdown_by_language_shows_a_table(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Answers to confident by group" in html
+    assert "Answers to “I am confident finding health information.” by group" in html
     assert '<th scope="col" class="text-right">Spanish</th>' in html
 
 
