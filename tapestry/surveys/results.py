@@ -621,14 +621,14 @@ def results_page(
     """The results as one page shows them. For an anonymous instrument, `selection` holds at
     most one dimension, and the page reads that group's column of the protected tables (the
     forms refuse more); an identified instrument counts exactly over any selection."""
+    selection = dict(selection or {})
+    anonymous = instrument.mode == Instrument.Mode.ANONYMOUS
+    if anonymous and len(selection) > 1:
+        raise ValueError("an anonymous instrument is filtered by one dimension at a time")
     structure = structure or instrument_structure(instrument=instrument)
     summary = summary or summary_cached(structure)
     protected = summary.protected
-    selection = dict(selection or {})
-    anonymous = instrument.mode == Instrument.Mode.ANONYMOUS
     threshold = small_cell()
-    if anonymous and len(selection) > 1:
-        raise ValueError("an anonymous instrument is filtered by one dimension at a time")
     column: tuple[str, str] | None = None
     medians = summary.medians
     if not anonymous and selection and summary.counts is not None:

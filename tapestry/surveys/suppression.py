@@ -325,6 +325,9 @@ def protect(
                     raise ValueError(f"the answers of {group!r} do not add up to its total")
     if any(value < 0 for value in values.values()):
         raise ValueError("a count is negative")
+    if not dims:
+        # Nobody answered: nothing but "fewer than 5".
+        return Protected(values=values, hidden=set(values), threshold=threshold)
     return _Protector(kind, categories, dims, values, threshold).run()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tapestry.surveys.demo import responses_generate
-from tapestry.surveys.models import Instrument
+from tapestry.surveys.models import Instrument, Response
 from tapestry.surveys.results import Tables, counts_collect, results_page, summary_cached
 from tapestry.surveys.selectors import instrument_structure
 from tapestry.surveys.tests.attack import System, pinned, question_system
@@ -77,6 +77,12 @@ def test_no_figure_hidden_on_any_page_can_be_worked_out() -> None:
     responses_generate(
         instrument=instrument, count=2, seed=13, regions=("1",), roles=("consortium_staff",)
     )
+    # Evaluations of two courses, one with 4 responses, and some with no course.
+    ids = list(
+        Response.objects.filter(instrument=instrument).order_by("id").values_list("id", flat=True)
+    )
+    Response.objects.filter(id__in=ids[:40]).update(subject_kind="course", subject_ref="12")
+    Response.objects.filter(id__in=ids[40:44]).update(subject_kind="course", subject_ref="13")
     structure = instrument_structure(instrument=instrument)
     protected = summary_cached(structure).protected
     tables = Tables(structure, counts_collect(structure))
@@ -105,6 +111,7 @@ def test_no_figure_hidden_on_any_page_can_be_worked_out() -> None:
         checked += len(targets)
     assert published[""][("total", "region", "2")] is None
     assert published[""][("total", "role", "consortium_staff")] is None
+    assert published[""][("total", "subject", "course:13")] is None
     assert checked > 50
 
 

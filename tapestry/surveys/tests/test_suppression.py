@@ -167,7 +167,7 @@ def partition_tables(draw: Any) -> tuple[list[str], dict[str, list[str]], dict[A
 
 
 @given(partition_tables())
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_no_hidden_count_of_a_random_table_can_be_pinned(table: Any) -> None:
     categories, dims, cells = table
     data = _partition(cells, dims, categories)
@@ -208,7 +208,7 @@ def multiple_tables(
 
 
 @given(multiple_tables())
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_no_hidden_count_of_a_random_multiple_choice_table_can_be_pinned(table: Any) -> None:
     categories, dims, cells, totals, grand = table
 
@@ -230,7 +230,7 @@ def test_no_hidden_count_of_a_random_multiple_choice_table_can_be_pinned(table: 
     st.lists(st.integers(0, 30), min_size=2, max_size=6),
     st.lists(st.integers(0, 9), min_size=2, max_size=2),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 def test_no_group_count_can_be_pinned(region_counts: list[int], spanish: list[int]) -> None:
     # Given responses per region, and a language split that adds up to the same total
     grand = sum(region_counts)
