@@ -93,3 +93,28 @@ def test_program_staff_read_the_results_of_an_anonymous_survey(
         )
     ).to_be_visible()
     reader.check("5-breakdown")
+
+
+def test_two_filters_on_an_anonymous_survey_are_explained(
+    survey: Instrument, visit: Any, authenticator_code: Callable[[], str]
+) -> None:
+    # Given program staff on the results page
+    staff = next(p for p in PERSONAS if p.email == "programstaff@tapestry.example")
+    persona_ensure(staff, password=PASSWORD)
+    reader = visit("survey-results-refused", "en")
+    page = reader.open("/")
+    reader.sign_in(staff.email, step="1-sign-in")
+    page.get_by_label(reader.label("Code")).fill(authenticator_code())
+    page.get_by_role("button", name=reader.t("Sign In")).click()
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    reader.open(f"/surveys/staff/{survey.slug}/results/")
+
+    # When they choose a region and a language together
+    page.get_by_label(reader.label("Region")).select_option(value="1")
+    page.get_by_label(reader.label("Language")).select_option(value="es")
+    page.get_by_role("button", name=reader.t("Show"), exact=True).click()
+
+    # Then the page says why, and shows no results
+    expect(page.get_by_role("alert")).to_contain_text("filtered by one thing at a time")
+    expect(page.get_by_role("heading", level=2, name=re.compile("Responses"))).to_have_count(0)
+    reader.check("2-refused")
