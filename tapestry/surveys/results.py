@@ -460,7 +460,7 @@ def _bins(question: Question, counts: Counts) -> list[tuple[Decimal, Decimal]]:
     low = question.minimum if question.minimum is not None else min(values, default=Decimal(0))
     high = question.maximum if question.maximum is not None else max(values, default=Decimal(0))
     if high <= low:
-        return [(Decimal(low), Decimal(high))]
+        return [(Decimal(low), Decimal(low))]
     whole = question.whole_number or all(v == v.to_integral_value() for v in values)
     span = Decimal(high) - Decimal(low)
     width = span / NUMBER_BINS

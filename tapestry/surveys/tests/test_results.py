@@ -104,3 +104,32 @@ def test_a_survey_nobody_answered_shows_fewer_than_5() -> None:
 
     assert page.responses.value is None
     assert page.responses.text == "fewer than 5"
+
+
+def test_dates_are_counted_per_month_and_numbers_in_bins() -> None:
+    # Given an identified survey (exact counts)
+    instrument = instrument_make(mode="identified")
+    responses_generate(instrument=instrument, count=90, seed=12)
+    dates = list(
+        Answer.objects.filter(question__code="last_program").values_list("date", flat=True)
+    )
+    staff = list(Answer.objects.filter(question__code="staff").values_list("number", flat=True))
+
+    items = _items(instrument)
+
+    # Then each month's count is the answers in that month, and each bin's the numbers in it
+    months = items["last_program"].rows  # type: ignore[attr-defined]
+    first_month = min(dates).replace(day=1)
+    in_first = sum(1 for day in dates if day.replace(day=1) == first_month)
+    assert months[0].count.value == in_first
+    assert sum(row.count.value for row in months) == len(dates)
+    bins = items["staff"].rows  # type: ignore[attr-defined]
+    assert [row.label for row in bins] == [
+        "1 to 100",
+        "101 to 200",
+        "201 to 300",
+        "301 to 400",
+        "401 to 500",
+    ]
+    assert bins[0].count.value == sum(1 for number in staff if number <= 100)
+    assert sum(row.count.value for row in bins) == len(staff)
