@@ -3,7 +3,7 @@ per group (role, region, language, subject), protected by `suppression.py` for a
 instruments, then laid out for one page (a filter, or a breakdown by one dimension).
 
 The counting is a handful of GROUP BY queries per instrument (answers by question, choice,
-number, month and the response's filter columns; people who answered a multiple-choice
+number, day and the response's filter columns; people who answered a multiple-choice
 question; responses; people shown each optional branched question), aggregated here, and
 cached with the protection under a key that changes with every new response or revision.
 """
@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     F,
@@ -31,7 +30,6 @@ from django.db.models import (
     OuterRef,
     Q,
 )
-from django.db.models.functions import Cast, Substr
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
@@ -80,17 +78,16 @@ def counts_collect(structure: Structure) -> Counts:
     instrument = structure.instrument
     counts = Counts()
     answers = Answer.objects.filter(response__instrument=instrument)
-    # The month as text ("2026-03"): a plain string function on both databases, where
-    # TruncMonth would call back into Python for every row on SQLite.
-    month = Substr(Cast("date", output_field=CharField()), 1, 7)
+    # Grouped by the day, made a month here: cheaper on PostgreSQL than any month function,
+    # and TruncMonth would call back into Python for every row on SQLite.
     rows = (
-        answers.values("question_id", "choice_id", "number", **_COMBO)
-        .annotate(month=month, n=Count("id"))
+        answers.values("question_id", "choice_id", "number", "date", **_COMBO)
+        .annotate(n=Count("id"))
         .order_by()
-        .values_list("question_id", "choice_id", "number", "month", "n", *_COMBO)
+        .values_list("question_id", "choice_id", "number", "date", "n", *_COMBO)
     )
     kinds = {question.pk: question.kind for question in structure.questions}
-    for question_id, choice_id, number, month_text, n, *combo_parts in rows:
+    for question_id, choice_id, number, day, n, *combo_parts in rows:
         kind = kinds.get(question_id)
         if kind is None:
             continue
@@ -102,7 +99,8 @@ def counts_collect(structure: Structure) -> Counts:
             values = counts.numbers.setdefault(question_id, {}).setdefault(combo, {})
             value = Decimal(number).normalize()
             values[value] = values.get(value, 0) + n
-        elif month_text:
+        elif day is not None:
+            month_text = f"{day.year:04d}-{day.month:02d}"
             per_month = counts.months.setdefault(question_id, {})
             per_month[(month_text, combo)] = per_month.get((month_text, combo), 0) + n
         if kind != Question.Kind.MULTIPLE:
