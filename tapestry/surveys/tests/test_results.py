@@ -110,10 +110,18 @@ def test_dates_are_counted_per_month_and_numbers_in_bins() -> None:
     # Given an identified survey (exact counts)
     instrument = instrument_make(mode="identified")
     responses_generate(instrument=instrument, count=90, seed=12)
-    dates = list(
-        Answer.objects.filter(question__code="last_program").values_list("date", flat=True)
-    )
-    staff = list(Answer.objects.filter(question__code="staff").values_list("number", flat=True))
+    dates = [
+        day
+        for day in Answer.objects.filter(question__code="last_program").values_list(
+            "date", flat=True
+        )
+        if day is not None
+    ]
+    staff = [
+        number
+        for number in Answer.objects.filter(question__code="staff").values_list("number", flat=True)
+        if number is not None
+    ]
 
     items = _items(instrument)
 
