@@ -98,6 +98,7 @@ benchmarks: setup
 	$(PY) benchmarks/data_browser.py --source var/bench/research
 	$(PY) benchmarks/concept_search.py
 	$(PY) benchmarks/survey_export.py
+	$(PY) benchmarks/survey_results.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

@@ -286,18 +286,23 @@ NETWORK_LIAISON_CONFIRMATION_DAYS = 7
 # ...and a new one may be asked for this many seconds after the last (no mail-bombing a stranger).
 NETWORK_LIAISON_RESEND_SECONDS = 600
 
-# Surveys. Anonymous starts per address per hour: a library's computer lab shares one address,
-# so the limit is generous; it stops a script filling the database with empty links.
+# Surveys (issue 8). Anonymous starts per address per hour: a library's computer lab shares one
+# address, so the limit is generous; it stops a script filling the database with empty links.
 SURVEYS_STARTS_PER_ADDRESS_PER_HOUR = 200
 # Answers saved part-way and never submitted are deleted this many days after their last save,
 # with their unused one-time links: half-finished answers are not kept for ever.
 SURVEYS_DRAFT_DAYS = 90
-# Surveys: the figures the results and the evaluation summaries share.
 # For anonymous instruments, a count (or a breakdown cell) of fewer than this many responses is
-# never shown: a handful of answers from one course or one library could name the people.
+# never shown, and is protected by complementary suppression (results, evaluation summaries): a
+# handful of answers from one course or one library could name the people.
 SURVEYS_SMALL_CELL = 5
+# Free-text answers per page of results.
+SURVEYS_RESULTS_TEXT_PAGE_SIZE = 10
 # The JSON API's responses and instruments come in pages of at most this many.
 SURVEYS_API_MAX_PAGE_SIZE = 100
+# The largest REDCap data dictionary staff may upload (a 500-question dictionary is
+# well under 200 KB).
+SURVEYS_IMPORT_MAX_BYTES = 1_048_576
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
@@ -330,7 +335,3 @@ RESEARCH_DEMO_PARTICIPANTS = 10_000
 # one. Past it, 429 with Retry-After.
 API_THROTTLE_ANONYMOUS = _env("TAPESTRY_API_THROTTLE_ANONYMOUS", "120/m")
 API_THROTTLE_TOKEN = _env("TAPESTRY_API_THROTTLE_TOKEN", "600/m")
-
-# Surveys: the largest REDCap data dictionary staff may upload (a 500-question dictionary is
-# well under 200 KB).
-SURVEYS_IMPORT_MAX_BYTES = 1_048_576

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from tapestry.surveys.views import answering, authoring, interchange
+from tapestry.surveys.views import answering, authoring, interchange, results
 
 app_name = "surveys"
 
@@ -126,6 +126,11 @@ urlpatterns += [
         name="redcap_dictionary",
     ),
     path("staff/<slug:slug>/redcap-records.csv", interchange.redcap_records, name="redcap_records"),
+]
+
+# Results (staff read what respondents said): views/results.py
+urlpatterns += [
+    path("staff/<slug:slug>/results/", results.instrument_results, name="instrument_results"),
 ]
 
 # Answering (views/answering.py): the public link and everything a respondent sees. Keep this

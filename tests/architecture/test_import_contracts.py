@@ -25,6 +25,7 @@ NO_DJANGO = "The research warehouse, the privacy rules and survey logic run with
 SURVEYS = "Surveys know nothing of what they evaluate"
 PRIVACY = (ROOT / "tapestry" / "research" / "privacy.py").read_text()
 SURVEY_LOGIC = (ROOT / "tapestry" / "surveys" / "logic.py").read_text()
+SURVEY_SUPPRESSION = (ROOT / "tapestry" / "surveys" / "suppression.py").read_text()
 ALL_KEPT = {
     LAYERS: "KEPT",
     CORE: "KEPT",
@@ -110,6 +111,13 @@ def test_the_public_surfaces_may_be_imported(pristine_copy: Path, tmp_path: Path
         ),
         (
             {"tapestry.surveys.logic": SURVEY_LOGIC + "\nfrom tapestry.surveys import models\n"},
+            NO_DJANGO,
+        ),
+        (
+            {
+                "tapestry.surveys.suppression": SURVEY_SUPPRESSION
+                + "\nfrom django.core.cache import cache\n"
+            },
             NO_DJANGO,
         ),
         # The apps that attach evaluations are forbidden to surveys, their api.py too, from the

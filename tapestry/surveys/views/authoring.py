@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -84,21 +84,15 @@ def _back(instrument: Instrument, anchor: str = "") -> HttpResponse:
 
 
 def _other_pages(instrument: Instrument) -> list[tuple[str, str]]:
-    """Links to the other surveys pages, for those that exist (each is another engineer's)."""
+    """Links to the instrument's pages outside authoring."""
     pages = [
         ("surveys:landing", _("Public page")),
         ("surveys:poster", _("Printable QR code")),
-        ("surveys:results", _("Results")),
+        ("surveys:instrument_results", _("Results")),
         ("surveys:redcap_dictionary", _("REDCap data dictionary")),
         ("surveys:redcap_records", _("REDCap records")),
     ]
-    links = []
-    for name, label in pages:
-        try:
-            links.append((reverse(name, args=[instrument.slug]), label))
-        except NoReverseMatch:
-            continue
-    return links
+    return [(reverse(name, args=[instrument.slug]), label) for name, label in pages]
 
 
 # The list
