@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils import timezone
 from tapestry.surveys import logic
 from tapestry.surveys.models import Answer, Instrument, Question, Response
 from tapestry.surveys.selectors import Structure, instrument_structure
+from tapestry.surveys.services import answer_rows, tallies_rebuild
 
 SAMPLE_TEXTS = {
     "en": [
@@ -72,7 +72,8 @@ def responses_generate(
     batch: int = 5000,
 ) -> int:
     """Write `count` anonymous-style responses (no person) with random valid answers, spread
-    over the past year, in English and Spanish. Returns the number of answers written."""
+    over the past year, in English and Spanish, and count them into the results tallies.
+    Returns the number of answers written."""
     structure = instrument_structure(instrument=instrument)
     rng = random.Random(seed)
     now = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -104,34 +105,5 @@ def responses_generate(
             ]
             Answer.objects.bulk_create(rows, batch_size=5000)
         written += len(rows)
+    tallies_rebuild(instrument=instrument)
     return written
-
-
-def answer_rows(
-    structure: Structure, response: Response, answers: dict[str, logic.Answer]
-) -> list[Answer]:
-    """The Answer rows for already-validated answers (one per ticked choice)."""
-    rows: list[Answer] = []
-    for code, value in answers.items():
-        question = structure.by_code[code]
-        choices = {choice.code: choice for choice in structure.choices[code]}
-        if question.kind == Question.Kind.MULTIPLE:
-            assert isinstance(value, list)
-            rows.extend(
-                Answer(response=response, question=question, choice=choices[item]) for item in value
-            )
-        elif question.kind in (Question.Kind.SINGLE, Question.Kind.LIKERT):
-            rows.append(Answer(response=response, question=question, choice=choices[str(value)]))
-        elif question.kind == Question.Kind.NUMBER:
-            rows.append(Answer(response=response, question=question, number=Decimal(str(value))))
-        elif question.kind == Question.Kind.DATE:
-            rows.append(
-                Answer(
-                    response=response,
-                    question=question,
-                    date=datetime.date.fromisoformat(str(value)),
-                )
-            )
-        else:
-            rows.append(Answer(response=response, question=question, text=str(value)))
-    return rows

@@ -26,7 +26,12 @@ from tapestry.surveys.models import (
     Response,
     Subject,
 )
-from tapestry.surveys.services import instrument_from_template, template_names, template_spec
+from tapestry.surveys.services import (
+    instrument_from_template,
+    tallies_rebuild,
+    template_names,
+    template_spec,
+)
 
 # How many responses each template gets. The partner assessment is identified: it waits for
 # the liaison persona to answer it, so it gets none.
@@ -73,6 +78,8 @@ def demo_surveys_seed(*, seed: int = 2026) -> dict[str, int]:
         if name in DEMO_SUBJECTS:
             kind, refs = DEMO_SUBJECTS[name]
             _spread_over_subjects(instrument, kind, refs)
+        # The answers and groups changed after the generator counted them.
+        tallies_rebuild(instrument=instrument)
         created[slug] = count
     return created
 

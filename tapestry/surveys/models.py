@@ -471,3 +471,41 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.question_id}"
+
+
+class Tally(models.Model):
+    """A running count for the results pages, kept in step with every submitted response
+    (`services.response_submit`), so a results page reads a few thousand of these instead of
+    every answer. `key` says what is counted: "r" responses; "a:<question>" people who
+    answered; "s:<question>" people shown an optional branched question; "c:<question>:
+    <choice>" a choice; "n:<question>:<value>" a number; "m:<question>:<YYYY-MM>" a date's
+    month. The other columns are the response's results filters."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="tallies")
+    key = models.CharField(max_length=80)
+    role = models.CharField(max_length=40, blank=True)
+    region = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=2, blank=True)
+    subject_kind = models.CharField(max_length=10, blank=True)
+    subject_ref = models.CharField(max_length=64, blank=True)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("results tally")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "instrument",
+                    "key",
+                    "role",
+                    "region",
+                    "language",
+                    "subject_kind",
+                    "subject_ref",
+                ],
+                name="surveys_tally_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.key} = {self.n}"

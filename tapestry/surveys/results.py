@@ -36,7 +36,15 @@ from django.utils.translation import gettext as _
 from tapestry.accounts.roles import Role
 from tapestry.network.api import regions
 from tapestry.surveys import logic, suppression
-from tapestry.surveys.models import Answer, Instrument, Language, Question, Response, Subject
+from tapestry.surveys.models import (
+    Answer,
+    Instrument,
+    Language,
+    Question,
+    Response,
+    Subject,
+    Tally,
+)
 from tapestry.surveys.selectors import Structure, instrument_structure
 
 DIMENSIONS = ("role", "region", "language", "subject")
@@ -140,6 +148,82 @@ def counts_collect(structure: Structure) -> Counts:
     return counts
 
 
+# --- tallies: the same counts, kept up to date at each submission ------------------------------
+
+TALLY_COLUMNS = ("role", "region", "language", "subject_kind", "subject_ref")
+
+
+def tally_keys(structure: Structure, answers: Mapping[str, logic.Answer]) -> list[str]:
+    """What one response adds to its instrument's tallies (`models.Tally.key`), from its
+    answers as stored (hidden and blank ones already dropped): one count each."""
+    keys = ["r"]
+    shown, _kept = structure.visible(dict(answers))
+    for question in structure.questions:
+        if question.show_if and not question.required and question.code in shown:
+            keys.append(f"s:{question.pk}")
+        answer = answers.get(question.code)
+        if answer in (None, "", []):
+            continue
+        keys.append(f"a:{question.pk}")
+        choices = {choice.code: choice.pk for choice in structure.choices[question.code]}
+        if question.kind == Question.Kind.MULTIPLE:
+            keys.extend(f"c:{question.pk}:{choices[code]}" for code in answer or [])
+        elif question.kind in (Question.Kind.SINGLE, Question.Kind.LIKERT):
+            keys.append(f"c:{question.pk}:{choices[str(answer)]}")
+        elif question.kind == Question.Kind.NUMBER:
+            keys.append(f"n:{question.pk}:{Decimal(str(answer)).normalize()}")
+        elif question.kind == Question.Kind.DATE:
+            keys.append(f"m:{question.pk}:{str(answer)[:7]}")
+    return keys
+
+
+def tally_rows(counts: Counts) -> Iterable[tuple[str, Combo, int]]:
+    """Counts as (tally key, groups, n): what `services.tallies_rebuild` stores."""
+    for combo, n in counts.responses.items():
+        yield "r", combo, n
+    for prefix, per_question in (("a", counts.answered), ("s", counts.shown)):
+        for question_id, per_combo in per_question.items():
+            for combo, n in per_combo.items():
+                yield f"{prefix}:{question_id}", combo, n
+    for question_id, per_choice in counts.choices.items():
+        for (choice_id, combo), n in per_choice.items():
+            yield f"c:{question_id}:{choice_id}", combo, n
+    for question_id, per_combo_values in counts.numbers.items():
+        for combo, values in per_combo_values.items():
+            for value, n in values.items():
+                yield f"n:{question_id}:{value}", combo, n
+    for question_id, per_month in counts.months.items():
+        for (month, combo), n in per_month.items():
+            yield f"m:{question_id}:{month}", combo, n
+
+
+def counts_from_tallies(instrument: Instrument) -> Counts:
+    """The instrument's Counts read from its tallies (one small query)."""
+    counts = Counts()
+    rows = Tally.objects.filter(instrument=instrument, n__gt=0).values_list(
+        "key", "n", *TALLY_COLUMNS
+    )
+    for key, n, *combo_parts in rows:
+        combo = _combo_of(combo_parts)
+        kind, _colon, rest = key.partition(":")
+        if kind == "r":
+            counts.responses[combo] = n
+            continue
+        question_text, _colon, detail = rest.partition(":")
+        question_id = int(question_text)
+        if kind == "a":
+            counts.answered.setdefault(question_id, {})[combo] = n
+        elif kind == "s":
+            counts.shown.setdefault(question_id, {})[combo] = n
+        elif kind == "c":
+            counts.choices.setdefault(question_id, {})[(int(detail), combo)] = n
+        elif kind == "n":
+            counts.numbers.setdefault(question_id, {}).setdefault(combo, {})[Decimal(detail)] = n
+        elif kind == "m":
+            counts.months.setdefault(question_id, {})[(detail, combo)] = n
+    return counts
+
+
 def _combo_of(parts: list[Any]) -> Combo:
     role, region, language, subject_kind, subject_ref = parts
     return (role, region, language, f"{subject_kind}:{subject_ref}" if subject_kind else "")
@@ -226,7 +310,7 @@ def summary_cached(structure: Structure, key: str | None = None) -> Summary:
 
 
 def summary_build(structure: Structure) -> Summary:
-    counts = counts_collect(structure)
+    counts = counts_from_tallies(structure.instrument)
     tables = Tables(structure, counts)
     anonymous = structure.instrument.mode == Instrument.Mode.ANONYMOUS
     medians: dict[tuple[str, str, str], Decimal] = {}

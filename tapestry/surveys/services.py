@@ -6,6 +6,7 @@ import datetime
 import json
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -25,7 +26,6 @@ from tapestry.accounts.api import person_roles
 from tapestry.core.api import audit_record
 from tapestry.network.api import region_of_person, region_of_state
 from tapestry.surveys import logic
-from tapestry.surveys.demo import answer_rows
 from tapestry.surveys.models import (
     RESERVED_SLUGS,
     AccessToken,
@@ -39,9 +39,11 @@ from tapestry.surveys.models import (
     Response,
     Section,
     Subject,
+    Tally,
     other_language,
     token_hash,
 )
+from tapestry.surveys.results import counts_collect, tally_keys, tally_rows
 from tapestry.surveys.schemas import InstrumentSpec, QuestionSpec
 from tapestry.surveys.selectors import Structure, instrument_spec, instrument_structure
 
@@ -570,6 +572,7 @@ def response_submit(
         if answer not in (None, "", [])
     }
     Answer.objects.bulk_create(answer_rows(structure, response, answers))
+    tallies_add(response=response, structure=structure, answers=answers)
     deleted, _rows = Draft.objects.filter(pk=draft.pk).delete()
     if not deleted and not anonymous:
         # The draft went with another submit of the same person's answers a moment ago.
@@ -577,6 +580,82 @@ def response_submit(
             _("Your answers were already sent. They were not sent a second time.")
         )
     return response
+
+
+def answer_rows(
+    structure: Structure, response: Response, answers: dict[str, logic.Answer]
+) -> list[Answer]:
+    """The Answer rows for already-validated answers (one per ticked choice)."""
+    rows: list[Answer] = []
+    for code, value in answers.items():
+        question = structure.by_code[code]
+        choices = {choice.code: choice for choice in structure.choices[code]}
+        if question.kind == Question.Kind.MULTIPLE:
+            assert isinstance(value, list)
+            rows.extend(
+                Answer(response=response, question=question, choice=choices[item]) for item in value
+            )
+        elif question.kind in (Question.Kind.SINGLE, Question.Kind.LIKERT):
+            rows.append(Answer(response=response, question=question, choice=choices[str(value)]))
+        elif question.kind == Question.Kind.NUMBER:
+            rows.append(Answer(response=response, question=question, number=Decimal(str(value))))
+        elif question.kind == Question.Kind.DATE:
+            rows.append(
+                Answer(
+                    response=response,
+                    question=question,
+                    date=datetime.date.fromisoformat(str(value)),
+                )
+            )
+        else:
+            rows.append(Answer(response=response, question=question, text=str(value)))
+    return rows
+
+
+def tallies_add(
+    *, response: Response, structure: Structure, answers: dict[str, logic.Answer]
+) -> None:
+    """Count one new response into its instrument's results tallies, in the caller's
+    transaction: each count goes up with F(), so two submits at once both count."""
+    combo = {
+        "role": response.role,
+        "region": response.region,
+        "language": response.language,
+        "subject_kind": response.subject_kind,
+        "subject_ref": response.subject_ref,
+    }
+    for key, n in Counter(tally_keys(structure, answers)).items():
+        lookup = {"instrument": structure.instrument, "key": key, **combo}
+        if Tally.objects.filter(**lookup).update(n=F("n") + n):
+            continue
+        try:
+            with transaction.atomic():
+                Tally.objects.create(**lookup, n=n)
+        except IntegrityError:  # another submit created it a moment ago
+            Tally.objects.filter(**lookup).update(n=F("n") + n)
+
+
+@transaction.atomic
+def tallies_rebuild(*, instrument: Instrument) -> int:
+    """Recount an instrument's tallies from its answers (after a bulk load, or to check them).
+    Returns the number of tally rows."""
+    counts = counts_collect(instrument_structure(instrument=instrument))
+    Tally.objects.filter(instrument=instrument).delete()
+    rows = [
+        Tally(
+            instrument=instrument,
+            key=key,
+            role=role,
+            region=region,
+            language=language,
+            subject_kind=subject.partition(":")[0],
+            subject_ref=subject.partition(":")[2],
+            n=n,
+        )
+        for key, (role, region, language, subject), n in tally_rows(counts)
+    ]
+    Tally.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
 
 
 def _described_groups(structure: Structure, answers: dict[str, logic.Answer]) -> tuple[str, str]:

@@ -13,9 +13,10 @@ from pytest_django.fixtures import Settings
 from tapestry.accounts.roles import Role
 from tapestry.accounts.tests.factories import UserFactory, api_token_make
 from tapestry.surveys import logic
-from tapestry.surveys.demo import answer_rows, responses_generate
+from tapestry.surveys.demo import responses_generate
 from tapestry.surveys.models import Answer, Instrument, Question, Response
 from tapestry.surveys.selectors import instrument_structure
+from tapestry.surveys.services import answer_rows
 from tapestry.surveys.tests.factories import instrument_make, sample_spec
 
 pytestmark = pytest.mark.django_db
