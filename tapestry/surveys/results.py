@@ -83,6 +83,8 @@ _COMBO = {
 
 
 def counts_collect(structure: Structure) -> Counts:
+    """The counts straight from every answer: what the tallies must always equal (the tests'
+    oracle; the pages read `counts_from_tallies`)."""
     instrument = structure.instrument
     counts = Counts()
     answers = Answer.objects.filter(response__instrument=instrument)
@@ -175,26 +177,6 @@ def tally_keys(structure: Structure, answers: Mapping[str, logic.Answer]) -> lis
         elif question.kind == Question.Kind.DATE:
             keys.append(f"m:{question.pk}:{str(answer)[:7]}")
     return keys
-
-
-def tally_rows(counts: Counts) -> Iterable[tuple[str, Combo, int]]:
-    """Counts as (tally key, groups, n): what `services.tallies_rebuild` stores."""
-    for combo, n in counts.responses.items():
-        yield "r", combo, n
-    for prefix, per_question in (("a", counts.answered), ("s", counts.shown)):
-        for question_id, per_combo in per_question.items():
-            for combo, n in per_combo.items():
-                yield f"{prefix}:{question_id}", combo, n
-    for question_id, per_choice in counts.choices.items():
-        for (choice_id, combo), n in per_choice.items():
-            yield f"c:{question_id}:{choice_id}", combo, n
-    for question_id, per_combo_values in counts.numbers.items():
-        for combo, values in per_combo_values.items():
-            for value, n in values.items():
-                yield f"n:{question_id}:{value}", combo, n
-    for question_id, per_month in counts.months.items():
-        for (month, combo), n in per_month.items():
-            yield f"m:{question_id}:{month}", combo, n
 
 
 def counts_from_tallies(instrument: Instrument) -> Counts:

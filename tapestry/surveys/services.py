@@ -43,9 +43,14 @@ from tapestry.surveys.models import (
     other_language,
     token_hash,
 )
-from tapestry.surveys.results import counts_collect, tally_keys, tally_rows
+from tapestry.surveys.results import TALLY_COLUMNS, tally_keys
 from tapestry.surveys.schemas import InstrumentSpec, QuestionSpec
-from tapestry.surveys.selectors import Structure, instrument_spec, instrument_structure
+from tapestry.surveys.selectors import (
+    Structure,
+    instrument_spec,
+    instrument_structure,
+    responses_answers,
+)
 
 
 class SurveyError(Exception):
@@ -637,25 +642,31 @@ def tallies_add(
 
 @transaction.atomic
 def tallies_rebuild(*, instrument: Instrument) -> int:
-    """Recount an instrument's tallies from its answers (after a bulk load, or to check them).
-    Returns the number of tally rows."""
-    counts = counts_collect(instrument_structure(instrument=instrument))
+    """Recount an instrument's tallies from its answers, response by response, the way
+    `response_submit` counts each one (after a bulk load, or a change made behind the
+    tallies' back). Returns the number of tally rows."""
+    structure = instrument_structure(instrument=instrument)
+    groups = (
+        Response.objects.filter(instrument=instrument)
+        .order_by("pk")
+        .values_list(*TALLY_COLUMNS)
+        .iterator(chunk_size=5000)
+    )
+    counted: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    for answers, combo in zip(responses_answers(structure=structure), groups, strict=True):
+        for key in tally_keys(structure, answers):
+            counted[(key, combo)] += 1
     Tally.objects.filter(instrument=instrument).delete()
-    rows = [
-        Tally(
-            instrument=instrument,
-            key=key,
-            role=role,
-            region=region,
-            language=language,
-            subject_kind=subject.partition(":")[0],
-            subject_ref=subject.partition(":")[2],
-            n=n,
-        )
-        for key, (role, region, language, subject), n in tally_rows(counts)
-    ]
-    Tally.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
+    Tally.objects.bulk_create(
+        [
+            Tally(
+                instrument=instrument, key=key, **dict(zip(TALLY_COLUMNS, combo, strict=True)), n=n
+            )
+            for (key, combo), n in counted.items()
+        ],
+        batch_size=5000,
+    )
+    return len(counted)
 
 
 def _described_groups(structure: Structure, answers: dict[str, logic.Answer]) -> tuple[str, str]:
