@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import math
-from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from django.db.models import (
     OuterRef,
     Q,
 )
+from django.db.models.functions import Mod
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
@@ -265,10 +265,6 @@ class Summary:
     bins: dict[str, list[tuple[Decimal, Decimal]]]
     protected: dict[str, suppression.Protected]
     medians: dict[tuple[str, str, str], Decimal]  # (code, dim, group); ("", "") overall
-    # Anonymous: each free-text question's answer ids in a shuffled, stable order, and the
-    # position in `combos` of each one's response's groups (arrays: quick to cache and load).
-    text_order: dict[str, tuple[array, array]]
-    combos: list[Combo]
     counts: Counts | None  # identified instruments only: any selection is counted exactly
 
 
@@ -307,41 +303,14 @@ def summary_build(structure: Structure) -> Summary:
             median = _median(per_combo, {dim: group} if dim else {})
             if median is not None:
                 medians[(question.code, dim, group)] = median
-    text_order: dict[str, tuple[array, array]] = {}
-    combos = list(counts.responses)
-    if anonymous:
-        positions = {combo: index for index, combo in enumerate(combos)}
-        for question in structure.questions:
-            if question.kind == Question.Kind.TEXT:
-                ordered = _text_order(question)
-                text_order[question.code] = (
-                    array("q", [answer_id for answer_id, _combo in ordered]),
-                    array("l", [positions[combo] for _answer_id, combo in ordered]),
-                )
     return Summary(
         groups=tables.groups,
         categories={q.code: tables.question(q).categories for q in structure.questions},
         bins={q.code: tables.bins[q.pk] for q in structure.questions if q.pk in tables.bins},
         protected=tables.protected(),
         medians=medians,
-        text_order=text_order,
-        combos=combos,
         counts=None if anonymous else counts,
     )
-
-
-def _text_order(question: Question) -> list[tuple[int, Combo]]:
-    """Not in the order they came (that would tell who wrote what to someone who knows when
-    they answered), but shuffled, the same way every time for the same answers."""
-    columns = ("role", "region", "language", "subject_kind", "subject_ref")
-    rows = [
-        (answer_id, _combo_of(parts))
-        for answer_id, *parts in Answer.objects.filter(question=question)
-        .exclude(text="")
-        .values_list("id", *(f"response__{column}" for column in columns))
-    ]
-    rows.sort(key=lambda row: ((row[0] * 7919 + question.pk * 104729) % 1000003, row[0]))
-    return rows
 
 
 # --- groups and tables ---------------------------------------------------------------------------
@@ -763,7 +732,6 @@ def results_page(
                     item.texts = _texts(
                         question,
                         instrument,
-                        summary,
                         selection,
                         (text_pages or {}).get(question.code, 1),
                     )
@@ -850,31 +818,10 @@ def _median(
 def _texts(
     question: Question,
     instrument: Instrument,
-    summary: Summary,
     selection: Mapping[str, str],
     page: int,
 ) -> Page:
     size = int(getattr(settings, "SURVEYS_RESULTS_TEXT_PAGE_SIZE", 10))
-    if instrument.mode == Instrument.Mode.ANONYMOUS:
-        answer_ids, combo_positions = summary.text_order.get(
-            question.code, (array("q"), array("l"))
-        )
-        if selection:
-            wanted = {
-                index
-                for index, combo in enumerate(summary.combos)
-                if all(combo[DIMENSIONS.index(dim)] == value for dim, value in selection.items())
-            }
-            ids: Any = [
-                answer_id
-                for answer_id, position in zip(answer_ids, combo_positions, strict=True)
-                if position in wanted
-            ]
-        else:
-            ids = answer_ids
-        shown = Paginator(ids, size).get_page(page)
-        texts = dict(Answer.objects.filter(pk__in=list(shown)).values_list("pk", "text"))
-        return _page_of(shown, [(texts[answer_id], None) for answer_id in shown])
     answers = Answer.objects.filter(question=question).exclude(text="")
     for dim, value in selection.items():
         if dim == "subject":
@@ -882,15 +829,19 @@ def _texts(
             answers = answers.filter(response__subject_kind=kind, response__subject_ref=ref)
         else:
             answers = answers.filter(**{f"response__{dim}": value})
+    if instrument.mode == Instrument.Mode.ANONYMOUS:
+        # Not in the order they came (that would tell who wrote what to someone who knows
+        # when they answered), but shuffled, the same way every time, by the database.
+        shuffled = answers.annotate(
+            scramble=Mod(F("id") * 7919 + question.pk * 104729, 1000003)
+        ).order_by("scramble", "id")
+        shown = Paginator(shuffled.values_list("text", flat=True), size).get_page(page)
+        # (text, None): like the identified answers' (text, time), without the time.
+        return Page([(text, None) for text in shown], shown.number, shown.paginator)
     ordered = answers.order_by("-response__submitted_at", "-id").values_list(
         "text", "response__submitted_at"
     )
     return Paginator(ordered, size).get_page(page)
-
-
-def _page_of(page: Page, rows: list[tuple[str, None]]) -> Page:
-    """The same page of the paginator, holding the answers' texts instead of their ids."""
-    return Page(rows, page.number, page.paginator)
 
 
 def _breakdown(
