@@ -30,6 +30,8 @@ from tapestry.surveys.models import (
     Response,
     Subject,
 )
+from tapestry.surveys.results import summary_cached
+from tapestry.surveys.selectors import instrument_structure
 from tapestry.surveys.services import SurveyError, token_issue
 
 __all__ = [
@@ -265,17 +267,26 @@ def evaluation_invite(
 def evaluation_summary(*, subject_kind: str, subject_ref: str) -> EvaluationSummary:
     """How many evaluations a subject received, over every instrument it has had attached.
 
-    If any of them is anonymous, a count under `SURVEYS_SMALL_CELL` (default 5) comes back as
-    None ("fewer than 5"): the course's teacher must not learn what two learners said.
+    For an anonymous instrument the count is the one its results pages publish for that
+    subject, protected with every other subject's and the total (ADR 0019): None ("fewer than
+    5", `SURVEYS_SMALL_CELL`) when the results hide it, so that this count read beside the
+    results never gives a hidden one away. If any instrument's count is hidden, so is the sum.
     Raises SurveyError for an unknown subject kind.
     """
     kind, reference = _subject_checked(subject_kind, subject_ref)
     small_cell = int(getattr(settings, "SURVEYS_SMALL_CELL", 5))
     evaluation = evaluation_of(subject_kind=kind, subject_ref=reference)
     responses = Response.objects.filter(subject_kind=kind, subject_ref=reference)
-    count = responses.count()
-    anonymous = (evaluation is not None and evaluation.anonymous) or responses.filter(
-        instrument__mode=Instrument.Mode.ANONYMOUS
-    ).exists()
-    shown = None if anonymous and count < small_cell else count
-    return EvaluationSummary(evaluation=evaluation, responses=shown, small_cell=small_cell)
+    total = 0
+    for instrument in Instrument.objects.filter(pk__in=responses.values("instrument_id")).order_by(
+        "pk"
+    ):
+        if instrument.mode == Instrument.Mode.ANONYMOUS:
+            protected = summary_cached(instrument_structure(instrument=instrument)).protected[""]
+            count = protected.shown(("total", "subject", f"{kind}:{reference}"))
+        else:
+            count = responses.filter(instrument=instrument).count()
+        if count is None:
+            return EvaluationSummary(evaluation=evaluation, responses=None, small_cell=small_cell)
+        total += count
+    return EvaluationSummary(evaluation=evaluation, responses=total, small_cell=small_cell)

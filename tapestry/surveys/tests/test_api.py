@@ -13,6 +13,8 @@ from tapestry.accounts.tests.factories import UserFactory
 from tapestry.surveys import api
 from tapestry.surveys.demo import responses_generate
 from tapestry.surveys.models import AccessToken, Attachment, Instrument, Response, token_hash
+from tapestry.surveys.results import results_page
+from tapestry.surveys.services import tallies_rebuild
 from tapestry.surveys.tests.factories import instrument_make
 
 pytestmark = pytest.mark.django_db
@@ -204,21 +206,38 @@ def _responses_for(instrument: Instrument, *, subject_ref: str, count: int) -> N
     Response.objects.filter(instrument=instrument, subject_kind="").update(
         subject_kind="course", subject_ref=subject_ref
     )
+    tallies_rebuild(instrument=instrument)  # the rows changed behind the tallies' back
 
 
 def test_summary_hides_a_small_anonymous_count_and_shows_a_large_one() -> None:
     instrument = _course_evaluation()
-    api.evaluation_attach(subject_kind="course", subject_ref="small", instrument_slug="course-eval")
-    api.evaluation_attach(subject_kind="course", subject_ref="large", instrument_slug="course-eval")
+    for ref in ("small", "middle", "large"):
+        api.evaluation_attach(subject_kind="course", subject_ref=ref, instrument_slug="course-eval")
     _responses_for(instrument, subject_ref="small", count=4)
-    _responses_for(instrument, subject_ref="large", count=5)
+    _responses_for(instrument, subject_ref="middle", count=6)
+    _responses_for(instrument, subject_ref="large", count=30)
 
     small = api.evaluation_summary(subject_kind="course", subject_ref="small")
     large = api.evaluation_summary(subject_kind="course", subject_ref="large")
 
     assert (small.responses, small.suppressed, small.small_cell) == (None, True, 5)
-    assert (large.responses, large.suppressed) == (5, False)
+    assert (large.responses, large.suppressed) == (30, False)
     assert large.evaluation is not None and large.evaluation.slug == "course-eval"
+
+
+def test_summary_hides_a_count_that_would_give_away_a_hidden_one_beside_the_total() -> None:
+    # Two courses: 4 and 5 evaluations, and the results page shows the total of 9.
+    instrument = _course_evaluation()
+    api.evaluation_attach(subject_kind="course", subject_ref="small", instrument_slug="course-eval")
+    api.evaluation_attach(subject_kind="course", subject_ref="other", instrument_slug="course-eval")
+    _responses_for(instrument, subject_ref="small", count=4)
+    _responses_for(instrument, subject_ref="other", count=5)
+
+    other = api.evaluation_summary(subject_kind="course", subject_ref="other")
+
+    # Showing 5 would give away the 4 (9 - 5), so it is hidden as the results hide it.
+    assert other.responses is None
+    assert results_page(instrument=instrument, language="en").responses.value == 9
 
 
 def test_summary_shows_any_count_of_an_identified_instrument(settings: Settings) -> None:
