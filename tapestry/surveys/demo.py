@@ -26,7 +26,7 @@ SAMPLE_TEXTS = {
         "Más clases sobre cómo encontrar información de salud confiable en internet.",
         "Materiales en español para las familias.",
         "La sesión fue clara y útil.",
-        "Más ejemplos prácticos, por favor.",
+        "Por favor, más ejemplos prácticos.",
     ],
 }
 

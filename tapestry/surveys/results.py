@@ -835,11 +835,14 @@ def _texts(
         shuffled = answers.annotate(
             scramble=Mod(F("id") * 7919 + question.pk * 104729, 1000003)
         ).order_by("scramble", "id")
-        shown = Paginator(shuffled.values_list("text", flat=True), size).get_page(page)
-        # (text, None): like the identified answers' (text, time), without the time.
-        return Page([(text, None) for text in shown], shown.number, shown.paginator)
+        shown = Paginator(shuffled.values_list("text", "response__language"), size).get_page(page)
+        # (text, None, language): like the identified answers', without the time.
+        return Page(
+            [(text, None, language) for text, language in shown], shown.number, shown.paginator
+        )
+    # (text, time, language): each answer marked in the language it was written in.
     ordered = answers.order_by("-response__submitted_at", "-id").values_list(
-        "text", "response__submitted_at"
+        "text", "response__submitted_at", "response__language"
     )
     return Paginator(ordered, size).get_page(page)
 

@@ -113,7 +113,8 @@ def english_leaks(
     for text in visible_texts(html):
         prose = text
         for value in english_data:
-            prose = prose.replace(value, " ")
+            # Whole words only: a code such as "es" must not cut "Regiones" into "Region".
+            prose = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", prose)
         leaks.extend(
             Leak(word=word, text=text)
             for word in _WORD.findall(prose)

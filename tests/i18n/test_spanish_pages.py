@@ -41,6 +41,9 @@ from tapestry.research.tests.factories import (
     ReleaseFactory,
     SurveyQuestionSummaryFactory,
 )
+from tapestry.surveys.demo import responses_generate
+from tapestry.surveys.models import Instrument
+from tapestry.surveys.services import instrument_from_template
 from tests.i18n import catalog_check
 from tests.i18n.english_leaks import Leak, english_leaks, english_words, visible_texts
 
@@ -63,6 +66,7 @@ class World:
     library: Organization
     application: MembershipApplication
     concept: ConceptSummary
+    survey: Instrument
 
 
 def _spanish_client(user: User | None) -> Client:
@@ -203,7 +207,15 @@ def world() -> World:
         library=library,
         application=application,
         concept=_research_release(),
+        survey=_survey(),
     )
+
+
+def _survey() -> Instrument:
+    """The shipped needs assessment, published, with responses in both languages."""
+    survey = instrument_from_template(name="library-health-needs", publish=True)
+    responses_generate(instrument=survey, count=60, seed=5)
+    return survey
 
 
 # (persona, path, expected status). Paths may name {library}, {application} and {concept}.
@@ -251,7 +263,27 @@ PAGES = [
     ("specialist", "/network/specialist/applications/{application}/", 200),
     ("program_staff", "/network/", 200),
     ("program_staff", "/research/diversity/", 200),
+    ("visitor", "/surveys/library-health-needs/", 200),
+    ("visitor", "/surveys/library-health-needs/poster/", 200),
+    ("program_staff", "/surveys/staff/", 200),
+    ("program_staff", "/surveys/staff/{survey}/", 200),
+    ("program_staff", "/surveys/staff/{survey}/translation/", 200),
+    ("program_staff", "/surveys/staff/library-health-needs/results/", 200),
+    ("program_staff", "/surveys/staff/library-health-needs/results/?breakdown=language", 200),
+    ("program_staff", "/surveys/staff/import/", 200),
 ]
+
+
+def _identifiers(survey: Instrument) -> tuple[str, ...]:
+    """What staff pages show as it is, in no language: the survey's link name, its variable
+    names and choice codes (REDCap's), and the time zone's name."""
+    questions = survey.questions.all()
+    return (
+        survey.slug,
+        settings.TIME_ZONE,
+        *(question.code for question in questions),
+        *(choice.code for question in questions for choice in question.choices.all()),
+    )
 
 
 def _page_id(visit: tuple[str, str, int]) -> str:
@@ -284,14 +316,19 @@ def _off_glossary(html: str) -> list[str]:
 def test_the_page_in_spanish_shows_no_english(world: World, visit: tuple[str, str, int]) -> None:
     persona, path, status = visit
     url = path.format(
-        library=world.library.pk, application=world.application.pk, concept=world.concept.concept_id
+        library=world.library.pk,
+        application=world.application.pk,
+        concept=world.concept.concept_id,
+        survey=world.survey.pk,
     )
 
     response = world.clients[persona].get(url, follow=True)
 
     assert response.status_code == status
     assert response.headers["Content-Language"] == "es"
-    leaks = english_leaks(response.text, words=WORDS, english_data=CONCEPT_NAMES)
+    leaks = english_leaks(
+        response.text, words=WORDS, english_data=CONCEPT_NAMES + _identifiers(world.survey)
+    )
     assert not leaks, f"English on {url} as {persona}:\n{_report(leaks)}"
     off_glossary = _off_glossary(response.text)
     assert not off_glossary, f"Off-glossary Spanish on {url}:\n" + "\n".join(off_glossary)

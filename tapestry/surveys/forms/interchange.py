@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from tapestry.surveys import redcap
@@ -19,9 +20,6 @@ class DictionaryImportForm(forms.Form):
 
     dictionary = forms.FileField(
         label=_("REDCap data dictionary (CSV)"),
-        help_text=_(
-            "In REDCap: Project setup, Data dictionary, Download the current data dictionary."
-        ),
     )
     form_name = forms.CharField(
         label=_("REDCap form to import"),
@@ -50,6 +48,14 @@ class DictionaryImportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # REDCap's menus keep their English names: marked as English for screen readers.
+        self.fields["dictionary"].help_text = format_html(
+            str(_("In REDCap: {menus}.")),
+            menus=format_html(
+                '<span lang="en">{}</span>',
+                "Project setup › Data dictionary › Download the current data dictionary",
+            ),
+        )
         self.result: redcap.ImportResult | None = None
         self.too_large = False
 

@@ -72,8 +72,9 @@ def test_anonymous_free_text_is_shuffled_the_same_way_each_time_without_dates() 
         .values_list("text", flat=True)
     )[:10]
     assert list(first) == list(again)
-    assert all(submitted is None for _text, submitted in first)
-    assert [text for text, _submitted in first] != in_arrival_order
+    assert all(submitted is None for _text, submitted, _language in first)
+    assert {language for _text, _submitted, language in first} <= {"en", "es"}
+    assert [text for text, _submitted, _language in first] != in_arrival_order
 
 
 def test_a_new_response_shows_at_once() -> None:
