@@ -1,12 +1,14 @@
 """The results tallies kept at each submission say exactly what counting every answer says."""
 
+import io
 import random
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from tapestry.surveys.demo import answers_random, responses_generate
 from tapestry.surveys.demo_seed import demo_surveys_seed
-from tapestry.surveys.models import Draft, Instrument, Tally, token_hash
+from tapestry.surveys.models import Draft, Instrument, Response, Tally, token_hash
 from tapestry.surveys.results import counts_collect, counts_from_tallies
 from tapestry.surveys.selectors import instrument_structure
 from tapestry.surveys.services import answering_start, response_submit, tallies_rebuild
@@ -55,3 +57,21 @@ def test_the_demo_surveys_tallies_match_their_answers_after_the_seed_reshapes_th
         assert counts_from_tallies(instrument) == counts_collect(
             instrument_structure(instrument=instrument)
         ), instrument.slug
+
+
+def test_the_rebuild_command_recounts_what_a_data_fix_changed_and_refuses_unknown_names() -> None:
+    instrument = instrument_make()
+    responses_generate(instrument=instrument, count=50, seed=6)
+    Response.objects.filter(instrument=instrument).update(language="es")
+    out = io.StringIO()
+
+    call_command("surveys_tallies_rebuild", "sample-needs", stdout=out)
+
+    assert (
+        counts_from_tallies(instrument).responses.keys()
+        == counts_collect(instrument_structure(instrument=instrument)).responses.keys()
+    )
+    assert {combo[2] for combo in counts_from_tallies(instrument).responses} == {"es"}
+    assert out.getvalue().startswith("  sample-needs: ")
+    with pytest.raises(CommandError, match=r"No instrument with the link name nowhere\."):
+        call_command("surveys_tallies_rebuild", "nowhere")
