@@ -250,7 +250,7 @@ def choice_labels(*, structure: Structure, language: str) -> dict[tuple[str, str
 
 
 # Interchange (REDCap) ------------------------------------------------------------------------
-# Owned by the REDCap interchange; its imports stay in this block so the blocks merge cleanly.
+# For the REDCap interchange (views/interchange.py, redcap.py).
 
 
 def instruments_for_interchange() -> QuerySet[Instrument]:

@@ -986,8 +986,7 @@ def instrument_settings_update(
 
 
 # Interchange (REDCap) ------------------------------------------------------------------------
-# Owned by the REDCap interchange (views/interchange.py, redcap.py); its imports stay in this
-# block so that the blocks of the other activities merge cleanly.
+# For the REDCap interchange (views/interchange.py, redcap.py).
 
 
 @transaction.atomic

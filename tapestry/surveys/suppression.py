@@ -27,7 +27,7 @@ The search is sufficient, not exhaustive: when it finds no certificate it suppre
 it may hide more than an optimal algorithm would, never less. The tests attack the published
 figures with linear programming and assert that every hidden count can take two values.
 
-What is outside the model (for the ADR the lead may write): inequalities between separately published
+What is outside the model (ADR 0019): inequalities between separately published
 lines (people who answered a question are at most those shown it, at most the group's
 responses), and medians, which are shown only for groups whose count is shown.
 """

@@ -1,4 +1,4 @@
-"""The surveys pages, under /surveys/. Each block belongs to one views module."""
+"""The surveys pages, under /surveys/, one block per views module."""
 
 from django.urls import URLPattern, URLResolver, path
 
@@ -8,7 +8,7 @@ app_name = "surveys"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
-# Authoring (staff build instruments: views/authoring.py) -----------------------------------
+# Authoring (staff build instruments): views/authoring.py
 urlpatterns += [
     path("staff/", authoring.instrument_list, name="authoring_list"),
     path("staff/new/", authoring.instrument_new, name="authoring_new"),
@@ -115,7 +115,6 @@ urlpatterns += [
         name="authoring_translation_confirm",
     ),
 ]
-# End of Authoring ----------------------------------------------------------------------------
 
 # Interchange (REDCap files, staff): views/interchange.py
 urlpatterns += [
