@@ -36,6 +36,9 @@ python-deps:
 	@# PyICU (Spanish alphabetical order on SQLite, ADR 0011) builds against the system ICU.
 	@dpkg -s libicu-dev pkg-config g++ >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq libicu-dev pkg-config g++)
+	@# WeasyPrint (certificates and transcripts as PDF) draws text with Pango.
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
 assets:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tapestry.network",
     "tapestry.research",
     "tapestry.surveys",
+    "tapestry.learning",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +305,28 @@ SURVEYS_API_MAX_PAGE_SIZE = 100
 # well under 200 KB).
 SURVEYS_IMPORT_MAX_BYTES = 1_048_576
 
+# Training (issue 9). Compliance courses pass at this score; completions of required courses
+# last this many days, renewal opens on the given day, warnings go out so many days before.
+LEARNING_PASS_MARK = 80
+LEARNING_COMPLETION_VALID_DAYS = 365
+LEARNING_RENEWAL_OPENS_DAY = 330
+LEARNING_EXPIRY_WARNING_DAYS = (15, 7, 1)
+# A required course assigned by a role is due this many days after the role is granted.
+LEARNING_REQUIREMENT_DUE_DAYS = 30
+# A quiz allows this many attempts unless its author says otherwise (0 = no limit).
+LEARNING_ATTEMPTS_DEFAULT = 3
+# Certificate verification by code: checks per address per hour (guessing is refused past it).
+LEARNING_VERIFY_PER_ADDRESS_PER_HOUR = 30
+# A lesson's downloadable file, and an archive staff may import.
+LEARNING_FILE_MAX_BYTES = 20 * 1024 * 1024
+LEARNING_ARCHIVE_MAX_BYTES = 2 * 1024 * 1024 * 1024
+# The Consumer Health Information Specialization: hours (approved hours) per level, within
+# a rolling window of years.
+LEARNING_CHIS_LEVELS = {"I": (12, 8), "II": (24, 18)}
+LEARNING_CHIS_WINDOW_YEARS = 3
+# Who issues the Open Badges 3.0 credentials (the issuer profile's name).
+LEARNING_ISSUER_NAME = _env("TAPESTRY_LEARNING_ISSUER_NAME", "Tapestry Training and Education")
+
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
 API_TOKEN_EXPIRY_DAYS = [30, 90, 365]
@@ -317,6 +340,10 @@ SCHEDULED_JOBS = {
     },
     "surveys-drafts-expire": {
         "task": "tapestry.surveys.tasks.drafts_expire_task",
+        "every_seconds": 24 * 3600,
+    },
+    "learning-daily": {
+        "task": "tapestry.learning.tasks.learning_daily_task",
         "every_seconds": 24 * 3600,
     },
 }

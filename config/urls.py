@@ -8,6 +8,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from config.api import api
 from tapestry.core import views as core_views
+from tapestry.learning.views import credentials as learning_credentials
 
 # Django's admin signs people in with a password alone: no throttle, no second factor. Send its
 # login through allauth instead (throttled, two-factor); the admin then sees a signed-in user.
@@ -25,6 +26,8 @@ urlpatterns = [
     path("me/", include("tapestry.accounts.urls")),
     path("network/", include("tapestry.network.urls")),
     path("surveys/", include("tapestry.surveys.urls")),
+    path("learning/", include("tapestry.learning.urls")),
+    path(".well-known/jwks.json", learning_credentials.jwks, name="jwks"),
     # The public Data Browser at data/ and the diversity dashboard at research/diversity/.
     path("", include("tapestry.research.urls")),
     path("api/v1/", api.urls),

@@ -4,13 +4,14 @@ Other apps never query the user model: they hold user ids (their foreign keys) a
 for the few facts they need about a person (`Person`: name, email, language).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group
+from django.db import transaction
 from django.http import HttpRequest
 
 from tapestry.accounts.dashboard import DashboardPanel, dashboard_panel_register
@@ -41,6 +42,7 @@ __all__ = [  # noqa: F822 - PERSONAS and persona_ensure load lazily below
     "person_roles",
     "persona_ensure",
     "role_grant",
+    "role_granted_register",
     "token_check",
     "user_has_role",
 ]
@@ -114,12 +116,34 @@ def user_has_role(user: AbstractBaseUser | AnonymousUser | None, *roles: Role) -
     return bool(names & cached)
 
 
+RoleGrantedListener = Callable[..., object]
+_role_granted_listeners: list[RoleGrantedListener] = []
+
+
+def role_granted_register(listener: RoleGrantedListener) -> None:
+    """Have `listener(user_id=..., roles=[...])` called, in the granting transaction, whenever
+    `role_grant` adds roles: learning assigns the courses a role requires. (accounts may not
+    import the domain apps; they register from their AppConfig.ready.)"""
+    if listener not in _role_granted_listeners:
+        _role_granted_listeners.append(listener)
+
+
 def role_grant(*, user_id: int, roles: Iterable[Role]) -> None:
-    """Add roles to a person (used by staff tools, demo data and tests)."""
-    user = _User.objects.get(pk=user_id)
-    for role in roles:
-        group, _created = Group.objects.get_or_create(name=role.value)
-        user.groups.add(group)
+    """Add roles to a person (used by staff tools, demo data and tests) and tell the
+    registered listeners which roles are new to them."""
+    with transaction.atomic():
+        user = _User.objects.get(pk=user_id)
+        held = set(user.groups.values_list("name", flat=True))
+        added = []
+        for role in roles:
+            group, _created = Group.objects.get_or_create(name=role.value)
+            user.groups.add(group)
+            if role.value not in held:
+                added.append(role)
+        user.__dict__.pop("_role_names", None)
+        if added:
+            for listener in _role_granted_listeners:
+                listener(user_id=user_id, roles=added)
 
 
 def email_is_verified(*, user_id: int, email: str) -> bool:

@@ -5,10 +5,17 @@ name, the region of a state, or the region of a person's member organization.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tapestry.network import selectors
-from tapestry.network.models import Organization, Region, RegionMap
+from tapestry.network.models import (
+    Organization,
+    Region,
+    RegionMap,
+    RegionSpecialist,
+    RegionState,
+)
 
 
 @dataclass(frozen=True)
@@ -54,3 +61,68 @@ def region_of_person(*, user_id: int) -> RegionRef | None:
         Organization.objects.filter(liaison_id=user_id).order_by("name").only("state_id").first()
     )
     return region_of_state(state_code=organization.state_id) if organization else None
+
+
+@dataclass(frozen=True)
+class OrganizationRef:
+    """A member organization as other apps may show it: name, state and region code."""
+
+    id: int
+    name: str
+    state_code: str
+    region_code: str
+
+
+def organizations_get(*, organization_ids: Iterable[int]) -> dict[int, OrganizationRef]:
+    """The member organizations among these ids, by id, each with its region today."""
+    organizations = Organization.objects.filter(pk__in=list(organization_ids)).only(
+        "pk", "name", "state_id"
+    )
+    region_by_state = _region_codes_by_state()
+    return {
+        organization.pk: OrganizationRef(
+            id=organization.pk,
+            name=organization.name,
+            state_code=organization.state_id,
+            region_code=region_by_state.get(organization.state_id, ""),
+        )
+        for organization in organizations
+    }
+
+
+def organization_choices() -> list[tuple[int, str]]:
+    """Every member organization as (id, "name, city, state") in name order, for a form."""
+    return [
+        (pk, f"{name}, {city}, {state}")
+        for pk, name, city, state in Organization.objects.order_by("name", "pk").values_list(
+            "pk", "name", "city", "state_id"
+        )
+    ]
+
+
+def organizations_of_liaison(*, user_id: int) -> list[int]:
+    """The ids of the member organizations this person is the liaison of."""
+    return list(Organization.objects.filter(liaison_id=user_id).values_list("pk", flat=True))
+
+
+def region_codes_of_specialist(*, user_id: int) -> list[str]:
+    """The codes of the regions (of the map in force) this engagement specialist covers."""
+    try:
+        region_map = selectors.region_map_current()
+    except RegionMap.DoesNotExist:
+        return []
+    return sorted(
+        RegionSpecialist.objects.filter(user_id=user_id, region__region_map=region_map)
+        .values_list("region__code", flat=True)
+        .distinct()
+    )
+
+
+def _region_codes_by_state() -> dict[str, str]:
+    try:
+        region_map = selectors.region_map_current()
+    except RegionMap.DoesNotExist:
+        return {}
+    return dict(
+        RegionState.objects.filter(region_map=region_map).values_list("state_id", "region__code")
+    )

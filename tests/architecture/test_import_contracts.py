@@ -122,10 +122,17 @@ def test_the_public_surfaces_may_be_imported(pristine_copy: Path, tmp_path: Path
         ),
         # The apps that attach evaluations are forbidden to surveys, their api.py too, from the
         # day they exist.
+        ({"tapestry.surveys.uses": "from tapestry.learning import api\n"}, SURVEYS),
         (
-            {"tapestry.learning": "", "tapestry.surveys.uses": "from tapestry import learning\n"},
+            {
+                "tapestry.engagement": "",
+                "tapestry.surveys.uses": "from tapestry import engagement\n",
+            },
             SURVEYS,
         ),
+        # Learning reaches surveys, network and accounts through their api.py only.
+        ({"tapestry.learning.uses": "from tapestry.surveys import models\n"}, DOMAINS),
+        ({"tapestry.learning.uses": "from tapestry.accounts import models\n"}, ACCOUNTS),
     ],
 )
 def test_a_violation_breaks_its_contract_and_only_that_one(

@@ -1,0 +1,170 @@
+"""Reads of the training platform: a person's compliance, their courses and progress."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tapestry.accounts.api import person_roles
+from tapestry.learning.models import Bypass, Completion, Course, Enrollment, Requirement
+
+
+class Status(models.TextChoices):
+    COMPLIANT = "compliant", _("Compliant")
+    EXPIRING = "expiring", _("Expiring")
+    EXPIRED = "expired", _("Expired")
+    MISSING = "missing", _("Missing")
+
+
+@dataclass(frozen=True)
+class RequirementStatus:
+    requirement_id: int
+    role: str
+    course_id: int
+    course_slug: str
+    course_title: str
+    status: Status
+    # When the completion that counts expires (None: no completion, or one that never expires).
+    expires_at: datetime.datetime | None
+    due_on: datetime.date | None
+    # "completion", "bypass" or "" (missing/expired).
+    via: str
+    completion_id: int | None
+
+
+def renewal_opens_at(completed_at: datetime.datetime) -> datetime.datetime:
+    return completed_at + datetime.timedelta(days=settings.LEARNING_RENEWAL_OPENS_DAY)
+
+
+def status_of_completion(
+    completion: Completion | None, *, now: datetime.datetime | None = None
+) -> Status:
+    """Compliant, expiring (renewal open), expired, or missing (no completion)."""
+    now = now or timezone.now()
+    if completion is None:
+        return Status.MISSING
+    if completion.expires_at is None:
+        return Status.COMPLIANT
+    if completion.expires_at <= now:
+        return Status.EXPIRED
+    if now >= renewal_opens_at(completion.completed_at):
+        return Status.EXPIRING
+    return Status.COMPLIANT
+
+
+def latest_completion(*, user_id: int, course: Course) -> Completion | None:
+    """The latest completion of the course or its translation whose certificate stands."""
+    return (
+        Completion.objects.filter(user_id=user_id, course_id__in=course.family_ids())
+        .filter(Q(certificate__isnull=True) | Q(certificate__revoked_at__isnull=True))
+        .order_by("-completed_at")
+        .first()
+    )
+
+
+def bypass_active(*, user_id: int, requirement: Requirement) -> Bypass | None:
+    today = timezone.localdate()
+    return (
+        Bypass.objects.filter(user_id=user_id, requirement=requirement, withdrawn_at__isnull=True)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .first()
+    )
+
+
+def compliance_of(*, user_id: int) -> list[RequirementStatus]:
+    """The person's status on every requirement of every role they hold."""
+    roles = [role.value for role in person_roles(user_id=user_id)]
+    now = timezone.now()
+    due = dict(Enrollment.objects.filter(user_id=user_id).values_list("course_id", "due_on"))
+    statuses = []
+    for requirement in Requirement.objects.filter(role__in=roles).select_related(
+        "course__translation_of", "course__translation"
+    ):
+        course = requirement.course
+        bypass = bypass_active(user_id=user_id, requirement=requirement)
+        completion = latest_completion(user_id=user_id, course=course)
+        status = Status.COMPLIANT if bypass else status_of_completion(completion, now=now)
+        via = "bypass" if bypass else ("completion" if completion else "")
+        if status in {Status.EXPIRED, Status.MISSING}:
+            via = ""
+        statuses.append(
+            RequirementStatus(
+                requirement_id=requirement.pk,
+                role=requirement.role,
+                course_id=course.pk,
+                course_slug=course.slug,
+                course_title=course.title,
+                status=status,
+                expires_at=completion.expires_at if completion and not bypass else None,
+                due_on=due.get(course.pk),
+                via=via,
+                completion_id=completion.pk if completion else None,
+            )
+        )
+    return statuses
+
+
+def enrollments_of(*, user_id: int) -> list[Enrollment]:
+    return list(
+        Enrollment.objects.filter(user_id=user_id)
+        .select_related("course")
+        .order_by("due_on", "-enrolled_at")
+    )
+
+
+@dataclass(frozen=True)
+class CertificateVerdict:
+    """What the public verification page may say of a certificate: no more than the
+    certificate itself shows."""
+
+    code: str
+    state: str  # "valid", "expired" or "revoked"
+    learner_name: str
+    course_title: str
+    course_language: str
+    completed_on: datetime.date
+    expires_on: datetime.date | None
+    revoked_on: datetime.date | None
+    provenance: str
+    source_system: str
+
+
+def certificate_verdict(*, code: str) -> CertificateVerdict | None:
+    from tapestry.accounts.api import person_get
+    from tapestry.learning.models import Certificate
+    from tapestry.learning.services import code_normalized
+
+    certificate = (
+        Certificate.objects.select_related("completion__course")
+        .filter(code=code_normalized(code))
+        .first()
+    )
+    if certificate is None:
+        return None
+    completion = certificate.completion
+    now = timezone.now()
+    if certificate.revoked_at:
+        state = "revoked"
+    elif completion.expires_at and completion.expires_at <= now:
+        state = "expired"
+    else:
+        state = "valid"
+    person = person_get(user_id=completion.user_id)
+    return CertificateVerdict(
+        code=certificate.code,
+        state=state,
+        learner_name=person.name if person else "",
+        course_title=completion.course.title,
+        course_language=completion.course.language,
+        completed_on=timezone.localdate(completion.completed_at),
+        expires_on=timezone.localdate(completion.expires_at) if completion.expires_at else None,
+        revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
+        provenance=completion.provenance,
+        source_system=completion.source_system,
+    )

@@ -1,0 +1,16 @@
+"""The training pages, under /learning/, one block per views module."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from tapestry.learning.views import credentials
+
+app_name = "learning"
+
+urlpatterns: list[URLPattern | URLResolver] = []
+
+# Certificates' public side (credentials, status list, verification): views/credentials.py
+urlpatterns += [
+    path("issuer/", credentials.issuer, name="issuer"),
+    path("credentials/status/1/", credentials.status_list, name="status_list"),
+    path("verify/<str:code>/", credentials.verify_code, name="verify_code"),
+]
