@@ -154,8 +154,7 @@ def course_spec_read(path: Path) -> CourseSpec:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise CourseDataError(
-            f"{path.name}: not valid JSON at line {error.lineno}, column {error.colno}: "
-            f"{error.msg}"
+            f"{path.name}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from error
     try:
         spec = CourseSpec.model_validate(data)
@@ -440,28 +439,26 @@ ADMIN = "admin@tapestry.example"
 
 IMPORTED_FROM = "Moodle (state library consortium)"
 
-# CE classes the liaison took elsewhere and wrote in her ledger (made-up classes).
-EXTERNAL_CREDIT = [
-    {
-        "title": "Answering health questions at the reference desk",
-        "provider": "State library consortium (webinar)",
-        "days_ago": 210,
-        "hours": Decimal("2"),
-        "approved": True,
-        "competencies": ["chis-2", "chis-5"],
-    },
-    {
-        "title": "Health fair volunteer training",
-        "provider": "Pilsen community health fair",
-        "days_ago": 120,
-        "hours": Decimal("3"),
-        "approved": False,
-        "competencies": ["chis-1"],
-    },
-]
+LEDGER_FILE = Path(__file__).resolve().parent / "data" / "demo_ledger.json"
 
 
-def _course_take(*, user_id: int, course: Course, lessons: int | None = None) -> Enrollment:
+class ExternalCredit(_Spec):
+    """A CE class taken elsewhere, as the liaison persona wrote it in her ledger."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    provider: Annotated[str, Field(min_length=1, max_length=200)]
+    days_ago: Annotated[int, Field(ge=0)]
+    hours: Annotated[Decimal, Field(ge=Decimal("0.5"), le=40)]
+    approved: bool
+    competencies: list[Text]
+
+
+def external_credit_read(path: Path = LEDGER_FILE) -> list[ExternalCredit]:
+    entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
+    return [ExternalCredit.model_validate(entry) for entry in entries]
+
+
+def course_take(*, user_id: int, course: Course, lessons: int | None = None) -> Enrollment:
     """The person enrolls, opens the first `lessons` lessons (all if None) and, when they open
     them all, passes every quiz with the right answers — through the services, as a learner
     would."""
@@ -538,39 +535,40 @@ def demo_learners_seed(*, people: dict[str, User]) -> list[str]:
     researcher = people[RESEARCHER].pk
     conduct = courses["responsible-conduct-of-research"]
     if not _completed(researcher, conduct):
-        _back_date(_course_take(user_id=researcher, course=conduct), days=60)
+        _back_date(course_take(user_id=researcher, course=conduct), days=60)
     lines.append("Wei Chen (researcher): Responsible Conduct of Research done 60 days ago.")
 
     provider = people[PROVIDER].pk
     literacy = courses["health-literacy-basics"]
     if not _completed(provider, literacy):
         # 355 days ago: the completion expires in 10 days (renewal is open, the warnings run).
-        _back_date(_course_take(user_id=provider, course=literacy), days=355)
+        _back_date(course_take(user_id=provider, course=literacy), days=355)
     lines.append("Dr. Aisha Bello (provider): Health Literacy Basics expires in 10 days.")
 
     partner = people[PARTNER].pk
     spanish = courses["alfabetizacion-en-salud-basica"]
     if not Enrollment.objects.filter(user_id=partner, course=spanish).exists():
         # Module 1's three lessons of the six items (five lessons and the quiz): half-way.
-        _back_date(_course_take(user_id=partner, course=spanish, lessons=3), days=4)
+        _back_date(course_take(user_id=partner, course=spanish, lessons=3), days=4)
     lines.append("Rosa Delgado (partner): half-way through the Spanish Health Literacy course.")
 
     liaison = people[LIAISON].pk
     consumer = courses["consumer-health-information-sources"]
     if not _completed(liaison, consumer):
-        _back_date(_course_take(user_id=liaison, course=consumer), days=45)
-    for entry in EXTERNAL_CREDIT:
-        # The ledger's own lines (no completion here): written as the credit page would.
+        _back_date(course_take(user_id=liaison, course=consumer), days=45)
+    for entry in external_credit_read():
+        # The ledger's own lines (no completion here), as the learner adds them on the credit
+        # page; the foundation has no service for them yet.
         CreditEntry.objects.get_or_create(
             user_id=liaison,
             completion=None,
-            title=entry["title"],
+            title=entry.title,
             defaults={
-                "provider": entry["provider"],
-                "earned_on": timezone.localdate() - datetime.timedelta(days=entry["days_ago"]),
-                "hours": entry["hours"],
-                "approved": entry["approved"],
-                "competencies": entry["competencies"],
+                "provider": entry.provider,
+                "earned_on": timezone.localdate() - datetime.timedelta(days=entry.days_ago),
+                "hours": entry.hours,
+                "approved": entry.approved,
+                "competencies": entry.competencies,
             },
         )
     digital = courses["digital-literacy-research-participation"]
