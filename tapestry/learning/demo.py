@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tapestry.accounts.api import Role
-from tapestry.learning import credentials, services
+from tapestry.learning import api, credentials, services
 from tapestry.learning.models import (
     Certificate,
     Completion,
@@ -530,27 +530,23 @@ def demo_learners_seed(*, people: dict[str, User]) -> list[str]:
     courses = {course.slug: course for course in Course.objects.all()}
     # Roles granted before the courses existed get their required courses now.
     services.requirements_sync()
-    lines = []
 
     researcher = people[RESEARCHER].pk
     conduct = courses["responsible-conduct-of-research"]
     if not _completed(researcher, conduct):
         _back_date(course_take(user_id=researcher, course=conduct), days=60)
-    lines.append("Wei Chen (researcher): Responsible Conduct of Research done 60 days ago.")
 
     provider = people[PROVIDER].pk
     literacy = courses["health-literacy-basics"]
     if not _completed(provider, literacy):
         # 355 days ago: the completion expires in 10 days (renewal is open, the warnings run).
         _back_date(course_take(user_id=provider, course=literacy), days=355)
-    lines.append("Dr. Aisha Bello (provider): Health Literacy Basics expires in 10 days.")
 
     partner = people[PARTNER].pk
     spanish = courses["alfabetizacion-en-salud-basica"]
     if not Enrollment.objects.filter(user_id=partner, course=spanish).exists():
         # Module 1's three lessons of the six items (five lessons and the quiz): half-way.
         _back_date(course_take(user_id=partner, course=spanish, lessons=3), days=4)
-    lines.append("Rosa Delgado (partner): half-way through the Spanish Health Literacy course.")
 
     liaison = people[LIAISON].pk
     consumer = courses["consumer-health-information-sources"]
@@ -581,8 +577,27 @@ def demo_learners_seed(*, people: dict[str, User]) -> list[str]:
             actor=people.get(ADMIN),  # the administrator who imported it
             score=90,
         )
-    lines.append(
-        "Lucía Ramírez (liaison): 8 CE hours (5 approved) toward CHIS Level I; "
-        f"Digital Literacy imported from {IMPORTED_FROM}."
+    return [_stage_line(people[email]) for email in (RESEARCHER, PROVIDER, PARTNER, LIAISON)]
+
+
+def _stage_line(user: User) -> str:
+    """Where a persona stands, read back from the records: requirements, courses in progress,
+    CE hours."""
+    parts = []
+    for state in api.compliance_status(user_id=user.pk):
+        expires = f", expires {timezone.localdate(state.expires_at)}" if state.expires_at else ""
+        parts.append(f"{state.course_title}: {state.status}{expires}")
+    for enrollment in Enrollment.objects.filter(user_id=user.pk).select_related("course"):
+        done = services.progress_percent(enrollment=enrollment)
+        if 0 < done < 100:
+            parts.append(f"{enrollment.course.title}: {done}% done")
+    ledger = CreditEntry.objects.filter(user_id=user.pk).aggregate(
+        total=Sum("hours"), approved_hours=Sum("hours", filter=Q(approved=True))
     )
-    return lines
+    if ledger["total"]:
+        parts.append(f"{ledger['total']} CE hours ({ledger['approved_hours'] or 0} approved)")
+    for completion in Completion.objects.filter(
+        user_id=user.pk, provenance=Completion.Provenance.IMPORTED
+    ).select_related("course"):
+        parts.append(f"{completion.course.title} imported from {completion.source_system}")
+    return f"{user.full_name}: " + "; ".join(parts)

@@ -156,10 +156,22 @@ def test_running_the_seed_again_changes_nothing(seeded: dict[str, int]) -> None:
         }
 
     before = counts()
+    output = StringIO()
 
-    call_command("learning_seed_demo", stdout=StringIO())
+    call_command("learning_seed_demo", stdout=output)
 
     assert counts() == before
+    today = timezone.localdate()
+    assert output.getvalue().splitlines()[1:] == [
+        "  Wei Chen: Responsible Conduct of Research: compliant, expires "
+        f"{today + datetime.timedelta(days=365 - 60)}",
+        "  Dr. Aisha Bello: Health Literacy Basics: expiring, expires "
+        f"{today + datetime.timedelta(days=365 - 355)}",
+        "  Rosa Delgado: Health Literacy Basics: missing; "
+        "Conceptos básicos de alfabetización en salud: 50% done",
+        "  Lucía Ramírez: 8 CE hours (5 approved); Digital Literacy for Research Participation "
+        "imported from Moodle (state library consortium)",
+    ]
     assert person_roles(user_id=seeded["partner@tapestry.example"])[0].value == (
         "community_partner"
     )
