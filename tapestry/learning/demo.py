@@ -123,6 +123,10 @@ class RequirementSpec(_Spec):
 
 
 class CourseSpec(_Spec):
+    """One course file. The fields are the Course model's; links to other courses are by slug
+    (`translation_of`, `prerequisites`); `required_for` lists the roles that must complete it
+    (a Requirement each); modules hold lessons (HTML cleaned on load) and then quizzes."""
+
     slug: Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
     title: Annotated[str, Field(min_length=1, max_length=200)]
     summary: Annotated[str, Field(min_length=1, max_length=2000)]
