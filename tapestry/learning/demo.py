@@ -599,7 +599,8 @@ def _stage_line(user: User) -> str:
         total=Sum("hours"), approved_hours=Sum("hours", filter=Q(approved=True))
     )
     if ledger["total"]:
-        parts.append(f"{ledger['total']} CE hours ({ledger['approved_hours'] or 0} approved)")
+        approved = ledger["approved_hours"] or 0
+        parts.append(f"{ledger['total']:.1f} CE hours ({approved:.1f} approved)")
     for completion in Completion.objects.filter(
         user_id=user.pk, provenance=Completion.Provenance.IMPORTED
     ).select_related("course"):

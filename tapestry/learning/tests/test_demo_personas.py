@@ -169,7 +169,7 @@ def test_running_the_seed_again_changes_nothing(seeded: dict[str, int]) -> None:
         f"{today + datetime.timedelta(days=365 - 355)}",
         "  Rosa Delgado: Health Literacy Basics: missing; "
         "Conceptos básicos de alfabetización en salud: 50% done",
-        "  Lucía Ramírez: 8 CE hours (5 approved); Digital Literacy for Research Participation "
+        "  Lucía Ramírez: 8.0 CE hours (5.0 approved); Digital Literacy for Research Participation "
         "imported from Moodle (state library consortium)",
     ]
     assert person_roles(user_id=seeded["partner@tapestry.example"])[0].value == (
