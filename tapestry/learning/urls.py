@@ -17,7 +17,11 @@ urlpatterns += [
 
 # Certificates: views/certificates.py
 urlpatterns += [
-    path("certificates/<int:certificate_id>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
+    path(
+        "certificates/<int:certificate_id>/pdf/",
+        certificates.certificate_pdf,
+        name="certificate_pdf",
+    ),
     path("certificates/<int:certificate_id>/badge.<str:fmt>", certificates.badge, name="badge"),
     path(
         "certificates/<int:certificate_id>/credential.jwt",

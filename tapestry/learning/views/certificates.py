@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tapestry.accounts.api import Role, person_get, user_has_role
+from tapestry.accounts.api import AuthenticatedRequest, Role, person_get, user_has_role
 from tapestry.learning import baking, selectors, services
 from tapestry.learning.forms.certificates import RevokeForm, VerifyForm
 from tapestry.learning.models import Certificate
@@ -38,14 +38,14 @@ def can_see_everyones(user: Any) -> bool:
     return user_has_role(user, Role.PROGRAM_STAFF, Role.ADMINISTRATOR)
 
 
-def _certificate_of(request: HttpRequest, certificate_id: int) -> Certificate:
+def _certificate_of(request: AuthenticatedRequest, certificate_id: int) -> Certificate:
     """The certificate if it is the caller's own (or the caller is program staff or an
     administrator); a 404 otherwise, so an id says nothing about whether it exists."""
     certificates = Certificate.objects.select_related("completion__course").filter(
         pk=certificate_id
     )
     if not can_see_everyones(request.user):
-        certificates = certificates.filter(completion__user_id=request.user.pk)
+        certificates = certificates.filter(completion__user=request.user)
     certificate = certificates.first()
     if certificate is None:
         raise Http404
@@ -79,6 +79,8 @@ def certificate_html(certificate: Certificate) -> str:
                 "completion": completion,
                 "course": course,
                 "learner_name": person.name if person else "",
+                # 1.50 shows as 1.5 (1,5 in Spanish), 2.00 as 2
+                "ce_hours": course.ce_hours.normalize() if course.ce_hours else None,
                 "issuer_name": settings.LEARNING_ISSUER_NAME,
                 "verification_url": url,
                 "verify_page_url": settings.SITE_URL + reverse("learning:verify"),
@@ -89,7 +91,7 @@ def certificate_html(certificate: Certificate) -> str:
 
 @login_required
 @require_GET
-def certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
+def certificate_pdf(request: AuthenticatedRequest, certificate_id: int) -> HttpResponse:
     certificate = _certificate_of(request, certificate_id)
     if certificate.revoked_at is not None:
         return _revoked(request, certificate)
@@ -103,7 +105,7 @@ def certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def credential(request: HttpRequest, certificate_id: int) -> HttpResponse:
+def credential(request: AuthenticatedRequest, certificate_id: int) -> HttpResponse:
     """The Open Badges 3.0 credential as its stored VC-JWT (compact JWS)."""
     certificate = _certificate_of(request, certificate_id)
     if certificate.revoked_at is not None:
@@ -115,7 +117,7 @@ def credential(request: HttpRequest, certificate_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def badge(request: HttpRequest, certificate_id: int, fmt: str) -> HttpResponse:
+def badge(request: AuthenticatedRequest, certificate_id: int, fmt: str) -> HttpResponse:
     """The badge image (PNG or SVG) with the credential baked in (Open Badges 3.0, 5.3)."""
     if fmt not in {"png", "svg"}:
         raise Http404
@@ -191,7 +193,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def certificate_revoke(request: HttpRequest, certificate_id: int) -> HttpResponse:
+def certificate_revoke(request: AuthenticatedRequest, certificate_id: int) -> HttpResponse:
     if not can_see_everyones(request.user):
         raise PermissionDenied
     certificate = _certificate_of(request, certificate_id)
