@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-import weasyprint
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -92,6 +91,10 @@ def certificate_html(certificate: Certificate) -> str:
 @login_required
 @require_GET
 def certificate_pdf(request: AuthenticatedRequest, certificate_id: int) -> HttpResponse:
+    # Imported here: WeasyPrint takes seconds to import, which every process serving any
+    # page would otherwise pay on its first request.
+    import weasyprint
+
     certificate = _certificate_of(request, certificate_id)
     if certificate.revoked_at is not None:
         return _revoked(request, certificate)
