@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 import pytest
+import time_machine
 from cryptography.hazmat.primitives import serialization
 from django.test import Client
 from django.utils import timezone
@@ -396,6 +397,7 @@ def test_guessing_codes_is_limited_per_address_for_the_form_and_the_link(
 
     for response in (by_form, by_link):
         assert response.status_code == 429
+        assert 0 < int(response["Retry-After"]) <= 3600
         assert "Many codes were checked from your connection" in response.content.decode()
         assert "Alice Liaison" not in response.content.decode()
     assert guesser.get("/learning/verify/").status_code == 200  # the empty form is no lookup
@@ -429,6 +431,7 @@ def test_program_staff_revoke_a_certificate_with_a_reason(
         "certificate_revoked",
         alice_liaison.pk,
     )
+    assert _revoked_indexes(visitor, _public_key(visitor)) == {certificate.status_index}
     verdict = visitor.get(f"/learning/verify/{certificate.code}/").content.decode()
     assert "Revoked" in verdict
     assert "no longer counts" in verdict
@@ -473,3 +476,18 @@ def test_only_program_staff_and_administrators_revoke(
 
 def test_revoking_a_certificate_that_does_not_exist_is_not_found(paula_client: Client) -> None:
     assert paula_client.get("/learning/staff/certificates/999/revoke/").status_code == 404
+
+
+def test_an_expired_completion_verifies_as_expired(alice_liaison: User, visitor: Client) -> None:
+    certificate = _certificate(alice_liaison, compliance=True)
+    expires_at = certificate.completion.expires_at
+    assert expires_at is not None
+
+    with time_machine.travel(expires_at + datetime.timedelta(days=1)):
+        response = visitor.get("/learning/verify/", {"code": certificate.code})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Expired" in page
+    assert "the completion expired on" in page
+    assert ">Valid<" not in page

@@ -172,7 +172,10 @@ def verdict_page(request: HttpRequest, typed: str) -> HttpResponse:
             "Many codes were checked from your connection in the last hour. Please try again "
             "in an hour."
         )
-        return render(request, "learning/verify.html", context, status=429)
+        response = render(request, "learning/verify.html", context, status=429)
+        now = timezone.now()
+        response["Retry-After"] = str(3600 - now.minute * 60 - now.second)
+        return response
     if not form.is_valid():
         return render(request, "learning/verify.html", context, status=400)
     verdict = selectors.certificate_verdict(code=form.cleaned_data["code"])
