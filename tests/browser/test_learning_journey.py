@@ -3,6 +3,7 @@ downloads her certificate, and a visitor, in Spanish, verifies it by its code.""
 
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tapestry.accounts.api import Role
+from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.learning.models import Certificate
-from tapestry.learning.tests.factories import course_make
+from tapestry.learning.tests.factories import course_finish, course_make
 
 from .conftest import PASSWORD
 
@@ -121,3 +123,48 @@ def test_a_librarian_takes_a_course_and_a_visitor_verifies_her_certificate(visit
     expect(page.locator("dl")).to_contain_text("Privacy basics")
     expect(page.locator("dl")).to_contain_text(visitor.t("Completed in Tapestry"))
     visitor.check("11-verified")
+
+
+def test_program_staff_revoke_a_certificate_and_the_verification_page_says_so(
+    visit: Any, authenticator_code: Callable[[], str]
+) -> None:
+    # Given Alice's certificate and the program staff persona with an authenticator
+    alice = UserFactory.create(email="alice@example.org", full_name="Alice Liaison")
+    certificate = course_finish(user_id=alice.pk, course=course_make()).certificate
+    staff = next(person for person in PERSONAS if person.email == "programstaff@tapestry.example")
+    persona_ensure(staff, password=PASSWORD)
+
+    # When staff sign in with their code and open the certificate's revoke page
+    reviewer = visit("learning-revoke", "en")
+    reviewer.page.goto(reviewer.base_url + "/healthz", timeout=60_000)  # see above
+    page = reviewer.open("/")
+    reviewer.sign_in(staff.email, step="1-sign-in")
+    page.get_by_label(reviewer.label("Code")).fill(authenticator_code())
+    page.get_by_role("button", name=reviewer.t("Sign In")).click()
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    reviewer.open(f"/learning/staff/certificates/{certificate.pk}/revoke/")
+    expect(page.locator("dl")).to_contain_text("Alice Liaison")
+    reviewer.check("2-revoke")
+
+    # A revocation without a reason is refused, the error summary leading to the field
+    revoke = page.get_by_role("button", name=reviewer.t("Revoke the certificate"))
+    page.get_by_label(reviewer.label("Reason for revoking")).fill("  ")
+    revoke.click()
+    expect(page.locator("#form-errors")).to_be_visible()
+    reviewer.check("3-revoke-refused")
+
+    # With a reason, the certificate is revoked
+    page.get_by_label(reviewer.label("Reason for revoking")).fill("The quiz was taken by another")
+    revoke.click()
+    expect(page.get_by_role("heading", name=reviewer.t("Revoked"), exact=True)).to_be_visible()
+    reviewer.check("4-revoked")
+
+    # and a visitor reads, in Spanish, that it no longer counts (and not why)
+    visitor = visit("learning-revoke", "es")
+    page = visitor.open("/learning/verify/")
+    visitor.choose_language()
+    page.get_by_label(visitor.label("Verification code")).fill(certificate.code)
+    page.get_by_role("button", name=visitor.t("Verify"), exact=True).click()
+    expect(page.get_by_role("heading", name=visitor.t("Revoked"), exact=True)).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("taken by another")
+    visitor.check("5-verified-revoked")
