@@ -4,11 +4,11 @@ verification page a certificate's code and credential point to."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from tapestry.learning import credentials, selectors
+from tapestry.learning import credentials
+from tapestry.learning.views.certificates import verdict_page
 
 
 @require_GET
@@ -31,11 +31,5 @@ def jwks(request: HttpRequest) -> JsonResponse:
 @require_GET
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     """What a certificate's code says: valid, expired or revoked (or that no such code
-    exists, with a 404)."""
-    verdict = selectors.certificate_verdict(code=code)
-    return render(
-        request,
-        "learning/verify.html",
-        {"verdict": verdict, "code": code},
-        status=200 if verdict else 404,
-    )
+    exists, with a 404). Rate limited like the verification form it shares its page with."""
+    return verdict_page(request, code)
