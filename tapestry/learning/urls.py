@@ -14,3 +14,18 @@ urlpatterns += [
     path("credentials/status/1/", credentials.status_list, name="status_list"),
     path("verify/<str:code>/", credentials.verify_code, name="verify_code"),
 ]
+
+# Learner pages (catalog, course, lessons, quizzes, my learning): views/learner.py
+from tapestry.learning.views import learner  # noqa: E402
+
+urlpatterns += [
+    path("", learner.catalog, name="catalog"),
+    path("mine/", learner.mine, name="mine"),
+    path("profile/", learner.profile, name="profile"),
+    path("courses/<slug:slug>/", learner.course, name="course"),
+    path("courses/<slug:slug>/enroll/", learner.enroll, name="enroll"),
+    path("courses/<slug:slug>/renew/", learner.renew, name="renew"),
+    path("courses/<slug:slug>/lessons/<int:lesson_id>/", learner.lesson, name="lesson"),
+    path("courses/<slug:slug>/quizzes/<int:quiz_id>/", learner.quiz, name="quiz"),
+    path("attempts/<int:attempt_id>/", learner.attempt_result, name="attempt_result"),
+]
