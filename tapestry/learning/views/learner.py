@@ -72,7 +72,7 @@ def _course_visible(request: HttpRequest, slug: str) -> Course:
 def _enrollment_of(request: HttpRequest, course: Course) -> Enrollment | None:
     if not request.user.is_authenticated:
         return None
-    return Enrollment.objects.filter(user_id=request.user.pk, course=course).first()
+    return Enrollment.objects.filter(user=request.user, course=course).first()
 
 
 def _problem(
@@ -185,7 +185,7 @@ def course(request: HttpRequest, slug: str) -> HttpResponse:
         }
     if enrollment is not None:
         own_latest = (
-            Completion.objects.filter(user_id=request.user.pk, course=course)
+            Completion.objects.filter(user_id=enrollment.user_id, course=course)
             .order_by("-completed_at")
             .first()
         )
@@ -392,22 +392,29 @@ def _quiz_submit(
             course=course,
             result_url=result_url,
         )
-    page = {"course": course, "quiz": quiz, "enrollment": enrollment, "attempt": attempt}
+
+    def page(
+        *, error: str, status: int, chosen: dict[int, list[int]] | None = None
+    ) -> HttpResponse:
+        return _quiz_page(
+            request,
+            course=course,
+            quiz=quiz,
+            enrollment=enrollment,
+            attempt=attempt,
+            chosen=chosen,
+            missing=shown - set(chosen or {}) if chosen is not None else set(),
+            error=error,
+            status=status,
+        )
+
+    shown = {question_id for question_id, _options in attempt.layout}
     try:
         answers = answers_from_post(request.POST)
     except AnswersUnreadable as error:
-        return _quiz_page(request, **page, error=str(error), status=400)
-    shown = {question_id for question_id, _options in attempt.layout}
-    missing = shown - set(answers)
-    if missing:
-        return _quiz_page(
-            request,
-            **page,
-            chosen=answers,
-            missing=missing,
-            error=_("Answer every question before you submit."),
-            status=400,
-        )
+        return page(error=str(error), status=400)
+    if shown - set(answers):
+        return page(chosen=answers, error=_("Answer every question before you submit."), status=400)
     try:
         services.attempt_submit(attempt_id=attempt.pk, user_id=enrollment.user_id, answers=answers)
     except Conflict as error:
@@ -420,7 +427,7 @@ def _quiz_submit(
             result_url=result_url,
         )
     except LearningError as error:
-        return _quiz_page(request, **page, chosen=answers, error=str(error), status=error.status)
+        return page(chosen=answers, error=str(error), status=error.status)
     return redirect(result_url)
 
 
