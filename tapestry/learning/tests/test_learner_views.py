@@ -522,3 +522,105 @@ def test_a_learner_chooses_their_organization_and_its_region_is_kept(
     assert refused.status_code == 400
     assert profile.organization_id == alice_library.pk
     assert profile.region_code != ""
+
+
+# ---------------------------------------------------------------------------------------------
+# A lesson's parts, and what the rest of the site links to
+
+
+def test_a_lesson_shows_its_video_transcript_file_and_only_clean_html(
+    alice_liaison: User, alice_client: Client
+) -> None:
+    course = course_make()
+    first, second = Lesson.objects.filter(module__course=course)
+    quiz = Quiz.objects.get(module__course=course)
+    # Written past the service that cleans on save, as an import or a data fix could.
+    Lesson.objects.filter(pk=second.pk).update(
+        body='<p onclick="steal()">Only approved people.</p><script>steal()</script>',
+        video_url="https://video.example.org/privacy",
+        transcript="Welcome.\n\nNames are private.",
+        file="learning/files/abc123/handout.pdf",
+    )
+    Lesson.objects.filter(pk=first.pk).update(video_url="javascript:steal()")
+    services.course_enroll(user_id=alice_liaison.pk, course=course)
+
+    text = _text(alice_client.get(f"/learning/courses/privacy-basics/lessons/{second.pk}/"))
+    first_text = _text(alice_client.get(f"/learning/courses/privacy-basics/lessons/{first.pk}/"))
+
+    assert "<p>Only approved people.</p>" in text
+    assert "<script>" not in text.split('<main id="main-content"')[1].split("</main>")[0]
+    assert "onclick" not in text
+    assert 'href="https://video.example.org/privacy"' in text
+    assert "<summary>Read the video transcript</summary>" in text
+    assert "<p>Welcome.</p>\n\n<p>Names are private.</p>" in text
+    assert 'learning/files/abc123/handout.pdf" download>Download the lesson file' in text
+    assert f'href="/learning/courses/privacy-basics/lessons/{first.pk}/">Previous' in text
+    assert f'href="/learning/courses/privacy-basics/quizzes/{quiz.pk}/">Next' in text
+    assert "Item 2 of 3" in text
+    assert "javascript:" not in first_text
+    assert "Watch the video" not in first_text
+
+
+def test_a_passed_quiz_is_a_409_that_links_to_the_passing_result(
+    alice_liaison: User, alice_client: Client
+) -> None:
+    course = course_make()
+    quiz = Quiz.objects.get(module__course=course)
+    course_finish(user_id=alice_liaison.pk, course=course)
+    passing = QuizAttempt.objects.get(enrollment__user=alice_liaison, passed=True)
+
+    page = alice_client.get(f"/learning/courses/privacy-basics/quizzes/{quiz.pk}/")
+
+    assert page.status_code == 409
+    assert "You have already passed this quiz." in _text(page)
+    assert f'href="/learning/attempts/{passing.pk}/"' in _text(page)
+    assert QuizAttempt.objects.filter(enrollment__user=alice_liaison).count() == 1
+
+
+def test_the_dashboard_panel_links_to_the_course_and_my_learning(
+    alice_liaison: User, alice_client: Client
+) -> None:
+    course = course_make(compliance=True)
+    requirement_make(role=Role.RESEARCHER, course=course)
+    role_grant(user_id=alice_liaison.pk, roles=[Role.RESEARCHER])
+
+    text = _text(alice_client.get("/me/"))
+
+    assert (
+        'href="/learning/courses/privacy-basics/">Privacy basics</a>: <strong>Missing</strong>'
+        in text
+    )
+    assert 'href="/learning/mine/">My learning</a>' in text
+
+
+def test_a_retired_course_stays_open_to_its_learners_only(
+    alice_liaison: User, alice_client: Client, bob_client: Client
+) -> None:
+    course = course_make()
+    services.course_enroll(user_id=alice_liaison.pk, course=course)
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.RETIRED)
+
+    assert alice_client.get("/learning/courses/privacy-basics/").status_code == 200
+    assert bob_client.get("/learning/courses/privacy-basics/").status_code == 404
+    assert "Privacy basics" not in _text(alice_client.get("/learning/"))
+
+
+def test_the_spanish_course_page_keeps_the_course_in_its_language(
+    db: None, visitor: Client
+) -> None:
+    english = course_make(slug="health-literacy-basics", title="Health literacy basics")
+    course_make(
+        slug="alfabetizacion-en-salud",
+        title="Alfabetización en salud",
+        language="es",
+        translation_of=english,
+    )
+
+    text = _text(
+        visitor.get("/learning/courses/health-literacy-basics/", HTTP_ACCEPT_LANGUAGE="es")
+    )
+
+    assert '<h1 class="margin-top-2" lang="en">Health literacy basics</h1>' in text
+    assert "Inicie sesión para inscribirse" in text
+    assert "Sobre este curso" in text
+    assert 'lang="es" hreflang="es">También en español' in text

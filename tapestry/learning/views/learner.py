@@ -262,6 +262,11 @@ def lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
             "lesson": lesson,
             # Cleaned on save too; cleaning again here keeps a row written some other way safe.
             "body": services.html_clean(lesson.body),
+            # Only web addresses become links (a "javascript:" address written past the form's
+            # validation would otherwise run on click).
+            "video_url": lesson.video_url
+            if lesson.video_url.startswith(("https://", "http://"))
+            else "",
             "position": index + 1,
             "item_count": len(items),
             "previous_item": previous_item,
@@ -368,7 +373,22 @@ def quiz(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
     try:
         attempt = services.attempt_start(enrollment=enrollment, quiz=quiz)
     except LearningError as error:
-        return _problem(request, status=error.status, message=str(error), course=course)
+        passed = (
+            QuizAttempt.objects.filter(
+                enrollment=enrollment, quiz=quiz, cycle=enrollment.cycle, passed=True
+            )
+            .order_by("-number")
+            .first()
+        )
+        return _problem(
+            request,
+            status=error.status,
+            message=str(error),
+            course=course,
+            result_url=reverse("learning:attempt_result", kwargs={"attempt_id": passed.pk})
+            if passed
+            else "",
+        )
     return _quiz_page(request, course=course, quiz=quiz, enrollment=enrollment, attempt=attempt)
 
 
