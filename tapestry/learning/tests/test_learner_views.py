@@ -200,7 +200,7 @@ def test_a_learner_enrolls_reads_fails_then_passes_and_finds_the_certificate(
     failed_result = _text(alice_client.get(failed["Location"]))
 
     assert quiz_page.status_code == 200
-    assert "Attempt 1 of 3." in _text(quiz_page)
+    assert "Attempt 1 of 3. Attempts used: 0 of 3." in _text(quiz_page)
     assert "You pass with 80% or more." in _text(quiz_page)
     assert _text(quiz_page).count("<fieldset") == 2
     assert failed.status_code == 302
