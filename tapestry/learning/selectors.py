@@ -168,3 +168,130 @@ def certificate_verdict(*, code: str) -> CertificateVerdict | None:
         provenance=completion.provenance,
         source_system=completion.source_system,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Learner pages: the catalog, a course's outline and a learner's place in it, quiz attempts
+
+# Kept with this block (not in the imports at the top) so the helpers' blocks merge cleanly.
+from tapestry.learning.models import LessonView, Quiz, QuizAttempt, QuizQuestion  # noqa: E402
+from tapestry.learning.services import course_items  # noqa: E402
+
+
+def catalog_search(
+    *, language: str = "", audience: str = "", approved_for_credit: bool = False, text: str = ""
+) -> list[Course]:
+    """Published courses matching the catalog's filters, by title. A course for everyone
+    (no audiences) matches every audience."""
+    courses = Course.objects.filter(status=Course.Status.PUBLISHED).select_related(
+        "translation_of", "translation"
+    )
+    if language:
+        courses = courses.filter(language=language)
+    if approved_for_credit:
+        courses = courses.filter(approved_for_credit=True)
+    if text:
+        courses = courses.filter(Q(title__icontains=text) | Q(summary__icontains=text))
+    found = list(courses.order_by("title", "pk"))
+    if audience:
+        # SQLite has no JSON "contains"; the published catalog is small enough to filter here.
+        found = [course for course in found if not course.audiences or audience in course.audiences]
+    return found
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    kind: str  # "lesson" or "quiz"
+    id: int
+    title: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class OutlineModule:
+    title: str
+    items: list[OutlineItem]
+
+
+def course_outline(*, course: Course, enrollment: Enrollment | None) -> list[OutlineModule]:
+    """The course's modules with their lessons and quizzes in reading order, each marked done
+    when the learner viewed it (lessons) or passed it (quizzes) in the enrollment's cycle."""
+    viewed: set[int] = set()
+    passed: set[int] = set()
+    if enrollment is not None:
+        viewed = set(
+            LessonView.objects.filter(enrollment=enrollment, cycle=enrollment.cycle).values_list(
+                "lesson_id", flat=True
+            )
+        )
+        passed = set(
+            QuizAttempt.objects.filter(
+                enrollment=enrollment, cycle=enrollment.cycle, passed=True
+            ).values_list("quiz_id", flat=True)
+        )
+    modules: list[OutlineModule] = []
+    current_module_id: int | None = None
+    for item in course_items(course):
+        if item.module_id != current_module_id:
+            modules.append(OutlineModule(title=item.module.title, items=[]))
+            current_module_id = item.module_id
+        is_quiz = isinstance(item, Quiz)
+        modules[-1].items.append(
+            OutlineItem(
+                kind="quiz" if is_quiz else "lesson",
+                id=item.pk,
+                title=item.title,
+                done=(item.pk in passed) if is_quiz else (item.pk in viewed),
+            )
+        )
+    return modules
+
+
+@dataclass(frozen=True)
+class ShownOption:
+    id: int
+    text: str
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    id: int
+    kind: str
+    text: str
+    options: list[ShownOption]
+
+
+def attempt_questions(*, attempt: QuizAttempt) -> list[ShownQuestion]:
+    """The attempt's questions and options in the order the attempt showed them (its layout)."""
+    questions = {
+        question.pk: question
+        for question in QuizQuestion.objects.filter(quiz_id=attempt.quiz_id).prefetch_related(
+            "options"
+        )
+    }
+    shown = []
+    for question_id, option_ids in attempt.layout:
+        question = questions.get(question_id)
+        if question is None:
+            continue  # removed since the attempt started; its answers are refused anyway
+        options = {option.pk: option for option in question.options.all()}
+        shown.append(
+            ShownQuestion(
+                id=question.pk,
+                kind=question.kind,
+                text=question.text,
+                options=[
+                    ShownOption(
+                        id=options[option_id].pk,
+                        text=options[option_id].text,
+                        correct=options[option_id].correct,
+                        feedback=options[option_id].feedback,
+                    )
+                    for option_id in option_ids
+                    if option_id in options
+                ],
+            )
+        )
+    return shown

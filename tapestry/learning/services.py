@@ -771,3 +771,28 @@ def requirements_sync() -> int:
         for user_id in holders:
             made += len(requirements_assign(user_id=user_id, roles=[Role(role)]))
     return made
+
+
+# ---------------------------------------------------------------------------------------------
+# Learner pages: which member organization a learner works for
+
+# Kept with this block (not in the imports at the top) so the helpers' blocks merge cleanly.
+from tapestry.learning.models import LearnerProfile  # noqa: E402
+from tapestry.network.api import organizations_get  # noqa: E402
+
+
+@transaction.atomic
+def learner_profile_save(*, user_id: int, organization_id: int | None) -> LearnerProfile:
+    """Record the member organization the learner says they work for (None: none), with its
+    region today, so liaisons and specialists find them in their scope."""
+    region_code = ""
+    if organization_id is not None:
+        organization = organizations_get(organization_ids=[organization_id]).get(organization_id)
+        if organization is None:
+            raise LearningError(_("Choose an organization from the list."))
+        region_code = organization.region_code
+    profile, _created = LearnerProfile.objects.select_for_update().get_or_create(user_id=user_id)
+    profile.organization_id = organization_id
+    profile.region_code = region_code
+    profile.save(update_fields=["organization_id", "region_code"])
+    return profile

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from tapestry.learning.views import credentials
+from tapestry.learning.views import certificates, credentials, learner
 
 app_name = "learning"
 
@@ -16,8 +16,6 @@ urlpatterns += [
 ]
 
 # Certificates: views/certificates.py
-from tapestry.learning.views import certificates  # noqa: E402
-
 urlpatterns += [
     path(
         "certificates/<int:certificate_id>/pdf/",
@@ -36,4 +34,17 @@ urlpatterns += [
         certificates.certificate_revoke,
         name="certificate_revoke",
     ),
+]
+
+# Learner pages (catalog, course, lessons, quizzes, my learning): views/learner.py
+urlpatterns += [
+    path("", learner.catalog, name="catalog"),
+    path("mine/", learner.mine, name="mine"),
+    path("profile/", learner.profile, name="profile"),
+    path("courses/<slug:slug>/", learner.course, name="course"),
+    path("courses/<slug:slug>/enroll/", learner.enroll, name="enroll"),
+    path("courses/<slug:slug>/renew/", learner.renew, name="renew"),
+    path("courses/<slug:slug>/lessons/<int:lesson_id>/", learner.lesson, name="lesson"),
+    path("courses/<slug:slug>/quizzes/<int:quiz_id>/", learner.quiz, name="quiz"),
+    path("attempts/<int:attempt_id>/", learner.attempt_result, name="attempt_result"),
 ]

@@ -33,16 +33,23 @@ def test_first_check_enqueues_every_job_once(
     with django_capture_on_commit_callbacks(execute=True):
         names = scheduled_jobs_enqueue_due(now=START)
 
-    assert names == ["worker-heartbeat", "network-review-reminders", "surveys-drafts-expire"]
+    assert names == [
+        "worker-heartbeat",
+        "network-review-reminders",
+        "surveys-drafts-expire",
+        "learning-daily",
+    ]
     assert enqueued_tasks == [
         "worker_heartbeat",
         "review_reminders_send_task",
         "drafts_expire_task",
+        "learning_daily_task",
     ]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": START,
         "network-review-reminders": START,
         "surveys-drafts-expire": START,
+        "learning-daily": START,
     }
 
 
@@ -78,6 +85,7 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
         "worker-heartbeat": a_minute_later,
         "network-review-reminders": START,
         "surveys-drafts-expire": START,
+        "learning-daily": START,
     }
 
 
@@ -87,7 +95,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 3
+    assert len(callbacks) == 4
     assert enqueued_tasks == []
 
 
