@@ -45,6 +45,11 @@ urlpatterns += [
     path("courses/<slug:slug>/enroll/", learner.enroll, name="enroll"),
     path("courses/<slug:slug>/renew/", learner.renew, name="renew"),
     path("courses/<slug:slug>/lessons/<int:lesson_id>/", learner.lesson, name="lesson"),
+    path(
+        "courses/<slug:slug>/lessons/<int:lesson_id>/file/",
+        learner.lesson_file,
+        name="lesson_file",
+    ),
     path("courses/<slug:slug>/quizzes/<int:quiz_id>/", learner.quiz, name="quiz"),
     path("attempts/<int:attempt_id>/", learner.attempt_result, name="attempt_result"),
 ]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -556,7 +557,10 @@ def test_a_lesson_shows_its_video_transcript_file_and_only_clean_html(
     assert 'href="https://video.example.org/privacy"' in text
     assert "<summary>Read the video transcript</summary>" in text
     assert "<p>Welcome.</p>\n\n<p>Names are private.</p>" in text
-    assert 'learning/files/abc123/handout.pdf" download>Download the lesson file' in text
+    assert (
+        f'href="/learning/courses/privacy-basics/lessons/{second.pk}/file/" download>'
+        "Download the lesson file"
+    ) in text
     assert f'href="/learning/courses/privacy-basics/lessons/{first.pk}/">Previous' in text
     assert f'href="/learning/courses/privacy-basics/quizzes/{quiz.pk}/">Next' in text
     assert "Item 2 of 3" in text
@@ -627,3 +631,23 @@ def test_the_spanish_course_page_keeps_the_course_in_its_language(
     assert "Inicie sesión para inscribirse" in text
     assert "Sobre este curso" in text
     assert 'lang="es" hreflang="es">También en español' in text
+
+
+def test_a_lesson_file_is_for_enrolled_learners_only(
+    alice_liaison: User, alice_client: Client, bob_client: Client, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    course = course_make()
+    lesson = Lesson.objects.filter(module__course=course).first()
+    assert lesson is not None
+    lesson.file.save("handout.pdf", ContentFile(b"%PDF-1.7 the handout"))
+    services.course_enroll(user_id=alice_liaison.pk, course=course)
+    url = f"/learning/courses/privacy-basics/lessons/{lesson.pk}/file/"
+
+    download = alice_client.get(url)
+    refused = bob_client.get(url)
+
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.7 the handout"  # type: ignore[attr-defined]
+    assert download["Content-Disposition"] == 'attachment; filename="handout.pdf"'
+    assert refused.status_code == 404

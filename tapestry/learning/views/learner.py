@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -231,6 +231,22 @@ def renew(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------------
 # Lessons
+
+
+@require_GET
+def lesson_file(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    """A lesson's downloadable file, for learners enrolled in its course (and staff), read
+    through Django's storage so it works the same on local disk and S3-compatible storage."""
+    course = _course_visible(request, slug)
+    lesson = get_object_or_404(Lesson, pk=lesson_id, module__course=course)
+    staff = user_has_role(request.user, Role.PROGRAM_STAFF, Role.ADMINISTRATOR)
+    if not lesson.file or (not staff and _enrollment_of(request, course) is None):
+        raise Http404
+    try:
+        handle = lesson.file.open("rb")
+    except OSError as error:
+        raise Http404 from error
+    return FileResponse(handle, as_attachment=True, filename=lesson.file.name.rsplit("/", 1)[-1])
 
 
 @require_GET
