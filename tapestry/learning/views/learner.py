@@ -234,7 +234,7 @@ def renew(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def lesson_file(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+def lesson_file(request: HttpRequest, slug: str, lesson_id: int) -> FileResponse:
     """A lesson's downloadable file, for learners enrolled in its course (and staff), read
     through Django's storage so it works the same on local disk and S3-compatible storage."""
     course = _course_visible(request, slug)
@@ -246,7 +246,8 @@ def lesson_file(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
         handle = lesson.file.open("rb")
     except OSError as error:
         raise Http404 from error
-    return FileResponse(handle, as_attachment=True, filename=lesson.file.name.rsplit("/", 1)[-1])
+    name = (lesson.file.name or "").rsplit("/", 1)[-1]
+    return FileResponse(handle, as_attachment=True, filename=name)
 
 
 @require_GET
