@@ -109,7 +109,8 @@ class CourseSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         course = self.instance if self.instance.pk else None
         others = Course.objects.exclude(pk=course.pk) if course else Course.objects.all()
-        self.fields["prerequisites"].queryset = others.filter(status=Course.Status.PUBLISHED)
+        prerequisites = self.fields["prerequisites"]
+        prerequisites.queryset = others.filter(status=Course.Status.PUBLISHED)  # type: ignore[attr-defined]
         translation = self.fields["translation_of"]
         translation.queryset = others.exclude(status=Course.Status.RETIRED)  # type: ignore[attr-defined]
         translation.help_text = _("The same course in the other language, if there is one.")
@@ -377,4 +378,3 @@ class RequirementForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["due_days"].initial = settings.LEARNING_REQUIREMENT_DUE_DAYS
-

@@ -440,9 +440,9 @@ def test_a_real_pdf_and_docx_are_stored_named_by_their_content(
     assert (pdf.status_code, docx.status_code) == (302, 302)
     handout = Lesson.objects.get(title="Handout")
     worksheet = Lesson.objects.get(title="Worksheet")
-    assert handout.file.name.endswith("/handout.pdf")
-    assert worksheet.file.name.endswith("/worksheet.docx")
-    assert (tmp_path / handout.file.name).read_bytes().startswith(b"%PDF-")
+    assert str(handout.file.name).endswith("/handout.pdf")
+    assert str(worksheet.file.name).endswith("/worksheet.docx")
+    assert (tmp_path / str(handout.file.name)).read_bytes().startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize(
