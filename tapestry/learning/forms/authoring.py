@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tapestry.accounts.api import Role
 from tapestry.learning import services
@@ -41,6 +41,22 @@ def competency_choices() -> list[tuple[str, str]]:
     return choices
 
 
+class PlainNumbersMixin(forms.BaseForm):
+    """Number inputs show their initial value as plain digits ("1.5", "1000"): the templates
+    would otherwise format it for the page's language ("1,5", "1 000"), which a number input
+    cannot hold."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            return
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.NumberInput):
+                value = self.initial.get(name, field.initial)
+                if value is not None and not callable(value):
+                    self.initial[name] = str(value)
+
+
 class FormTokenMixin(forms.Form):
     """A one-time token: the same "add" form submitted twice adds one thing."""
 
@@ -57,12 +73,17 @@ class CourseListForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
-        choices=[("", gettext_lazy("Any status")), *Course.Status.choices],
+        choices=[
+            ("", gettext_lazy("Any status")),
+            (Course.Status.DRAFT, pgettext_lazy("course status", "Draft")),
+            (Course.Status.PUBLISHED, pgettext_lazy("course status", "Published")),
+            (Course.Status.RETIRED, pgettext_lazy("course status", "Retired")),
+        ],
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
 
 
-class CourseSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+class CourseSettingsForm(PlainNumbersMixin, forms.ModelForm):  # type: ignore[type-arg]
     audiences = forms.MultipleChoiceField(
         label=gettext_lazy("Written for"),
         help_text=gettext_lazy("Leave all unticked for everyone."),
@@ -79,6 +100,18 @@ class CourseSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         decimal_places=1,
         initial=Decimal("0"),
         widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": "99"}),
+    )
+    completion_rule = forms.ChoiceField(
+        label=gettext_lazy("Completion rule"),
+        help_text=gettext_lazy("What a learner must do for the course to count as complete."),
+        choices=[
+            (
+                Course.CompletionRule.ALL,
+                pgettext_lazy("completion rule", "View every lesson and pass every quiz"),
+            ),
+            (Course.CompletionRule.QUIZZES, pgettext_lazy("completion rule", "Pass every quiz")),
+            (Course.CompletionRule.LESSONS, pgettext_lazy("completion rule", "View every lesson")),
+        ],
     )
     prerequisites = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Prerequisites"),
@@ -104,6 +137,20 @@ class CourseSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "completion_rule",
             "compliance",
         ]
+        labels = {
+            "title": gettext_lazy("Title"),
+            "slug": gettext_lazy("Link name"),
+            "summary": gettext_lazy("Summary"),
+            "language": gettext_lazy("Language"),
+            "translation_of": gettext_lazy("Translation of"),
+            "approved_for_credit": gettext_lazy("Approved for CE credit"),
+            "compliance": gettext_lazy("Compliance course"),
+        }
+        help_texts = {
+            "compliance": gettext_lazy(
+                "Its completions expire and its quizzes need at least the network's pass mark."
+            ),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -182,14 +229,14 @@ class CourseSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ModuleForm(FormTokenMixin):
-    title = forms.CharField(label=gettext_lazy("Module title"), max_length=200)
+    title = forms.CharField(label=gettext_lazy("Title of the new module"), max_length=200)
 
 
 class ModuleRenameForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Module title"), max_length=200)
 
 
-class LessonForm(FormTokenMixin):
+class LessonForm(PlainNumbersMixin, FormTokenMixin):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     body = forms.CharField(
         label=gettext_lazy("Text"),
@@ -255,7 +302,7 @@ class LessonForm(FormTokenMixin):
         return {name: self.cleaned_data.get(name, "") for name in services.LESSON_FIELDS}
 
 
-class QuizForm(FormTokenMixin):
+class QuizForm(PlainNumbersMixin, FormTokenMixin):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     pass_mark = forms.IntegerField(
         label=gettext_lazy("Pass mark (percent)"), min_value=1, max_value=100, initial=80
@@ -272,7 +319,7 @@ class QuizForm(FormTokenMixin):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attempts_allowed"].initial = settings.LEARNING_ATTEMPTS_DEFAULT
+        self.fields["attempts_allowed"].initial = str(settings.LEARNING_ATTEMPTS_DEFAULT)
         if editing:
             del self.fields["form_token"]
 
@@ -283,7 +330,11 @@ class QuizForm(FormTokenMixin):
 class QuestionForm(FormTokenMixin):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of question"),
-        choices=QuizQuestion.Kind.choices,
+        choices=[
+            (QuizQuestion.Kind.SINGLE, pgettext_lazy("question kind", "One answer")),
+            (QuizQuestion.Kind.MULTIPLE, pgettext_lazy("question kind", "Several answers")),
+            (QuizQuestion.Kind.TRUE_FALSE, pgettext_lazy("question kind", "True or false")),
+        ],
         widget=forms.RadioSelect,
         initial=QuizQuestion.Kind.SINGLE,
     )
@@ -295,7 +346,7 @@ class QuestionForm(FormTokenMixin):
         for index in range(OPTION_ROWS):
             number = index + 1
             self.fields[f"option_{index}_text"] = forms.CharField(
-                label=_("Answer %(number)d") % {"number": number},
+                label=_("Text of answer %(number)d") % {"number": number},
                 required=False,
                 max_length=500,
             )
@@ -311,9 +362,10 @@ class QuestionForm(FormTokenMixin):
             del self.fields["form_token"]
         self.options: list[dict[str, Any]] = []
 
-    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+    def rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField, forms.BoundField]]:
         return [
             (
+                _("Answer %(number)d") % {"number": index + 1},
                 self[f"option_{index}_text"],
                 self[f"option_{index}_correct"],
                 self[f"option_{index}_feedback"],
@@ -361,8 +413,10 @@ class EvaluationForm(forms.Form):
         self.fields["instrument"].choices = choices  # type: ignore[attr-defined]
 
 
-class RequirementForm(forms.Form):
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+class RequirementForm(PlainNumbersMixin, forms.Form):
+    role = forms.ChoiceField(
+        label=pgettext_lazy("training requirement", "Role"), choices=Role.choices
+    )
     course = forms.ModelChoiceField(
         label=gettext_lazy("Course"),
         help_text=gettext_lazy("Published compliance courses."),
@@ -377,4 +431,4 @@ class RequirementForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["due_days"].initial = settings.LEARNING_REQUIREMENT_DUE_DAYS
+        self.fields["due_days"].initial = str(settings.LEARNING_REQUIREMENT_DUE_DAYS)
