@@ -1315,6 +1315,13 @@ def _options_replace(question: Any, rows: list[dict[str, Any]]) -> None:
     from tapestry.learning.models import QuizOption
 
     existing = list(QuizOption.objects.filter(question=question))
+    if len(existing) > len(rows) and QuizAttempt.objects.filter(quiz_id=question.quiz_id).exists():
+        raise LearningError(
+            _(
+                "Learners have answered this quiz, and their answers name these options: change "
+                "an answer's text instead of removing it."
+            )
+        )
     for position, row in enumerate(rows, start=1):
         if existing:
             option = existing.pop(0)
@@ -1407,6 +1414,10 @@ def question_update(
 def question_delete(*, course_id: int, question_id: int, actor: Any) -> None:
     course = _course_locked(course_id)
     question = _question_of(course, question_id)
+    if QuizAttempt.objects.filter(quiz_id=question.quiz_id).exists():
+        raise LearningError(
+            _("Learners have answered this quiz; its questions can be changed but not deleted.")
+        )
     _audit(actor, "question_delete", question, f"Deleted a question of the quiz {question.quiz}")
     question.delete()
     _content_changed(course)

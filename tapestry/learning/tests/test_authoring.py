@@ -643,3 +643,83 @@ def test_services_refuse_an_option_list_without_two_answers() -> None:
             kind="single", options=[{"text": "Only", "correct": True}], language="en"
         )
     assert QuizOption.objects.count() == 0
+
+
+def test_a_question_learners_answered_keeps_its_options_when_edited_and_cannot_be_deleted(
+    paula_client: Client, alice_liaison: User
+) -> None:
+    course = course_make()
+    course_finish(user_id=alice_liaison.pk, course=course)
+    question = QuizQuestion.objects.get(quiz__module__course=course, kind="single")
+    option_ids = list(question.options.values_list("pk", flat=True))
+    url = f"/learning/staff/courses/{course.pk}/questions/{question.pk}/"
+
+    edited = paula_client.post(
+        url,
+        {
+            "kind": "single",
+            "text": "Is a person's name private?",
+            "option_0_text": "Yes, always",
+            "option_0_correct": "on",
+            "option_1_text": "No",
+        },
+    )
+    shortened = paula_client.post(
+        url,
+        {"kind": "true_false", "text": "A name is private.", "option_0_correct": "on"},
+    )
+    one_fewer = paula_client.post(
+        url, {"kind": "single", "text": "Is a name private?", "option_0_text": "Yes"}
+    )
+    deleted = paula_client.post(url, {"action": "delete"})
+
+    assert edited.status_code == 302
+    assert shortened.status_code == 302
+    assert one_fewer.status_code == 400
+    assert deleted.status_code == 400
+    assert "can be changed but not deleted" in deleted.content.decode()
+    question.refresh_from_db()
+    assert question.kind == "true_false"
+    assert list(question.options.values_list("pk", "text", "correct")) == [
+        (option_ids[0], "True", True),
+        (option_ids[1], "False", False),
+    ]
+    course.refresh_from_db()
+    assert course.version == 3
+
+
+def test_settings_refuse_a_translation_in_the_same_language_and_hours_off_the_half_hour(
+    paula_client: Client,
+) -> None:
+    english = course_make()
+    other = course_make(slug="health-literacy", title="Health literacy")
+    data = {
+        "title": other.title,
+        "slug": other.slug,
+        "summary": other.summary,
+        "language": "en",
+        "translation_of": english.pk,
+        "ce_hours": "1.3",
+        "completion_rule": "all",
+    }
+
+    response = paula_client.post(f"/learning/staff/courses/{other.pk}/", data)
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Choose a course in the other language than this one." in text
+    assert "Give the hours in steps of 0.5" in text
+    other.refresh_from_db()
+    assert (other.translation_of_id, other.ce_hours) == (None, Decimal("0"))
+
+    spanish = paula_client.post(
+        f"/learning/staff/courses/{other.pk}/", {**data, "language": "es", "ce_hours": "2.5"}
+    )
+
+    assert spanish.status_code == 302
+    other.refresh_from_db()
+    assert (other.translation_of_id, other.ce_hours, other.language) == (
+        english.pk,
+        Decimal("2.5"),
+        "es",
+    )
