@@ -796,3 +796,747 @@ def learner_profile_save(*, user_id: int, organization_id: int | None) -> Learne
     profile.region_code = region_code
     profile.save(update_fields=["organization_id", "region_code"])
     return profile
+# Authoring
+#
+# Program staff and administrators write courses. Every change is audited (core's audit trail:
+# who, what). A published course's version goes up by one with every change to what a learner
+# reads or answers (lessons, quizzes, questions, answer options, deleting a module, the
+# completion rule): per change rather than per editing session, because a session has no end
+# the server can see, and a completion only needs to say which content it met. Renaming or
+# reordering modules and the course's settings (title, summary, hours...) do not change the
+# content, so they keep the version.
+
+
+class PublishRefused(LearningError):
+    """The course cannot be published yet; `reasons` says everything that is missing."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(_("This course cannot be published yet."))
+        self.reasons = reasons
+
+
+# How long a form's one-time token is remembered: long enough to catch a double submit.
+_FORM_TOKEN_SECONDS = 24 * 60 * 60
+
+
+def form_token_new() -> str:
+    """A one-time token for an "add" form: submitting the same form twice adds one thing."""
+    return secrets.token_urlsafe(16)
+
+
+def _form_token_spend(token: str) -> None:
+    """Refuse a token already used. Called with the course row locked, so two submits of one
+    form wait for each other and the second finds the token spent (the cache is shared by the
+    server's processes in production)."""
+    from django.core.cache import cache
+
+    if not token or len(token) > 64:
+        raise LearningError(_("The form has expired. Reload the page and try again."))
+    if not cache.add(f"learning:form-token:{token}", 1, _FORM_TOKEN_SECONDS):
+        raise Conflict(_("This form was already submitted; it was added once."))
+
+
+def _course_locked(course_id: int) -> Course:
+    course = Course.objects.select_for_update().filter(pk=course_id).first()
+    if course is None:
+        raise LearningError(_("There is no such course."))
+    if course.status == Course.Status.RETIRED:
+        raise LearningError(_("This course is retired; it can no longer be changed."))
+    return course
+
+
+def _audit(actor: Any, action: str, target: models.Model, summary: str, **data: Any) -> None:
+    from tapestry.core.api import audit_record
+
+    audit_record(
+        actor=actor, action=f"learning.{action}", target=target, summary=summary, data=data
+    )
+
+
+def _content_changed(course: Course) -> None:
+    """A published course's content changed: its version goes up by one."""
+    if course.status == Course.Status.PUBLISHED:
+        Course.objects.filter(pk=course.pk).update(version=models.F("version") + 1)
+        course.refresh_from_db(fields=["version"])
+
+
+def _next_position(queryset: models.QuerySet[Any]) -> int:
+    return int(queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+def _module_item_position(module_id: int) -> int:
+    return max(
+        _next_position(Lesson.objects.filter(module_id=module_id)),
+        _next_position(Quiz.objects.filter(module_id=module_id)),
+    )
+
+
+COURSE_SETTINGS = (
+    "title",
+    "slug",
+    "summary",
+    "language",
+    "translation_of",
+    "audiences",
+    "ce_hours",
+    "competencies",
+    "approved_for_credit",
+    "completion_rule",
+    "compliance",
+)
+
+
+@transaction.atomic
+def course_create(
+    *, actor: Any, settings_values: dict[str, Any], prerequisites: Iterable[Course] = ()
+) -> Course:
+    """A new draft course with the settings given (validated by the caller's form)."""
+    values = {name: settings_values[name] for name in COURSE_SETTINGS if name in settings_values}
+    course = Course.objects.create(**values)
+    course.prerequisites.set(_prerequisites_checked(course, prerequisites))
+    _audit(actor, "course_create", course, f"Created the course {course.title}")
+    return course
+
+
+def _prerequisites_checked(course: Course, prerequisites: Iterable[Course]) -> list[Course]:
+    chosen = list(prerequisites)
+    for prerequisite in chosen:
+        if prerequisite.pk == course.pk:
+            raise LearningError(_("A course cannot be its own prerequisite."))
+        if prerequisite.status != Course.Status.PUBLISHED:
+            raise LearningError(
+                _("The prerequisite “%(title)s” is not published.") % {"title": prerequisite.title}
+            )
+    return chosen
+
+
+@transaction.atomic
+def course_update(
+    *,
+    course_id: int,
+    actor: Any,
+    settings_values: dict[str, Any],
+    prerequisites: Iterable[Course] = (),
+) -> Course:
+    """Change a course's settings. A change of completion rule on a published course raises
+    its version (it changes what completes it); the other settings do not."""
+    course = _course_locked(course_id)
+    rule_before = course.completion_rule
+    changed = []
+    for name in COURSE_SETTINGS:
+        if name in settings_values and getattr(course, name) != settings_values[name]:
+            setattr(course, name, settings_values[name])
+            changed.append(name)
+    chosen = _prerequisites_checked(course, prerequisites)
+    if {p.pk for p in chosen} != set(course.prerequisites.values_list("pk", flat=True)):
+        course.prerequisites.set(chosen)
+        changed.append("prerequisites")
+    if changed:
+        course.save()
+        if course.completion_rule != rule_before:
+            _content_changed(course)
+        _audit(actor, "course_update", course, f"Changed {', '.join(changed)}", fields=changed)
+    return course
+
+
+def course_publish_problems(course: Course) -> list[str]:
+    """Everything that keeps the course from being published, in reading order ([] if none)."""
+    from tapestry.learning.models import Module as ModuleModel
+    from tapestry.learning.models import QuizQuestion
+
+    problems = []
+    modules = list(ModuleModel.objects.filter(course=course))
+    if not modules:
+        problems.append(_("The course has no modules."))
+    for module in modules:
+        lessons = list(module.lessons.all())
+        quizzes = list(module.quizzes.all())
+        if not lessons and not quizzes:
+            problems.append(
+                _("The module “%(module)s” has no lessons or quizzes.") % {"module": module.title}
+            )
+        for lesson in lessons:
+            if lesson.video_url and not lesson.transcript.strip():
+                problems.append(
+                    _("The video of the lesson “%(lesson)s” has no transcript.")
+                    % {"lesson": lesson.title}
+                )
+        for quiz in quizzes:
+            questions = list(QuizQuestion.objects.filter(quiz=quiz).prefetch_related("options"))
+            if not questions:
+                problems.append(_("The quiz “%(quiz)s” has no questions.") % {"quiz": quiz.title})
+            for question in questions:
+                if not any(option.correct for option in question.options.all()):
+                    problems.append(
+                        _("A question of the quiz “%(quiz)s” has no correct answer: “%(text)s”.")
+                        % {"quiz": quiz.title, "text": question.text[:80]}
+                    )
+    return problems
+
+
+@transaction.atomic
+def course_publish(*, course_id: int, actor: Any) -> Course:
+    """Publish a draft course once it is complete; PublishRefused lists what is missing."""
+    course = _course_locked(course_id)
+    if course.status == Course.Status.PUBLISHED:
+        raise Conflict(_("This course is already published."))
+    problems = course_publish_problems(course)
+    if problems:
+        raise PublishRefused(problems)
+    course.status = Course.Status.PUBLISHED
+    course.save(update_fields=["status", "updated_at"])
+    _audit(actor, "course_publish", course, f"Published {course.title} (version {course.version})")
+    return course
+
+
+@transaction.atomic
+def course_retire(*, course_id: int, actor: Any) -> Course:
+    """Retire a course: no new enrolments; its completions and certificates stay. Refused
+    while a role requires it (remove the requirement first)."""
+    course = _course_locked(course_id)
+    if Requirement.objects.filter(course=course).exists():
+        raise LearningError(
+            _("A role requires this course. Remove the requirement before retiring it.")
+        )
+    course.status = Course.Status.RETIRED
+    course.save(update_fields=["status", "updated_at"])
+    _audit(actor, "course_retire", course, f"Retired {course.title}")
+    return course
+
+
+# Modules
+
+
+@transaction.atomic
+def module_add(*, course_id: int, actor: Any, title: str, form_token: str) -> Any:
+    from tapestry.learning.models import Module as ModuleModel
+
+    course = _course_locked(course_id)
+    _form_token_spend(form_token)
+    module = ModuleModel.objects.create(
+        course=course,
+        title=_title_checked(title),
+        position=_next_position(ModuleModel.objects.filter(course=course)),
+    )
+    _audit(actor, "module_add", module, f"Added the module {module.title} to {course.title}")
+    return module
+
+
+def _title_checked(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise LearningError(_("Give it a title."))
+    if len(title) > 200:
+        raise LearningError(_("Keep the title to 200 characters."))
+    return title
+
+
+def _module_of(course: Course, module_id: int) -> Any:
+    from tapestry.learning.models import Module as ModuleModel
+
+    module = ModuleModel.objects.filter(pk=module_id, course=course).first()
+    if module is None:
+        raise LearningError(_("This module is not part of the course."))
+    return module
+
+
+@transaction.atomic
+def module_rename(*, course_id: int, module_id: int, actor: Any, title: str) -> Any:
+    course = _course_locked(course_id)
+    module = _module_of(course, module_id)
+    before = module.title
+    module.title = _title_checked(title)
+    module.save(update_fields=["title"])
+    _audit(actor, "module_rename", module, f"Renamed the module {before} to {module.title}")
+    return module
+
+
+@transaction.atomic
+def module_move(*, course_id: int, module_id: int, actor: Any, up: bool) -> None:
+    """Swap the module with the one before (up) or after it; the first cannot go up."""
+    from tapestry.learning.models import Module as ModuleModel
+
+    course = _course_locked(course_id)
+    module = _module_of(course, module_id)
+    modules = list(ModuleModel.objects.filter(course=course))
+    index = modules.index(module)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(modules):
+        return
+    modules[index], modules[other] = modules[other], modules[index]
+    for position, item in enumerate(modules, start=1):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+    _audit(
+        actor, "module_move", module, f"Moved the module {module.title} {'up' if up else 'down'}"
+    )
+
+
+@transaction.atomic
+def module_delete(*, course_id: int, module_id: int, actor: Any) -> None:
+    course = _course_locked(course_id)
+    module = _module_of(course, module_id)
+    title = module.title
+    if QuizAttempt.objects.filter(quiz__module=module).exists():
+        raise LearningError(_("Learners have taken a quiz of this module; it cannot be deleted."))
+    _audit(actor, "module_delete", module, f"Deleted the module {title} of {course.title}")
+    module.delete()
+    _content_changed(course)
+
+
+# Lessons
+
+
+def file_kind(head: bytes, path_or_file: Any) -> str | None:
+    """The kind of an uploaded file by its content: "pdf", "png", "jpg", "docx", "pptx", or
+    None for anything else (a renamed program, a text file, an old .doc)."""
+    import zipfile
+
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path_or_file) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        if "[Content_Types].xml" not in names:
+            return None
+        if "word/document.xml" in names:
+            return "docx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+    return None
+
+
+def lesson_file_checked(upload: Any) -> Any:
+    """The upload if it is small enough and truly one of the allowed kinds, renamed with the
+    extension its content has. Raises LearningError otherwise."""
+    import re
+
+    if upload.size > settings.LEARNING_FILE_MAX_BYTES:
+        raise LearningError(
+            _("The file is too large: the limit is %(megabytes)d MB.")
+            % {"megabytes": settings.LEARNING_FILE_MAX_BYTES // (1024 * 1024)}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    kind = file_kind(head, upload)
+    upload.seek(0)
+    if kind is None:
+        raise LearningError(
+            _("This file is not a PDF, Word (DOCX), PowerPoint (PPTX), PNG or JPEG document.")
+        )
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", str(upload.name).rsplit(".", 1)[0]).strip("-")
+    upload.name = f"{(stem or 'file')[:80]}.{kind}"
+    return upload
+
+
+LESSON_FIELDS = ("title", "body", "video_url", "transcript", "minutes")
+
+
+def _lesson_values_checked(values: dict[str, Any]) -> dict[str, Any]:
+    checked = {name: values[name] for name in LESSON_FIELDS if name in values}
+    checked["title"] = _title_checked(str(checked.get("title", "")))
+    checked["body"] = html_clean(str(checked.get("body", "")))
+    video = str(checked.get("video_url", "")).strip()
+    if video and not video.lower().startswith("https://"):
+        raise LearningError(_("The video link must start with https://."))
+    if video and not str(checked.get("transcript", "")).strip():
+        raise LearningError(_("A lesson with a video needs the video's transcript."))
+    checked["video_url"] = video
+    return checked
+
+
+@transaction.atomic
+def lesson_add(
+    *,
+    course_id: int,
+    module_id: int,
+    actor: Any,
+    values: dict[str, Any],
+    upload: Any = None,
+    form_token: str,
+) -> Lesson:
+    course = _course_locked(course_id)
+    module = _module_of(course, module_id)
+    checked = _lesson_values_checked(values)
+    _form_token_spend(form_token)
+    lesson = Lesson(module=module, position=_module_item_position(module.pk), **checked)
+    if upload is not None:
+        lesson.file = lesson_file_checked(upload)
+    lesson.save()
+    _content_changed(course)
+    _audit(actor, "lesson_add", lesson, f"Added the lesson {lesson.title} to {course.title}")
+    return lesson
+
+
+def _lesson_of(course: Course, lesson_id: int) -> Lesson:
+    lesson = Lesson.objects.filter(pk=lesson_id, module__course=course).first()
+    if lesson is None:
+        raise LearningError(_("This lesson is not part of the course."))
+    return lesson
+
+
+@transaction.atomic
+def lesson_update(
+    *,
+    course_id: int,
+    lesson_id: int,
+    actor: Any,
+    values: dict[str, Any],
+    upload: Any = None,
+    remove_file: bool = False,
+) -> Lesson:
+    course = _course_locked(course_id)
+    lesson = _lesson_of(course, lesson_id)
+    checked = _lesson_values_checked(values)
+    changed = [name for name, value in checked.items() if getattr(lesson, name) != value]
+    for name in changed:
+        setattr(lesson, name, checked[name])
+    if upload is not None:
+        lesson.file = lesson_file_checked(upload)
+        changed.append("file")
+    elif remove_file and lesson.file:
+        lesson.file = ""
+        changed.append("file")
+    if changed:
+        lesson.save()
+        _content_changed(course)
+        _audit(actor, "lesson_update", lesson, f"Changed the lesson {lesson.title}", fields=changed)
+    return lesson
+
+
+@transaction.atomic
+def lesson_delete(*, course_id: int, lesson_id: int, actor: Any) -> None:
+    course = _course_locked(course_id)
+    lesson = _lesson_of(course, lesson_id)
+    _audit(actor, "lesson_delete", lesson, f"Deleted the lesson {lesson.title} of {course.title}")
+    lesson.delete()
+    _content_changed(course)
+
+
+# Quizzes, questions and answer options
+
+QUIZ_FIELDS = ("title", "pass_mark", "attempts_allowed", "randomize")
+
+
+def _quiz_values_checked(values: dict[str, Any]) -> dict[str, Any]:
+    checked = {name: values[name] for name in QUIZ_FIELDS if name in values}
+    checked["title"] = _title_checked(str(checked.get("title", "")))
+    if not 1 <= int(checked.get("pass_mark", 80)) <= 100:
+        raise LearningError(_("The pass mark is a percentage from 1 to 100."))
+    if int(checked.get("attempts_allowed", 0)) < 0:
+        raise LearningError(_("Attempts allowed cannot be negative (0 means no limit)."))
+    return checked
+
+
+@transaction.atomic
+def quiz_add(
+    *, course_id: int, module_id: int, actor: Any, values: dict[str, Any], form_token: str
+) -> Quiz:
+    course = _course_locked(course_id)
+    module = _module_of(course, module_id)
+    checked = _quiz_values_checked(values)
+    _form_token_spend(form_token)
+    quiz = Quiz.objects.create(module=module, position=_module_item_position(module.pk), **checked)
+    _content_changed(course)
+    _audit(actor, "quiz_add", quiz, f"Added the quiz {quiz.title} to {course.title}")
+    return quiz
+
+
+def _quiz_of(course: Course, quiz_id: int) -> Quiz:
+    quiz = Quiz.objects.filter(pk=quiz_id, module__course=course).first()
+    if quiz is None:
+        raise LearningError(_("This quiz is not part of the course."))
+    return quiz
+
+
+@transaction.atomic
+def quiz_update(*, course_id: int, quiz_id: int, actor: Any, values: dict[str, Any]) -> Quiz:
+    course = _course_locked(course_id)
+    quiz = _quiz_of(course, quiz_id)
+    checked = _quiz_values_checked(values)
+    changed = [name for name, value in checked.items() if getattr(quiz, name) != value]
+    if changed:
+        for name in changed:
+            setattr(quiz, name, checked[name])
+        quiz.save(update_fields=changed)
+        _content_changed(course)
+        _audit(actor, "quiz_update", quiz, f"Changed the quiz {quiz.title}", fields=changed)
+    return quiz
+
+
+@transaction.atomic
+def quiz_delete(*, course_id: int, quiz_id: int, actor: Any) -> None:
+    course = _course_locked(course_id)
+    quiz = _quiz_of(course, quiz_id)
+    if quiz.attempts.exists():
+        raise LearningError(_("Learners have taken this quiz; it cannot be deleted."))
+    _audit(actor, "quiz_delete", quiz, f"Deleted the quiz {quiz.title} of {course.title}")
+    quiz.delete()
+    _content_changed(course)
+
+
+# The two answers of a true-or-false question, in the course's language.
+TRUE_FALSE_TEXTS = {"en": ("True", "False"), "es": ("Verdadero", "Falso")}
+
+
+def question_options_checked(
+    *, kind: str, options: list[dict[str, Any]], language: str
+) -> list[dict[str, Any]]:
+    """The answer options a question will have, or LearningError saying what is wrong: one
+    correct answer for "single" (of two or more), at least one for "multiple", and for "true_false"
+    exactly two options, "True" and "False" in the course's language (named here whatever the
+    author typed), one of them correct. Options are {"text", "correct", "feedback"} dicts;
+    rows without text are left out."""
+    from tapestry.learning.models import QuizQuestion
+
+    if kind not in QuizQuestion.Kind.values:
+        raise LearningError(_("Choose what kind of question this is."))
+    if kind == QuizQuestion.Kind.TRUE_FALSE:
+        texts = TRUE_FALSE_TEXTS.get(language, TRUE_FALSE_TEXTS["en"])
+        rows = [*options, {}, {}][:2]
+        kept = [
+            {
+                "text": texts[index],
+                "correct": bool(row.get("correct")),
+                "feedback": str(row.get("feedback", "")).strip(),
+            }
+            for index, row in enumerate(rows)
+        ]
+    else:
+        kept = [
+            {
+                "text": str(row.get("text", "")).strip(),
+                "correct": bool(row.get("correct")),
+                "feedback": str(row.get("feedback", "")).strip(),
+            }
+            for row in options
+            if str(row.get("text", "")).strip()
+        ]
+    correct = sum(1 for row in kept if row["correct"])
+    if len(kept) < 2:
+        raise LearningError(_("A question needs at least two answers."))
+    if kind == QuizQuestion.Kind.MULTIPLE and correct < 1:
+        raise LearningError(_("Mark at least one answer as correct."))
+    if kind != QuizQuestion.Kind.MULTIPLE and correct != 1:
+        raise LearningError(_("Mark exactly one answer as correct."))
+    return kept
+
+
+def _options_replace(question: Any, rows: list[dict[str, Any]]) -> None:
+    """Keep the options' ids where a row takes an existing option's place (past attempts name
+    options by id), add the rest, delete those left over."""
+    from tapestry.learning.models import QuizOption
+
+    existing = list(QuizOption.objects.filter(question=question))
+    if len(existing) > len(rows) and QuizAttempt.objects.filter(quiz_id=question.quiz_id).exists():
+        raise LearningError(
+            _(
+                "Learners have answered this quiz, and their answers name these options: change "
+                "an answer's text instead of removing it."
+            )
+        )
+    for position, row in enumerate(rows, start=1):
+        if existing:
+            option = existing.pop(0)
+            option.position = position
+            option.text = row["text"]
+            option.correct = row["correct"]
+            option.feedback = row["feedback"]
+            option.save(update_fields=["position", "text", "correct", "feedback"])
+        else:
+            QuizOption.objects.create(question=question, position=position, **row)
+    for option in existing:
+        option.delete()
+
+
+@transaction.atomic
+def question_add(
+    *,
+    course_id: int,
+    quiz_id: int,
+    actor: Any,
+    kind: str,
+    text: str,
+    options: list[dict[str, Any]],
+    form_token: str,
+) -> Any:
+    from tapestry.learning.models import QuizQuestion
+
+    course = _course_locked(course_id)
+    quiz = _quiz_of(course, quiz_id)
+    rows = question_options_checked(kind=kind, options=options, language=course.language)
+    text = text.strip()
+    if not text:
+        raise LearningError(_("Write the question."))
+    _form_token_spend(form_token)
+    question = QuizQuestion.objects.create(
+        quiz=quiz,
+        kind=kind,
+        text=text,
+        position=_next_position(QuizQuestion.objects.filter(quiz=quiz)),
+    )
+    _options_replace(question, rows)
+    _content_changed(course)
+    _audit(actor, "question_add", question, f"Added a question to the quiz {quiz.title}")
+    return question
+
+
+def _question_of(course: Course, question_id: int) -> Any:
+    from tapestry.learning.models import QuizQuestion
+
+    question = QuizQuestion.objects.filter(pk=question_id, quiz__module__course=course).first()
+    if question is None:
+        raise LearningError(_("This question is not part of the course."))
+    return question
+
+
+@transaction.atomic
+def question_update(
+    *,
+    course_id: int,
+    question_id: int,
+    actor: Any,
+    kind: str,
+    text: str,
+    options: list[dict[str, Any]],
+) -> Any:
+    course = _course_locked(course_id)
+    question = _question_of(course, question_id)
+    rows = question_options_checked(kind=kind, options=options, language=course.language)
+    text = text.strip()
+    if not text:
+        raise LearningError(_("Write the question."))
+    before = (
+        question.kind,
+        question.text,
+        [(o.text, o.correct, o.feedback) for o in question.options.all()],
+    )
+    after = (kind, text, [(row["text"], row["correct"], row["feedback"]) for row in rows])
+    if before == after:
+        return question
+    question.kind = kind
+    question.text = text
+    question.save(update_fields=["kind", "text"])
+    _options_replace(question, rows)
+    _content_changed(course)
+    _audit(actor, "question_update", question, f"Changed a question of the quiz {question.quiz}")
+    return question
+
+
+@transaction.atomic
+def question_delete(*, course_id: int, question_id: int, actor: Any) -> None:
+    course = _course_locked(course_id)
+    question = _question_of(course, question_id)
+    if QuizAttempt.objects.filter(quiz_id=question.quiz_id).exists():
+        raise LearningError(
+            _("Learners have answered this quiz; its questions can be changed but not deleted.")
+        )
+    _audit(actor, "question_delete", question, f"Deleted a question of the quiz {question.quiz}")
+    question.delete()
+    _content_changed(course)
+
+
+# Requirements
+
+
+@transaction.atomic
+def requirement_add(*, role: str, course_id: int, due_days: int, actor: Any) -> Requirement:
+    """Require a published compliance course of everyone holding `role`, due `due_days` after
+    the role is granted; everyone who holds the role now is assigned it at once (due
+    `due_days` from today), and emailed. Audited."""
+    if role not in Role.values:
+        raise LearningError(_("Choose a role."))
+    if not 1 <= due_days <= 3650:
+        raise LearningError(_("Give between 1 and 3650 days to complete the course."))
+    course = Course.objects.select_for_update().filter(pk=course_id).first()
+    if course is None or course.status != Course.Status.PUBLISHED or not course.compliance:
+        raise LearningError(_("A requirement needs a published compliance course."))
+    if Requirement.objects.filter(role=role, course=course).exists():
+        raise Conflict(_("This role already requires this course."))
+    requirement = Requirement.objects.create(role=role, course=course, due_days=due_days)
+    from tapestry.accounts.api import people_with_role
+
+    assigned = 0
+    for person in people_with_role(role=Role(role)):
+        assigned += len(requirements_assign(user_id=person.id, roles=[Role(role)]))
+    _audit(
+        actor,
+        "requirement_add",
+        requirement,
+        f"Required {course.title} of {role} within {due_days} days",
+        role=role,
+        course=course.slug,
+        due_days=due_days,
+        assigned=assigned,
+    )
+    return requirement
+
+
+@transaction.atomic
+def requirement_remove(*, requirement_id: int, actor: Any) -> None:
+    """Stop requiring a course of a role. Enrollments already made stay (the learners keep
+    the course); bypasses of the requirement go with it. Audited."""
+    requirement = (
+        Requirement.objects.select_for_update()
+        .select_related("course")
+        .filter(pk=requirement_id)
+        .first()
+    )
+    if requirement is None:
+        raise LearningError(_("There is no such requirement."))
+    _audit(
+        actor,
+        "requirement_remove",
+        requirement,
+        f"No longer required {requirement.course.title} of {requirement.role}",
+        role=requirement.role,
+        course=requirement.course.slug,
+    )
+    requirement.delete()
+
+
+# Course evaluation (the survey is attached through surveys.api; the audit names who did it)
+
+
+@transaction.atomic
+def course_evaluation_attach(*, course_id: int, actor: Any, instrument_slug: str) -> str:
+    """Attach a published course-evaluation survey to the course (replacing any other);
+    returns its link name. Raises LearningError with the surveys app's reason if refused."""
+    from tapestry.surveys.api import SurveyError, evaluation_attach
+
+    course = _course_locked(course_id)
+    try:
+        choice = evaluation_attach(
+            subject_kind="course", subject_ref=str(course.pk), instrument_slug=instrument_slug
+        )
+    except SurveyError as error:
+        raise LearningError(str(error)) from error
+    _audit(
+        actor,
+        "evaluation_attach",
+        course,
+        f"Attached the evaluation {choice.slug} to {course.title}",
+        instrument=choice.slug,
+    )
+    return choice.slug
+
+
+@transaction.atomic
+def course_evaluation_detach(*, course_id: int, actor: Any) -> bool:
+    """Detach the course's evaluation survey (its responses stay). False if none was."""
+    from tapestry.surveys.api import evaluation_detach
+
+    course = _course_locked(course_id)
+    detached = evaluation_detach(subject_kind="course", subject_ref=str(course.pk))
+    if detached:
+        _audit(actor, "evaluation_detach", course, f"Detached the evaluation of {course.title}")
+    return detached
