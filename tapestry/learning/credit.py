@@ -138,7 +138,9 @@ class CreditSummary:
     approved_hours: Decimal
     levels: list[LevelProgress]
     by_competency: list[CompetencyTotal]
-    # When the oldest counted entry stops counting (None: nothing counts).
+    # The day the oldest counted entries were earned, and the day they stop counting (None:
+    # nothing counts).
+    oldest_counted_on: datetime.date | None
     next_drop_on: datetime.date | None
     next_drop_hours: Decimal
 
@@ -201,6 +203,7 @@ def credit_summary(*, user_id: int, today: datetime.date | None = None) -> Credi
         approved_hours=approved,
         levels=levels,
         by_competency=by_competency,
+        oldest_counted_on=oldest,
         next_drop_on=leaves_window_on(oldest) if oldest else None,
         next_drop_hours=sum((entry.hours for entry in counted if entry.earned_on == oldest), ZERO),
     )

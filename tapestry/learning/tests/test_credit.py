@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from tapestry.learning import credit
 from tapestry.learning.models import CreditEntry
@@ -20,7 +21,7 @@ from tapestry.learning.views.credit import transcript_html
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tapestry.accounts.models import User
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +170,11 @@ def test_the_page_shows_my_ledger_and_never_another_persons(
     assert "Bob's private class" not in html
     assert "Still needed for Level I: 8 more hours in all, and 4 more approved hours." in html
     assert 'id="level-I-hours" max="12" value="4"' in html
+    today = timezone.localdate()
+    assert (
+        f"The hours you earned on {date_format(today, 'DATE_FORMAT')} (4 hours) stop counting "
+        f"on {date_format(credit.leaves_window_on(today), 'DATE_FORMAT')}."
+    ) in html
 
 
 def test_a_visitor_is_sent_to_sign_in(visitor: Client) -> None:

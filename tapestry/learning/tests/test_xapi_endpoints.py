@@ -18,7 +18,7 @@ from tapestry.learning.statements import VERBS, activity_id, agent_for
 from tapestry.learning.tests.factories import course_finish, course_make
 
 if TYPE_CHECKING:
-    from tapestry.accounts.models import User
+    from tapestry.accounts.api import User
 
 # What the test client answers: an HttpResponse with .json().
 Answer = Any

@@ -29,7 +29,7 @@ from tapestry.learning.statements import VERBS
 from tapestry.learning.tests.factories import course_finish, course_make, wrong_answers
 
 if TYPE_CHECKING:
-    from tapestry.accounts.models import User
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
