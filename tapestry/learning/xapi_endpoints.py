@@ -25,7 +25,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -71,7 +71,11 @@ PARAMETERS = {
 SINGLE_PARAMETERS = {"statementId", "voidedStatementId", "format", "attachments"}
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 # An absolute IRI: a scheme, a colon, then no white space (RFC 3987, the part a store checks).
-IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
+IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f-\x9f]+$")
+TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:(?P<second>\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
 
 
@@ -127,6 +131,8 @@ def _agent_key(raw: str) -> str:
         raise BadParameters({"agent": ["Not JSON: send an Agent object."]}) from None
     if not isinstance(agent, dict):
         raise BadParameters({"agent": ["Send an Agent or identified Group object."]})
+    if not all(isinstance(value, str) for key, value in agent.items() if key != "account"):
+        raise BadParameters({"agent": ["An agent's properties other than account are text."]})
     if agent.get("objectType", "Agent") not in {"Agent", "Group"}:
         raise BadParameters({"agent": ["objectType must be Agent or Group."]})
     identifiers = [name for name in IFI_PROPERTIES if name in agent]
@@ -146,7 +152,10 @@ def _agent_key(raw: str) -> str:
             and account["name"]
         ):
             raise BadParameters({"agent": ["account has a homePage IRL and a name."]})
-    return statements.agent_key(agent)
+    key = statements.agent_key(agent)
+    if CONTROL.search(key):
+        raise BadParameters({"agent": ["No control characters in an agent's identifier."]})
+    return key
 
 
 def _iri(name: str, raw: str) -> str:
@@ -165,29 +174,26 @@ def _uuid(name: str, raw: str) -> uuid.UUID:
 
 
 def _timestamp(name: str, raw: str) -> datetime.datetime:
+    """An RFC 3339 date-time (the ISO 8601 profile the OpenAPI document names), with its
+    zone; a leap second is read as the next second."""
+    match = TIMESTAMP.match(raw)
     try:
-        moment = datetime.datetime.fromisoformat(raw.replace("z", "Z"))
+        if match is None:
+            raise ValueError(raw)
+        leap = match.group("second") == "60"
+        text = raw.upper().replace(":60", ":59", 1) if leap else raw.upper()
+        moment = datetime.datetime.fromisoformat(text)
     except ValueError:
         raise BadParameters(
-            {name: ["Not an ISO 8601 timestamp (for example 2026-11-29T08:00:00Z)."]}
+            {name: ["Not a timestamp with its zone (for example 2026-11-29T08:00:00Z)."]}
         ) from None
-    # A timestamp without a zone is read as UTC, as the stored ones are written.
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+    return moment + datetime.timedelta(seconds=1) if leap else moment
 
 
 def _boolean(name: str, raw: str) -> bool:
     if raw not in {"true", "false"}:
         raise BadParameters({name: ["Send true or false."]})
     return raw == "true"
-
-
-def _limit(raw: str) -> int:
-    if not raw.isascii() or not raw.isdigit():
-        raise BadParameters({"limit": ["Send a whole number, 0 or more."]})
-    if len(raw) > 10 or int(raw) > LIMIT_ABSURD:
-        raise BadParameters({"limit": ["Too large; send 0 for the most a page holds."]})
-    maximum: int = settings.LEARNING_XAPI_MAX_LIMIT
-    return maximum if int(raw) == 0 else min(int(raw), maximum)
 
 
 def _cursor(raw: str) -> tuple[datetime.datetime, uuid.UUID]:
@@ -230,7 +236,11 @@ def _check_names(params: dict[str, str]) -> None:
         _boolean("attachments", params["attachments"])  # none are kept: JSON either way
 
 
-def _query(params: dict[str, str], user_id: int | None) -> statements.StatementQuery:
+def _query(
+    params: dict[str, str], user_id: int | None, typed: dict[str, Any]
+) -> statements.StatementQuery:
+    """The query from the parameters: `typed` holds those django-ninja already parsed
+    against the OpenAPI document (limit, registration, ascending)."""
     errors: dict[str, list[str]] = {}
 
     def checked(name: str, parse: Callable[[str], Any]) -> Any:
@@ -242,16 +252,18 @@ def _query(params: dict[str, str], user_id: int | None) -> statements.StatementQ
             errors.update(bad.errors)
             return None
 
+    maximum: int = settings.LEARNING_XAPI_MAX_LIMIT
+    limit: int | None = typed["limit"]
     query = statements.StatementQuery(
         user_id=user_id,
-        limit=checked("limit", _limit) or settings.LEARNING_XAPI_MAX_LIMIT,
+        limit=maximum if not limit else min(limit, maximum),
         agent_key=checked("agent", _agent_key),
         verb=checked("verb", functools.partial(_iri, "verb")),
         activity=checked("activity", functools.partial(_iri, "activity")),
-        registration=checked("registration", functools.partial(_uuid, "registration")),
+        registration=typed["registration"],
         since=checked("since", functools.partial(_timestamp, "since")),
         until=checked("until", functools.partial(_timestamp, "until")),
-        ascending=bool(checked("ascending", functools.partial(_boolean, "ascending"))),
+        ascending=typed["ascending"] == "true",
         after=checked("cursor", _cursor),
     )
     if errors:
@@ -265,6 +277,70 @@ def _more(request: HttpRequest, params: dict[str, str], last: Any) -> str:
     return f"{request.path}?{urlencode({**following, 'cursor': cursor})}"
 
 
+# Free text in an IRI or an agent: no white space (in an IRI) and no control characters.
+IRI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f-\x9f]+$"
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+_IDENTIFIED = {
+    "objectType": {"type": "string", "enum": ["Agent", "Group"]},
+    "name": {"type": "string", "pattern": TEXT_PATTERN},
+}
+AGENT_PARAMETER = {
+    "name": "agent",
+    "in": "query",
+    "required": False,
+    "description": "Statements whose actor is this Agent (or identified Group), matched by its "
+    "one inverse functional identifier, sent as JSON.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "properties": {**_IDENTIFIED, key: schema},
+                        "required": [key],
+                        "additionalProperties": False,
+                    }
+                    for key, schema in [
+                        (
+                            "mbox",
+                            {"type": "string", "pattern": r"^mailto:[^\s\x00-\x1f\x7f-\x9f]+$"},
+                        ),
+                        ("mbox_sha1sum", {"type": "string", "pattern": "^[0-9a-f]{40}$"}),
+                        ("openid", {"type": "string", "pattern": IRI_PATTERN}),
+                        (
+                            "account",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "homePage": {"type": "string", "pattern": IRI_PATTERN},
+                                    "name": {"type": "string", "pattern": TEXT_PATTERN},
+                                },
+                                "required": ["homePage", "name"],
+                                "additionalProperties": False,
+                            },
+                        ),
+                    ]
+                ]
+            }
+        }
+    },
+}
+
+TIME_PARAMETERS = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "format": "date-time"},
+    }
+    for name, description in [
+        ("since", "Only statements stored after this moment (RFC 3339, with its zone)."),
+        ("until", "Only statements stored at or before this moment (RFC 3339, with its zone)."),
+    ]
+]
+
+
 @router.get(
     "/statements",
     response={
@@ -276,24 +352,39 @@ def _more(request: HttpRequest, params: dict[str, str], last: Any) -> str:
     },
     auth=AUTH,
     summary="xAPI statements (scope: read; your own, or everyone's for program staff)",
+    openapi_extra={"parameters": [AGENT_PARAMETER, *TIME_PARAMETERS]},
 )
 @decorate_view(xapi_headers)
 def statements_get(
     request: HttpRequest,
-    statement_id: str | None = Query(None, alias="statementId"),  # type: ignore[type-arg]
-    agent: str | None = Query(None, description="An Agent object as JSON."),
-    verb: str | None = Query(None, description="A verb id (IRI)."),
-    activity: str | None = Query(None, description="An activity id (IRI)."),
-    registration: str | None = Query(None, description="A registration (UUID)."),
-    since: str | None = Query(None, description="Stored after this ISO 8601 moment."),
-    until: str | None = Query(None, description="Stored at or before this moment."),
-    limit: str | None = Query(None, description="At most this many; 0: the most a page holds."),
-    ascending: str | None = Query(None, description="true: oldest first."),
-    cursor: str | None = Query(None, description="From a `more` IRL; opaque."),
+    verb: str | None = Query(
+        None, description="A verb id (IRI).", pattern=IRI_PATTERN, max_length=500
+    ),
+    activity: str | None = Query(
+        None, description="An activity id (IRI).", pattern=IRI_PATTERN, max_length=500
+    ),
+    registration: uuid.UUID | None = Query(None, description="A registration."),  # noqa: B008
+    limit: int | None = Query(
+        None,
+        description="At most this many; 0 (the default): the most a page holds.",
+        ge=0,
+        le=LIMIT_ABSURD,
+    ),
+    ascending: Literal["true", "false"] | None = Query(None, description="true: oldest first."),
+    format: Literal["exact"] | None = Query(None, description="Statements come exactly as stored."),
+    attachments: Literal["true", "false"] | None = Query(
+        None, description="No attachments are kept: JSON either way."
+    ),
 ) -> HttpResponse | Status[ErrorOut | MessageOut]:
     """Statements by `stored`, newest first (`ascending=true`: oldest first), at most
-    `limit` (0 or beyond the store's maximum: the maximum); `more` continues after the last
-    one. With `statementId`, that one statement (404 if it is unknown or not yours)."""
+    `limit` (0 or beyond the store's maximum: the maximum); `more` is a relative IRL that
+    continues after the last one (its `cursor` is opaque and signed: follow it as it is).
+
+    `statementId=<UUID>`, alone (with `format` or `attachments` at most), answers that one
+    statement as stored, or 404 if it is unknown or not yours; `voidedStatementId` always
+    answers 404 (nothing is voided here). `related_activities` and `related_agents` are
+    accepted only as `false`. Any other parameter, or a parameter name in another case,
+    answers 400."""
     params = {name: request.GET[name] for name in request.GET}
     user = request.auth  # type: ignore[attr-defined]
     scope_user_id = None if user_has_role(user, *READ_ALL_ROLES) else user.pk
@@ -315,7 +406,15 @@ def statements_get(
             single = JsonResponse(found.body)
             single["Last-Modified"] = http_date(found.stored.timestamp())
             return single
-        query = _query(params, scope_user_id)
+        query = _query(
+            params,
+            scope_user_id,
+            {
+                "limit": limit,
+                "registration": registration,
+                "ascending": ascending,
+            },
+        )
     except BadParameters as bad:
         return Status(400, ErrorOut(detail="Invalid request.", errors=bad.errors))
     own_key = statements.agent_key(statements.agent_for(user.pk))

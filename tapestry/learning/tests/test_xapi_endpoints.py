@@ -224,6 +224,8 @@ def test_a_learner_may_name_themselves_as_the_agent(two_learners: tuple[User, Us
         ({"registration": "12345"}, "registration"),
         ({"since": "yesterday"}, "since"),
         ({"until": "2026-13-45T00:00:00Z"}, "until"),
+        ({"until": "2026-03-02T12:00:00"}, "until"),
+        ({"since": "0.5"}, "since"),
         ({"limit": "-1"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"limit": "99999999999999999999"}, "limit"),
@@ -299,3 +301,22 @@ def test_the_openapi_document_declares_every_answer() -> None:
     answers = document["paths"][URL]["get"]["responses"]
 
     assert set(answers) == {"200", "400", "401", "403", "404", "429"}
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        {"account": {"homePage": "A:0", "name": "0"}, "objectType": ["null", "null"]},
+        {"mbox": ["mailto:a@example.org"]},
+        {"account": {"homePage": "http://a.example", "name": "a\u0000b"}},
+        {"openid": "http://a.example/\u0000"},
+    ],
+)
+def test_an_agent_of_the_wrong_shape_answers_400_not_500(
+    alice_liaison: User, agent: dict[str, Any]
+) -> None:
+    # Found by the API fuzzing: a list where text belongs, a NUL PostgreSQL cannot store.
+    response = _get(api_token_make(user=alice_liaison, scopes=["read"]), agent=json.dumps(agent))
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["agent"]
