@@ -330,6 +330,9 @@ LEARNING_CHIS_LEVELS = {"I": (12, 8), "II": (24, 18)}
 LEARNING_CHIS_WINDOW_YEARS = 3
 # Who issues the Open Badges 3.0 credentials (the issuer profile's name).
 LEARNING_ISSUER_NAME = _env("TAPESTRY_LEARNING_ISSUER_NAME", "Tapestry Training and Education")
+# xAPI record store: the most statements GET /api/v1/xapi/statements returns in one page (a
+# `limit` of 0 or above it gets this many; `more` links to the rest).
+LEARNING_XAPI_MAX_LIMIT = 500
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).

@@ -13,6 +13,7 @@ import logging
 import random
 import secrets
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import nh3
@@ -796,6 +797,8 @@ def learner_profile_save(*, user_id: int, organization_id: int | None) -> Learne
     profile.region_code = region_code
     profile.save(update_fields=["organization_id", "region_code"])
     return profile
+
+
 # Authoring
 #
 # Program staff and administrators write courses. Every change is audited (core's audit trail:
@@ -1540,3 +1543,47 @@ def course_evaluation_detach(*, course_id: int, actor: Any) -> bool:
     if detached:
         _audit(actor, "evaluation_detach", course, f"Detached the evaluation of {course.title}")
     return detached
+
+
+# ---------------------------------------------------------------------------------------------
+# Continuing education: a class taken elsewhere, added to the person's own CE ledger
+
+
+CREDIT_HOURS_RANGE = (Decimal("0.5"), Decimal("40"))
+
+
+@transaction.atomic
+def credit_entry_add(
+    *,
+    user_id: int,
+    title: str,
+    provider: str,
+    earned_on: datetime.date,
+    hours: Decimal,
+    approved: bool,
+    competencies: list[str],
+) -> CreditEntry:
+    """A CE class taken outside the platform, in the person's own ledger. Refused (nothing
+    written) for a future date, hours outside 0.5-40 in steps of 0.1, a blank title or
+    provider, or a competency code the competencies file does not list."""
+    from tapestry.learning.credit import competencies as known_competencies
+
+    codes = {competency.code for competency in known_competencies()}
+    if not title.strip() or not provider.strip():
+        raise LearningError(_("Give the class's title and who offered it."))
+    if earned_on > timezone.localdate():
+        raise LearningError(_("The date cannot be in the future."))
+    if not CREDIT_HOURS_RANGE[0] <= hours <= CREDIT_HOURS_RANGE[1] or hours != round(hours, 1):
+        raise LearningError(_("Hours are between 0.5 and 40, in tenths of an hour."))
+    unknown = sorted(set(competencies) - codes)
+    if unknown:
+        raise LearningError(_("Unknown competency: %(codes)s.") % {"codes": ", ".join(unknown)})
+    return CreditEntry.objects.create(
+        user_id=user_id,
+        title=title.strip(),
+        provider=provider.strip(),
+        earned_on=earned_on,
+        hours=hours,
+        approved=approved,
+        competencies=sorted(set(competencies), key=lambda code: int(code.removeprefix("C"))),
+    )

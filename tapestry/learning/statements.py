@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from tapestry.learning.models import Course, Enrollment, Lesson, Quiz, QuizQuestion, Statement
@@ -127,3 +129,68 @@ def statement_store(*, body: dict[str, Any], user_id: int | None) -> Statement:
         registration=(body.get("context") or {}).get("registration"),
         body=body,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# xAPI record store: reading statements back (GET /api/v1/xapi/statements)
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """What a caller asked for, already checked. `user_id` scopes the query to one learner's
+    statements (None: every statement, for program staff and administrators); `after` is the
+    (stored, id) of the last statement of the previous page."""
+
+    user_id: int | None
+    limit: int
+    agent_key: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: uuid.UUID | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    ascending: bool = False
+    after: tuple[datetime.datetime, uuid.UUID] | None = None
+
+
+def statements_page(*, query: StatementQuery) -> tuple[list[Statement], bool]:
+    """One page of statements in `stored` order (newest first unless `ascending`), ties
+    broken by id so a page boundary never drops or repeats a statement; and whether more
+    follow."""
+    rows = Statement.objects.all()
+    if query.user_id is not None:
+        rows = rows.filter(user_id=query.user_id)
+    if query.agent_key is not None:
+        rows = rows.filter(agent_key=query.agent_key)
+    if query.verb is not None:
+        rows = rows.filter(verb=query.verb)
+    if query.activity is not None:
+        rows = rows.filter(activity=query.activity)
+    if query.registration is not None:
+        rows = rows.filter(registration=query.registration)
+    if query.since is not None:
+        rows = rows.filter(stored__gt=query.since)  # the specification: `since` is exclusive
+    if query.until is not None:
+        rows = rows.filter(stored__lte=query.until)
+    if query.after is not None:
+        stored, statement_id = query.after
+        if query.ascending:
+            rows = rows.filter(Q(stored__gt=stored) | Q(stored=stored, id__gt=statement_id))
+        else:
+            rows = rows.filter(Q(stored__lt=stored) | Q(stored=stored, id__lt=statement_id))
+    order = ("stored", "id") if query.ascending else ("-stored", "-id")
+    found = list(rows.order_by(*order)[: query.limit + 1])
+    return found[: query.limit], len(found) > query.limit
+
+
+def statement_visible(*, statement_id: uuid.UUID, user_id: int | None) -> Statement | None:
+    """One statement by id, if the caller may read it (`user_id` None: staff read any)."""
+    rows = Statement.objects.filter(pk=statement_id)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    return rows.first()
+
+
+def iso_timestamp(moment: datetime.datetime) -> str:
+    """A moment as statements write it: UTC, milliseconds, "Z"."""
+    return _iso(moment)

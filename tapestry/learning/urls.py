@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from tapestry.learning.views import authoring, certificates, credentials, learner
+from tapestry.learning.views import credit as credit_views
 
 app_name = "learning"
 
@@ -113,4 +114,10 @@ urlpatterns += [
         name="authoring_question",
     ),
     path("staff/requirements/", authoring.requirements, name="requirements"),
+]
+
+# Continuing education (my CE ledger, CHIS progress, transcript): views/credit.py
+urlpatterns += [
+    path("credit/", credit_views.credit_page, name="credit"),
+    path("credit/transcript.pdf", credit_views.transcript_pdf, name="transcript_pdf"),
 ]
