@@ -5,40 +5,22 @@ next to the field."""
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tapestry.accounts.api import Role
 from tapestry.learning import services
+from tapestry.learning.credit import competency_choices
 from tapestry.learning.models import Course, QuizQuestion
 
-# The competencies a course may list, if the team has provided the file (code, name).
-COMPETENCIES_FILE = Path(__file__).resolve().parent.parent / "data" / "competencies.csv"
 # Answer rows a question form offers (blank rows are left out).
 OPTION_ROWS = 6
-
-
-def competency_choices() -> list[tuple[str, str]]:
-    """(code, "code · name") from data/competencies.csv, or [] if there is no such file."""
-    if not COMPETENCIES_FILE.exists():
-        return []
-    with COMPETENCIES_FILE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    choices = []
-    for row in rows:
-        code = (row.get("code") or "").strip()
-        name = (row.get("name") or row.get("title") or "").strip()
-        if code:
-            choices.append((code, f"{code} · {name}" if name else code))
-    return choices
 
 
 class PlainNumbersMixin(forms.BaseForm):
@@ -165,23 +147,12 @@ class CourseSettingsForm(PlainNumbersMixin, forms.ModelForm):  # type: ignore[ty
         self.fields["slug"].help_text = _(
             "The course's address: lower-case letters, digits and hyphens."
         )
-        choices = competency_choices()
-        if choices:
-            self.fields["competencies"] = forms.MultipleChoiceField(
-                label=_("Competencies"),
-                choices=choices,
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-            )
-        else:
-            self.fields["competencies"] = forms.CharField(
-                label=_("Competencies"),
-                help_text=_("Competency codes, separated by commas."),
-                required=False,
-                max_length=500,
-            )
-            if course is not None and not self.is_bound:
-                self.initial["competencies"] = ", ".join(course.competencies)
+        self.fields["competencies"] = forms.MultipleChoiceField(
+            label=_("Competencies"),
+            choices=competency_choices(get_language() or "en"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
 
     def clean_ce_hours(self) -> Decimal:
         hours: Decimal = self.cleaned_data["ce_hours"]
@@ -190,13 +161,7 @@ class CourseSettingsForm(PlainNumbersMixin, forms.ModelForm):  # type: ignore[ty
         return hours
 
     def clean_competencies(self) -> list[str]:
-        value = self.cleaned_data.get("competencies") or []
-        if isinstance(value, str):
-            codes = [code.strip() for code in value.split(",")]
-            value = [code for code in codes if code]
-        if any(len(code) > 40 for code in value):
-            raise forms.ValidationError(_("A competency code has at most 40 characters."))
-        return list(dict.fromkeys(value))
+        return list(dict.fromkeys(self.cleaned_data.get("competencies") or []))
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}

@@ -55,7 +55,7 @@ def _draft(paula_client: Client) -> Course:
             "summary": "Writing for everyone.",
             "language": "en",
             "ce_hours": "1.5",
-            "competencies": "I-1, II-3",
+            "competencies": ["C1", "C4"],
             "audiences": ["liaison", "community_partner"],
             "completion_rule": "all",
         },
@@ -159,7 +159,7 @@ def test_staff_build_a_course_and_publishing_is_refused_with_reasons_then_accept
     assert (course.status, course.ce_hours, course.competencies) == (
         Course.Status.DRAFT,
         Decimal("1.5"),
-        ["I-1", "II-3"],
+        ["C1", "C4"],
     )
     assert course.audiences == ["liaison", "community_partner"]
     first = _module_add(paula_client, course, "Words")
@@ -377,7 +377,7 @@ def test_editing_a_published_course_raises_its_version_once_per_change(
             "summary": course.summary,
             "language": "en",
             "ce_hours": "0",
-            "competencies": "",
+            "competencies": [],
             "completion_rule": "all",
         },
     )
