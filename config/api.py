@@ -11,6 +11,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from config.api_docs import AccessibleSwagger
 from tapestry.accounts.api import ApiTokenRefused
 from tapestry.accounts.endpoints import router as accounts_router
+from tapestry.learning.endpoints import router as learning_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router
 from tapestry.surveys.endpoints import router as surveys_router
@@ -109,6 +110,7 @@ api.add_router("/network", network_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/public", research_router)
 api.add_router("/surveys", surveys_router)
+api.add_router("/learning", learning_router)
 
 
 @api.exception_handler(ValidationError)

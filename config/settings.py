@@ -326,6 +326,8 @@ LEARNING_CHIS_LEVELS = {"I": (12, 8), "II": (24, 18)}
 LEARNING_CHIS_WINDOW_YEARS = 3
 # Who issues the Open Badges 3.0 credentials (the issuer profile's name).
 LEARNING_ISSUER_NAME = _env("TAPESTRY_LEARNING_ISSUER_NAME", "Tapestry Training and Education")
+# Compliance reports: working memory PostgreSQL may use for one report query's hash tables.
+LEARNING_REPORT_WORK_MEM = _env("TAPESTRY_LEARNING_REPORT_WORK_MEM", "64MB")
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
