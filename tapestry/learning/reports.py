@@ -193,23 +193,26 @@ def _ids(values: Iterable[int]) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
-def _placeholders(values: list[Any]) -> str:
-    return ", ".join(["%s"] * len(values)) if values else "NULL"
+def _named(values: dict[str, Any], prefix: str, items: list[Any]) -> str:
+    """Named placeholders for `items` (added to `values`), comma-separated."""
+    names = []
+    for index, item in enumerate(items):
+        values[f"{prefix}_{index}"] = item
+        names.append(f"%({prefix}_{index})s")
+    return ", ".join(names) if names else "NULL"
 
 
-def _scope_sql(scope: Scope) -> tuple[str, list[Any]]:
+def _scope_sql(scope: Scope, values: dict[str, Any]) -> str:
     """The condition on the learner profile (`pr`) for the people `scope` covers."""
     if scope.everyone:
-        return "1 = 1", []
+        return "1 = 1"
     parts: list[str] = []
-    values: list[Any] = []
     if scope.organization_ids:
-        parts.append(f"pr.organization_id IN ({_placeholders(list(scope.organization_ids))})")
-        values += list(scope.organization_ids)
+        organizations = _named(values, "organization", list(scope.organization_ids))
+        parts.append(f"pr.organization_id IN ({organizations})")
     if scope.region_codes:
-        parts.append(f"pr.region_code IN ({_placeholders(list(scope.region_codes))})")
-        values += list(scope.region_codes)
-    return ("(" + " OR ".join(parts) + ")" if parts else "1 = 0"), values
+        parts.append(f"pr.region_code IN ({_named(values, 'region', list(scope.region_codes))})")
+    return "(" + " OR ".join(parts) + ")" if parts else "1 = 0"
 
 
 def _people_sql(
@@ -222,36 +225,31 @@ def _people_sql(
     completion_columns: Callable[[int, str], list[str]],
     person_columns: list[str],
     completion_where: str = "",
-) -> tuple[str, list[Any]]:
-    """`WITH moment, held, comp, byp, person AS (...)`: one row per active person in scope
+) -> tuple[str, dict[str, Any]]:
+    """`WITH held, scoped, comp, byp, person AS (...)`: one row per active person in scope
     holding a role some requirement names (`held`), with
     - `role_<i>`: 1 if they hold role i of `plan.roles`;
     - from `comp`, one row per person over their completions whose certificate stands, the
       columns `completion_columns(family index, "cp.course_id IN (...)")` makes;
     - `bypass_<k>`: 1 if an active bypass meets requirement k;
-    - `person_columns`, computed from the above and from `moment` (one row, one column per
-      entry of `moments`).
+    - `person_columns`, computed from the above and from the named parameters `moments`
+      (`%(now_at)s`...).
     Course and requirement ids are written into the text (integers); everything else is a
     parameter."""
     tables = _tables()
-    values: list[Any] = []
     adapt = connection.ops.adapt_datetimefield_value
-    moment = ", ".join(f"%s AS {name}" for name in moments)
-    values += [adapt(value) for value in moments.values()]
+    values: dict[str, Any] = {name: adapt(value) for name, value in moments.items()}
+    values["today"] = connection.ops.adapt_datefield_value(today)
+    values["active"] = True
     role_flags = ", ".join(
-        f"MAX(CASE WHEN g.name = %s THEN 1 ELSE 0 END) AS role_{index}"
+        f"MAX(CASE WHEN g.name = %(role_{index})s THEN 1 ELSE 0 END) AS role_{index}"
         for index in range(len(plan.roles))
     )
-    values += plan.roles
-    held_where = f"g.name IN ({_placeholders(plan.roles)})"
-    values += plan.roles
+    held_where = f"g.name IN ({_named(values, 'role', plan.roles)})"
     narrowed = ""
     if user_ids is not None:
-        held_where += f" AND ug.user_id IN ({_placeholders(user_ids)})"
-        values += user_ids
-    where, scope_values = _scope_sql(scope)
-    values.append(True)
-    values += scope_values
+        held_where += f" AND ug.user_id IN ({_named(values, 'user', user_ids)})"
+    where = _scope_sql(scope, values)
     if user_ids is not None or not scope.everyone:
         narrowed = "AND cp.user_id IN (SELECT user_id FROM scoped)"
     family_columns = ", ".join(
@@ -264,11 +262,9 @@ def _people_sql(
         f"MAX(CASE WHEN b.requirement_id = {int(pk)} THEN 1 ELSE 0 END) AS bypass_{k}"
         for k, pk in enumerate(plan.requirement_ids)
     )
-    values.append(connection.ops.adapt_datefield_value(today))
     roles = ", ".join(f"held.role_{index} AS role_{index}" for index in range(len(plan.roles)))
     sql = f"""
-    WITH moment AS (SELECT {moment}),
-    held AS (
+    WITH held AS (
         SELECT ug.user_id AS user_id, {role_flags}
         FROM {tables["user_groups"]} ug
         JOIN {tables["group"]} g ON g.id = ug.group_id
@@ -281,11 +277,11 @@ def _people_sql(
         FROM held
         JOIN {tables["user"]} u ON u.id = held.user_id
         LEFT JOIN {tables["profile"]} pr ON pr.user_id = held.user_id
-        WHERE u.is_active = %s AND {where}
+        WHERE u.is_active = %(active)s AND {where}
     ),
     comp AS (
         SELECT cp.user_id AS user_id, {family_columns}
-        FROM {tables["completion"]} cp CROSS JOIN moment
+        FROM {tables["completion"]} cp
         WHERE cp.course_id IN ({every_course}) {completion_where} {narrowed}
           AND NOT EXISTS (
               SELECT 1 FROM {tables["certificate"]} cert
@@ -296,7 +292,7 @@ def _people_sql(
     byp AS (
         SELECT b.user_id AS user_id, {bypass_flags}
         FROM {tables["bypass"]} b
-        WHERE b.withdrawn_at IS NULL AND (b.ends_on IS NULL OR b.ends_on >= %s)
+        WHERE b.withdrawn_at IS NULL AND (b.ends_on IS NULL OR b.ends_on >= %(today)s)
         GROUP BY b.user_id
     ),
     person AS (
@@ -304,7 +300,6 @@ def _people_sql(
                held.organization_id AS organization_id, {roles},
                {", ".join(person_columns)}
         FROM scoped held
-        CROSS JOIN moment
         LEFT JOIN comp ON comp.user_id = held.user_id
         LEFT JOIN byp ON byp.user_id = held.user_id
     )
@@ -316,9 +311,9 @@ def _latest_columns(index: int, in_family: str) -> list[str]:
     # The latest completion's dates: a family's completions all expire the same number of days
     # after they are made (or never), so the latest made is also the last to expire.
     return [
-        f"MAX(CASE WHEN {in_family} THEN cp.completed_at END) AS done_{index}",
-        f"MAX(CASE WHEN {in_family} THEN cp.expires_at END) AS ends_{index}",
-        f"SUM(CASE WHEN {in_family} AND cp.expires_at IS NULL THEN 1 ELSE 0 END) AS forever_{index}",
+        f"MAX(cp.completed_at) FILTER (WHERE {in_family}) AS done_{index}",
+        f"MAX(cp.expires_at) FILTER (WHERE {in_family}) AS ends_{index}",
+        f"COUNT(*) FILTER (WHERE {in_family} AND cp.expires_at IS NULL) AS forever_{index}",
     ]
 
 
@@ -334,8 +329,8 @@ def _status_columns(plan: _Plan) -> list[str]:
                     WHEN byp.bypass_{k} = 1 THEN 'compliant'
                     WHEN comp.done_{family} IS NULL THEN 'missing'
                     WHEN comp.forever_{family} > 0 THEN 'compliant'
-                    WHEN comp.ends_{family} <= moment.now_at THEN 'expired'
-                    WHEN comp.done_{family} <= moment.renewal_at THEN 'expiring'
+                    WHEN comp.ends_{family} <= %(now_at)s THEN 'expired'
+                    WHEN comp.done_{family} <= %(renewal_at)s THEN 'expiring'
                     ELSE 'compliant' END END AS status_{k}""",
             f"CASE WHEN {role} AND byp.bypass_{k} = 1 THEN 1 ELSE 0 END AS bypassed_{k}",
             f"CASE WHEN {role} AND comp.done_{family} IS NOT NULL THEN 1 ELSE 0 END AS completed_{k}",
@@ -356,7 +351,7 @@ def _counts_select(plan: _Plan) -> list[str]:
 
 def _status_query(
     scope: Scope, plan: _Plan, *, now: datetime.datetime, user_ids: list[int] | None = None
-) -> tuple[str, list[Any]]:
+) -> tuple[str, dict[str, Any]]:
     return _people_sql(
         scope,
         plan,
@@ -371,7 +366,7 @@ def _status_query(
     )
 
 
-def _rows(sql: str, parameters: list[Any]) -> list[tuple[Any, ...]]:
+def _rows(sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Run a report query. On PostgreSQL, in a transaction of its own settings: enough memory
     for its hash tables (LEARNING_REPORT_WORK_MEM; the default 4 MB spills 100,000 people to
     disk) and no JIT compilation, which the planner's estimates of these generated queries
@@ -380,6 +375,7 @@ def _rows(sql: str, parameters: list[Any]) -> list[tuple[Any, ...]]:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.LEARNING_REPORT_WORK_MEM])
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, parameters)
         return list(cursor.fetchall())
 
@@ -626,8 +622,8 @@ def compliance_over_time(scope: Scope, *, today: datetime.date | None = None) ->
 
     def covered(index: int, in_family: str) -> list[str]:
         return [
-            f"""MAX(CASE WHEN {in_family} AND cp.completed_at < moment.end_{month}
-                AND (cp.expires_at IS NULL OR cp.expires_at >= moment.end_{month})
+            f"""MAX(CASE WHEN {in_family} AND cp.completed_at < %(end_{month})s
+                AND (cp.expires_at IS NULL OR cp.expires_at >= %(end_{month})s)
                 THEN 1 ELSE 0 END) AS covered_{index}_{month}"""
             for month in range(len(ends))
         ]
@@ -653,8 +649,8 @@ def compliance_over_time(scope: Scope, *, today: datetime.date | None = None) ->
         completion_columns=covered,
         person_columns=person_columns,
         # Only completions that could cover one of the months.
-        completion_where=f"AND cp.completed_at < moment.end_{len(ends) - 1}"
-        " AND (cp.expires_at IS NULL OR cp.expires_at >= moment.end_0)",
+        completion_where=f"AND cp.completed_at < %(end_{len(ends) - 1})s"
+        " AND (cp.expires_at IS NULL OR cp.expires_at >= %(end_0)s)",
     )
     sums = ", ".join(f"SUM(current_{month})" for month in range(len(ends)))
     row = _rows(sql + f"SELECT SUM(pairs), {sums} FROM person", parameters)[0]
