@@ -29,9 +29,7 @@ def may_see(viewer: Any, *, user_id: int) -> bool:
     """The viewer themself, or staff whose scope covers the person."""
     if viewer.pk == user_id:
         return True
-    return reports.is_staff(viewer) and reports.in_scope(
-        reports.scope_of(viewer), user_id=user_id
-    )
+    return reports.is_staff(viewer) and reports.in_scope(reports.scope_of(viewer), user_id=user_id)
 
 
 @router.get(

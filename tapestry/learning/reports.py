@@ -303,7 +303,7 @@ def _people_sql(
         LEFT JOIN comp ON comp.user_id = held.user_id
         LEFT JOIN byp ON byp.user_id = held.user_id
     )
-    """
+    """  # noqa: S608 (table names, generated column names and integer ids; values are parameters)
     return sql, values
 
 
@@ -373,7 +373,9 @@ def _rows(sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
     trigger and which cost seconds (see benchmarks/README.md)."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.LEARNING_REPORT_WORK_MEM])
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true)", [settings.LEARNING_REPORT_WORK_MEM]
+            )
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, parameters)
@@ -428,12 +430,13 @@ def counts_by_person(
     sql, parameters = _status_query(
         Scope(everyone=True), plan, now=now or timezone.now(), user_ids=ids
     )
-    sql += f"SELECT user_id, {', '.join(_counts_select(plan))} FROM person GROUP BY user_id"
+    sql += f"SELECT user_id, {', '.join(_counts_select(plan))} FROM person GROUP BY user_id"  # noqa: S608
     for row in _rows(sql, parameters):
         counts = result[row[0]]
         for k in range(len(plan.requirement_ids)):
             counts.add_sums(row[1 + k * SUMS_EACH : 1 + (k + 1) * SUMS_EACH])
     return result
+
 
 class Grouping:
     ROLE = "role"
@@ -475,15 +478,19 @@ def compliance_counts(
     people_columns = [f"SUM(role_{index})" for index in range(len(plan.roles))]
     courses = sorted(set(plan.requirement_courses))
     for course in courses:
-        roles = {plan.requirement_roles[k] for k, pk in enumerate(plan.requirement_courses) if pk == course}
+        roles = {
+            plan.requirement_roles[k]
+            for k, pk in enumerate(plan.requirement_courses)
+            if pk == course
+        }
         held = " OR ".join(f"role_{index} = 1" for index in sorted(roles))
         people_columns.append(f"SUM(CASE WHEN {held} THEN 1 ELSE 0 END)")
     selected = ["COUNT(*)", *people_columns, *_counts_select(plan)]
     column = Grouping.column.get(grouping)
     if grouping in (Grouping.REGION, Grouping.ORGANIZATION):
-        sql += f"SELECT {column}, {', '.join(selected)} FROM person GROUP BY {column}"
+        sql += f"SELECT {column}, {', '.join(selected)} FROM person GROUP BY {column}"  # noqa: S608
     else:
-        sql += f"SELECT NULL, {', '.join(selected)} FROM person"
+        sql += f"SELECT NULL, {', '.join(selected)} FROM person"  # noqa: S608
     groups: dict[Any, GroupRow] = {}
     first_sum = 2 + len(people_columns)
     for row in _rows(sql, parameters):
@@ -494,6 +501,7 @@ def compliance_counts(
         course_people = [int(value or 0) for value in row[2 + len(plan.roles) : first_sum]]
         for k in range(len(plan.requirement_ids)):
             sums = row[first_sum + k * SUMS_EACH : first_sum + (k + 1) * SUMS_EACH]
+            group_key: Any
             if grouping == Grouping.ROLE:
                 group_key = plan.roles[plan.requirement_roles[k]]
                 group_people = role_people[plan.requirement_roles[k]]
@@ -509,6 +517,7 @@ def compliance_counts(
             group.counts.add_sums(sums)
     _label(groups, grouping)
     return sorted(groups.values(), key=lambda row: (row.label.casefold(), str(row.key)))
+
 
 def _label(groups: dict[Any, GroupRow], grouping: str) -> None:
     from django.utils.translation import get_language
@@ -653,6 +662,7 @@ def compliance_over_time(scope: Scope, *, today: datetime.date | None = None) ->
         " AND (cp.expires_at IS NULL OR cp.expires_at >= %(end_0)s)",
     )
     sums = ", ".join(f"SUM(current_{month})" for month in range(len(ends)))
-    row = _rows(sql + f"SELECT SUM(pairs), {sums} FROM person", parameters)[0]
+    sql += f"SELECT SUM(pairs), {sums} FROM person"  # noqa: S608
+    row = _rows(sql, parameters)[0]
     total = int(row[0] or 0)
     return [MonthPoint(end, int(row[1 + index] or 0), total) for index, end in enumerate(ends)]

@@ -41,9 +41,7 @@ class BypassForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["requirement"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Requirement.objects.filter(pk__in=requirement_ids).select_related(
-            "course"
-        )
+        field.queryset = Requirement.objects.filter(pk__in=requirement_ids).select_related("course")
 
 
 class WithdrawForm(forms.Form):

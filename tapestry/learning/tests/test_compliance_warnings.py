@@ -5,6 +5,7 @@ the group directly (the Django admin)."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
@@ -13,11 +14,13 @@ from django.core import mail
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from tapestry.accounts.api import Role
-from tapestry.accounts.models import User
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.learning.models import Completion, Course, Enrollment, ExpiryWarning
 from tapestry.learning.tasks import learning_daily_task
 from tapestry.learning.tests.factories import requirement_make
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +35,9 @@ def _course(slug: str = "privacy", title: str = "Privacy basics") -> Course:
     )
 
 
-def _completion(user: User, course: Course, completed_at: datetime.datetime = COMPLETED) -> Completion:
+def _completion(
+    user: User, course: Course, completed_at: datetime.datetime = COMPLETED
+) -> Completion:
     return Completion.objects.create(
         user=user,
         course=course,
@@ -56,6 +61,7 @@ def _days_before(days: int) -> datetime.date:
 def test_warnings_go_out_15_7_and_1_days_before_once_each(
     alice_liaison: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
+
     completion = _completion(alice_liaison, _course())
     sent_on: dict[datetime.date, int] = {}
 

@@ -4,7 +4,7 @@ them; anyone else (and an id naming nobody) 404 alike; a bad parameter 400 namin
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -12,10 +12,12 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from tapestry.accounts.api import Role
-from tapestry.accounts.models import User
 from tapestry.accounts.tests.factories import UserFactory, api_token_make
 from tapestry.learning.models import Completion, Course, LearnerProfile
 from tapestry.learning.tests.factories import requirement_make
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +112,14 @@ def test_anyone_else_gets_404_the_same_as_for_an_id_naming_nobody(
         refused = _get(token, user=carla.pk)
         nobody = _get(token, user=987_654)
 
-        assert (refused.status_code, refused.json()) == (404, {"detail": "No such person in your view."})
-        assert (nobody.status_code, nobody.json()) == (404, {"detail": "No such person in your view."})
+        assert (refused.status_code, refused.json()) == (
+            404,
+            {"detail": "No such person in your view."},
+        )
+        assert (nobody.status_code, nobody.json()) == (
+            404,
+            {"detail": "No such person in your view."},
+        )
 
 
 def test_a_missing_or_malformed_user_is_400_naming_the_parameter(carla: User) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -14,7 +14,6 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from tapestry.accounts.api import Role
-from tapestry.accounts.models import User
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.learning import reports, selectors
 from tapestry.learning.models import (
@@ -26,8 +25,9 @@ from tapestry.learning.models import (
     Requirement,
 )
 from tapestry.learning.tests.factories import requirement_make
-from tapestry.network.models import Organization
-from tapestry.network.tests.factories import OrganizationFactory
+
+if TYPE_CHECKING:
+    from tapestry.accounts.api import User
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,7 @@ def completion_new(
 def learner(
     email: str, *, roles: list[Role], organization_id: int | None = None, region: str = ""
 ) -> User:
+
     user = UserFactory.create(email=email, roles=roles)
     LearnerProfile.objects.create(user=user, organization_id=organization_id, region_code=region)
     return user
@@ -84,11 +85,11 @@ def learner(
 
 
 @pytest.fixture
-def people_of_three_places(alice_library: Organization) -> dict[str, User]:
+def people_of_three_places(alice_library: Any) -> dict[str, User]:
     """Three partners who need a course: one at Alice's library (Region 6), one at another
     Region 6 organization, one in Region 1; a fourth without a profile."""
     requirement_make(role=Role.COMMUNITY_PARTNER, course=course_new("privacy"))
-    elsewhere = OrganizationFactory.create(name="Lake Library", zip_code="60602")
+    elsewhere = alice_library.pk + 1000  # another Region 6 organization
     return {
         "at_alice": learner(
             "carla@example.org",
@@ -99,12 +100,10 @@ def people_of_three_places(alice_library: Organization) -> dict[str, User]:
         "region_6": learner(
             "dev@example.org",
             roles=[Role.COMMUNITY_PARTNER],
-            organization_id=elsewhere.pk,
+            organization_id=elsewhere,
             region="region-6",
         ),
-        "region_1": learner(
-            "erin@example.org", roles=[Role.COMMUNITY_PARTNER], region="region-1"
-        ),
+        "region_1": learner("erin@example.org", roles=[Role.COMMUNITY_PARTNER], region="region-1"),
         "no_profile": UserFactory.create(email="finn@example.org", roles=[Role.COMMUNITY_PARTNER]),
     }
 
@@ -115,13 +114,9 @@ def _emails(user: User) -> list[str]:
 
 
 def test_alice_the_liaison_sees_only_her_organizations_learners(
-    people_of_three_places: dict[str, User], alice_liaison: User
+    people_of_three_places: dict[str, User], alice_liaison: User, alice_library: Any
 ) -> None:
-    assert reports.scope_of(alice_liaison) == reports.Scope(
-        organization_ids=(
-            Organization.objects.get(name="Alice Memorial Library").pk,
-        )
-    )
+    assert reports.scope_of(alice_liaison) == reports.Scope(organization_ids=(alice_library.pk,))
     assert _emails(alice_liaison) == ["carla@example.org"]
 
 
@@ -141,15 +136,18 @@ def test_program_staff_and_administrators_see_everyone_and_bob_nobody(
     admin: User,
     bob_applicant: User,
 ) -> None:
-    everyone = sorted(["carla@example.org", "dev@example.org", "erin@example.org", "finn@example.org"])
+    everyone = sorted(
+        ["carla@example.org", "dev@example.org", "erin@example.org", "finn@example.org"]
+    )
 
     assert sorted(_emails(paula_program_staff)) == everyone
     assert sorted(_emails(admin)) == everyone
     assert reports.scope_of(bob_applicant).nobody
     assert _emails(bob_applicant) == []
-    assert reports.compliance_counts(
-        reports.scope_of(bob_applicant), grouping=reports.Grouping.ROLE
-    ) == []
+    assert (
+        reports.compliance_counts(reports.scope_of(bob_applicant), grouping=reports.Grouping.ROLE)
+        == []
+    )
 
 
 def test_in_scope_answers_per_person(
@@ -177,9 +175,9 @@ def test_a_report_counts_only_the_callers_people(
             reports.scope_of(sam_specialist), grouping=reports.Grouping.REGION
         )
 
-    assert [(row.key, row.counts.people, row.counts.compliant, row.counts.missing) for row in rows] == [
-        ("region-6", 2, 1, 1)
-    ]
+    assert [
+        (row.key, row.counts.people, row.counts.compliant, row.counts.missing) for row in rows
+    ] == [("region-6", 2, 1, 1)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,8 +234,14 @@ def population(seed: int) -> list[User]:
                     requirement=requirement,
                     reason="Trained elsewhere.",
                     granted_by=granter,
-                    ends_on=rng.choice([None, NOW.date() + datetime.timedelta(days=9),
-                                        NOW.date() - datetime.timedelta(days=1), NOW.date()]),
+                    ends_on=rng.choice(
+                        [
+                            None,
+                            NOW.date() + datetime.timedelta(days=9),
+                            NOW.date() - datetime.timedelta(days=1),
+                            NOW.date(),
+                        ]
+                    ),
                     withdrawn_at=rng.choice([None, None, NOW]),
                 )
         people.append(user)
@@ -283,7 +287,10 @@ def test_the_sql_counts_agree_with_compliance_of_person_by_person(seed: int) -> 
 
     assert {
         user_id: Counter(
-            {status: getattr(counts, status) for status in ("compliant", "expiring", "expired", "missing")}
+            {
+                status: getattr(counts, status)
+                for status in ("compliant", "expiring", "expired", "missing")
+            }
         )
         for user_id, counts in found.items()
     } == {user_id: Counter(dict(counter)) for user_id, counter in expected.items()}
@@ -368,9 +375,9 @@ def test_requirements_of_people_no_longer_in_the_role_are_not_counted() -> None:
 
         rows = reports.compliance_counts(reports.Scope(everyone=True), grouping="course")
 
-    assert [(row.label, row.counts.people, row.counts.expiring, row.counts.total) for row in rows] == [
-        ("Privacy", 1, 1, 1)
-    ]
+    assert [
+        (row.label, row.counts.people, row.counts.expiring, row.counts.total) for row in rows
+    ] == [("Privacy", 1, 1, 1)]
     assert Requirement.objects.count() == 1
 
 

@@ -17,7 +17,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +41,7 @@ from tapestry.learning.forms.compliance import (
 )
 from tapestry.learning.models import AuditEntry, Bypass, Completion, Requirement
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 25
 ROLE_LABELS = dict(Role.choices)
 
@@ -43,7 +49,7 @@ ROLE_LABELS = dict(Role.choices)
 def staff_only(view: View) -> View:
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not reports.is_staff(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -176,7 +182,9 @@ def bypass_new(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     except services.LearningError as error:
         form.add_error(None, str(error))
         return _person_page(request, person, bypass_form=form, status=error.status)
-    messages.success(request, _("The requirement is bypassed for %(name)s.") % {"name": person.name})
+    messages.success(
+        request, _("The requirement is bypassed for %(name)s.") % {"name": person.name}
+    )
     return redirect("learning:person_compliance", user_id=person.id)
 
 
@@ -198,9 +206,7 @@ def bypass_withdraw(request: AuthenticatedRequest, user_id: int, bypass_id: int)
         )
     except services.LearningError as error:
         form.add_error(None, str(error))
-        return _person_page(
-            request, person, withdraw_forms={bypass_id: form}, status=error.status
-        )
+        return _person_page(request, person, withdraw_forms={bypass_id: form}, status=error.status)
     messages.success(request, _("The bypass is withdrawn."))
     return redirect("learning:person_compliance", user_id=person.id)
 
@@ -230,7 +236,10 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
         "learning/compliance/audit.html",
         {
             "form": form,
-            "rows": [(row, names.get(row.actor_id, ""), names.get(row.person_id, "")) for row in rows],
+            "rows": [
+                (row, names.get(row.actor_id or 0, ""), names.get(row.person_id or 0, ""))
+                for row in rows
+            ],
             "result": _pages(page),
         },
     )
@@ -302,4 +311,3 @@ def reports_csv(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpRe
     day = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="compliance-by-{grouping}-{day}.csv"'
     return response
-
