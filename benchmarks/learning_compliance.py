@@ -230,6 +230,7 @@ def main() -> int:
     data = build(args.learners, args.seed)
     build_seconds = time.perf_counter() - started
     analyze()
+    where = machine()  # before the runs: the load average as they start
     everyone = reports.Scope(everyone=True)
     one_region = reports.Scope(region_codes=("region-6",))
 
@@ -299,7 +300,7 @@ def main() -> int:
     counts = check[0].counts
     result = {
         "benchmark": "learning_compliance",
-        "machine": machine(),
+        "machine": where,
         "data": data,
         "build_seconds": round(build_seconds, 1),
         "report_by_role": {
