@@ -6,11 +6,12 @@ and administrators everyone; a liaison the learners of the organizations they ar
 cover (`LearnerProfile.region_code`); anyone else nobody. Every staff page, the CSV and the API
 go through it.
 
-The counts are computed in one SQL statement (it runs on SQLite and PostgreSQL): each person
-holding a role (a Django group of the role's name) is paired with each requirement of the role;
-their latest completion of the required course or its translation whose certificate stands is
-found with a window function, their active bypass with a join, and the status of each pair
-(`selectors.Status`, the same rules as `selectors.compliance_of`) is counted per group.
+The counts are computed in one SQL statement (it runs on SQLite and PostgreSQL) with one row
+per person in scope holding a role some requirement names: their role flags, their latest
+completion of each required course family (the course and its translation) whose certificate
+stands, and their active bypasses; each requirement's status is a CASE on those columns, by the
+rules of `selectors.compliance_of` (which the tests use as the oracle), summed per group. See
+benchmarks/README.md for the plan and its cost at 100,000 learners.
 """
 
 from __future__ import annotations
