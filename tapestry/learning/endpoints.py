@@ -5,7 +5,8 @@ without a live token, 403 without the scope). It answers for the token's owner t
 someone in the owner's staff scope (`reports.scope_of`: program staff and administrators
 everyone, liaisons their organizations' learners, engagement specialists their regions'); for
 anyone else, and for an id that names nobody, 404 alike, so the answer never tells whether an
-id exists. A missing or malformed `user` is 400 naming the parameter.
+id exists. A missing or malformed `user`, or a parameter other than `user`, is 400 naming
+the parameter.
 """
 
 from typing import Any
@@ -42,6 +43,17 @@ def compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> Status[An
     """Every requirement of every role the person holds, by role then course title, with its
     status, when the completion that counts expires, the due date and whether a bypass meets
     it."""
+    unknown = sorted(set(request.GET) - {"user"})
+    if unknown:
+        # A parameter this document does not name is refused, not ignored: a misspelt filter
+        # must not answer as if it were applied.
+        return Status(
+            400,
+            ErrorOut(
+                detail="Invalid request.",
+                errors={name: ["Unknown parameter."] for name in unknown},
+            ),
+        )
     user_id = query.user
     if not may_see(request.user, user_id=user_id) or person_get(user_id=user_id) is None:
         return Status(404, MessageOut(detail=NOT_FOUND))

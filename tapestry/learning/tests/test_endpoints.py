@@ -135,6 +135,18 @@ def test_a_missing_or_malformed_user_is_400_naming_the_parameter(carla: User) ->
         assert list(response.json()["errors"]) == ["user"]
 
 
+def test_a_parameter_other_than_user_is_400_naming_it(carla: User) -> None:
+    token = api_token_make(user=carla, scopes=["read"])
+
+    response = _get(token, user=carla.pk, usr=carla.pk)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Invalid request.",
+        "errors": {"usr": ["Unknown parameter."]},
+    }
+
+
 def test_without_a_token_or_the_scope_the_api_refuses(carla: User) -> None:
     assert _get(None, user=carla.pk).status_code == 401
     research_only = api_token_make(user=carla, scopes=["research"])
