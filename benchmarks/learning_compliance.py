@@ -237,7 +237,7 @@ def main() -> int:
     if args.explain:
         plan = reports._plan()
         sql, parameters = reports._status_query(everyone, plan, now=reports.timezone.now())
-        sql += f"SELECT COUNT(*), {', '.join(reports._counts_select(plan))} FROM person"  # noqa: S608
+        sql += f"SELECT {', '.join(reports._code_columns(plan))}, COUNT(*) FROM person GROUP BY {', '.join(reports._code_columns(plan))}"  # noqa: S608
         with connection.cursor() as cursor:
             prefix = (
                 "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "

@@ -318,36 +318,38 @@ def _latest_columns(index: int, in_family: str) -> list[str]:
     ]
 
 
+# A requirement's standing for one person, as one small number (NULL: the person does not hold
+# the requirement's role), so that the counts are one GROUP BY over a few columns.
+CODES = {
+    0: ("compliant", True, True),  # (status, met by a bypass, has a standing completion)
+    1: ("compliant", True, False),
+    2: ("compliant", False, True),
+    3: ("expiring", False, True),
+    4: ("expired", False, True),
+    5: ("missing", False, False),
+}
+
+
 def _status_columns(plan: _Plan) -> list[str]:
-    """Per requirement k: `status_k` (NULL if the person does not hold its role), `bypassed_k`
-    and `completed_k` (0 or 1), by the rules of `selectors.compliance_of`."""
+    """Per requirement k: `code_k` (see CODES), by the rules of `selectors.compliance_of`."""
     columns = []
     for k in range(len(plan.requirement_ids)):
-        role = f"held.role_{plan.requirement_roles[k]} = 1"
         family = plan.requirement_families[k]
-        columns += [
-            f"""CASE WHEN {role} THEN CASE
-                    WHEN byp.bypass_{k} = 1 THEN 'compliant'
-                    WHEN comp.done_{family} IS NULL THEN 'missing'
-                    WHEN comp.forever_{family} > 0 THEN 'compliant'
-                    WHEN comp.ends_{family} <= %(now_at)s THEN 'expired'
-                    WHEN comp.done_{family} <= %(renewal_at)s THEN 'expiring'
-                    ELSE 'compliant' END END AS status_{k}""",
-            f"CASE WHEN {role} AND byp.bypass_{k} = 1 THEN 1 ELSE 0 END AS bypassed_{k}",
-            f"CASE WHEN {role} AND comp.done_{family} IS NOT NULL THEN 1 ELSE 0 END AS completed_{k}",
-        ]
+        columns.append(
+            f"""CASE WHEN held.role_{plan.requirement_roles[k]} = 1 THEN CASE
+                    WHEN byp.bypass_{k} = 1 THEN
+                        CASE WHEN comp.done_{family} IS NULL THEN 1 ELSE 0 END
+                    WHEN comp.done_{family} IS NULL THEN 5
+                    WHEN comp.forever_{family} > 0 THEN 2
+                    WHEN comp.ends_{family} <= %(now_at)s THEN 4
+                    WHEN comp.done_{family} <= %(renewal_at)s THEN 3
+                    ELSE 2 END END AS code_{k}"""
+        )
     return columns
 
 
-def _counts_select(plan: _Plan) -> list[str]:
-    """Per requirement k: the sums of each status, of bypassed and of completed."""
-    sums = []
-    for k in range(len(plan.requirement_ids)):
-        sums += [
-            f"SUM(CASE WHEN status_{k} = '{status.value}' THEN 1 ELSE 0 END)" for status in STATUSES
-        ]
-        sums += [f"SUM(bypassed_{k})", f"SUM(completed_{k})"]
-    return sums
+def _code_columns(plan: _Plan) -> list[str]:
+    return [f"code_{k}" for k in range(len(plan.requirement_ids))]
 
 
 def _status_query(
@@ -405,18 +407,12 @@ class Counts:
         """The share of pairs that count today (compliant or expiring), rounded."""
         return round(100 * (self.compliant + self.expiring) / self.total) if self.total else 0
 
-    def add_sums(self, sums: Iterable[Any]) -> None:
-        """Add one requirement's six sums, in `_counts_select`'s order."""
-        compliant, expiring, expired, missing, bypassed, completed = (int(x or 0) for x in sums)
-        self.compliant += compliant
-        self.expiring += expiring
-        self.expired += expired
-        self.missing += missing
-        self.bypassed += bypassed
-        self.completed += completed
-
-
-SUMS_EACH = 6
+    def add_code(self, code: int, count: int) -> None:
+        """Add `count` pairs of one standing (see CODES)."""
+        status, bypassed, completed = CODES[code]
+        setattr(self, status, getattr(self, status) + count)
+        self.bypassed += count if bypassed else 0
+        self.completed += count if completed else 0
 
 
 def counts_by_person(
@@ -431,11 +427,11 @@ def counts_by_person(
     sql, parameters = _status_query(
         Scope(everyone=True), plan, now=now or timezone.now(), user_ids=ids
     )
-    sql += f"SELECT user_id, {', '.join(_counts_select(plan))} FROM person GROUP BY user_id"  # noqa: S608
-    for row in _rows(sql, parameters):
-        counts = result[row[0]]
-        for k in range(len(plan.requirement_ids)):
-            counts.add_sums(row[1 + k * SUMS_EACH : 1 + (k + 1) * SUMS_EACH])
+    sql += f"SELECT user_id, {', '.join(_code_columns(plan))} FROM person"  # noqa: S608
+    for user_id, *codes in _rows(sql, parameters):
+        for code in codes:
+            if code is not None:
+                result[user_id].add_code(int(code), 1)
     return result
 
 
@@ -476,46 +472,54 @@ def compliance_counts(
     if scope.nobody or not plan.requirement_ids:
         return []
     sql, parameters = _status_query(scope, plan, now=now or timezone.now())
-    people_columns = [f"SUM(role_{index})" for index in range(len(plan.roles))]
-    courses = sorted(set(plan.requirement_courses))
-    for course in courses:
-        roles = {
-            plan.requirement_roles[k]
-            for k, pk in enumerate(plan.requirement_courses)
-            if pk == course
-        }
-        held = " OR ".join(f"role_{index} = 1" for index in sorted(roles))
-        people_columns.append(f"SUM(CASE WHEN {held} THEN 1 ELSE 0 END)")
-    selected = ["COUNT(*)", *people_columns, *_counts_select(plan)]
-    column = Grouping.column.get(grouping)
-    if grouping in (Grouping.REGION, Grouping.ORGANIZATION):
-        sql += f"SELECT {column}, {', '.join(selected)} FROM person GROUP BY {column}"  # noqa: S608
-    else:
-        sql += f"SELECT NULL, {', '.join(selected)} FROM person"  # noqa: S608
     groups: dict[Any, GroupRow] = {}
-    first_sum = 2 + len(people_columns)
-    for row in _rows(sql, parameters):
-        key, people = row[0], int(row[1] or 0)
-        if not people:
-            continue
-        role_people = [int(value or 0) for value in row[2 : 2 + len(plan.roles)]]
-        course_people = [int(value or 0) for value in row[2 + len(plan.roles) : first_sum]]
-        for k in range(len(plan.requirement_ids)):
-            sums = row[first_sum + k * SUMS_EACH : first_sum + (k + 1) * SUMS_EACH]
-            group_key: Any
+
+    def group(group_key: Any) -> GroupRow:
+        return groups.setdefault(group_key, GroupRow(key=group_key, label=""))
+
+    if grouping in (Grouping.REGION, Grouping.ORGANIZATION):
+        # Many groups: the database counts each requirement's codes per group.
+        key = Grouping.column[grouping]
+        tallies = [
+            f"COUNT(*) FILTER (WHERE code_{k} = {code})"
+            for k in range(len(plan.requirement_ids))
+            for code in CODES
+        ]
+        sql += f"SELECT {key}, COUNT(*), {', '.join(tallies)} FROM person GROUP BY {key}"  # noqa: S608
+        for row in _rows(sql, parameters):
+            counts = group(row[0]).counts
+            counts.people = int(row[1])
+            for index, count in enumerate(row[2:]):
+                if count:
+                    counts.add_code(list(CODES)[index % len(CODES)], int(count))
+    else:
+        # A few groups: the database counts each combination of roles and codes, and each
+        # combination adds to the groups of its roles or courses.
+        roles = [f"role_{index}" for index in range(len(plan.roles))]
+        columns = ", ".join([*roles, *_code_columns(plan)])
+        sql += f"SELECT {columns}, COUNT(*) FROM person GROUP BY {columns}"  # noqa: S608
+        for row in _rows(sql, parameters):
+            flags = row[: len(roles)]
+            codes = row[len(roles) : -1]
+            count = int(row[-1])
             if grouping == Grouping.ROLE:
-                group_key = plan.roles[plan.requirement_roles[k]]
-                group_people = role_people[plan.requirement_roles[k]]
-            elif grouping == Grouping.COURSE:
-                group_key = plan.requirement_courses[k]
-                group_people = course_people[courses.index(group_key)]
+                for index, flag in enumerate(flags):
+                    if flag:
+                        group(plan.roles[index]).counts.people += count
             else:
-                group_key, group_people = key, people
-            if not group_people:
-                continue
-            group = groups.setdefault(group_key, GroupRow(key=group_key, label=""))
-            group.counts.people = group_people
-            group.counts.add_sums(sums)
+                held = {
+                    plan.requirement_courses[k] for k, code in enumerate(codes) if code is not None
+                }
+                for course in held:
+                    group(course).counts.people += count
+            for k, code in enumerate(codes):
+                if code is None:
+                    continue
+                if grouping == Grouping.ROLE:
+                    group_key: Any = plan.roles[plan.requirement_roles[k]]
+                else:
+                    group_key = plan.requirement_courses[k]
+                group(group_key).counts.add_code(int(code), count)
     _label(groups, grouping)
     return sorted(groups.values(), key=lambda row: (row.label.casefold(), str(row.key)))
 
