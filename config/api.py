@@ -12,6 +12,7 @@ from config.api_docs import AccessibleSwagger
 from tapestry.accounts.api import ApiTokenRefused
 from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.learning.xapi_endpoints import router as xapi_router
+from tapestry.learning.endpoints import router as learning_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router
 from tapestry.surveys.endpoints import router as surveys_router
@@ -111,6 +112,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/public", research_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/xapi", xapi_router)
+api.add_router("/learning", learning_router)
 
 
 @api.exception_handler(ValidationError)

@@ -333,6 +333,8 @@ LEARNING_ISSUER_NAME = _env("TAPESTRY_LEARNING_ISSUER_NAME", "Tapestry Training 
 # xAPI record store: the most statements GET /api/v1/xapi/statements returns in one page (a
 # `limit` of 0 or above it gets this many; `more` links to the rest).
 LEARNING_XAPI_MAX_LIMIT = 500
+# Compliance reports: working memory PostgreSQL may use for one report query's hash tables.
+LEARNING_REPORT_WORK_MEM = _env("TAPESTRY_LEARNING_REPORT_WORK_MEM", "64MB")
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from tapestry.learning.views import authoring, certificates, credentials, learner
+from tapestry.learning.views import authoring, certificates, compliance, credentials, learner
 from tapestry.learning.views import credit as credit_views
 
 app_name = "learning"
@@ -120,4 +120,19 @@ urlpatterns += [
 urlpatterns += [
     path("credit/", credit_views.credit_page, name="credit"),
     path("credit/transcript.pdf", credit_views.transcript_pdf, name="transcript_pdf"),
+]
+
+# Compliance for staff: views/compliance.py
+urlpatterns += [
+    path("staff/", compliance.staff_home, name="staff_home"),
+    path("staff/people/<int:user_id>/", compliance.person_compliance, name="person_compliance"),
+    path("staff/people/<int:user_id>/bypass/", compliance.bypass_new, name="bypass_new"),
+    path(
+        "staff/people/<int:user_id>/bypasses/<int:bypass_id>/withdraw/",
+        compliance.bypass_withdraw,
+        name="bypass_withdraw",
+    ),
+    path("staff/audit/", compliance.audit, name="audit"),
+    path("staff/reports/", compliance.reports_page, name="reports"),
+    path("staff/reports/compliance.csv", compliance.reports_csv, name="reports_csv"),
 ]
