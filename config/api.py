@@ -11,8 +11,8 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from config.api_docs import AccessibleSwagger
 from tapestry.accounts.api import ApiTokenRefused
 from tapestry.accounts.endpoints import router as accounts_router
-from tapestry.learning.xapi_endpoints import router as xapi_router
 from tapestry.learning.endpoints import router as learning_router
+from tapestry.learning.xapi_endpoints import router as xapi_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import router as research_router
 from tapestry.surveys.endpoints import router as surveys_router
