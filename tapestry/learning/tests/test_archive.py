@@ -170,7 +170,9 @@ def _wipe(*, keep: User) -> None:
     with connection.cursor() as cursor:
         # The trail refuses deletes (a PostgreSQL trigger too); TRUNCATE fires no row trigger.
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
             cursor.execute("TRUNCATE learning_auditentry")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             cursor.execute("DELETE FROM learning_auditentry")
     Statement.objects.all().delete()
