@@ -163,6 +163,7 @@ class _Scope:
     enrollment_max: int
     credit_max: int
     audit_max: int
+    profile_max: int
 
     @classmethod
     def now(cls) -> _Scope:
@@ -175,19 +176,27 @@ class _Scope:
             enrollment_max=top(Enrollment.objects.all()),
             credit_max=top(CreditEntry.objects.all()),
             audit_max=top(AuditEntry.objects.all()),
+            profile_max=top(LearnerProfile.objects.all()),
         )
 
     def learner_ids(self) -> QuerySet[Any]:
-        """Active people the training records name, by id."""
+        """Active people the training records in scope name, by id (someone who starts
+        learning while the export runs is left for the next archive, with their records)."""
+        completions = Completion.objects.filter(pk__lte=self.completion_max)
+        audit = AuditEntry.objects.filter(pk__lte=self.audit_max)
         referenced = (
-            Q(pk__in=Enrollment.objects.values("user_id"))
-            | Q(pk__in=Completion.objects.values("user_id"))
-            | Q(pk__in=Completion.objects.filter(recorded_by__isnull=False).values("recorded_by"))
-            | Q(pk__in=CreditEntry.objects.values("user_id"))
-            | Q(pk__in=LearnerProfile.objects.values("user_id"))
-            | Q(pk__in=Statement.objects.filter(user__isnull=False).values("user_id"))
-            | Q(pk__in=AuditEntry.objects.filter(person__isnull=False).values("person_id"))
-            | Q(pk__in=AuditEntry.objects.filter(actor__isnull=False).values("actor_id"))
+            Q(pk__in=Enrollment.objects.filter(pk__lte=self.enrollment_max).values("user_id"))
+            | Q(pk__in=completions.values("user_id"))
+            | Q(pk__in=completions.filter(recorded_by__isnull=False).values("recorded_by"))
+            | Q(pk__in=CreditEntry.objects.filter(pk__lte=self.credit_max).values("user_id"))
+            | Q(pk__in=LearnerProfile.objects.filter(pk__lte=self.profile_max).values("user_id"))
+            | Q(
+                pk__in=Statement.objects.filter(
+                    user__isnull=False, stored__lte=self.started_at
+                ).values("user_id")
+            )
+            | Q(pk__in=audit.filter(person__isnull=False).values("person_id"))
+            | Q(pk__in=audit.filter(actor__isnull=False).values("actor_id"))
         )
         return (
             get_user_model()

@@ -22,7 +22,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from tapestry.accounts.api import Role, person_roles
-from tapestry.learning.archive import FORMAT, FORMAT_VERSION, archive_chunks
+from tapestry.learning.archive import FORMAT, FORMAT_VERSION, archive_chunks, archive_import
 from tapestry.learning.models import (
     AuditEntry,
     Certificate,
@@ -556,3 +556,33 @@ def test_the_archive_page_is_for_program_staff_and_administrators_only(
     page = paula_client.get("/learning/staff/archive/")
     assert page.status_code == 200
     assert "Download the archive" in page.content.decode()
+
+
+def test_records_made_while_the_export_runs_wait_for_the_next_archive(
+    alice_liaison: User, rosa_spanish: User, admin: User, bob_applicant: User
+) -> None:
+    _records(alice_liaison, rosa_spanish, admin)
+    chunks = archive_chunks(chunk_bytes=1)
+    first = next(chunks)  # the scope is fixed and the manifest written
+
+    course_finish(user_id=bob_applicant.pk, course=Course.objects.get(slug="privacidad-basica"))
+    data = first + b"".join(chunks)
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    emails = [json.loads(line)["email"] for line in archive.read("learners.jsonl").splitlines()]
+    assert "bob@example.org" not in emails
+    assert json.loads(archive.read("manifest.json"))["counts"]["completions"] == 3
+    assert len(archive.read("completions.jsonl").splitlines()) == 3
+    _wipe(keep=admin)
+    archive_import(file=io.BytesIO(data), actor=admin)
+    assert Completion.objects.count() == 3
+
+
+def test_the_archive_page_speaks_spanish(paula_client: Client) -> None:
+    paula_client.cookies["django_language"] = "es"
+
+    page = paula_client.get("/learning/staff/archive/")
+
+    text = page.content.decode()
+    assert "Descargar el archivo de la formación" in text
+    assert "Importar un archivo de la formación" in text
