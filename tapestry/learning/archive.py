@@ -19,7 +19,8 @@ accounts.api: a deactivated person is not exported, nor are their records. Lesso
 quiz attempts, bypasses and expiry warnings are not exported: what learners did is in the
 statements and what staff decided is in the audit trail.
 
-Export streams: querysets are read with `.iterator()` and every member is written through
+Export streams: rows are read a page at a time (keyset on the primary key; the learners' ids
+through `.iterator()`) and every member is written through
 `ZipFile.open(name, "w")` into a pipe that `archive_chunks` drains, so memory stays the same
 whatever the number of rows. Import reads the manifest first, then every member, and writes
 everything in one transaction: any problem and nothing is written.
@@ -44,7 +45,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -370,100 +371,152 @@ def _learner_rows(scope: _Scope) -> Iterator[dict[str, Any]]:
             }
 
 
-def _enrollment_rows(scope: _Scope) -> Iterator[dict[str, Any]]:
-    rows = (
-        scope.enrollments()
-        .order_by("pk")
-        .values_list(
-            "user_id", "course__slug", "source", "enrolled_at", "due_on", "registration", "cycle"
-        )
+def _pages[M: Model](queryset: QuerySet[M], *, size: int = CHUNK_ROWS) -> Iterator[list[M]]:
+    """The rows in pages of `size` by ascending primary key, each page fetched whole (keyset):
+    memory holds one page whatever the number of rows. (A named cursor, `.iterator()`, costs
+    PostgreSQL more than it saves here; see benchmarks/README.md, learning_archive.py.)"""
+    last: Any = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
+
+
+def _active(user_ids: Iterable[int | None]) -> set[int]:
+    """Which of these people are active (the archive names only people accounts.api gives)."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return set()
+    return set(
+        get_user_model().objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True)
     )
-    for user_id, slug, source, enrolled_at, due_on, registration, cycle in rows.iterator(
-        chunk_size=CHUNK_ROWS
-    ):
-        yield {
-            "user": user_id,
-            "course": slug,
-            "source": source,
-            "enrolled_at": _iso(enrolled_at),
-            "due_on": _iso(due_on),
-            "registration": str(registration),
-            "cycle": cycle,
+
+
+def _course_slugs() -> dict[int, str]:
+    return dict(Course.objects.values_list("pk", "slug"))
+
+
+def _enrollment_rows(scope: _Scope) -> Iterator[dict[str, Any]]:
+    slugs = _course_slugs()
+    for page in _pages(Enrollment.objects.filter(pk__lte=scope.enrollment_max)):
+        active = _active(enrollment.user_id for enrollment in page)
+        for enrollment in page:
+            if enrollment.user_id not in active:
+                continue
+            yield {
+                "user": enrollment.user_id,
+                "course": slugs[enrollment.course_id],
+                "source": enrollment.source,
+                "enrolled_at": _iso(enrollment.enrolled_at),
+                "due_on": _iso(enrollment.due_on),
+                "registration": str(enrollment.registration),
+                "cycle": enrollment.cycle,
+            }
+
+
+def _completion_pages(scope: _Scope) -> Iterator[tuple[list[Completion], set[int]]]:
+    """Pages of completions of active people, each with its certificate attached, and the
+    active people among those the page names."""
+    for page in _pages(Completion.objects.filter(pk__lte=scope.completion_max)):
+        active = _active(
+            [completion.user_id for completion in page]
+            + [completion.recorded_by_id for completion in page]
+        )
+        certificates = {
+            certificate.completion_id: certificate
+            for certificate in Certificate.objects.filter(
+                completion_id__in=[completion.pk for completion in page]
+            )
         }
+        kept = []
+        for completion in page:
+            if completion.user_id in active:
+                completion._archive_certificate = certificates.get(completion.pk)  # type: ignore[attr-defined]
+                kept.append(completion)
+        yield kept, active
 
 
 def _completion_rows(scope: _Scope) -> Iterator[dict[str, Any]]:
-    completions = (
-        scope.completions()
-        .select_related("course", "certificate")
-        .annotate(recorder_active=Q(recorded_by__is_active=True))
-        .order_by("pk")
-    )
-    for completion in completions.iterator(chunk_size=CHUNK_ROWS):
-        certificate: Certificate | None = getattr(completion, "certificate", None)
-        yield {
-            "ref": completion.pk,
-            "user": completion.user_id,
-            "course": completion.course.slug,
-            "course_version": completion.course_version,
-            "completed_at": _iso(completion.completed_at),
-            "expires_at": _iso(completion.expires_at),
-            "score": completion.score,
-            "provenance": completion.provenance,
-            "source_system": completion.source_system,
-            "imported_at": _iso(completion.imported_at),
-            "recorded_by": completion.recorded_by_id if completion.recorder_active else None,  # type: ignore[attr-defined]
-            "certificate": (
-                {
-                    "code": certificate.code,
-                    "issued_at": _iso(certificate.issued_at),
-                    "status_index": certificate.status_index,
-                    "revoked_at": _iso(certificate.revoked_at),
-                    "revoked_reason": certificate.revoked_reason,
-                    "credential_jwt": certificate.credential_jwt,
-                }
-                if certificate is not None
-                else None
-            ),
-        }
+    slugs = _course_slugs()
+    for page, active in _completion_pages(scope):
+        for completion in page:
+            certificate: Certificate | None = completion._archive_certificate  # type: ignore[attr-defined]
+            yield {
+                "ref": completion.pk,
+                "user": completion.user_id,
+                "course": slugs[completion.course_id],
+                "course_version": completion.course_version,
+                "completed_at": _iso(completion.completed_at),
+                "expires_at": _iso(completion.expires_at),
+                "score": completion.score,
+                "provenance": completion.provenance,
+                "source_system": completion.source_system,
+                "imported_at": _iso(completion.imported_at),
+                "recorded_by": (
+                    completion.recorded_by_id if completion.recorded_by_id in active else None
+                ),
+                "certificate": (
+                    {
+                        "code": certificate.code,
+                        "issued_at": _iso(certificate.issued_at),
+                        "status_index": certificate.status_index,
+                        "revoked_at": _iso(certificate.revoked_at),
+                        "revoked_reason": certificate.revoked_reason,
+                        "credential_jwt": certificate.credential_jwt,
+                    }
+                    if certificate is not None
+                    else None
+                ),
+            }
 
 
 def _credit_rows(scope: _Scope) -> Iterator[dict[str, Any]]:
-    for entry in scope.credit().order_by("pk").iterator(chunk_size=CHUNK_ROWS):
-        yield {
-            "user": entry.user_id,
-            "completion": entry.completion_id,
-            "title": entry.title,
-            "provider": entry.provider,
-            "earned_on": _iso(entry.earned_on),
-            "hours": str(entry.hours),
-            "approved": entry.approved,
-            "competencies": list(entry.competencies),
-        }
+    for page in _pages(CreditEntry.objects.filter(pk__lte=scope.credit_max)):
+        active = _active(entry.user_id for entry in page)
+        for entry in page:
+            if entry.user_id not in active:
+                continue
+            yield {
+                "user": entry.user_id,
+                "completion": entry.completion_id,
+                "title": entry.title,
+                "provider": entry.provider,
+                "earned_on": _iso(entry.earned_on),
+                "hours": str(entry.hours),
+                "approved": entry.approved,
+                "competencies": list(entry.competencies),
+            }
 
 
 def _statement_rows(scope: _Scope) -> Iterator[dict[str, Any]]:
-    rows = scope.statements().order_by("stored", "id").values_list("user_id", "body")
-    for user_id, body in rows.iterator(chunk_size=CHUNK_ROWS):
-        yield {"user": user_id, "statement": body}
+    # By id (the primary key) rather than by time: the keyset needs a unique order, and each
+    # statement carries its own timestamp and stored time.
+    statements = Statement.objects.filter(stored__lte=scope.started_at).only("id", "user", "body")
+    for page in _pages(statements):
+        active = _active(statement.user_id for statement in page)
+        for statement in page:
+            if statement.user_id is None or statement.user_id in active:
+                yield {"user": statement.user_id, "statement": statement.body}
 
 
 def _audit_rows(scope: _Scope) -> Iterator[dict[str, Any]]:
-    rows = (
-        scope.audit()
-        .order_by("pk")
-        .annotate(actor_active=Q(actor__is_active=True), person_active=Q(person__is_active=True))
-    )
-    for entry in rows.iterator(chunk_size=CHUNK_ROWS):
-        yield {
-            "occurred_at": _iso(entry.occurred_at),
-            "actor": entry.actor_id if entry.actor_active else None,  # type: ignore[attr-defined]
-            "action": entry.action,
-            "person": entry.person_id if entry.person_active else None,  # type: ignore[attr-defined]
-            "subject": entry.subject,
-            "reason": entry.reason,
-            "data": entry.data,
-        }
+    for page in _pages(AuditEntry.objects.filter(pk__lte=scope.audit_max)):
+        active = _active([entry.actor_id for entry in page] + [entry.person_id for entry in page])
+        for entry in page:
+            yield {
+                "occurred_at": _iso(entry.occurred_at),
+                "actor": entry.actor_id if entry.actor_id in active else None,
+                "action": entry.action,
+                "person": entry.person_id if entry.person_id in active else None,
+                "subject": entry.subject,
+                "reason": entry.reason,
+                "data": entry.data,
+            }
 
 
 def _learner_summary(scope: _Scope) -> Iterator[list[Any]]:
@@ -497,23 +550,22 @@ def _completion_summary(scope: _Scope) -> Iterator[list[Any]]:
         "certificate_code",
         "certificate_revoked_at",
     ]
-    completions = (
-        scope.completions().select_related("course", "certificate").order_by("user_id", "pk")
-    )
-    for batch in _batches(completions.iterator(chunk_size=CHUNK_ROWS)):
+    courses = {course.pk: course for course in Course.objects.only("slug", "title")}
+    for page, _active_people in _completion_pages(scope):
         people = {
             person.id: person
-            for person in people_get(user_ids={completion.user_id for completion in batch})
+            for person in people_get(user_ids={completion.user_id for completion in page})
         }
-        for completion in batch:
+        for completion in page:
             person = people.get(completion.user_id)
-            certificate: Certificate | None = getattr(completion, "certificate", None)
+            certificate: Certificate | None = completion._archive_certificate  # type: ignore[attr-defined]
+            course = courses[completion.course_id]
             yield [
                 completion.user_id,
                 person.email if person else "",
                 person.name if person else "",
-                completion.course.slug,
-                completion.course.title,
+                course.slug,
+                course.title,
                 completion.course_version,
                 _iso(completion.completed_at),
                 _iso(completion.expires_at),
