@@ -102,6 +102,7 @@ benchmarks: setup
 	$(PY) benchmarks/concept_search.py
 	$(PY) benchmarks/survey_export.py
 	$(PY) benchmarks/survey_results.py
+	$(PY) benchmarks/learning_archive.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

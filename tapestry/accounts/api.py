@@ -168,12 +168,14 @@ def __getattr__(name: str) -> Any:
 
 
 def person_ensure(*, email: str, name: str, language: str) -> int:
-    """The id of the person with this email address (any case), made if there is none: used
+    """The id of the person with this email address, made if there is none: used
     to bring people in from elsewhere (learning's archive import). A new person gets the name
     and language given, no password (they set one through "forgot password") and an email
     address not yet verified; an existing person is returned unchanged."""
+    # Addresses are kept in lower case (UserManager and allauth lower them), so the unique
+    # index finds the person; a case-blind lookup would read the whole table each time.
     email = email.strip().lower()
-    existing = _User.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
+    existing = _User.objects.filter(email=email).values_list("pk", flat=True).first()
     if existing is not None:
         return existing
     user = _User.objects.create_user(
