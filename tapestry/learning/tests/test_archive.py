@@ -21,7 +21,13 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from tapestry.accounts.api import Role, person_roles
+from tapestry.accounts.api import (
+    Role,
+    email_is_verified,
+    person_ensure,
+    person_get,
+    person_roles,
+)
 from tapestry.learning.archive import FORMAT, FORMAT_VERSION, archive_chunks, archive_import
 from tapestry.learning.models import (
     AuditEntry,
@@ -586,3 +592,23 @@ def test_the_archive_page_speaks_spanish(paula_client: Client) -> None:
     text = page.content.decode()
     assert "Descargar el archivo de la formación" in text
     assert "Importar un archivo de la formación" in text
+
+
+def test_people_are_matched_by_email_or_made_without_a_password(alice_liaison: User) -> None:
+    assert person_ensure(email=" ALICE@example.org ", name="Other", language="es") == (
+        alice_liaison.pk
+    )
+
+    made = person_ensure(email="New.Person@Example.org", name="Nueva Persona", language="es")
+
+    person = person_get(user_id=made)
+    assert person is not None
+    assert (person.email, person.name, person.language) == (
+        "new.person@example.org",
+        "Nueva Persona",
+        "es",
+    )
+    assert not email_is_verified(user_id=made, email="new.person@example.org")
+    assert not get_user_model().objects.get(pk=made).has_usable_password()
+    alice_liaison.refresh_from_db()
+    assert alice_liaison.full_name == "Alice Liaison"
