@@ -144,7 +144,7 @@ def learners_add(*, start: int, stop: int, course: Any, credential: str) -> None
                     email=EMAIL.format(number),
                     full_name=f"Learner {number}",
                     preferred_language="es" if number % 5 == 0 else "en",
-                    password="!",
+                    password="!",  # noqa: S106 - "!" is Django's unusable password
                 )
                 for number in numbers
             )
@@ -176,7 +176,10 @@ def learners_add(*, start: int, stop: int, course: Any, credential: str) -> None
             )
             statements = []
             for user, enrollment, moment in zip(users, enrollments, moments, strict=True):
-                for verb, when in (("registered", moment - datetime.timedelta(days=1)), ("completed", moment)):
+                for verb, when in (
+                    ("registered", moment - datetime.timedelta(days=1)),
+                    ("completed", moment),
+                ):
                     body = statement_body(
                         user_id=user.pk,
                         verb=verb,
