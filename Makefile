@@ -104,6 +104,7 @@ benchmarks: setup
 	$(PY) benchmarks/survey_export.py
 	$(PY) benchmarks/survey_results.py
 	$(PY) benchmarks/learning_compliance.py
+	$(PY) benchmarks/learning_archive.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

@@ -38,6 +38,7 @@ __all__ = [  # noqa: F822 - PERSONAS and persona_ensure load lazily below
     "email_is_verified",
     "people_get",
     "people_with_role",
+    "person_ensure",
     "person_get",
     "person_roles",
     "persona_ensure",
@@ -164,3 +165,24 @@ def __getattr__(name: str) -> Any:
             "people_get or people_with_role (plain Person values) and user ids."
         )
     raise AttributeError(name)
+
+
+def person_ensure(*, email: str, name: str, language: str) -> int:
+    """The id of the person with this email address, made if there is none: used
+    to bring people in from elsewhere (learning's archive import). A new person gets the name
+    and language given, no password (they set one through "forgot password") and an email
+    address not yet verified; an existing person is returned unchanged."""
+    # Addresses are kept in lower case (UserManager and allauth lower them), so the unique
+    # index finds the person; a case-blind lookup would read the whole table each time.
+    email = email.strip().lower()
+    existing = _User.objects.filter(email=email).values_list("pk", flat=True).first()
+    if existing is not None:
+        return existing
+    user = _User.objects.create_user(
+        email=email,
+        password=None,
+        full_name=name.strip()[:150],
+        preferred_language=language if language in {"en", "es"} else "en",
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+    return user.pk

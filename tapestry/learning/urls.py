@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
+from tapestry.learning.views import archive as archive_views
 from tapestry.learning.views import authoring, certificates, compliance, credentials, learner
 from tapestry.learning.views import credit as credit_views
 
@@ -135,4 +136,10 @@ urlpatterns += [
     path("staff/audit/", compliance.audit, name="audit"),
     path("staff/reports/", compliance.reports_page, name="reports"),
     path("staff/reports/compliance.csv", compliance.reports_csv, name="reports_csv"),
+]
+
+# Archive: views/archive.py
+urlpatterns += [
+    path("staff/archive/", archive_views.archive, name="archive"),
+    path("staff/archive/download/", archive_views.archive_download, name="archive_download"),
 ]
