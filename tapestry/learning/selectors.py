@@ -29,6 +29,7 @@ class RequirementStatus:
     course_id: int
     course_slug: str
     course_title: str
+    course_language: str
     status: Status
     # When the completion that counts expires (None: no completion, or one that never expires).
     expires_at: datetime.datetime | None
@@ -100,6 +101,7 @@ def compliance_of(*, user_id: int) -> list[RequirementStatus]:
                 course_id=course.pk,
                 course_slug=course.slug,
                 course_title=course.title,
+                course_language=course.language,
                 status=status,
                 expires_at=completion.expires_at if completion and not bypass else None,
                 due_on=due.get(course.pk),

@@ -66,7 +66,7 @@ class Conflict(LearningError):
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "h2", "h3", "h4", "a", "blockquote",
-    "table", "thead", "tbody", "tr", "th", "td", "caption", "abbr", "code",
+    "table", "thead", "tbody", "tr", "th", "td", "caption", "abbr", "code", "span",
 }  # fmt: skip
 
 
@@ -75,7 +75,14 @@ def html_clean(text: str) -> str:
     return nh3.clean(
         text,
         tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}},
+        # `lang` marks a name in the other language ("Healthy People 2030" in a Spanish
+        # lesson) so screen readers pronounce it right.
+        attributes={
+            "a": {"href", "title"},
+            "abbr": {"title"},
+            "th": {"scope"},
+            "*": {"lang"},
+        },
         url_schemes={"https", "http", "mailto"},
         link_rel="noopener noreferrer",
     )

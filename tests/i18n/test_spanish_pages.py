@@ -23,6 +23,9 @@ from tapestry.accounts.api import Role
 from tapestry.accounts.models import User
 from tapestry.accounts.tests.factories import totp_code_now
 from tapestry.core.views import csrf_failure, error_400, error_403, error_500
+from tapestry.learning import services as learning_services
+from tapestry.learning.demo import courses_load
+from tapestry.learning.models import Course, Lesson, Quiz
 from tapestry.network.models import MembershipApplication, Organization
 from tapestry.network.tests.factories import (
     PASSWORD,
@@ -67,6 +70,8 @@ class World:
     application: MembershipApplication
     concept: ConceptSummary
     survey: Instrument
+    lesson: int
+    quiz: int
 
 
 def _spanish_client(user: User | None) -> Client:
@@ -208,7 +213,25 @@ def world() -> World:
         application=application,
         concept=_research_release(),
         survey=_survey(),
+        **_training(rosa_id=rosa.pk),
     )
+
+
+def _training(*, rosa_id: int) -> dict[str, int]:
+    """The demo courses, and Rosa half-way through the Spanish one."""
+    courses_load()
+    course = Course.objects.get(slug=SPANISH_COURSE)
+    enrollment = learning_services.course_enroll(user_id=rosa_id, course=course)
+    lesson = Lesson.objects.filter(module__course=course).order_by("module__position", "position")[
+        0
+    ]
+    learning_services.lesson_open(enrollment=enrollment, lesson=lesson)
+    quiz = Quiz.objects.filter(module__course=course).first()
+    assert quiz is not None
+    return {"lesson": lesson.pk, "quiz": quiz.pk}
+
+
+SPANISH_COURSE = "alfabetizacion-en-salud-basica"
 
 
 def _survey() -> Instrument:
@@ -271,6 +294,19 @@ PAGES = [
     ("program_staff", "/surveys/staff/library-health-needs/results/", 200),
     ("program_staff", "/surveys/staff/library-health-needs/results/?breakdown=language", 200),
     ("program_staff", "/surveys/staff/import/", 200),
+    ("visitor", "/learning/?language=es", 200),
+    ("visitor", f"/learning/courses/{SPANISH_COURSE}/", 200),
+    ("visitor", "/learning/verify/", 200),
+    ("community_partner", "/learning/mine/", 200),
+    ("community_partner", f"/learning/courses/{SPANISH_COURSE}/", 200),
+    ("community_partner", f"/learning/courses/{SPANISH_COURSE}/lessons/{{lesson}}/", 200),
+    ("community_partner", f"/learning/courses/{SPANISH_COURSE}/quizzes/{{quiz}}/", 200),
+    ("community_partner", "/learning/credit/", 200),
+    ("community_partner", "/learning/profile/", 200),
+    ("program_staff", "/learning/staff/", 200),
+    ("program_staff", "/learning/staff/requirements/", 200),
+    ("program_staff", "/learning/staff/audit/", 200),
+    ("program_staff", "/learning/staff/archive/", 200),
 ]
 
 
@@ -320,6 +356,8 @@ def test_the_page_in_spanish_shows_no_english(world: World, visit: tuple[str, st
         application=world.application.pk,
         concept=world.concept.concept_id,
         survey=world.survey.pk,
+        lesson=world.lesson,
+        quiz=world.quiz,
     )
 
     response = world.clients[persona].get(url, follow=True)

@@ -378,6 +378,14 @@ class EvaluationForm(forms.Form):
         self.fields["instrument"].choices = choices  # type: ignore[attr-defined]
 
 
+class CourseSelect(forms.Select):
+    """A select of courses whose options say which language each title is in."""
+
+    def option_language(self, value: Any) -> str:
+        instance = getattr(value, "instance", None)
+        return instance.language if isinstance(instance, Course) else ""
+
+
 class RequirementForm(PlainNumbersMixin, forms.Form):
     role = forms.ChoiceField(
         label=pgettext_lazy("training requirement", "Role"), choices=Role.choices
@@ -386,6 +394,7 @@ class RequirementForm(PlainNumbersMixin, forms.Form):
         label=gettext_lazy("Course"),
         help_text=gettext_lazy("Published compliance courses."),
         queryset=Course.objects.filter(status=Course.Status.PUBLISHED, compliance=True),
+        widget=CourseSelect,
     )
     due_days = forms.IntegerField(
         label=gettext_lazy("Days to complete"),

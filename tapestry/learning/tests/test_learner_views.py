@@ -594,7 +594,7 @@ def test_the_dashboard_panel_links_to_the_course_and_my_learning(
     text = _text(alice_client.get("/me/"))
 
     assert (
-        'href="/learning/courses/privacy-basics/">Privacy basics</a>: <strong>Missing</strong>'
+        'href="/learning/courses/privacy-basics/" lang="en">Privacy basics</a>: <strong>Missing</strong>'
         in text
     )
     assert 'href="/learning/mine/">My learning</a>' in text
