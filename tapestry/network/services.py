@@ -173,7 +173,9 @@ def membership_application_decide(
         application.decided_by = specialist
         application.decision_reason = reason.strip()
         if approve:
-            application.organization = _organization_from_application(application, today=now.date())
+            application.organization = _organization_from_application(
+                application, today=timezone.localdate(now)
+            )
             transaction.on_commit(selectors.directory_version_forget)
             role_grant(user_id=application.applicant_id, roles=[Role.LIAISON])
         application.save(
