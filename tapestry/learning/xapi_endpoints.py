@@ -183,11 +183,15 @@ def _timestamp(name: str, raw: str) -> datetime.datetime:
         leap = match.group("second") == "60"
         text = raw.upper().replace(":60", ":59", 1) if leap else raw.upper()
         moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
+        if leap:
+            moment += datetime.timedelta(seconds=1)
+        # In UTC: PostgreSQL refuses zone offsets past ±15:59, which RFC 3339 allows.
+        return moment.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        # (OverflowError: a moment that leaves the years 1 to 9999 once in UTC.)
         raise BadParameters(
             {name: ["Not a timestamp with its zone (for example 2026-11-29T08:00:00Z)."]}
         ) from None
-    return moment + datetime.timedelta(seconds=1) if leap else moment
 
 
 def _boolean(name: str, raw: str) -> bool:

@@ -122,6 +122,8 @@ def test_filters_by_agent_verb_activity_and_stored_time(
     assert _ids(until) == _newest_first(user=alice)
     assert _ids(both) == _newest_first(user=rosa, verb=VERBS["completed"])
     assert len(_ids(both)) == 1
+    # RFC 3339 allows zone offsets PostgreSQL refuses (past ±15:59): the same moment in UTC.
+    assert _ids(_get(token, until="2026-03-03T04:24:00+16:24")) == _ids(until)
 
 
 def test_limit_pages_with_more_until_every_statement_came_once(
@@ -226,6 +228,8 @@ def test_a_learner_may_name_themselves_as_the_agent(two_learners: tuple[User, Us
         ({"until": "2026-13-45T00:00:00Z"}, "until"),
         ({"until": "2026-03-02T12:00:00"}, "until"),
         ({"since": "0.5"}, "since"),
+        # Before the year 1 once in UTC.
+        ({"until": "0001-01-01T00:00:00+16:00"}, "until"),
         ({"limit": "-1"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"limit": "99999999999999999999"}, "limit"),
