@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tapestry.research",
     "tapestry.surveys",
     "tapestry.learning",
+    "tapestry.engagement",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("network/", include("tapestry.network.urls")),
     path("surveys/", include("tapestry.surveys.urls")),
     path("learning/", include("tapestry.learning.urls")),
+    path("engagement/", include("tapestry.engagement.urls")),
     path(".well-known/jwks.json", learning_credentials.jwks, name="jwks"),
     # The public Data Browser at data/ and the diversity dashboard at research/diversity/.
     path("", include("tapestry.research.urls")),
