@@ -30,6 +30,7 @@ from tapestry.learning.models import (
     SigningKey,
     Statement,
 )
+from tapestry.learning.reports import standing_rebuild_on_commit
 from tapestry.learning.services import html_clean
 
 
@@ -83,6 +84,8 @@ class CourseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().save_model(request, obj, form, change)
         if rule_changed:
             _content_changed(obj.pk)
+        if "translation_of" in form.changed_data:
+            standing_rebuild_on_commit()
         _audited(request, obj, "Changed" if change else "Added")
 
 
@@ -149,10 +152,18 @@ class RequirementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Requirement, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         _audited(request, obj, "Changed" if change else "Added")
+        standing_rebuild_on_commit()
 
     def delete_model(self, request: HttpRequest, obj: Requirement) -> None:
         _audited(request, obj, "Deleted")
         super().delete_model(request, obj)
+        standing_rebuild_on_commit()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for requirement in queryset:
+            _audited(request, requirement, "Deleted")
+        super().delete_queryset(request, queryset)
+        standing_rebuild_on_commit()
 
 
 @admin.register(Enrollment)

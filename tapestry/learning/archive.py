@@ -71,6 +71,7 @@ from tapestry.learning.models import (
     Statement,
     lesson_file_path,
 )
+from tapestry.learning.reports import standing_rebuild
 from tapestry.learning.services import Conflict, LearningError, html_clean
 from tapestry.learning.statements import agent_key
 from tapestry.network.api import organizations_get
@@ -1000,6 +1001,7 @@ class _Importer:
         # Last: a role granted may assign the courses it requires, which needs them here.
         for user_id, roles in self.roles:
             role_grant(user_id=user_id, roles=roles)
+        standing_rebuild()  # the completions, certificates and bypasses just written
         AuditEntry.objects.create(
             actor=self.actor,
             action=AuditEntry.Action.ARCHIVE_IMPORTED,

@@ -25,7 +25,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tapestry.accounts.api import Role
-from tapestry.learning import api, credentials, services
+from tapestry.learning import api, credentials, reports, services
 from tapestry.learning.models import (
     Certificate,
     Completion,
@@ -581,6 +581,7 @@ def demo_learners_seed(*, people: dict[str, User]) -> list[str]:
             actor=people.get(ADMIN),  # the administrator who imported it
             score=90,
         )
+    reports.standing_rebuild()
     return [_stage_line(people[email]) for email in (RESEARCHER, PROVIDER, PARTNER, LIAISON)]
 
 

@@ -496,6 +496,64 @@ class LearnerProfile(models.Model):
         return f"{self.user_id} at {self.organization_id}"
 
 
+class Standing(models.Model):
+    """One row per person and requirement of a role they hold: their latest completion of the
+    course (or its translation) whose certificate stands, and their active bypass, kept up to
+    date by the services that change either (and rebuilt whole daily), so the compliance report
+    counts these narrow rows instead of reading every completion. The status itself depends on
+    the day, so it is worked out when the report is read (`reports.STATUS_SQL`). See
+    benchmarks/README.md."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
+    # The course a report by course counts it under (the requirement's, not the translation's).
+    course_id = models.PositiveIntegerField()
+    region_code = models.CharField(max_length=10, blank=True)
+    organization_id = models.PositiveIntegerField(null=True)
+    done_at = models.DateTimeField(null=True)
+    ends_at = models.DateTimeField(null=True)
+    # A standing completion that never expires.
+    forever = models.BooleanField(default=False)
+    bypassed = models.BooleanField(default=False)
+    # With `bypassed`: the last day of the longest active bypass (null: until withdrawn).
+    bypass_ends_on = models.DateField(null=True)
+    # True on one row per person (their first requirement), and on one row per person and
+    # course: a report counts people by these instead of counting distinct ids.
+    first_of_person = models.BooleanField(default=False)
+    first_of_course = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "requirement"], name="learning_standing_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} under requirement {self.requirement_id}"
+
+
+class ComplianceMonth(models.Model):
+    """The compliance chart's figures at one month's end for the people of one region and
+    organization, kept once the month is over (`reports.compliance_over_time`)."""
+
+    month_end = models.DateField()
+    region_code = models.CharField(max_length=10, blank=True)
+    # 0: no organization (a learner who named none).
+    organization_id = models.PositiveIntegerField(default=0)
+    current = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month_end", "region_code", "organization_id"],
+                name="learning_compliance_month_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month_end}: {self.current} of {self.pairs}"
+
+
 class CreditEntry(models.Model):
     """A line of the CE ledger: hours earned, approved or not, by competency."""
 

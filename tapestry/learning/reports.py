@@ -34,15 +34,15 @@ from tapestry.learning.models import (
     Bypass,
     Certificate,
     Completion,
+    ComplianceMonth,
     Course,
     LearnerProfile,
     Requirement,
+    Standing,
 )
-from tapestry.learning.selectors import Status
 from tapestry.network import api as network_api
 
 STAFF_ROLES = (Role.LIAISON, Role.ENGAGEMENT_SPECIALIST, Role.PROGRAM_STAFF, Role.ADMINISTRATOR)
-STATUSES = [Status.COMPLIANT, Status.EXPIRING, Status.EXPIRED, Status.MISSING]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,6 +186,8 @@ def _tables() -> dict[str, str]:
         "certificate": quote(Certificate._meta.db_table),
         "bypass": quote(Bypass._meta.db_table),
         "profile": quote(LearnerProfile._meta.db_table),
+        "standing": quote(Standing._meta.db_table),
+        "month": quote(ComplianceMonth._meta.db_table),
     }
 
 
@@ -203,16 +205,18 @@ def _named(values: dict[str, Any], prefix: str, items: list[Any]) -> str:
     return ", ".join(names) if names else "NULL"
 
 
-def _scope_sql(scope: Scope, values: dict[str, Any]) -> str:
-    """The condition on the learner profile (`pr`) for the people `scope` covers."""
+def _scope_sql(scope: Scope, values: dict[str, Any], alias: str = "pr") -> str:
+    """The condition on the rows (`alias`: a learner profile, standings or month figures, each
+    with a region code and an organization id) of the people `scope` covers."""
     if scope.everyone:
         return "1 = 1"
     parts: list[str] = []
     if scope.organization_ids:
         organizations = _named(values, "organization", list(scope.organization_ids))
-        parts.append(f"pr.organization_id IN ({organizations})")
+        parts.append(f"{alias}.organization_id IN ({organizations})")
     if scope.region_codes:
-        parts.append(f"pr.region_code IN ({_named(values, 'region', list(scope.region_codes))})")
+        regions = _named(values, "region", list(scope.region_codes))
+        parts.append(f"{alias}.region_code IN ({regions})")
     return "(" + " OR ".join(parts) + ")" if parts else "1 = 0"
 
 
@@ -221,26 +225,26 @@ def _people_sql(
     plan: _Plan,
     *,
     moments: dict[str, datetime.datetime],
-    today: datetime.date,
     user_ids: list[int] | None,
     completion_columns: Callable[[int, str], list[str]],
     person_columns: list[str],
     completion_where: str = "",
+    active_only: bool = True,
 ) -> tuple[str, dict[str, Any]]:
-    """`WITH held, scoped, comp, byp, person AS (...)`: one row per active person in scope
-    holding a role some requirement names (`held`), with
+    """`WITH held, scoped, comp, byp, person AS (...)`: one row per person in scope (active
+    ones only with `active_only`) holding a role some requirement names (`held`), with
     - `role_<i>`: 1 if they hold role i of `plan.roles`;
     - from `comp`, one row per person over their completions whose certificate stands, the
       columns `completion_columns(family index, "cp.course_id IN (...)")` makes;
-    - `bypass_<k>`: 1 if an active bypass meets requirement k;
+    - from `byp`, per requirement k over the bypasses not withdrawn: `bypass_<k>` 1 if there
+      is one, `bypass_forever_<k>` 1 if one has no end, `bypass_ends_<k>` the last end;
     - `person_columns`, computed from the above and from the named parameters `moments`
-      (`%(now_at)s`...).
+      (`%(end_0)s`...).
     Course and requirement ids are written into the text (integers); everything else is a
     parameter."""
     tables = _tables()
     adapt = connection.ops.adapt_datetimefield_value
     values: dict[str, Any] = {name: adapt(value) for name, value in moments.items()}
-    values["today"] = connection.ops.adapt_datefield_value(today)
     values["active"] = True
     role_flags = ", ".join(
         f"MAX(CASE WHEN g.name = %(role_{index})s THEN 1 ELSE 0 END) AS role_{index}"
@@ -251,6 +255,8 @@ def _people_sql(
     if user_ids is not None:
         held_where += f" AND ug.user_id IN ({_named(values, 'user', user_ids)})"
     where = _scope_sql(scope, values)
+    if active_only:
+        where += " AND u.is_active = %(active)s"
     if user_ids is not None or not scope.everyone:
         narrowed = "AND cp.user_id IN (SELECT user_id FROM scoped)"
     family_columns = ", ".join(
@@ -259,9 +265,15 @@ def _people_sql(
         for column in completion_columns(index, f"cp.course_id IN ({_ids(family)})")
     )
     every_course = _ids(sorted({pk for family in plan.families for pk in family}))
-    bypass_flags = ", ".join(
-        f"MAX(CASE WHEN b.requirement_id = {int(pk)} THEN 1 ELSE 0 END) AS bypass_{k}"
+    bypass_columns = ", ".join(
+        column
         for k, pk in enumerate(plan.requirement_ids)
+        for column in (
+            f"MAX(CASE WHEN b.requirement_id = {int(pk)} THEN 1 ELSE 0 END) AS bypass_{k}",
+            f"MAX(CASE WHEN b.requirement_id = {int(pk)} AND b.ends_on IS NULL THEN 1 ELSE 0 END)"
+            f" AS bypass_forever_{k}",
+            f"MAX(CASE WHEN b.requirement_id = {int(pk)} THEN b.ends_on END) AS bypass_ends_{k}",
+        )
     )
     roles = ", ".join(f"held.role_{index} AS role_{index}" for index in range(len(plan.roles)))
     sql = f"""
@@ -278,7 +290,7 @@ def _people_sql(
         FROM held
         JOIN {tables["user"]} u ON u.id = held.user_id
         LEFT JOIN {tables["profile"]} pr ON pr.user_id = held.user_id
-        WHERE u.is_active = %(active)s AND {where}
+        WHERE {where}
     ),
     comp AS (
         SELECT cp.user_id AS user_id, {family_columns}
@@ -291,9 +303,9 @@ def _people_sql(
         GROUP BY cp.user_id
     ),
     byp AS (
-        SELECT b.user_id AS user_id, {bypass_flags}
+        SELECT b.user_id AS user_id, {bypass_columns}
         FROM {tables["bypass"]} b
-        WHERE b.withdrawn_at IS NULL AND (b.ends_on IS NULL OR b.ends_on >= %(today)s)
+        WHERE b.withdrawn_at IS NULL
         GROUP BY b.user_id
     ),
     person AS (
@@ -318,8 +330,117 @@ def _latest_columns(index: int, in_family: str) -> list[str]:
     ]
 
 
-# A requirement's standing for one person, as one small number (NULL: the person does not hold
-# the requirement's role), so that the counts are one GROUP BY over a few columns.
+# ---------------------------------------------------------------------------------------------
+# Standings: the (person, requirement) rows the report counts, kept up to date
+
+
+def _standing_insert(plan: _Plan, *, user_ids: list[int] | None) -> tuple[str, dict[str, Any]]:
+    """INSERT the standing rows of everyone (or of `user_ids`) from their roles, completions
+    and bypasses: one SELECT per requirement over the people holding its role."""
+    columns = []
+    for family in range(len(plan.families)):
+        columns += [
+            f"comp.done_{family} AS done_{family}",
+            f"comp.ends_{family} AS ends_{family}",
+            f"COALESCE(comp.forever_{family}, 0) AS forever_{family}",
+        ]
+    for k in range(len(plan.requirement_ids)):
+        columns += [
+            f"COALESCE(byp.bypass_{k}, 0) AS bypass_{k}",
+            f"COALESCE(byp.bypass_forever_{k}, 0) AS bypass_forever_{k}",
+            f"byp.bypass_ends_{k} AS bypass_ends_{k}",
+        ]
+    sql, values = _people_sql(
+        Scope(everyone=True),
+        plan,
+        moments={},
+        user_ids=user_ids,
+        completion_columns=_latest_columns,
+        person_columns=columns,
+        active_only=False,
+    )
+
+    def none_before(k: int, same_course: bool) -> str:
+        earlier = [
+            f"role_{plan.requirement_roles[j]}"
+            for j in range(k)
+            if not same_course or plan.requirement_courses[j] == plan.requirement_courses[k]
+        ]
+        return f"({' + '.join(earlier)}) = 0" if earlier else "1 = 1"
+
+    selects = []
+    for k, requirement_id in enumerate(plan.requirement_ids):
+        family = plan.requirement_families[k]
+        selects.append(
+            f"""SELECT user_id, {int(requirement_id)}, {int(plan.requirement_courses[k])},
+                region_code, organization_id, done_{family}, ends_{family},
+                forever_{family} > 0, bypass_{k} = 1,
+                CASE WHEN bypass_forever_{k} = 1 THEN NULL ELSE bypass_ends_{k} END,
+                {none_before(k, same_course=False)}, {none_before(k, same_course=True)}
+            FROM person WHERE role_{plan.requirement_roles[k]} = 1"""  # noqa: S608 (integers)
+        )
+    insert = f"""INSERT INTO {_tables()["standing"]} (user_id, requirement_id, course_id,
+        region_code, organization_id, done_at, ends_at, forever, bypassed, bypass_ends_on,
+        first_of_person, first_of_course)
+    {sql} {" UNION ALL ".join(selects)}"""
+    return insert, values
+
+
+def _standing_write(*, user_ids: list[int] | None) -> None:
+    plan = _plan()
+    with connection.cursor() as cursor:
+        table = _tables()["standing"]
+        if user_ids is None:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        else:
+            values: dict[str, Any] = {}
+            cursor.execute(
+                f"DELETE FROM {table} WHERE user_id IN ({_named(values, 'user', user_ids)})",  # noqa: S608
+                values,
+            )
+        if plan.requirement_ids:
+            sql, parameters = _standing_insert(plan, user_ids=user_ids)
+            cursor.execute(sql, parameters)
+
+
+# An arbitrary number naming the standings' locks among PostgreSQL's advisory locks.
+_STANDING_LOCK = 2020
+
+
+@transaction.atomic
+def standing_refresh(*, user_ids: Iterable[int]) -> None:
+    """Work out again the standing rows of these people, in the caller's transaction: call it
+    after any change to their completions, certificates, bypasses, roles or learner profile.
+    Two transactions refreshing one person take turns (a PostgreSQL advisory lock per person;
+    SQLite has one writer at a time)."""
+    ids = sorted({int(pk) for pk in user_ids})
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for user_id in ids:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_STANDING_LOCK, user_id])
+    _standing_write(user_ids=ids)
+
+
+@transaction.atomic
+def standing_rebuild() -> None:
+    """Work out every standing row again: after a change of requirements or of the courses'
+    translations, and daily (roles given or taken away in the Django admin reach the report
+    here). Refreshes wait for it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE " + _tables()["standing"] + " IN EXCLUSIVE MODE")
+    _standing_write(user_ids=None)
+
+
+def standing_rebuild_on_commit() -> None:
+    """Rebuild once the caller's transaction commits (a requirement or a translation changed)."""
+    transaction.on_commit(standing_rebuild)
+
+
+# A requirement's standing for one person, as one small number, so that the counts are one
+# GROUP BY over a few columns.
 CODES = {
     0: ("compliant", True, True),  # (status, met by a bypass, has a standing completion)
     1: ("compliant", True, False),
@@ -329,44 +450,26 @@ CODES = {
     5: ("missing", False, False),
 }
 
-
-def _status_columns(plan: _Plan) -> list[str]:
-    """Per requirement k: `code_k` (see CODES), by the rules of `selectors.compliance_of`."""
-    columns = []
-    for k in range(len(plan.requirement_ids)):
-        family = plan.requirement_families[k]
-        columns.append(
-            f"""CASE WHEN held.role_{plan.requirement_roles[k]} = 1 THEN CASE
-                    WHEN byp.bypass_{k} = 1 THEN
-                        CASE WHEN comp.done_{family} IS NULL THEN 1 ELSE 0 END
-                    WHEN comp.done_{family} IS NULL THEN 5
-                    WHEN comp.forever_{family} > 0 THEN 2
-                    WHEN comp.ends_{family} <= %(now_at)s THEN 4
-                    WHEN comp.done_{family} <= %(renewal_at)s THEN 3
-                    ELSE 2 END END AS code_{k}"""
-        )
-    return columns
+# A standing row's code today, by the rules of `selectors.compliance_of` (the tests' oracle).
+STATUS_SQL = """CASE
+    WHEN s.bypassed AND (s.bypass_ends_on IS NULL OR s.bypass_ends_on >= %(today)s) THEN
+        CASE WHEN s.done_at IS NULL THEN 1 ELSE 0 END
+    WHEN s.done_at IS NULL THEN 5
+    WHEN s.forever THEN 2
+    WHEN s.ends_at <= %(now_at)s THEN 4
+    WHEN s.done_at <= %(renewal_at)s THEN 3
+    ELSE 2 END"""
 
 
-def _code_columns(plan: _Plan) -> list[str]:
-    return [f"code_{k}" for k in range(len(plan.requirement_ids))]
-
-
-def _status_query(
-    scope: Scope, plan: _Plan, *, now: datetime.datetime, user_ids: list[int] | None = None
-) -> tuple[str, dict[str, Any]]:
-    return _people_sql(
-        scope,
-        plan,
-        moments={
-            "now_at": now,
-            "renewal_at": now - datetime.timedelta(days=settings.LEARNING_RENEWAL_OPENS_DAY),
-        },
-        today=timezone.localdate(now),
-        user_ids=user_ids,
-        completion_columns=_latest_columns,
-        person_columns=_status_columns(plan),
-    )
+def _standing_values(now: datetime.datetime) -> dict[str, Any]:
+    adapt = connection.ops.adapt_datetimefield_value
+    renewal = now - datetime.timedelta(days=settings.LEARNING_RENEWAL_OPENS_DAY)
+    return {
+        "now_at": adapt(now),
+        "renewal_at": adapt(renewal),
+        "today": connection.ops.adapt_datefield_value(timezone.localdate(now)),
+        "active": True,
+    }
 
 
 def _rows(sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -421,17 +524,13 @@ def counts_by_person(
     """Status counts of each of these people (the caller has scoped them already)."""
     ids = [int(pk) for pk in user_ids]
     result: dict[int, Counts] = {user_id: Counts(people=1) for user_id in ids}
-    plan = _plan()
-    if not ids or not plan.requirement_ids:
+    if not ids:
         return result
-    sql, parameters = _status_query(
-        Scope(everyone=True), plan, now=now or timezone.now(), user_ids=ids
-    )
-    sql += f"SELECT user_id, {', '.join(_code_columns(plan))} FROM person"  # noqa: S608
-    for user_id, *codes in _rows(sql, parameters):
-        for code in codes:
-            if code is not None:
-                result[user_id].add_code(int(code), 1)
+    values = _standing_values(now or timezone.now())
+    sql = f"""SELECT s.user_id, {STATUS_SQL} FROM {_tables()["standing"]} s
+        WHERE s.user_id IN ({_named(values, "user", ids)})"""  # noqa: S608
+    for user_id, code in _rows(sql, values):
+        result[user_id].add_code(int(code), 1)
     return result
 
 
@@ -465,61 +564,45 @@ class GroupRow:
 def compliance_counts(
     scope: Scope, *, grouping: str, now: datetime.datetime | None = None
 ) -> list[GroupRow]:
-    """Status counts per role, region, organization or course for the people in `scope`, by
-    label; people with no region or organization make a group of their own. Each person
-    counts once per requirement of the roles they hold."""
-    plan = _plan()
-    if scope.nobody or not plan.requirement_ids:
+    """Status counts per role, region, organization or course for the active people in
+    `scope`, by label; people with no region or organization make a group of their own. Each
+    person counts once per requirement of the roles they hold. Read from the standing rows:
+    one GROUP BY of (group, code), with the people counted on the rows marked first of their
+    person (or of their person and course; by role, the rows of the role's first requirement)."""
+    if scope.nobody:
         return []
-    sql, parameters = _status_query(scope, plan, now=now or timezone.now())
+    tables = _tables()
+    values = _standing_values(now or timezone.now())
+    key = {
+        Grouping.ROLE: "s.requirement_id",
+        Grouping.REGION: "s.region_code",
+        Grouping.ORGANIZATION: "s.organization_id",
+        Grouping.COURSE: "s.course_id",
+    }[grouping]
+    first = "s.first_of_course" if grouping == Grouping.COURSE else "s.first_of_person"
+    sql = f"""SELECT {key}, {STATUS_SQL} AS code, COUNT(*),
+            SUM(CASE WHEN {first} THEN 1 ELSE 0 END)
+        FROM {tables["standing"]} s JOIN {tables["user"]} u ON u.id = s.user_id
+        WHERE u.is_active = %(active)s AND {_scope_sql(scope, values, "s")}
+        GROUP BY {key}, code"""  # noqa: S608 (table names and fixed columns; values are parameters)
+    rows = _rows(sql, values)
     groups: dict[Any, GroupRow] = {}
-
-    def group(group_key: Any) -> GroupRow:
-        return groups.setdefault(group_key, GroupRow(key=group_key, label=""))
-
-    if grouping in (Grouping.REGION, Grouping.ORGANIZATION):
-        # Many groups: the database counts each requirement's codes per group.
-        key = Grouping.column[grouping]
-        tallies = [
-            f"COUNT(*) FILTER (WHERE code_{k} = {code})"
-            for k in range(len(plan.requirement_ids))
-            for code in CODES
-        ]
-        sql += f"SELECT {key}, COUNT(*), {', '.join(tallies)} FROM person GROUP BY {key}"  # noqa: S608
-        for row in _rows(sql, parameters):
-            counts = group(row[0]).counts
-            counts.people = int(row[1])
-            for index, count in enumerate(row[2:]):
-                if count:
-                    counts.add_code(list(CODES)[index % len(CODES)], int(count))
-    else:
-        # A few groups: the database counts each combination of roles and codes, and each
-        # combination adds to the groups of its roles or courses.
-        roles = [f"role_{index}" for index in range(len(plan.roles))]
-        columns = ", ".join([*roles, *_code_columns(plan)])
-        sql += f"SELECT {columns}, COUNT(*) FROM person GROUP BY {columns}"  # noqa: S608
-        for row in _rows(sql, parameters):
-            flags = row[: len(roles)]
-            codes = row[len(roles) : -1]
-            count = int(row[-1])
-            if grouping == Grouping.ROLE:
-                for index, flag in enumerate(flags):
-                    if flag:
-                        group(plan.roles[index]).counts.people += count
-            else:
-                held = {
-                    plan.requirement_courses[k] for k, code in enumerate(codes) if code is not None
-                }
-                for course in held:
-                    group(course).counts.people += count
-            for k, code in enumerate(codes):
-                if code is None:
-                    continue
-                if grouping == Grouping.ROLE:
-                    group_key: Any = plan.roles[plan.requirement_roles[k]]
-                else:
-                    group_key = plan.requirement_courses[k]
-                group(group_key).counts.add_code(int(code), count)
+    if grouping == Grouping.ROLE:
+        requirements = list(Requirement.objects.order_by("pk").values_list("pk", "role"))
+        role_of = dict(requirements)
+        # Every holder of a role has a row for each of its requirements: count the first's.
+        counted = {role: pk for pk, role in reversed(requirements)}
+    for group_key, code, pairs, firsts in rows:
+        if grouping == Grouping.ROLE:
+            role = role_of.get(group_key)
+            if role is None:  # a requirement removed since this query began
+                continue
+            row = groups.setdefault(role, GroupRow(key=role, label=""))
+            row.counts.people += int(pairs) if counted[role] == group_key else 0
+        else:
+            row = groups.setdefault(group_key, GroupRow(key=group_key, label=""))
+            row.counts.people += int(firsts or 0)
+        row.counts.add_code(int(code), int(pairs))
     _label(groups, grouping)
     return sorted(groups.values(), key=lambda row: (row.label.casefold(), str(row.key)))
 
@@ -623,15 +706,61 @@ def _end_of(day: datetime.date) -> datetime.datetime:
 
 
 def compliance_over_time(scope: Scope, *, today: datetime.date | None = None) -> list[MonthPoint]:
-    """For the end of each of the last 12 months: of the (person, requirement) pairs in scope
-    today, how many had a completion of the course (or its translation) that was valid then
-    (made by then, expiring after) and whose certificate stands. Bypasses and past roles are
-    not counted: the trail of roles granted is not kept."""
-    today = today or timezone.localdate()
-    ends = month_ends(today=today)
-    plan = _plan()
-    if scope.nobody or not plan.requirement_ids:
+    """For the end of each of the last 12 months, the (person, requirement) pairs in scope and
+    how many of them were current then, from the figures recorded for each month
+    (`compliance_months_record`, which records any month not yet recorded first)."""
+    ends = month_ends(today=today or timezone.localdate())
+    if scope.nobody:
         return [MonthPoint(end, 0, 0) for end in ends]
+    compliance_months_record(ends=ends)
+    values: dict[str, Any] = {}
+    sql = f"""SELECT m.month_end, SUM(m.current), SUM(m.pairs) FROM {_tables()["month"]} m
+        WHERE m.month_end IN ({_named(values, "end", [connection.ops.adapt_datefield_value(end) for end in ends])})
+          AND {_scope_sql(scope, values, "m")}
+        GROUP BY m.month_end"""  # noqa: S608 (table name; values are parameters)
+    sums = {}
+    for month_end, current, pairs in _rows(sql, values):
+        if isinstance(month_end, str):  # SQLite gives dates back as text here
+            month_end = datetime.date.fromisoformat(month_end)
+        sums[month_end] = (int(current or 0), int(pairs or 0))
+    return [MonthPoint(end, *sums.get(end, (0, 0))) for end in ends]
+
+
+def compliance_months_record(*, ends: list[datetime.date]) -> None:
+    """Record the chart's figures for each month end of `ends` not yet recorded, per region and
+    organization: of the (person, requirement) pairs of the active people today, how many had
+    a completion of the course (or its translation) valid at the month's end (made by then,
+    expiring after) whose certificate stands. Bypasses and past roles are not counted: the
+    trail of roles granted is not kept. Once recorded, a month stays as it was (the daily job
+    records each month as it ends). Two processes recording at once write the same figures;
+    the unique constraint keeps one."""
+    recorded = set(
+        ComplianceMonth.objects.filter(month_end__in=ends)
+        .values_list("month_end", flat=True)
+        .distinct()
+    )
+    missing = [end for end in ends if end not in recorded]
+    plan = _plan()
+    if not missing:
+        return
+    points: dict[tuple[datetime.date, str, int], ComplianceMonth] = {
+        (end, "", 0): ComplianceMonth(month_end=end) for end in missing
+    }
+    if plan.requirement_ids:
+        for region_code, organization_id, pairs, *currents in _month_rows(plan, missing):
+            for end, current in zip(missing, currents, strict=True):
+                key = (end, region_code or "", int(organization_id or 0))
+                point = points.setdefault(
+                    key,
+                    ComplianceMonth(month_end=end, region_code=key[1], organization_id=key[2]),
+                )
+                point.current = int(current or 0)
+                point.pairs = int(pairs or 0)
+    ComplianceMonth.objects.bulk_create(points.values(), ignore_conflicts=True)
+
+
+def _month_rows(plan: _Plan, ends: list[datetime.date]) -> list[tuple[Any, ...]]:
+    """Per region and organization: the pairs today and, per month end, those current then."""
     moments = {f"end_{index}": _end_of(end) for index, end in enumerate(ends)}
 
     def covered(index: int, in_family: str) -> list[str]:
@@ -655,10 +784,9 @@ def compliance_over_time(scope: Scope, *, today: datetime.date | None = None) ->
     )
     person_columns.append(f"{pairs} AS pairs")
     sql, parameters = _people_sql(
-        scope,
+        Scope(everyone=True),
         plan,
         moments=moments,
-        today=today,
         user_ids=None,
         completion_columns=covered,
         person_columns=person_columns,
@@ -667,7 +795,6 @@ def compliance_over_time(scope: Scope, *, today: datetime.date | None = None) ->
         " AND (cp.expires_at IS NULL OR cp.expires_at >= %(end_0)s)",
     )
     sums = ", ".join(f"SUM(current_{month})" for month in range(len(ends)))
-    sql += f"SELECT SUM(pairs), {sums} FROM person"  # noqa: S608
-    row = _rows(sql, parameters)[0]
-    total = int(row[0] or 0)
-    return [MonthPoint(end, int(row[1 + index] or 0), total) for index, end in enumerate(ends)]
+    sql += f"""SELECT region_code, organization_id, SUM(pairs), {sums} FROM person
+        GROUP BY region_code, organization_id"""  # noqa: S608
+    return _rows(sql, parameters)

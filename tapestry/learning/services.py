@@ -40,6 +40,7 @@ from tapestry.learning.models import (
     QuizAttempt,
     Requirement,
 )
+from tapestry.learning.reports import standing_rebuild, standing_refresh
 from tapestry.learning.statements import statement_record
 
 logger = logging.getLogger(__name__)
@@ -475,6 +476,7 @@ def course_complete(*, enrollment: Enrollment, score: int | None) -> Completion:
         score=score,
     )
     certificate_issue(completion=completion)
+    standing_refresh(user_ids=[enrollment.user_id])
     if course.ce_hours > 0:
         CreditEntry.objects.create(
             user_id=enrollment.user_id,
@@ -556,6 +558,7 @@ def certificate_revoke(*, certificate_id: int, actor: Any, reason: str) -> Certi
     certificate.revoked_at = timezone.now()
     certificate.revoked_reason = reason
     certificate.save(update_fields=["revoked_at", "revoked_reason"])
+    standing_refresh(user_ids=[certificate.completion.user_id])
     AuditEntry.objects.create(
         actor=actor,
         action=AuditEntry.Action.CERTIFICATE_REVOKED,
@@ -596,6 +599,7 @@ def completion_import(
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     certificate_issue(completion=completion)
+    standing_refresh(user_ids=[user_id])
     AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=AuditEntry.Action.COMPLETION_IMPORTED,
@@ -629,6 +633,7 @@ def requirements_assign(*, user_id: int, roles: Iterable[Role]) -> list[Enrollme
         )
         if not before:
             assigned.append(enrollment)
+    standing_refresh(user_ids=[user_id])
     if assigned:
         titles = [enrollment.course.title for enrollment in assigned]
         due = min(enrollment.due_on for enrollment in assigned if enrollment.due_on)
@@ -667,6 +672,7 @@ def bypass_grant(
     bypass = Bypass.objects.create(
         user_id=user_id, requirement=requirement, reason=reason, granted_by=actor, ends_on=ends_on
     )
+    standing_refresh(user_ids=[user_id])
     AuditEntry.objects.create(
         actor=actor,
         action=AuditEntry.Action.BYPASS_GRANTED,
@@ -690,6 +696,7 @@ def bypass_withdraw(*, bypass_id: int, actor: Any, reason: str) -> Bypass:
         raise Conflict(_("This bypass was already withdrawn."))
     bypass.withdrawn_at = timezone.now()
     bypass.save(update_fields=["withdrawn_at"])
+    standing_refresh(user_ids=[bypass.user_id])
     AuditEntry.objects.create(
         actor=actor,
         action=AuditEntry.Action.BYPASS_WITHDRAWN,
@@ -803,6 +810,7 @@ def learner_profile_save(*, user_id: int, organization_id: int | None) -> Learne
     profile.organization_id = organization_id
     profile.region_code = region_code
     profile.save(update_fields=["organization_id", "region_code"])
+    standing_refresh(user_ids=[user_id])
     return profile
 
 
@@ -945,6 +953,8 @@ def course_update(
         course.save()
         if course.completion_rule != rule_before:
             _content_changed(course)
+        if "translation_of" in changed:  # the course's family changed
+            standing_rebuild()
         _audit(actor, "course_update", course, f"Changed {', '.join(changed)}", fields=changed)
     return course
 
@@ -1478,6 +1488,7 @@ def requirement_add(*, role: str, course_id: int, due_days: int, actor: Any) -> 
     assigned = 0
     for person in people_with_role(role=Role(role)):
         assigned += len(requirements_assign(user_id=person.id, roles=[Role(role)]))
+    standing_rebuild()
     _audit(
         actor,
         "requirement_add",
@@ -1512,6 +1523,7 @@ def requirement_remove(*, requirement_id: int, actor: Any) -> None:
         course=requirement.course.slug,
     )
     requirement.delete()
+    standing_rebuild()
 
 
 # Course evaluation (the survey is attached through surveys.api; the audit names who did it)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tapestry.learning import services
+from tapestry.learning import reports, services
 from tapestry.learning.models import (
     Completion,
     Course,
@@ -94,7 +94,9 @@ def course_finish(*, user_id: int, course: Course) -> Completion:
 
 
 def requirement_make(*, role: str, course: Course, due_days: int = 30) -> Requirement:
-    return Requirement.objects.create(role=role, course=course, due_days=due_days)
+    requirement = Requirement.objects.create(role=role, course=course, due_days=due_days)
+    reports.standing_rebuild()  # as services.requirement_add does
+    return requirement
 
 
 def enrollment_of(*, user_id: int, course: Course) -> Enrollment:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
+from tapestry.learning import reports
 from tapestry.learning.models import (
     AuditEntry,
     Bypass,
@@ -53,11 +54,13 @@ def learners(alice_library: Any) -> dict[str, User]:
         source_system="State LMS",
         imported_at=done,
     )
-    return {
+    people = {
         "carla": carla,
         "dev": _learner("dev@example.org", "Dev Detroit", "region-6"),
         "erin": _learner("erin@example.org", "Erin East", "region-1"),
     }
+    reports.standing_rebuild()  # profiles and the completion were written directly
+    return people
 
 
 def _names(response: object) -> list[str]:

@@ -13,9 +13,9 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from tapestry.accounts.api import Role
+from tapestry.accounts.api import Role, role_grant
 from tapestry.accounts.tests.factories import UserFactory
-from tapestry.learning import reports, selectors
+from tapestry.learning import reports, selectors, services
 from tapestry.learning.models import (
     Bypass,
     Certificate,
@@ -23,8 +23,9 @@ from tapestry.learning.models import (
     Course,
     LearnerProfile,
     Requirement,
+    Standing,
 )
-from tapestry.learning.tests.factories import requirement_make
+from tapestry.learning.tests.factories import course_finish, course_make, requirement_make
 
 if TYPE_CHECKING:
     from tapestry.accounts.api import User
@@ -68,6 +69,8 @@ def completion_new(
             revoked_at=done + datetime.timedelta(days=1),
             revoked_reason="Wrong person.",
         )
+    # As the services do after a completion or a revocation.
+    reports.standing_refresh(user_ids=[user.pk])
     return completion
 
 
@@ -77,6 +80,7 @@ def learner(
 
     user = UserFactory.create(email=email, roles=roles)
     LearnerProfile.objects.create(user=user, organization_id=organization_id, region_code=region)
+    reports.standing_refresh(user_ids=[user.pk])  # as learner_profile_save does
     return user
 
 
@@ -248,6 +252,9 @@ def population(seed: int) -> list[User]:
     # One deactivated person: the report leaves them out.
     people[0].is_active = False
     people[0].save(update_fields=["is_active"])
+    # Roles, profiles and bypasses were written directly (roles as the Django admin gives
+    # them): the daily rebuild brings the standings up to date.
+    reports.standing_rebuild()
     return people
 
 
@@ -370,8 +377,9 @@ def test_requirements_of_people_no_longer_in_the_role_are_not_counted() -> None:
         requirement_make(role=Role.COMMUNITY_PARTNER, course=course)
         holder = learner("gia@example.org", roles=[Role.COMMUNITY_PARTNER], region="region-6")
         former = learner("hal@example.org", roles=[Role.COMMUNITY_PARTNER], region="region-6")
-        former.groups.clear()
+        former.groups.clear()  # in the Django admin: the report knows at the daily rebuild
         completion_new(user=holder, course=course, days_ago=340)
+        reports.standing_rebuild()
 
         rows = reports.compliance_counts(reports.Scope(everyone=True), grouping="course")
 
@@ -404,3 +412,87 @@ def test_the_csv_rows_have_a_header_and_one_row_per_group() -> None:
         ],
         ["Community partner", 1, 1, 1, 0, 0, 0, 0, 1, 100],
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The standings the report reads follow every change the services make
+
+
+def _standings() -> list[tuple[Any, ...]]:
+    return list(
+        Standing.objects.order_by("user_id", "requirement_id").values_list(
+            "user_id",
+            "requirement_id",
+            "course_id",
+            "region_code",
+            "organization_id",
+            "done_at",
+            "ends_at",
+            "forever",
+            "bypassed",
+            "bypass_ends_on",
+            "first_of_person",
+            "first_of_course",
+        )
+    )
+
+
+def _as_rebuilt() -> list[tuple[Any, ...]]:
+    """The standings a full rebuild makes (the table is put back as it was)."""
+    kept = _standings()
+    reports.standing_rebuild()
+    rebuilt = _standings()
+    assert kept == rebuilt, "the services left the standings behind"
+    return rebuilt
+
+
+def test_every_service_keeps_the_standings_as_a_rebuild_would(
+    alice_library: Any, admin: User
+) -> None:
+    english = course_make(slug="privacy", compliance=True)
+    spanish = course_make(slug="privacidad", title="Privacidad", language="es", compliance=True)
+    ethics = course_make(slug="ethics", title="Ethics", compliance=True)
+    services.requirement_add(
+        role=Role.COMMUNITY_PARTNER, course_id=english.pk, due_days=30, actor=admin
+    )
+    gia = UserFactory.create(email="gia@example.org")
+    role_grant(user_id=gia.pk, roles=[Role.COMMUNITY_PARTNER])
+    assert [(row[0], row[5]) for row in _as_rebuilt()] == [(gia.pk, None)]
+
+    services.learner_profile_save(user_id=gia.pk, organization_id=alice_library.pk)
+    rows = _as_rebuilt()
+    assert (rows[0][3], rows[0][4]) == ("region-6", alice_library.pk)
+
+    completion = course_finish(user_id=gia.pk, course=spanish)  # not yet its translation
+    assert _as_rebuilt()[0][5] is None
+    services.course_update(
+        course_id=spanish.pk, actor=admin, settings_values={"translation_of": english}
+    )
+    assert _as_rebuilt()[0][5] == completion.completed_at
+
+    services.certificate_revoke(
+        certificate_id=completion.certificate.pk, actor=admin, reason="Wrong person."
+    )
+    assert _as_rebuilt()[0][5] is None
+    imported = services.completion_import(
+        user_id=gia.pk,
+        course=english,
+        completed_at=timezone.now() - datetime.timedelta(days=40),
+        source_system="State LMS",
+        actor=admin,
+    )
+    assert _as_rebuilt()[0][5] == imported.completed_at
+
+    services.requirement_add(
+        role=Role.COMMUNITY_PARTNER, course_id=ethics.pk, due_days=30, actor=admin
+    )
+    requirement = Requirement.objects.get(course=ethics)
+    bypass = services.bypass_grant(
+        user_id=gia.pk, requirement=requirement, actor=admin, reason="Trained elsewhere."
+    )
+    assert [row[8] for row in _as_rebuilt()] == [False, True]
+    services.bypass_withdraw(bypass_id=bypass.pk, actor=admin, reason="Not so.")
+    assert [row[8] for row in _as_rebuilt()] == [False, False]
+
+    services.requirement_remove(requirement_id=requirement.pk, actor=admin)
+    assert [row[1] for row in _as_rebuilt()] == [Requirement.objects.get(course=english).pk]
