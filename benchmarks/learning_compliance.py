@@ -8,9 +8,12 @@ in a mix of states: compliant, in the renewal window (expiring), expired, missin
 completions), completed with a revoked certificate, or bypassed. Each person has a learner
 profile (one of 500 organizations, one of ten regions).
 
-Times `reports.compliance_counts` (the report's SQL: every person and requirement, their latest
-standing completion, bypasses, counted per group) for everyone grouped by role, by region, by
-organization and by course, and for one region's specialist; and the 12-month chart:
+Builds the report's standings (`reports.standing_rebuild`, as the daily job does) and records
+the chart's 12 month ends (`reports.compliance_months_record`), timing both once; then times
+`reports.compliance_counts` (one GROUP BY over the standings) for everyone grouped by role, by
+region, by organization and by course, and for one region's specialist; the 12-month chart for
+everyone and for one region; and one person's `standing_refresh` (what a completion, a
+revocation or a bypass now adds to its transaction):
 
 - **cold**: a new database connection before each run (PostgreSQL's cache of the tables'
   pages stays warm, as on a live server);
@@ -250,13 +253,10 @@ def main() -> int:
                 "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
             )
             values = reports._standing_values(reports.timezone.now())
-            cursor.execute(
-                prefix
-                + f"""SELECT s.region_code, {reports.STATUS_SQL} AS code, COUNT(*)
+            query = f"""SELECT s.region_code, {reports.STATUS_SQL} AS code, COUNT(*)
                 FROM learning_standing s JOIN accounts_user u ON u.id = s.user_id
-                WHERE u.is_active = %(active)s GROUP BY s.region_code, code""",  # noqa: S608
-                values,
-            )
+                WHERE u.is_active = %(active)s GROUP BY s.region_code, code"""  # noqa: S608
+            cursor.execute(prefix + query, values)
             for row in cursor.fetchall():
                 log(" | ".join(str(cell) for cell in row))
 
@@ -319,7 +319,9 @@ def main() -> int:
         log(f"{name}: {sorted(timings[f'{name}_warm'])[len(timings[f'{name}_warm']) // 2]:.3f} s")
     summaries = {name: summary_ms(values) for name, values in timings.items()}
     report_medians = [
-        summary["median_ms"] for name, summary in summaries.items() if name.startswith(("report_", "chart_"))
+        summary["median_ms"]
+        for name, summary in summaries.items()
+        if name.startswith(("report_", "chart_"))
     ]
     counts = check[0].counts
     result = {

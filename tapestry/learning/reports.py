@@ -305,7 +305,7 @@ def _people_sql(
     byp AS (
         SELECT b.user_id AS user_id, {bypass_columns}
         FROM {tables["bypass"]} b
-        WHERE b.withdrawn_at IS NULL
+        WHERE b.withdrawn_at IS NULL {narrowed.replace("cp.", "b.")}
         GROUP BY b.user_id
     ),
     person AS (

@@ -4,6 +4,7 @@ right oracle: `selectors.compliance_of` person by person."""
 from __future__ import annotations
 
 import datetime
+import io
 import random
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.utils import timezone
 
 from tapestry.accounts.api import Role, role_grant
@@ -496,3 +498,21 @@ def test_every_service_keeps_the_standings_as_a_rebuild_would(
 
     services.requirement_remove(requirement_id=requirement.pk, actor=admin)
     assert [row[1] for row in _as_rebuilt()] == [Requirement.objects.get(course=english).pk]
+
+
+def test_the_rebuild_command_brings_roles_given_in_the_admin_into_the_report() -> None:
+    course = course_new("privacy")
+    requirement_make(role=Role.COMMUNITY_PARTNER, course=course)
+    person = UserFactory.create(email="gia@example.org")
+    person.groups.add(Group.objects.get_or_create(name=Role.COMMUNITY_PARTNER.value)[0])
+    before = reports.compliance_counts(reports.Scope(everyone=True), grouping="role")
+    output = io.StringIO()
+
+    call_command("learning_standing_rebuild", stdout=output)
+
+    rows = reports.compliance_counts(reports.Scope(everyone=True), grouping="role")
+    assert before == []
+    assert [(row.key, row.counts.people, row.counts.missing) for row in rows] == [
+        (Role.COMMUNITY_PARTNER.value, 1, 1)
+    ]
+    assert output.getvalue() == "1 standings worked out.\n"
