@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
-from tapestry.learning import reports
+from tapestry.learning import reports, services
 from tapestry.learning.models import (
     AuditEntry,
     Bypass,
@@ -269,3 +269,33 @@ def test_the_pages_read_in_spanish(
 
     assert "Cumplimiento de la capacitación" in home.content.decode()
     assert "Informes de capacitación" in reports_page.content.decode()
+
+
+def test_liaisons_and_specialists_open_the_certificates_of_their_people_only(
+    learners: dict[str, User], alice_client: Client, sam_client: Client
+) -> None:
+    carla = services.certificate_issue(completion=Completion.objects.get(user=learners["carla"]))
+    done = timezone.now() - datetime.timedelta(days=3)
+    erin = services.certificate_issue(
+        completion=Completion.objects.create(
+            user=learners["erin"],
+            course=Course.objects.get(slug="privacy"),
+            course_version=2,
+            completed_at=done,
+            expires_at=done + datetime.timedelta(days=365),
+        )
+    )
+    person_page = alice_client.get(f"/learning/staff/people/{learners['carla'].pk}/")
+
+    assert f'href="/learning/certificates/{carla.pk}/pdf/"' in person_page.content.decode()
+    for client in (alice_client, sam_client):
+        pdf = client.get(f"/learning/certificates/{carla.pk}/pdf/")
+        assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+        assert client.get(f"/learning/certificates/{erin.pk}/pdf/").status_code == 404
+    # Revoking stays with program staff and administrators.
+    refused = alice_client.post(
+        f"/learning/staff/certificates/{carla.pk}/revoke/", {"reason": "Wrong person."}
+    )
+    carla.refresh_from_db()
+    assert refused.status_code == 403
+    assert carla.revoked_at is None

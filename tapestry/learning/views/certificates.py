@@ -1,9 +1,10 @@
 """Certificates: the PDF, the Open Badges credential and badge image, the public verification
 form (rate limited per client address) and the staff page that revokes a certificate.
 
-A learner gets only their own certificates (another person's is a 404); program staff and
-administrators, in a two-factor session (the accounts middleware enforces it for those roles),
-may get anyone's.
+A learner gets only their own certificates (another person's is a 404); liaisons and
+engagement specialists those of the people in their scope (`reports.scope_of`); program staff
+and administrators, in a two-factor session (the accounts middleware enforces it for those
+roles), anyone's, and only they revoke.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tapestry.accounts.api import AuthenticatedRequest, Role, person_get, user_has_role
-from tapestry.learning import baking, selectors, services
+from tapestry.learning import baking, reports, selectors, services
 from tapestry.learning.forms.certificates import RevokeForm, VerifyForm
 from tapestry.learning.models import Certificate
 
@@ -38,13 +40,17 @@ def can_see_everyones(user: Any) -> bool:
 
 
 def _certificate_of(request: AuthenticatedRequest, certificate_id: int) -> Certificate:
-    """The certificate if it is the caller's own (or the caller is program staff or an
-    administrator); a 404 otherwise, so an id says nothing about whether it exists."""
+    """The certificate if it is the caller's own or of someone in their staff scope; a 404
+    otherwise, so an id says nothing about whether it exists."""
     certificates = Certificate.objects.select_related("completion__course").filter(
         pk=certificate_id
     )
     if not can_see_everyones(request.user):
-        certificates = certificates.filter(completion__user=request.user)
+        allowed = Q(completion__user=request.user)
+        if reports.is_staff(request.user):
+            people = reports.people_in_scope(reports.scope_of(request.user))
+            allowed |= Q(completion__user__in=people.values("pk"))
+        certificates = certificates.filter(allowed)
     certificate = certificates.first()
     if certificate is None:
         raise Http404
