@@ -21,9 +21,12 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from tapestry.accounts.api import role_grant
 from tapestry.accounts.models import User
 from tapestry.accounts.roles import Role
 from tapestry.accounts.tests.factories import PASSWORD, UserFactory
+from tapestry.learning.services import expiry_warnings_send
+from tapestry.learning.tests.factories import course_finish, course_make, requirement_make
 from tapestry.network.models import OrganizationType, StateTerritory
 from tapestry.network.services import (
     membership_application_decide,
@@ -226,6 +229,34 @@ def evaluation_invitation(language: str) -> Expected:
     )
 
 
+# The training platform's messages ------------------------------------------------------------
+
+
+def _compliance_course(language: str) -> Any:
+    title = "Privacidad y salud: lo básico" if language == "es" else "Privacy & health: the basics"
+    return course_make(slug="privacy", title=title, language=language, compliance=True)
+
+
+def courses_assigned(language: str) -> Expected:
+    course = _compliance_course(language)
+    requirement_make(role=Role.COMMUNITY_PARTNER, course=course)
+    learner = _person("ana@example.org", "Ana O'Brien-Núñez", language)
+    role_grant(user_id=learner.pk, roles=[Role.COMMUNITY_PARTNER])
+    subject = "Su rol requiere un curso" if language == "es" else "A course is required"
+    return Expected("ana@example.org", "Ana O'Brien-Núñez", subject)
+
+
+def training_expiring(language: str) -> Expected:
+    course = _compliance_course(language)
+    learner = _person("ana@example.org", "Ana O'Brien-Núñez", language)
+    course_finish(user_id=learner.pk, course=course)
+    in_a_week = timezone.localdate() + datetime.timedelta(
+        days=settings.LEARNING_COMPLETION_VALID_DAYS - 7
+    )
+    expiry_warnings_send(today=in_a_week)
+    return Expected("ana@example.org", "Ana O'Brien-Núñez", course.title)
+
+
 EMAILS: dict[str, Callable[[str], Expected]] = {
     "sign-up confirmation": sign_up_confirmation,
     "password reset": password_reset,
@@ -238,6 +269,8 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "application rejected": application_rejected,
     "review reminder": review_reminder,
     "evaluation invitation": evaluation_invitation,
+    "courses assigned": courses_assigned,
+    "training expiring": training_expiring,
 }
 
 # &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.
