@@ -78,6 +78,8 @@ def build(learners: int, seed: int) -> dict[str, Any]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             for table in (
+                "learning_standing",
+                "learning_compliancemonth",
                 "learning_certificate",
                 "learning_bypass",
                 "learning_completion",
