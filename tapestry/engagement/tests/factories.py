@@ -1,0 +1,87 @@
+"""Factories for community engagement, one block per part."""
+
+# --- Events ---
+
+import datetime  # noqa: E402
+
+import factory  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from factory.django import DjangoModelFactory  # noqa: E402
+
+from tapestry.core.geography import zip_lookup  # noqa: E402
+from tapestry.engagement.models import (  # noqa: E402
+    Event,
+    EventFormat,
+    FocusArea,
+    Registration,
+    registration_token,
+    token_hash,
+    token_new,
+)
+
+
+def _place(zip_code: str) -> tuple[float, float, str, str]:
+    place = zip_lookup(zip_code)
+    assert place is not None, f"test data uses an unknown ZIP code {zip_code}"
+    return place.latitude, place.longitude, place.state, place.city.title()
+
+
+class EventFactory(DjangoModelFactory[Event]):
+    """A published in-person event in Chicago (60601, region-6) a week from now, 2 hours."""
+
+    class Meta:
+        model = Event
+
+    title = factory.Sequence(lambda n: f"Finding health information online {n}")
+    description = "Learn to find trustworthy health information online."
+    focus_area = FocusArea.HEALTH_LITERACY
+    audience = "Adults"
+    language = "en"
+    format = EventFormat.IN_PERSON
+    venue_name = "Community room"
+    address_line1 = "78 E Washington St"
+    zip_code = "60601"
+    latitude = factory.LazyAttribute(lambda event: _place(event.zip_code)[0])
+    longitude = factory.LazyAttribute(lambda event: _place(event.zip_code)[1])
+    state_code = factory.LazyAttribute(lambda event: _place(event.zip_code)[2])
+    city = factory.LazyAttribute(lambda event: _place(event.zip_code)[3])
+    capacity = 20
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + datetime.timedelta(days=7)).replace(microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(lambda event: event.starts_at + datetime.timedelta(hours=2))
+    time_zone = "America/Chicago"
+    status = Event.Status.PUBLISHED
+    region_code = "region-6"
+
+
+class RegistrationFactory(DjangoModelFactory[Registration]):
+    """A confirmed (seated) registration; pass `status=` for others."""
+
+    class Meta:
+        model = Registration
+        skip_postgeneration_save = True
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Registrant {n}")
+    email = factory.Sequence(lambda n: f"registrant{n}@example.net")
+    language = "en"
+    status = Registration.Status.CONFIRMED
+    link_salt = factory.LazyFunction(token_new)
+    confirm_token_hash = factory.LazyFunction(lambda: token_hash(token_new()))
+    cancel_token_hash = factory.LazyFunction(lambda: token_hash(token_new()))
+    confirmed_at = factory.LazyFunction(timezone.now)
+    seated_at = factory.LazyAttribute(
+        lambda registration: registration.confirmed_at
+        if registration.status == Registration.Status.CONFIRMED
+        else None
+    )
+
+    @factory.post_generation
+    def links(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """Make the stored hashes those of the registration's real links."""
+        if create:
+            registration: Registration = self  # type: ignore[assignment]
+            registration.confirm_token_hash = token_hash(registration_token(registration, "confirm"))
+            registration.cancel_token_hash = token_hash(registration_token(registration, "cancel"))
+            registration.save(update_fields=["confirm_token_hash", "cancel_token_hash"])
