@@ -85,3 +85,30 @@ class RegistrationFactory(DjangoModelFactory[Registration]):
             registration.confirm_token_hash = token_hash(registration_token(registration, "confirm"))
             registration.cancel_token_hash = token_hash(registration_token(registration, "cancel"))
             registration.save(update_fields=["confirm_token_hash", "cancel_token_hash"])
+
+
+def organization_make(*, zip_code: str, liaison: object | None = None, name: str = "") -> object:
+    """A member organization, built through the app registry: engagement's tests may not
+    import the network app's factories (the import contracts keep the apps apart)."""
+    from django.apps import apps
+
+    latitude, longitude, state, city = _place(zip_code)
+    organization = apps.get_model("network", "Organization")
+    count = organization.objects.count()
+    return organization.objects.create(
+        name=name or f"Riverside Library {count + 1}",
+        org_type="public_library",
+        address_line1=f"{count + 1} Main St",
+        city=city,
+        state_id=state,
+        zip_code=zip_code,
+        liaison=liaison,
+        liaison_name="A Liaison",
+        liaison_email="liaison@example.org",
+        services={},
+        latitude=latitude,
+        longitude=longitude,
+        joined_on=timezone.localdate(),
+        last_reviewed_on=timezone.localdate(),
+        liaison_email_confirmed_at=timezone.now(),
+    )

@@ -2,6 +2,7 @@
 registrant list and check-in, and privacy: nobody else sees who registered."""
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -10,19 +11,20 @@ from django.utils import timezone
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tapestry.accounts.api import Role
-from tapestry.accounts.models import User
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.core.models import AuditEvent
 from tapestry.engagement import services
 from tapestry.engagement.models import Event, Registration
-from tapestry.engagement.tests.factories import EventFactory, RegistrationFactory
-from tapestry.network.models import Organization
-from tapestry.network.tests.factories import OrganizationFactory
+from tapestry.engagement.tests.factories import (
+    EventFactory,
+    RegistrationFactory,
+    organization_make,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def event_form(organization: Organization | None, **overrides: str) -> dict[str, str]:
+def event_form(organization: Any, **overrides: str) -> dict[str, str]:
     starts = timezone.localdate() + datetime.timedelta(days=10)
     return {
         "title": "Medicines and the internet",
@@ -41,12 +43,12 @@ def event_form(organization: Organization | None, **overrides: str) -> dict[str,
 
 
 @pytest.fixture
-def alice_event(alice_library: Organization, alice_liaison: User) -> Event:
+def alice_event(alice_library: Any, alice_liaison: Any) -> Event:
     return EventFactory.create(organization_id=alice_library.pk, organizer=alice_liaison)
 
 
 def test_a_liaison_creates_an_event_at_her_library_in_its_time_zone(
-    alice_client: Client, alice_library: Organization
+    alice_client: Client, alice_library: Any
 ) -> None:
     response = alice_client.post("/engagement/events/new/", event_form(alice_library))
 
@@ -64,9 +66,9 @@ def test_a_liaison_creates_an_event_at_her_library_in_its_time_zone(
 
 
 def test_a_liaison_cannot_hold_an_event_for_another_library(
-    alice_client: Client, alice_library: Organization
+    alice_client: Client, alice_library: Any
 ) -> None:
-    other = OrganizationFactory.create(zip_code="10001")
+    other = organization_make(zip_code="10001")
 
     response = alice_client.post("/engagement/events/new/", event_form(other))
 
@@ -152,7 +154,7 @@ def test_other_people_cannot_see_or_touch_an_event_they_do_not_organize(
     client: Client,
 ) -> None:
     other_liaison = UserFactory.create(roles=[Role.LIAISON])
-    OrganizationFactory.create(zip_code="60614", liaison=other_liaison)
+    organization_make(zip_code="60614", liaison=other_liaison)
     RegistrationFactory.create(event=alice_event, name="Zoe Quinn")
 
     other = signed_in(other_liaison).get(f"/engagement/events/{alice_event.pk}/{path}")  # type: ignore[operator]
@@ -231,7 +233,7 @@ def test_check_in_search_finds_by_name(alice_client: Client, alice_event: Event)
 
 
 def test_someone_without_a_seat_cannot_be_checked_in(
-    alice_liaison: User, alice_event: Event
+    alice_liaison: Any, alice_event: Event
 ) -> None:
     waiting = RegistrationFactory.create(event=alice_event, status="waitlisted")
 
@@ -245,9 +247,9 @@ def test_someone_without_a_seat_cannot_be_checked_in(
 
 
 def test_more_seats_seat_the_waitlist_in_order(
-    alice_liaison: User,
+    alice_liaison: Any,
     alice_event: Event,
-    alice_library: Organization,
+    alice_library: Any,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     Event.objects.filter(pk=alice_event.pk).update(capacity=1)
@@ -280,7 +282,7 @@ def test_more_seats_seat_the_waitlist_in_order(
 
 
 def test_seats_cannot_drop_below_those_taken(
-    alice_liaison: User, alice_event: Event, alice_library: Organization
+    alice_liaison: Any, alice_event: Event, alice_library: Any
 ) -> None:
     RegistrationFactory.create_batch(3, event=alice_event)
     details = {
