@@ -345,7 +345,9 @@ ENGAGEMENT_EVENTS_MAX_RADIUS_MILES = 250
 # generous); past it the form answers 429.
 ENGAGEMENT_REGISTRATIONS_PER_ADDRESS_PER_HOUR = 20
 # Registrants' names and emails are erased this many days after the event (counts are kept).
-ENGAGEMENT_REGISTRANT_RETENTION_DAYS = int(_env("TAPESTRY_ENGAGEMENT_REGISTRANT_RETENTION_DAYS", "90"))
+ENGAGEMENT_REGISTRANT_RETENTION_DAYS = int(
+    _env("TAPESTRY_ENGAGEMENT_REGISTRANT_RETENTION_DAYS", "90")
+)
 # The organization and region iCalendar feeds carry events that ended within this many days.
 ENGAGEMENT_FEED_PAST_DAYS = 30
 

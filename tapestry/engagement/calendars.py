@@ -24,7 +24,12 @@ PRODUCT_ID = "-//Tapestry//Community engagement events//EN"
 def _location(event: Event) -> str:
     if not event.is_in_person:
         return str(event.virtual_link)
-    parts = [event.venue_name, event.address_line1, event.city, f"{event.state_code} {event.zip_code}"]
+    parts = [
+        event.venue_name,
+        event.address_line1,
+        event.city,
+        f"{event.state_code} {event.zip_code}",
+    ]
     return ", ".join(part.strip() for part in parts if part.strip())
 
 

@@ -3,16 +3,16 @@ their reservations, engagement requests. The models of each part are below, one 
 
 # --- Events ---
 
-import hashlib  # noqa: E402
-import secrets  # noqa: E402
+import hashlib
+import secrets
 
-from django.conf import settings  # noqa: E402
-from django.db import models  # noqa: E402
-from django.db.models import Q  # noqa: E402
-from django.utils.crypto import salted_hmac  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
-from tapestry.core.geography import unit_vector  # noqa: E402
+from tapestry.core.geography import unit_vector
 
 
 class FocusArea(models.TextChoices):

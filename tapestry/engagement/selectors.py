@@ -2,24 +2,24 @@
 
 # --- Events ---
 
-import datetime  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
+import datetime
+from dataclasses import dataclass
+from typing import Any
 
-from django.conf import settings  # noqa: E402
-from django.core.paginator import Page, Paginator  # noqa: E402
-from django.db.models import Count, F, Q, QuerySet  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
-from tapestry.core.geography import (  # noqa: E402
+from tapestry.core.geography import (
     ZipPlace,
     bounding_box,
     distance_miles,
     unit_vector,
     within_radius_dot,
 )
-from tapestry.engagement.models import Event, Registration  # noqa: E402
-from tapestry.engagement.services import event_scope  # noqa: E402
+from tapestry.engagement.models import Event, Registration
+from tapestry.engagement.services import event_scope
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,9 @@ def event_search(
     if filters.date_from:
         events = events.filter(ends_at__gte=_day_start(filters.date_from))
     if filters.date_to:
-        events = events.filter(starts_at__lt=_day_start(filters.date_to + datetime.timedelta(days=1)))
+        events = events.filter(
+            starts_at__lt=_day_start(filters.date_to + datetime.timedelta(days=1))
+        )
     if filters.focus_area:
         events = events.filter(focus_area=filters.focus_area)
     if filters.language:
@@ -113,13 +115,15 @@ def event_search(
     page_ids = list(page_obj.object_list)
     by_pk = Event.objects.in_bulk(page_ids)
     page_events = [by_pk[pk] for pk in page_ids]
-    located = [event for event in page_events if event.latitude is not None]
+    located = [
+        event for event in page_events if event.latitude is not None and event.longitude is not None
+    ]
     if origin is not None and located:
         miles = distance_miles(
             origin.latitude,
             origin.longitude,
-            [event.latitude for event in located],
-            [event.longitude for event in located],
+            [float(event.latitude or 0.0) for event in located],
+            [float(event.longitude or 0.0) for event in located],
         )
         for event, distance in zip(located, miles.tolist(), strict=True):
             event.distance_miles = round(distance, 1)
@@ -172,9 +176,7 @@ def registrants_of(*, event: Event, q: str = "") -> QuerySet[Registration]:
 
 def registration_counts(*, event: Event) -> dict[str, int]:
     """Registrations by status and attendance (kept after the names are erased)."""
-    counts = dict(
-        event.registrations.values_list("status").annotate(count=Count("pk")).order_by()
-    )
+    counts = dict(event.registrations.values_list("status").annotate(count=Count("pk")).order_by())
     return {
         **{status: counts.get(status, 0) for status in Registration.Status.values},
         "attended": event.registrations.filter(attended=True).count(),
@@ -183,13 +185,17 @@ def registration_counts(*, event: Event) -> dict[str, int]:
 
 def events_of_organization(*, organization_id: int) -> QuerySet[Event]:
     """The published and cancelled events of one member organization, for its feed."""
-    return Event.objects.filter(organization_id=organization_id).exclude(
-        status=Event.Status.DRAFT
-    ).order_by("starts_at", "pk")
+    return (
+        Event.objects.filter(organization_id=organization_id)
+        .exclude(status=Event.Status.DRAFT)
+        .order_by("starts_at", "pk")
+    )
 
 
 def events_of_region(*, region_code: str) -> QuerySet[Event]:
     """The published and cancelled events of one region, for its feed."""
-    return Event.objects.filter(region_code=region_code).exclude(
-        status=Event.Status.DRAFT
-    ).order_by("starts_at", "pk")
+    return (
+        Event.objects.filter(region_code=region_code)
+        .exclude(status=Event.Status.DRAFT)
+        .order_by("starts_at", "pk")
+    )

@@ -3,22 +3,22 @@ functions in a transaction, with email on commit."""
 
 # --- Events ---
 
-import datetime  # noqa: E402
-import logging  # noqa: E402
-from typing import Any  # noqa: E402
-from zoneinfo import ZoneInfo  # noqa: E402
+import datetime
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.conf import settings  # noqa: E402
-from django.db import IntegrityError, transaction  # noqa: E402
-from django.db.models import Q  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Role, user_has_role  # noqa: E402
-from tapestry.core.api import audit_record, email_send  # noqa: E402
-from tapestry.core.geography import zip_lookup  # noqa: E402
-from tapestry.engagement.models import (  # noqa: E402
+from tapestry.accounts.api import Role, user_has_role
+from tapestry.core.api import audit_record, email_send
+from tapestry.core.geography import zip_lookup
+from tapestry.engagement.models import (
     Event,
     EventFormat,
     Registration,
@@ -26,13 +26,13 @@ from tapestry.engagement.models import (  # noqa: E402
     token_hash,
     token_new,
 )
-from tapestry.network.api import (  # noqa: E402
+from tapestry.network.api import (
     organization_places,
     organizations_of_liaison,
     region_codes_of_specialist,
     region_of_state,
 )
-from tapestry.surveys.api import SurveyError, evaluation_attach, evaluation_invite  # noqa: E402
+from tapestry.surveys.api import SurveyError, evaluation_attach, evaluation_invite
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,9 @@ def event_create(*, actor: Any, details: dict[str, Any]) -> Event:
         event = Event(**{field: details[field] for field in EVENT_FIELDS}, organizer=actor)
         _place_apply(event, actor=actor, details=details)
         event.save()
-        audit_record(actor=actor, action="engagement.event_create", target=event, summary=event.title)
+        audit_record(
+            actor=actor, action="engagement.event_create", target=event, summary=event.title
+        )
     return event
 
 
@@ -185,7 +187,9 @@ def event_update(*, actor: Any, event_id: int, details: dict[str, Any]) -> Event
         _place_apply(event, actor=actor, details=details)
         event.save()
         _waitlist_promote(event)
-        audit_record(actor=actor, action="engagement.event_update", target=event, summary=event.title)
+        audit_record(
+            actor=actor, action="engagement.event_update", target=event, summary=event.title
+        )
     return event
 
 
@@ -200,7 +204,9 @@ def event_publish(*, actor: Any, event_id: int) -> Event:
         event.status = Event.Status.PUBLISHED
         event.published_at = timezone.now()
         event.save(update_fields=["status", "published_at", "updated_at"])
-        audit_record(actor=actor, action="engagement.event_publish", target=event, summary=event.title)
+        audit_record(
+            actor=actor, action="engagement.event_publish", target=event, summary=event.title
+        )
     return event
 
 
@@ -412,9 +418,7 @@ def registration_check_in(
     """Mark a seated person as here (or undo it), at an event the caller manages."""
     with transaction.atomic():
         event = _event_locked(actor, event_id)
-        registration = (
-            event.registrations.select_for_update().filter(pk=registration_id).first()
-        )
+        registration = event.registrations.select_for_update().filter(pk=registration_id).first()
         if registration is None:
             raise EventNotFound(_("That person is not registered for this event."))
         if event.status == Event.Status.CANCELLED:
@@ -451,9 +455,9 @@ def event_evaluation_invite(*, actor: Any, event_id: int) -> int:
         if event.ends_at > timezone.now():
             raise EventError(_("Invitations to the evaluation go out once the event has ended."))
         attendees = list(
-            event.registrations.select_for_update().filter(
-                attended=True, evaluation_invited_at__isnull=True
-            ).exclude(email="")
+            event.registrations.select_for_update()
+            .filter(attended=True, evaluation_invited_at__isnull=True)
+            .exclude(email="")
         )
         invited = 0
         now = timezone.now()
@@ -491,9 +495,9 @@ def event_reminders_send(*, now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             event = Event.objects.select_for_update().get(pk=event_id)
             due = list(
-                event.registrations.select_for_update().filter(
-                    status=Registration.Status.CONFIRMED, reminded_at__isnull=True
-                ).exclude(email="")
+                event.registrations.select_for_update()
+                .filter(status=Registration.Status.CONFIRMED, reminded_at__isnull=True)
+                .exclude(email="")
             )
             for registration in due:
                 registration.event = event

@@ -2,9 +2,9 @@
 
 # --- Events ---
 
-from django.tasks import task  # noqa: E402
+from django.tasks import task
 
-from tapestry.engagement.services import (  # noqa: E402
+from tapestry.engagement.services import (
     event_reminders_send,
     registrants_anonymize,
 )

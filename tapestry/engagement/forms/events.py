@@ -6,7 +6,7 @@ import datetime
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -54,7 +54,7 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 
 
 def _control_characters_refused(value: str) -> str:
-    if any(ord(c) < 32 and c not in "\r\n\t" or 127 <= ord(c) < 160 for c in value):
+    if any((ord(c) < 32 and c not in "\r\n\t") or 127 <= ord(c) < 160 for c in value):
         raise forms.ValidationError(_("Remove the control characters from this field."))
     return value
 
@@ -85,7 +85,8 @@ class EventFinderForm(forms.Form):
         required=False,
         min_value=1,
         max_value=settings.ENGAGEMENT_EVENTS_MAX_RADIUS_MILES,
-        help_text=_("Up to %(miles)s miles.") % {"miles": settings.ENGAGEMENT_EVENTS_MAX_RADIUS_MILES},
+        help_text=_("Up to %(miles)s miles.")
+        % {"miles": settings.ENGAGEMENT_EVENTS_MAX_RADIUS_MILES},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     date_from = forms.DateField(
@@ -245,13 +246,18 @@ class EventForm(forms.Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea,
-        help_text=_("Step-free entrance, interpreters, captions, parking: what people should know."),
+        help_text=_(
+            "Step-free entrance, interpreters, captions, parking: what people should know."
+        ),
     )
 
     def __init__(self, *args: Any, organizations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization_id"].choices = [("", _("None (a place in my region)")), *organizations]  # type: ignore[attr-defined]
-        self.fields["time_zone"].choices = _time_zone_choices()  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["organization_id"]).choices = [
+            ("", _("None (a place in my region)")),
+            *organizations,
+        ]  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = _time_zone_choices()
 
     def clean_title(self) -> str:
         return _control_characters_refused(self.cleaned_data["title"])

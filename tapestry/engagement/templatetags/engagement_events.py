@@ -1,5 +1,5 @@
 """`{% event_when event %}`: an event's date and times in its own time zone, in the reader's
-language ("Tuesday, March 3, 2026, 6:00 p.m. – 7:30 p.m. (Central time)")."""
+language ("Tuesday, March 3, 2026, 6:00 p.m. to 7:30 p.m. (Central time)")."""
 
 import datetime
 from zoneinfo import ZoneInfo

@@ -2,14 +2,15 @@
 
 # --- Events ---
 
-import datetime  # noqa: E402
+import datetime
+from typing import Any
 
-import factory  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from factory.django import DjangoModelFactory  # noqa: E402
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
 
-from tapestry.core.geography import zip_lookup  # noqa: E402
-from tapestry.engagement.models import (  # noqa: E402
+from tapestry.core.geography import zip_lookup
+from tapestry.engagement.models import (
     Event,
     EventFormat,
     FocusArea,
@@ -72,9 +73,11 @@ class RegistrationFactory(DjangoModelFactory[Registration]):
     cancel_token_hash = factory.LazyFunction(lambda: token_hash(token_new()))
     confirmed_at = factory.LazyFunction(timezone.now)
     seated_at = factory.LazyAttribute(
-        lambda registration: registration.confirmed_at
-        if registration.status == Registration.Status.CONFIRMED
-        else None
+        lambda registration: (
+            registration.confirmed_at
+            if registration.status == Registration.Status.CONFIRMED
+            else None
+        )
     )
 
     @factory.post_generation
@@ -82,12 +85,14 @@ class RegistrationFactory(DjangoModelFactory[Registration]):
         """Make the stored hashes those of the registration's real links."""
         if create:
             registration: Registration = self  # type: ignore[assignment]
-            registration.confirm_token_hash = token_hash(registration_token(registration, "confirm"))
+            registration.confirm_token_hash = token_hash(
+                registration_token(registration, "confirm")
+            )
             registration.cancel_token_hash = token_hash(registration_token(registration, "cancel"))
             registration.save(update_fields=["confirm_token_hash", "cancel_token_hash"])
 
 
-def organization_make(*, zip_code: str, liaison: object | None = None, name: str = "") -> object:
+def organization_make(*, zip_code: str, liaison: Any = None, name: str = "") -> Any:
     """A member organization, built through the app registry: engagement's tests may not
     import the network app's factories (the import contracts keep the apps apart)."""
     from django.apps import apps

@@ -45,7 +45,10 @@ def test_an_event_just_inside_the_radius_is_found_and_one_just_outside_is_not() 
     place = zip_lookup(CHICAGO)
     assert place is not None
     measured = distance_miles(
-        place.latitude, place.longitude, [inside.latitude, outside.latitude], [inside.longitude, outside.longitude]
+        place.latitude,
+        place.longitude,
+        [inside.latitude or 0.0, outside.latitude or 0.0],
+        [inside.longitude or 0.0, outside.longitude or 0.0],
     ).tolist()
     assert measured[0] < 50 < measured[1]
 
@@ -86,9 +89,15 @@ def test_results_are_soonest_first_and_only_upcoming_published_ones(client: Clie
 def test_filters_by_focus_language_format_and_dates(client: Client) -> None:
     day = timezone.localdate() + datetime.timedelta(days=20)
     starts = datetime.datetime.combine(day, datetime.time(18), tzinfo=datetime.UTC)
-    EventFactory.create(title="Match", focus_area="citizen_science", language="es", starts_at=starts)
-    EventFactory.create(title="Other focus", focus_area="digital_literacy", language="es", starts_at=starts)
-    EventFactory.create(title="Other language", focus_area="citizen_science", language="en", starts_at=starts)
+    EventFactory.create(
+        title="Match", focus_area="citizen_science", language="es", starts_at=starts
+    )
+    EventFactory.create(
+        title="Other focus", focus_area="digital_literacy", language="es", starts_at=starts
+    )
+    EventFactory.create(
+        title="Other language", focus_area="citizen_science", language="en", starts_at=starts
+    )
     EventFactory.create(
         title="Other day",
         focus_area="citizen_science",
@@ -124,7 +133,9 @@ def test_paging(client: Client, settings: Settings) -> None:
 
 
 def test_empty_states_say_what_to_try(client: Client) -> None:
-    near = client.get("/engagement/events/", {"near": CHICAGO, "radius_miles": 5}).content.decode()
+    near = client.get(
+        "/engagement/events/", {"near": CHICAGO, "radius_miles": "5"}
+    ).content.decode()
     anywhere = client.get("/engagement/events/", {"language": "es"}).content.decode()
 
     assert "No events within that distance. Try a larger radius" in near

@@ -50,7 +50,9 @@ def test_registrants_are_erased_after_the_retention_period_keeping_the_counts(
     with time_machine.travel(ended - datetime.timedelta(days=30), tick=False):
         old = EventFactory.create(starts_at=ended - datetime.timedelta(hours=2))
         recent = EventFactory.create(starts_at=NOON - datetime.timedelta(days=89, hours=2))
-        RegistrationFactory.create_batch(2, event=old, attended=True, zip_code="60614", role="student")
+        RegistrationFactory.create_batch(
+            2, event=old, attended=True, zip_code="60614", role="student"
+        )
         RegistrationFactory.create(event=old, status="cancelled")
         RegistrationFactory.create(event=recent, name="Still Here", email="still@example.net")
 
@@ -60,9 +62,9 @@ def test_registrants_are_erased_after_the_retention_period_keeping_the_counts(
 
     assert (erased, erased_again) == (3, 0)
     rows = list(
-        Registration.objects.filter(event=old).values_list(
-            "name", "email", "status", "attended", "zip_code", "role"
-        ).order_by("status")
+        Registration.objects.filter(event=old)
+        .values_list("name", "email", "status", "attended", "zip_code", "role")
+        .order_by("status")
     )
     assert rows == [
         ("", "", "cancelled", False, "", ""),
@@ -74,7 +76,9 @@ def test_registrants_are_erased_after_the_retention_period_keeping_the_counts(
     assert Event.objects.get(pk=recent.pk).registrants_anonymized_at is None
 
 
-def test_an_erased_event_still_lists_its_counts(alice_client: Any, alice_library: Any, alice_liaison: Any) -> None:
+def test_an_erased_event_still_lists_its_counts(
+    alice_client: Any, alice_library: Any, alice_liaison: Any
+) -> None:
     event = EventFactory.create(organization_id=alice_library.pk, organizer=alice_liaison)
     RegistrationFactory.create_batch(2, event=event, attended=True, name="", email="")
     Event.objects.filter(pk=event.pk).update(registrants_anonymized_at=NOON)
@@ -110,7 +114,9 @@ def test_attendees_are_invited_to_the_evaluation_after_the_event_once(
             organizer=alice_liaison,
             starts_at=NOON - datetime.timedelta(hours=3),
         )
-        RegistrationFactory.create(event=event, attended=True, email="came@example.net", language="es")
+        RegistrationFactory.create(
+            event=event, attended=True, email="came@example.net", language="es"
+        )
         RegistrationFactory.create(event=event, attended=False, email="absent@example.net")
         services.event_evaluation_attach(
             actor=alice_liaison, event_id=event.pk, instrument_slug="event-eval"

@@ -65,7 +65,9 @@ def test_many_people_confirming_the_last_two_seats_at_once_never_overbook() -> N
 def test_cancellations_at_once_each_seat_exactly_one_waiting_person() -> None:
     event = EventFactory.create(capacity=4)
     seated = RegistrationFactory.create_batch(4, event=event)
-    waiting = RegistrationFactory.create_batch(6, event=event, status=Registration.Status.WAITLISTED)
+    waiting = RegistrationFactory.create_batch(
+        6, event=event, status=Registration.Status.WAITLISTED
+    )
     tokens = [registration_token(registration, "cancel") for registration in seated]
 
     outcomes = race(services.registration_cancel, tokens)
@@ -73,5 +75,8 @@ def test_cancellations_at_once_each_seat_exactly_one_waiting_person() -> None:
     assert outcomes == ["cancelled"] * 4
     assert event.registrations.filter(status="confirmed").count() == 4
     promoted = set(event.registrations.filter(status="confirmed").values_list("pk", flat=True))
-    first_four = {registration.pk for registration in sorted(waiting, key=lambda r: (r.confirmed_at, r.pk))[:4]}
+    first_four = {
+        registration.pk
+        for registration in sorted(waiting, key=lambda r: (r.confirmed_at, r.pk))[:4]
+    }
     assert promoted == first_four

@@ -69,9 +69,9 @@ def test_a_cancellation_seats_the_first_on_the_waitlist_and_emails_them(
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     event = EventFactory.create(capacity=1)
-    seated, seated_links = register(django_capture_on_commit_callbacks, event, "a@example.net")
-    first, first_links = register(django_capture_on_commit_callbacks, event, "b@example.net")
-    second, second_links = register(django_capture_on_commit_callbacks, event, "c@example.net")
+    _seated, seated_links = register(django_capture_on_commit_callbacks, event, "a@example.net")
+    _first, first_links = register(django_capture_on_commit_callbacks, event, "b@example.net")
+    _second, second_links = register(django_capture_on_commit_callbacks, event, "c@example.net")
     for links in (seated_links, first_links, second_links):
         services.registration_confirm(token=links["confirm"])
     mail.outbox.clear()

@@ -61,8 +61,10 @@ def _event_page(
     refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    host = organizations_get(organization_ids=[event.organization_id]).get(
-        event.organization_id or 0
+    host = (
+        organizations_get(organization_ids=[event.organization_id]).get(event.organization_id)
+        if event.organization_id is not None
+        else None
     )
     seats_taken = getattr(event, "seats_taken", 0)
     return render(

@@ -89,7 +89,9 @@ def event_new(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("Event saved as a draft. Publish it to open registration."))
             return redirect("engagement:event_registrants", event_id=event.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, f"{TEMPLATES}/event_form.html", {"form": form, "event": None}, status=status)
+    return render(
+        request, f"{TEMPLATES}/event_form.html", {"form": form, "event": None}, status=status
+    )
 
 
 @login_required
@@ -110,7 +112,9 @@ def event_edit(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("engagement:event_registrants", event_id=event.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, f"{TEMPLATES}/event_form.html", {"form": form, "event": event}, status=status)
+    return render(
+        request, f"{TEMPLATES}/event_form.html", {"form": form, "event": event}, status=status
+    )
 
 
 @login_required
@@ -122,7 +126,9 @@ def event_publish(request: AuthenticatedRequest, event_id: int) -> HttpResponseB
     except services.EventError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("Published: the event is in the finder and open to registration."))
+        messages.success(
+            request, _("Published: the event is in the finder and open to registration.")
+        )
     return redirect("engagement:event_registrants", event_id=event.pk)
 
 
@@ -201,7 +207,10 @@ def registration_check_in(
     error = ""
     try:
         registration = services.registration_check_in(
-            actor=request.user, event_id=event.pk, registration_id=registration_id, attended=attended
+            actor=request.user,
+            event_id=event.pk,
+            registration_id=registration_id,
+            attended=attended,
         )
     except services.EventNotFound as missing:
         raise Http404 from missing
