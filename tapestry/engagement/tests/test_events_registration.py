@@ -185,10 +185,11 @@ def test_emails_speak_the_registrants_language(
     seated_email = mail.outbox[-1]
 
     assert confirm_email.subject == "Confirme su inscripción: Salud en línea"
-    assert "Hola Name of rosa@example.net" in str(confirm_email.body)
-    assert "hora del Centro" in str(confirm_email.body).lower() or "Hora del Centro" in str(
-        confirm_email.body
+    assert str(confirm_email.body).startswith(
+        "Hola, Name of rosa@example.net:\n\nGracias por inscribirse en:\n\nSalud en línea\n"
     )
+    assert "(Hora del Centro)" in str(confirm_email.body)
+    assert "Por favor, confirme su inscripción con este enlace:" in str(confirm_email.body)
     assert seated_email.subject == "Su lugar está confirmado: Salud en línea"
 
 
