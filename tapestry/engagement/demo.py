@@ -152,10 +152,10 @@ def demo_events_seed(
         chosen = rng.sample(organization_ids, min(3, len(organization_ids)))
         for day_index, days in enumerate(DEMO_DAYS):
             item = spec["events"][(region_index * len(DEMO_DAYS) + day_index) % len(spec["events"])]
-            place = organization_places(organization_ids=[chosen[day_index % len(chosen)]])
+            organization_id = chosen[day_index % len(chosen)]
             event = _event_from(
                 item,
-                place=next(iter(place.values())),
+                place=organization_places(organization_ids=[organization_id])[organization_id],
                 organizer_id=specialist_id,
                 starts_on=today + datetime.timedelta(days=days),
                 hour=10 if day_index % 2 else 18,
@@ -167,11 +167,11 @@ def demo_events_seed(
             counts = _registrations(event, count=people, rng=rng, names=names, past=past)
             made, registered, attended = made + 1, registered + counts[0], attended + counts[1]
     for library_id in liaison_libraries:
-        place = organization_places(organization_ids=[library_id])[library_id]
+        library = organization_places(organization_ids=[library_id])[library_id]
         for days, item in zip((-7, 5, 16), spec["events"][:3], strict=True):
             event = _event_from(
                 item,
-                place=place,
+                place=library,
                 organizer_id=liaison_id,
                 starts_on=today + datetime.timedelta(days=days),
                 hour=18,
