@@ -131,14 +131,19 @@ def main() -> int:
         )
 
     if args.explain:
-        from django.db.models import F
+        from django.test.utils import CaptureQueriesContext
 
-        from tapestry.engagement.models import Event
-
-        queryset = Event.objects.filter(status="published", ends_at__gt=NOW).order_by(
-            "starts_at", "pk"
-        )
-        log(str(queryset.annotate(x=F("location_x")).explain()))
+        # The plans of the search's own queries (the count and the page of ids), at the
+        # largest radius from the first ZIP code.
+        with CaptureQueriesContext(connection) as captured:
+            search(places[0], largest)
+        prefix = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        for query in captured.captured_queries[:2]:
+            log(query["sql"][:300])
+            with connection.cursor() as cursor:
+                cursor.execute(prefix + query["sql"])
+                for row in cursor.fetchall():
+                    log("  " + " | ".join(str(cell) for cell in row))
 
     cases = {
         f"near_{largest}_miles": lambda place: search(place, largest),
