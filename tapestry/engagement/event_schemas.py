@@ -5,7 +5,6 @@ well formed (django-ninja answers 400 naming the parameter); every request they 
 finder's form accepts. A public event never carries its registrants, only seat counts.
 """
 
-import datetime
 from typing import Annotated
 
 from django.conf import settings
@@ -14,7 +13,6 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from tapestry.core.schemas import ErrorOut, MessageOut
-from tapestry.engagement.forms.events import FINDER_FIRST_DATE, FINDER_LAST_DATE
 from tapestry.engagement.models import EventFormat, EventLanguage, FocusArea
 
 __all__ = ["ErrorOut", "EventOut", "EventPageOut", "EventQuery", "MessageOut"]
@@ -22,7 +20,11 @@ __all__ = ["ErrorOut", "EventOut", "EventPageOut", "EventQuery", "MessageOut"]
 EVENT_ID_MAX = 2**63 - 1
 PAGE_MAX = 100_000
 Absent = SkipJsonSchema[None]
-FinderDate = Annotated[datetime.date, Field(ge=FINDER_FIRST_DATE, le=FINDER_LAST_DATE)]
+# A calendar day as the finder's form reads it. A string (not pydantic's date, which would also
+# take a number of seconds such as `0`), with the format stated for the document.
+Day = Annotated[
+    str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"})
+]
 
 
 class EventQuery(Schema):
@@ -40,12 +42,13 @@ class EventQuery(Schema):
         description="Search radius around `near`, in miles (default "
         f"{settings.ENGAGEMENT_EVENTS_DEFAULT_RADIUS_MILES}).",
     )
-    date_from: FinderDate | Absent = Field(
+    date_from: Day | Absent = Field(
         default=None, description="Events on or after this day (YYYY-MM-DD)."
     )
-    date_to: FinderDate | Absent = Field(
+    date_to: Day | Absent = Field(
         default=None,
-        description="Events starting on or before this day (YYYY-MM-DD); not before `date_from`.",
+        description="Events starting on or before this day (YYYY-MM-DD). A range that ends "
+        "before it starts finds nothing.",
     )
     focus_area: FocusArea | Absent = Field(default=None, description="Focus area.")
     language: EventLanguage | Absent = Field(default=None, description="Language it is held in.")

@@ -66,7 +66,14 @@ class EventPage:
         return self.page_obj.has_next()
 
 
+# Any day is a valid bound; these keep the arithmetic and the database's timestamps in range
+# (no event is held before the first or after the last anyway).
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(9000, 12, 31)
+
+
 def _day_start(day: datetime.date) -> datetime.datetime:
+    day = min(max(day, FIRST_DAY), LAST_DAY)
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
@@ -82,7 +89,8 @@ def event_search(
     With `near`, only events with a place within the radius: the bounding box narrows the
     candidates on the location index, the dot product of unit vectors keeps those truly within
     the radius, the database orders and pages over ids, and only the page's rows are loaded
-    and given an exact distance. Dates are whole days, `date_to` included.
+    and given an exact distance. Dates are whole days, `date_to` included (a range that ends before it starts finds
+    nothing).
     """
     page_size = page_size or settings.ENGAGEMENT_EVENTS_PAGE_SIZE
     now = now or timezone.now()

@@ -25,9 +25,6 @@ from tapestry.engagement.models import (
 )
 from tapestry.engagement.selectors import EventFilters
 
-# The finder's dates: anything outside is a typing mistake (and year 9999 has no next day).
-FINDER_FIRST_DATE = datetime.date(2000, 1, 1)
-FINDER_LAST_DATE = datetime.date(2100, 12, 31)
 TIME_ZONES_FILE = Path(__file__).resolve().parent.parent / "data" / "event_time_zones.csv"
 
 
@@ -113,28 +110,6 @@ class EventFinderForm(forms.Form):
     def clean_near(self) -> ZipPlace | None:
         near = self.cleaned_data["near"]
         return _zip_place(near) if near else None
-
-    def _date_in_range(self, name: str) -> datetime.date | None:
-        value: datetime.date | None = self.cleaned_data.get(name)
-        if value is not None and not FINDER_FIRST_DATE <= value <= FINDER_LAST_DATE:
-            raise forms.ValidationError(
-                _("Enter a date between %(first)s and %(last)s.")
-                % {"first": FINDER_FIRST_DATE.isoformat(), "last": FINDER_LAST_DATE.isoformat()}
-            )
-        return value
-
-    def clean_date_from(self) -> datetime.date | None:
-        return self._date_in_range("date_from")
-
-    def clean_date_to(self) -> datetime.date | None:
-        return self._date_in_range("date_to")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        date_from, date_to = data.get("date_from"), data.get("date_to")
-        if date_from and date_to and date_to < date_from:
-            self.add_error("date_to", _("The end of the date range is before its start."))
-        return data
 
     def filters(self) -> EventFilters:
         data = self.cleaned_data

@@ -157,8 +157,9 @@ def test_bad_finder_input_is_a_400_naming_the_field(client: Client) -> None:
     assert list(api_radius.json()["errors"]) == ["radius_miles"]
     assert api_zip.status_code == 404
     assert list(api_zip.json()["errors"]) == ["near"]
-    assert api_dates.status_code == 400
-    assert list(api_dates.json()["errors"]) == ["date_to"]
+    # Any well-formed range is accepted; one that ends before it starts finds nothing.
+    assert api_dates.status_code == 200
+    assert api_dates.json()["count"] == 0
 
 
 def test_the_event_api_gives_seats_not_people(client: Client) -> None:
