@@ -107,6 +107,18 @@ class EventFinderForm(forms.Form):
         required=False, min_value=1, max_value=100000, widget=forms.HiddenInput
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read in the request's language (a lazy string formatted at import would be English).
+        self.fields["radius_miles"].help_text = _("Up to %(miles)s miles.") % {
+            "miles": settings.ENGAGEMENT_EVENTS_MAX_RADIUS_MILES
+        }
+        if self.is_bound and not self.data.get("radius_miles"):
+            # Show the radius the search used, not an empty box.
+            data = dict(self.data.items())
+            data["radius_miles"] = str(settings.ENGAGEMENT_EVENTS_DEFAULT_RADIUS_MILES)
+            self.data = data
+
     def clean_near(self) -> ZipPlace | None:
         near = self.cleaned_data["near"]
         return _zip_place(near) if near else None
