@@ -305,3 +305,64 @@ def test_registration_status_counts_stay_on_the_registrants_page(
     assert "Seated: 2 of 20" in html
     assert "On the waitlist: 1" in html
     assert "Attended: 2" in html
+
+
+def test_a_specialist_holds_an_event_at_an_address_in_his_region(sam_client: Client) -> None:
+    response = sam_client.post(
+        "/engagement/events/new/",
+        event_form(
+            None,
+            venue_name="Pilsen park district hall",
+            address_line1="1419 W Blackhawk St",
+            city="Chicago",
+            zip_code="60642",
+        ),
+    )
+
+    event = Event.objects.get()
+    assert response.status_code == 302
+    assert (event.organization_id, event.zip_code, event.region_code) == (None, "60642", "region-6")
+    assert event.latitude is not None
+
+
+def test_a_specialist_cannot_hold_an_event_outside_his_regions(sam_client: Client) -> None:
+    response = sam_client.post(
+        "/engagement/events/new/",
+        event_form(None, address_line1="350 5th Ave", city="New York", zip_code="10118"),
+    )
+
+    assert response.status_code == 400
+    assert "That place is outside the regions you cover." in response.content.decode()
+    assert not Event.objects.exists()
+
+
+def test_a_virtual_event_has_no_place_and_needs_its_link(
+    alice_client: Client, alice_library: Any
+) -> None:
+    refused = alice_client.post(
+        "/engagement/events/new/", event_form(alice_library, format="virtual")
+    )
+    made = alice_client.post(
+        "/engagement/events/new/",
+        event_form(alice_library, format="virtual", virtual_link="https://meet.example.org/a"),
+    )
+
+    assert refused.status_code == 400
+    assert "An online event needs its link." in refused.content.decode()
+    assert made.status_code == 302
+    event = Event.objects.get()
+    assert (event.latitude, event.zip_code, event.region_code) == (None, "", "region-6")
+
+
+def test_an_event_that_ends_before_it_starts_is_refused(
+    alice_client: Client, alice_library: Any
+) -> None:
+    starts = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    response = alice_client.post(
+        "/engagement/events/new/",
+        event_form(alice_library, starts_at=f"{starts}T18:00", ends_at=f"{starts}T17:00"),
+    )
+
+    assert response.status_code == 400
+    assert "The event must end after it starts." in response.content.decode()
+    assert not Event.objects.exists()
