@@ -111,3 +111,20 @@ def test_a_liaison_creates_an_event_a_visitor_registers_and_is_checked_in(visit:
     liaison.check("12-checked-in")
     registration = Registration.objects.get()
     assert (registration.status, registration.attended) == ("confirmed", True)
+
+    # Her registrant list shows the seat and the attendance; the cancel page asks for a reason
+    liaison.open(f"/engagement/events/{event_id}/registrants/")
+    expect(page.get_by_role("rowheader", name="Rosa Delgado")).to_be_visible()
+    liaison.check("13-registrants")
+    liaison.open(f"/engagement/events/{event_id}/cancel/")
+    liaison.check("14-cancel-event")
+
+    # The visitor's cancel link opens a page with one button (not used here)
+    cancel_link = re.search(r"(/engagement/events/registration/cancel/\w+/)", str(email.body))
+    assert cancel_link is not None
+    visitor.open(cancel_link.group(1))
+    expect(phone.get_by_role("button", name=visitor.t("Cancel my registration"))).to_be_visible()
+    visitor.check("15-cancel-registration")
+    # And a search that names no ZIP code says so, in Spanish
+    visitor.open("/engagement/events/?near=99999", status=400)
+    visitor.check("16-finder-error")
