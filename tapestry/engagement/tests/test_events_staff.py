@@ -366,3 +366,17 @@ def test_an_event_that_ends_before_it_starts_is_refused(
     assert response.status_code == 400
     assert "The event must end after it starts." in response.content.decode()
     assert not Event.objects.exists()
+
+
+def test_the_dashboard_shows_a_liaison_her_next_events(
+    alice_client: Client, alice_event: Event, bob_client: Client
+) -> None:
+    RegistrationFactory.create(event=alice_event)
+
+    mine = alice_client.get("/me/").content.decode()
+    others = bob_client.get("/me/").content.decode()
+
+    assert "Your events" in mine
+    assert f"{alice_event.title}</a>" in mine
+    assert "1 of 20 seats taken" in mine
+    assert "Your events" not in others
