@@ -6,7 +6,6 @@ functions in a transaction, with email on commit."""
 import datetime
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -532,8 +531,3 @@ def registrants_anonymize(*, now: datetime.datetime | None = None) -> int:
     if erased:
         logger.info("Erased the names and emails of %s registrations", erased)
     return erased
-
-
-def event_local(event: Event, moment: datetime.datetime) -> datetime.datetime:
-    """A moment in the event's own time zone."""
-    return moment.astimezone(ZoneInfo(event.time_zone))
