@@ -174,6 +174,9 @@ class RegistrationForm(forms.Form):
         return bool(self.data.get("website"))
 
 
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
 def _local(value: datetime.datetime, zone: str) -> datetime.datetime:
     """The wall time typed (a datetime-local field, read in the server's zone) in `zone`."""
     naive = timezone.make_naive(value) if timezone.is_aware(value) else value
@@ -297,8 +300,10 @@ class EventForm(forms.Form):
                     "accessibility_notes",
                 )
             },
-            "starts_at": event.starts_at.astimezone(zone).replace(tzinfo=None),
-            "ends_at": event.ends_at.astimezone(zone).replace(tzinfo=None),
+            # As the datetime-local input writes them (the shared field template prints the
+            # value as it is, not through the widget's format).
+            "starts_at": event.starts_at.astimezone(zone).strftime(DATETIME_LOCAL),
+            "ends_at": event.ends_at.astimezone(zone).strftime(DATETIME_LOCAL),
         }
 
 

@@ -380,3 +380,35 @@ def test_the_dashboard_shows_a_liaison_her_next_events(
     assert f"{alice_event.title}</a>" in mine
     assert "1 of 20 seats taken" in mine
     assert "Your events" not in others
+
+
+def test_the_edit_form_shows_the_events_own_local_times(
+    alice_client: Client, alice_library: Any, alice_liaison: Any
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    starts = datetime.datetime(2030, 5, 6, 18, 0, tzinfo=ZoneInfo("America/Denver"))
+    event = EventFactory.create(
+        organization_id=alice_library.pk,
+        organizer=alice_liaison,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+        time_zone="America/Denver",
+    )
+
+    html = alice_client.get(f"/engagement/events/{event.pk}/edit/").content.decode()
+    saved = alice_client.post(
+        f"/engagement/events/{event.pk}/edit/",
+        event_form(
+            alice_library,
+            starts_at="2030-05-06T19:00",
+            ends_at="2030-05-06T20:00",
+            time_zone="America/Denver",
+        ),
+    )
+
+    assert 'value="2030-05-06T18:00"' in html
+    assert 'value="2030-05-06T19:00"' in html
+    assert saved.status_code == 302
+    event.refresh_from_db()
+    assert event.starts_at == datetime.datetime(2030, 5, 7, 1, 0, tzinfo=datetime.UTC)
