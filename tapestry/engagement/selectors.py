@@ -207,3 +207,15 @@ def events_of_region(*, region_code: str) -> QuerySet[Event]:
         .exclude(status=Event.Status.DRAFT)
         .order_by("starts_at", "pk")
     )
+
+
+def event_attendance(*, event_id: int) -> list[tuple[str, str, int]]:
+    """Who came to an event, as the activity report counts them: (ZIP code, role, attendees),
+    by ZIP code then role ("" where the registrant gave none). Kept after the names and emails
+    are erased, so a report can be pre-filled from it at any time."""
+    return list(
+        Registration.objects.filter(event_id=event_id, attended=True)
+        .values_list("zip_code", "role")
+        .annotate(count=Count("pk"))
+        .order_by("zip_code", "role")
+    )

@@ -132,3 +132,17 @@ def test_attendees_are_invited_to_the_evaluation_after_the_event_once(
     assert [m.to for m in mail.outbox] == [["came@example.net"]]
     access = apps.get_model("surveys", "AccessToken").objects.get()
     assert (access.subject_kind, access.subject_ref) == ("event", str(event.pk))
+
+
+def test_the_attendance_by_zip_code_and_role_outlives_the_erasure() -> None:
+    from tapestry.engagement.selectors import event_attendance
+
+    event = EventFactory.create()
+    RegistrationFactory.create_batch(
+        2, event=event, attended=True, zip_code="60614", role="student"
+    )
+    RegistrationFactory.create(event=event, attended=True, zip_code="", role="")
+    RegistrationFactory.create(event=event, attended=False, zip_code="60614", role="student")
+    Registration.objects.update(name="", email="")
+
+    assert event_attendance(event_id=event.pk) == [("", "", 1), ("60614", "student", 2)]
