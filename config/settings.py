@@ -337,6 +337,20 @@ LEARNING_XAPI_MAX_LIMIT = 500
 # Compliance reports: working memory PostgreSQL may use for one report query's hash tables.
 LEARNING_REPORT_WORK_MEM = _env("TAPESTRY_LEARNING_REPORT_WORK_MEM", "64MB")
 
+# Community engagement: events (issue 10). The finder's page size, default and largest radius.
+ENGAGEMENT_EVENTS_PAGE_SIZE = 20
+ENGAGEMENT_EVENTS_DEFAULT_RADIUS_MILES = 50
+ENGAGEMENT_EVENTS_MAX_RADIUS_MILES = 250
+# Registrations per client address per hour (a library's lab shares one address, so it is
+# generous); past it the form answers 429.
+ENGAGEMENT_REGISTRATIONS_PER_ADDRESS_PER_HOUR = 20
+# Registrants' names and emails are erased this many days after the event (counts are kept).
+ENGAGEMENT_REGISTRANT_RETENTION_DAYS = int(
+    _env("TAPESTRY_ENGAGEMENT_REGISTRANT_RETENTION_DAYS", "90")
+)
+# The organization and region iCalendar feeds carry events that ended within this many days.
+ENGAGEMENT_FEED_PAST_DAYS = 30
+
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
 API_TOKEN_EXPIRY_DAYS = [30, 90, 365]
@@ -354,6 +368,14 @@ SCHEDULED_JOBS = {
     },
     "learning-daily": {
         "task": "tapestry.learning.tasks.learning_daily_task",
+        "every_seconds": 24 * 3600,
+    },
+    "engagement-event-reminders": {
+        "task": "tapestry.engagement.tasks.event_reminders_task",
+        "every_seconds": 3600,
+    },
+    "engagement-registrants-retention": {
+        "task": "tapestry.engagement.tasks.registrants_retention_task",
         "every_seconds": 24 * 3600,
     },
 }

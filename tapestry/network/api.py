@@ -126,3 +126,45 @@ def _region_codes_by_state() -> dict[str, str]:
     return dict(
         RegionState.objects.filter(region_map=region_map).values_list("state_id", "region__code")
     )
+
+
+@dataclass(frozen=True)
+class OrganizationPlace:
+    """Where a member organization stands: its street address and its ZIP code's centroid."""
+
+    id: int
+    name: str
+    address_line1: str
+    city: str
+    state_code: str
+    zip_code: str
+    latitude: float
+    longitude: float
+    region_code: str
+
+
+def organization_places(*, organization_ids: Iterable[int]) -> dict[int, OrganizationPlace]:
+    """The addresses and locations of these member organizations, by id (an event held at a
+    member's library takes its place from here)."""
+    region_by_state = _region_codes_by_state()
+    return {
+        organization.pk: OrganizationPlace(
+            id=organization.pk,
+            name=organization.name,
+            address_line1=organization.address_line1,
+            city=organization.city,
+            state_code=organization.state_id,
+            zip_code=organization.zip_code,
+            latitude=organization.latitude,
+            longitude=organization.longitude,
+            region_code=region_by_state.get(organization.state_id, ""),
+        )
+        for organization in Organization.objects.filter(pk__in=list(organization_ids))
+    }
+
+
+def organizations_in_regions(*, region_codes: Iterable[str]) -> list[int]:
+    """The ids of the member organizations in these regions (of the map in force)."""
+    codes = set(region_codes)
+    states = [state for state, code in _region_codes_by_state().items() if code in codes]
+    return list(Organization.objects.filter(state_id__in=states).values_list("pk", flat=True))

@@ -255,6 +255,99 @@ def training_expiring(language: str) -> Expected:
     )
     expiry_warnings_send(today=in_a_week)
     return Expected("ana@example.org", "Ana O'Brien-Núñez", course.title)
+# The events' messages (registration without an account) -----------------------------------
+
+EVENT_TITLE = "Children's health & the internet"
+
+
+def _ana_at_event(language: str, *, status: str, capacity: int = 5, seated: int = 0) -> Any:
+    """Ana's registration at a hybrid event in this state, made without sending anything, so
+    the service under test sends the only message."""
+    from tapestry.engagement.tests.factories import EventFactory, RegistrationFactory
+
+    event = EventFactory.create(
+        title=EVENT_TITLE,
+        capacity=capacity,
+        format="hybrid",
+        virtual_link="https://meet.example.org/x",
+        accessibility_notes="Step-free entrance & captions.",
+    )
+    RegistrationFactory.create_batch(seated, event=event)
+    return RegistrationFactory.create(
+        event=event,
+        name="Ana O'Brien-Núñez",
+        email="ana@example.org",
+        language=language,
+        status=status,
+    )
+
+
+def _ana() -> Expected:
+    return Expected("ana@example.org", "Ana O'Brien-Núñez", EVENT_TITLE)
+
+
+def event_registration_confirmation(language: str) -> Expected:
+    from tapestry.engagement import services as event_services
+    from tapestry.engagement.tests.factories import EventFactory
+
+    event = EventFactory.create(title=EVENT_TITLE)
+    event_services.registration_create(
+        event_id=event.pk, name="Ana O'Brien-Núñez", email="ana@example.org", language=language
+    )
+    return _ana()
+
+
+def _confirmed_by_link(language: str, **event: Any) -> Expected:
+    from tapestry.engagement import services as event_services
+    from tapestry.engagement.models import registration_token
+
+    registration = _ana_at_event(language, status="pending", **event)
+    event_services.registration_confirm(token=registration_token(registration, "confirm"))
+    return _ana()
+
+
+def event_seat_confirmed(language: str) -> Expected:
+    return _confirmed_by_link(language)
+
+
+def event_waitlisted(language: str) -> Expected:
+    return _confirmed_by_link(language, capacity=1, seated=1)
+
+
+def event_seat_freed(language: str) -> Expected:
+    from tapestry.engagement import services as event_services
+    from tapestry.engagement.models import Registration, registration_token
+
+    registration = _ana_at_event(language, status="waitlisted", capacity=1, seated=1)
+    seated = Registration.objects.get(event=registration.event, status="confirmed")
+    event_services.registration_cancel(token=registration_token(seated, "cancel"))
+    return _ana()
+
+
+def event_reminder(language: str) -> Expected:
+    from tapestry.engagement import services as event_services
+    from tapestry.engagement.models import Event
+
+    registration = _ana_at_event(language, status="confirmed")
+    soon = timezone.now() + datetime.timedelta(hours=20)
+    Event.objects.filter(pk=registration.event_id).update(
+        starts_at=soon, ends_at=soon + datetime.timedelta(hours=2)
+    )
+    event_services.event_reminders_send()
+    return _ana()
+
+
+def event_cancelled(language: str) -> Expected:
+    from tapestry.engagement import services as event_services
+
+    registration = _ana_at_event(language, status="confirmed")
+    organizer = _person("lucia@example.org", "Lucía Ramírez", "en")
+    registration.event.organizer = organizer
+    registration.event.save(update_fields=["organizer"])
+    event_services.event_cancel(
+        actor=organizer, event_id=registration.event_id, reason="The room flooded & is closed."
+    )
+    return _ana()
 
 
 EMAILS: dict[str, Callable[[str], Expected]] = {
@@ -271,6 +364,12 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "evaluation invitation": evaluation_invitation,
     "courses assigned": courses_assigned,
     "training expiring": training_expiring,
+    "event registration confirmation": event_registration_confirmation,
+    "event seat confirmed": event_seat_confirmed,
+    "event waitlisted": event_waitlisted,
+    "event seat freed": event_seat_freed,
+    "event reminder": event_reminder,
+    "event cancelled": event_cancelled,
 }
 
 # &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.

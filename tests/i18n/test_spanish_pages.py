@@ -307,6 +307,13 @@ PAGES = [
     ("program_staff", "/learning/staff/requirements/", 200),
     ("program_staff", "/learning/staff/audit/", 200),
     ("program_staff", "/learning/staff/archive/", 200),
+    # Community engagement: events
+    ("visitor", "/engagement/events/", 200),
+    ("visitor", "/engagement/events/?near=99999&radius_miles=900", 400),
+    ("visitor", "/engagement/events/?near=60601&radius_miles=250&language=es", 200),
+    ("visitor", "/engagement/events/registration/confirm/not-a-link/", 404),
+    ("liaison", "/engagement/events/mine/", 200),
+    ("liaison", "/engagement/events/new/", 200),
 ]
 
 
@@ -388,6 +395,7 @@ FORMS_WITH_ERRORS = [
     ("liaison", "/accounts/password/change/", {"oldpassword": "wrong"}, 200),
     ("community_partner", "/me/api-tokens/", {"name": ""}, 400),
     ("specialist", "/network/specialist/applications/{application}/", {"decision": ""}, 400),
+    ("liaison", "/engagement/events/new/", {"title": "", "zip_code": "99999"}, 400),
 ]
 
 

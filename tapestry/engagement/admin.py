@@ -1,0 +1,63 @@
+"""The Django admin of community engagement, for administrators, one block per part."""
+
+# --- Events ---
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tapestry.core.api import audit_record
+from tapestry.engagement.models import Event, Registration
+
+
+class RegistrationInline(admin.TabularInline[Registration, Event]):
+    """Registrants are shown, never edited here: seats move only through the services (the
+    waitlist, the row lock, the emails). Names and emails disappear after retention."""
+
+    model = Registration
+    extra = 0
+    can_delete = False
+    fields = ("name", "email", "status", "attended", "confirmed_at", "anonymized_at")
+    readonly_fields = fields
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin[Event]):
+    list_display = ("title", "starts_at", "status", "format", "language", "region_code", "capacity")
+    list_filter = ("status", "format", "language", "focus_area", "region_code")
+    search_fields = ("title", "city", "zip_code")
+    date_hierarchy = "starts_at"
+    # The place is set by the event pages (which locate its ZIP code and region).
+    readonly_fields = (
+        "organization_id",
+        "address_line1",
+        "city",
+        "state_code",
+        "zip_code",
+        "region_code",
+        "latitude",
+        "longitude",
+        "organizer",
+        "published_at",
+        "cancelled_at",
+        "reminders_sent_at",
+        "evaluation_sent_at",
+        "registrants_anonymized_at",
+        "created_at",
+        "updated_at",
+    )
+    inlines = [RegistrationInline]
+
+    def save_model(self, request: HttpRequest, obj: Event, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="engagement.admin_change",
+            target=obj,
+            summary=f"{'Changed' if change else 'Added'} event {obj.pk} in the admin",
+        )

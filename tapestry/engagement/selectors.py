@@ -1,0 +1,221 @@
+"""Community engagement's reads, one block per part."""
+
+# --- Events ---
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from tapestry.core.geography import (
+    ZipPlace,
+    bounding_box,
+    distance_miles,
+    unit_vector,
+    within_radius_dot,
+)
+from tapestry.engagement.models import Event, Registration
+from tapestry.engagement.services import event_scope
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """Validated finder filters (see forms.EventFinderForm)."""
+
+    near: ZipPlace | None = None
+    radius_miles: int = 25
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    focus_area: str = ""
+    language: str = ""
+    format: str = ""
+
+
+@dataclass
+class EventPage:
+    events: list[Event]
+    page_obj: Page[int]
+    near: ZipPlace | None = None
+
+    @property
+    def total(self) -> int:
+        return self.page_obj.paginator.count
+
+    @property
+    def page(self) -> int:
+        return self.page_obj.number
+
+    @property
+    def num_pages(self) -> int:
+        return self.page_obj.paginator.num_pages
+
+    @property
+    def page_size(self) -> int:
+        return self.page_obj.paginator.per_page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page_obj.has_previous()
+
+    @property
+    def has_next(self) -> bool:
+        return self.page_obj.has_next()
+
+
+# Any day is a valid bound; these keep the arithmetic and the database's timestamps in range
+# (no event is held before the first or after the last anyway).
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(9000, 12, 31)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    day = min(max(day, FIRST_DAY), LAST_DAY)
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def event_search(
+    *,
+    filters: EventFilters,
+    page: int = 1,
+    page_size: int | None = None,
+    now: datetime.datetime | None = None,
+) -> EventPage:
+    """One page of the public finder: published events not yet over, soonest first.
+
+    With `near`, only events with a place within the radius: the bounding box narrows the
+    candidates on the location index, the dot product of unit vectors keeps those truly within
+    the radius, the database orders and pages over ids, and only the page's rows are loaded
+    and given an exact distance. Dates are whole days, `date_to` included (a range that ends before it starts finds
+    nothing).
+    """
+    page_size = page_size or settings.ENGAGEMENT_EVENTS_PAGE_SIZE
+    now = now or timezone.now()
+    events = Event.objects.filter(status=Event.Status.PUBLISHED, ends_at__gt=now)
+    if filters.date_from:
+        events = events.filter(ends_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        events = events.filter(
+            starts_at__lt=_day_start(filters.date_to + datetime.timedelta(days=1))
+        )
+    if filters.focus_area:
+        events = events.filter(focus_area=filters.focus_area)
+    if filters.language:
+        events = events.filter(language=filters.language)
+    if filters.format:
+        events = events.filter(format=filters.format)
+    origin = filters.near
+    if origin is not None:
+        min_lat, max_lat, min_lon, max_lon = bounding_box(
+            origin.latitude, origin.longitude, filters.radius_miles
+        )
+        x, y, z = unit_vector(origin.latitude, origin.longitude)
+        events = (
+            events.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
+            .alias(closeness=F("location_x") * x + F("location_y") * y + F("location_z") * z)
+            .filter(closeness__gte=within_radius_dot(filters.radius_miles))
+        )
+    ordered = events.order_by("starts_at", "pk")
+    page_obj = Paginator(ordered.values_list("pk", flat=True), page_size).get_page(page)
+    page_ids = list(page_obj.object_list)
+    by_pk = Event.objects.in_bulk(page_ids)
+    page_events = [by_pk[pk] for pk in page_ids]
+    located = [
+        event for event in page_events if event.latitude is not None and event.longitude is not None
+    ]
+    if origin is not None and located:
+        miles = distance_miles(
+            origin.latitude,
+            origin.longitude,
+            [float(event.latitude or 0.0) for event in located],
+            [float(event.longitude or 0.0) for event in located],
+        )
+        for event, distance in zip(located, miles.tolist(), strict=True):
+            event.distance_miles = round(distance, 1)
+    return EventPage(page_events, page_obj, near=origin)
+
+
+def event_public_get(*, event_id: int) -> Event | None:
+    """A published or cancelled event as anyone may see it (drafts are their organizers')."""
+    return (
+        Event.objects.filter(pk=event_id)
+        .exclude(status=Event.Status.DRAFT)
+        .annotate(
+            seats_taken=Count(
+                "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+            )
+        )
+        .first()
+    )
+
+
+def events_manageable(*, user: Any) -> QuerySet[Event]:
+    """The events this person organizes (see services.event_scope), with their counts."""
+    return (
+        Event.objects.filter(event_scope(user))
+        .annotate(
+            seats_taken=Count(
+                "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+            ),
+            waitlisted=Count(
+                "registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)
+            ),
+            attended=Count("registrations", filter=Q(registrations__attended=True)),
+        )
+        .order_by("-starts_at", "pk")
+    )
+
+
+def event_manageable_get(*, user: Any, event_id: int) -> Event | None:
+    return events_manageable(user=user).filter(pk=event_id).first()
+
+
+def registrants_of(*, event: Event, q: str = "") -> QuerySet[Registration]:
+    """An event's registrations, for its organizers only (the caller fetched `event` through
+    event_manageable_get): seated first, then the waitlist in order, then the rest."""
+    registrations = event.registrations.all()
+    if q:
+        registrations = registrations.filter(Q(name__icontains=q) | Q(email__icontains=q))
+    return registrations.order_by("status", "confirmed_at", "name", "pk")
+
+
+def registration_counts(*, event: Event) -> dict[str, int]:
+    """Registrations by status and attendance (kept after the names are erased)."""
+    counts = dict(event.registrations.values_list("status").annotate(count=Count("pk")).order_by())
+    return {
+        **{status: counts.get(status, 0) for status in Registration.Status.values},
+        "attended": event.registrations.filter(attended=True).count(),
+    }
+
+
+def events_of_organization(*, organization_id: int) -> QuerySet[Event]:
+    """The published and cancelled events of one member organization, for its feed."""
+    return (
+        Event.objects.filter(organization_id=organization_id)
+        .exclude(status=Event.Status.DRAFT)
+        .order_by("starts_at", "pk")
+    )
+
+
+def events_of_region(*, region_code: str) -> QuerySet[Event]:
+    """The published and cancelled events of one region, for its feed."""
+    return (
+        Event.objects.filter(region_code=region_code)
+        .exclude(status=Event.Status.DRAFT)
+        .order_by("starts_at", "pk")
+    )
+
+
+def event_attendance(*, event_id: int) -> list[tuple[str, str, int]]:
+    """Who came to an event, as the activity report counts them: (ZIP code, role, attendees),
+    by ZIP code then role ("" where the registrant gave none). Kept after the names and emails
+    are erased, so a report can be pre-filled from it at any time."""
+    return list(
+        Registration.objects.filter(event_id=event_id, attended=True)
+        .values_list("zip_code", "role")
+        .annotate(count=Count("pk"))
+        .order_by("zip_code", "role")
+    )

@@ -1,0 +1,533 @@
+"""Community engagement's writes, one block per part, as keyword-only `<entity>_<verb>`
+functions in a transaction, with email on commit."""
+
+# --- Events ---
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tapestry.accounts.api import Role, user_has_role
+from tapestry.core.api import audit_record, email_send
+from tapestry.core.geography import zip_lookup
+from tapestry.engagement.models import (
+    Event,
+    EventFormat,
+    Registration,
+    registration_token,
+    token_hash,
+    token_new,
+)
+from tapestry.network.api import (
+    organization_places,
+    organizations_of_liaison,
+    region_codes_of_specialist,
+    region_of_state,
+)
+from tapestry.surveys.api import SurveyError, evaluation_attach, evaluation_invite
+
+logger = logging.getLogger(__name__)
+
+
+class EventError(Exception):
+    """A refusal whose message is safe to show; nothing was changed."""
+
+
+class EventNotFound(EventError):
+    """No such event among those the caller may manage (a 404, whoever asks)."""
+
+
+class RegistrationRefused(EventError):
+    """The event cannot take this registration (cancelled, over, already registered)."""
+
+
+class RegistrationLinkInvalid(EventError):
+    """A confirm or cancel link that matches no registration."""
+
+
+def event_scope(user: Any) -> Q:
+    """The events a person may manage and whose registrants they may see: those they organize,
+    those of the organizations they are the liaison of, and those of the regions they cover as
+    an engagement specialist. Deny by default: anyone else gets nothing."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    scope = Q(organizer_id=user.pk)
+    organizations = organizations_of_liaison(user_id=user.pk)
+    if organizations:
+        scope |= Q(organization_id__in=organizations)
+    if user_has_role(user, Role.ENGAGEMENT_SPECIALIST):
+        regions = region_codes_of_specialist(user_id=user.pk)
+        if regions:
+            scope |= Q(region_code__in=regions)
+    return scope
+
+
+def _event_locked(actor: Any, event_id: int) -> Event:
+    event = Event.objects.select_for_update().filter(event_scope(actor), pk=event_id).first()
+    if event is None:
+        raise EventNotFound(_("That event is not one you organize."))
+    return event
+
+
+def _url(name: str, *args: Any) -> str:
+    return f"{settings.SITE_URL}{reverse(name, args=args)}"
+
+
+def _place_apply(event: Event, *, actor: Any, details: dict[str, Any]) -> None:
+    """Set the host, the place and the region from the form's details, checking the caller may
+    hold an event there."""
+    organization_id = details.get("organization_id")
+    liaison_of = set(organizations_of_liaison(user_id=actor.pk))
+    specialist_of = (
+        set(region_codes_of_specialist(user_id=actor.pk))
+        if user_has_role(actor, Role.ENGAGEMENT_SPECIALIST)
+        else set()
+    )
+    place = None
+    if organization_id is not None:
+        place = organization_places(organization_ids=[organization_id]).get(organization_id)
+        if place is None:
+            raise EventError(_("That member organization does not exist."))
+        if organization_id not in liaison_of and place.region_code not in specialist_of:
+            raise EventError(
+                _("You may hold events only for your own organization or in your regions.")
+            )
+    elif not specialist_of:
+        raise EventError(_("Choose the member organization that holds the event."))
+    event.organization_id = organization_id
+    event.venue_name = details.get("venue_name", "")
+    event.virtual_link = details.get("virtual_link", "") if event.is_online else ""
+    if not event.is_in_person:
+        event.address_line1 = event.city = event.state_code = event.zip_code = ""
+        event.latitude = event.longitude = None
+        event.region_code = place.region_code if place else sorted(specialist_of)[0]
+        return
+    if details.get("address_line1") or place is None:
+        zip_place = zip_lookup(details.get("zip_code", ""))
+        if zip_place is None:
+            raise EventError(_("Enter the ZIP code of the place, or hold the event at the host."))
+        event.address_line1 = details.get("address_line1", "")
+        event.city = details.get("city") or zip_place.city.title()
+        event.state_code = zip_place.state
+        event.zip_code = zip_place.zip_code
+        event.latitude, event.longitude = zip_place.latitude, zip_place.longitude
+    else:
+        event.address_line1 = place.address_line1
+        event.city = place.city
+        event.state_code = place.state_code
+        event.zip_code = place.zip_code
+        event.latitude, event.longitude = place.latitude, place.longitude
+        event.venue_name = event.venue_name or place.name
+    region = region_of_state(state_code=event.state_code)
+    event.region_code = region.code if region else (place.region_code if place else "")
+    if organization_id is None and event.region_code not in specialist_of:
+        raise EventError(_("That place is outside the regions you cover."))
+
+
+EVENT_FIELDS = (
+    "title",
+    "description",
+    "focus_area",
+    "audience",
+    "language",
+    "format",
+    "capacity",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "accessibility_notes",
+)
+
+
+def _details_check(details: dict[str, Any]) -> None:
+    if details["ends_at"] <= details["starts_at"]:
+        raise EventError(_("The event must end after it starts."))
+    if details["format"] != EventFormat.IN_PERSON and not details.get("virtual_link"):
+        raise EventError(_("An online event needs its link."))
+
+
+def event_create(*, actor: Any, details: dict[str, Any]) -> Event:
+    """A draft event held by one of the liaison's organizations, or anywhere in the
+    specialist's regions. `details` are a validated EventForm's cleaned data."""
+    _details_check(details)
+    with transaction.atomic():
+        event = Event(**{field: details[field] for field in EVENT_FIELDS}, organizer=actor)
+        _place_apply(event, actor=actor, details=details)
+        event.save()
+        audit_record(
+            actor=actor, action="engagement.event_create", target=event, summary=event.title
+        )
+    return event
+
+
+def event_update(*, actor: Any, event_id: int, details: dict[str, Any]) -> Event:
+    """Change an event the caller manages. Seats cannot drop below the people already seated;
+    more seats seat the waitlist, in order, each with an email."""
+    _details_check(details)
+    with transaction.atomic():
+        event = _event_locked(actor, event_id)
+        if event.status == Event.Status.CANCELLED:
+            raise EventError(_("This event was cancelled; it can no longer be changed."))
+        seated = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+        if details["capacity"] < seated:
+            raise EventError(
+                _("%(seated)s people already have a seat: the event needs at least that many.")
+                % {"seated": seated}
+            )
+        for field in EVENT_FIELDS:
+            setattr(event, field, details[field])
+        _place_apply(event, actor=actor, details=details)
+        event.save()
+        _waitlist_promote(event)
+        audit_record(
+            actor=actor, action="engagement.event_update", target=event, summary=event.title
+        )
+    return event
+
+
+def event_publish(*, actor: Any, event_id: int) -> Event:
+    """Show a draft event in the finder and open its registration."""
+    with transaction.atomic():
+        event = _event_locked(actor, event_id)
+        if event.status != Event.Status.DRAFT:
+            raise EventError(_("Only a draft can be published."))
+        if event.ends_at <= timezone.now():
+            raise EventError(_("This event is already over."))
+        event.status = Event.Status.PUBLISHED
+        event.published_at = timezone.now()
+        event.save(update_fields=["status", "published_at", "updated_at"])
+        audit_record(
+            actor=actor, action="engagement.event_publish", target=event, summary=event.title
+        )
+    return event
+
+
+def event_cancel(*, actor: Any, event_id: int, reason: str = "") -> Event:
+    """Cancel an event and tell everyone registered (pending, seated or waiting)."""
+    with transaction.atomic():
+        event = _event_locked(actor, event_id)
+        if event.status == Event.Status.CANCELLED:
+            raise EventError(_("This event was already cancelled."))
+        event.status = Event.Status.CANCELLED
+        event.cancelled_at = timezone.now()
+        event.save(update_fields=["status", "cancelled_at", "updated_at"])
+        registrations = list(
+            event.registrations.exclude(status=Registration.Status.CANCELLED).exclude(email="")
+        )
+        for registration in registrations:
+            _email(registration, "event_cancelled", reason=reason.strip())
+        audit_record(
+            actor=actor,
+            action="engagement.event_cancel",
+            target=event,
+            summary=event.title,
+            data={"reason": reason.strip(), "registrants_told": len(registrations)},
+        )
+    return event
+
+
+def _email(registration: Registration, template: str, **context: Any) -> None:
+    email_send(
+        to=[registration.email],
+        template=f"engagement/events/email/{template}",
+        context={
+            "event": registration.event,
+            "registration": registration,
+            "event_url": _url("engagement:event_detail", registration.event_id),
+            "ics_url": _url("engagement:event_ics", registration.event_id),
+            "confirm_url": _url(
+                "engagement:registration_confirm", registration_token(registration, "confirm")
+            ),
+            "cancel_url": _url(
+                "engagement:registration_cancel", registration_token(registration, "cancel")
+            ),
+            **context,
+        },
+        language=registration.language,
+        recipient_name=registration.name,
+    )
+
+
+def registration_create(
+    *,
+    event_id: int,
+    name: str,
+    email: str,
+    zip_code: str = "",
+    role: str = "",
+    language: str = "en",
+) -> Registration:
+    """Register someone without an account. Nothing is held yet: the email sent to the
+    address carries the link that confirms it (and takes a seat or a waitlist place) and the
+    link that cancels it. Refused for an event not open to registration and for an address
+    already registered to the event."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.status == Event.Status.DRAFT:
+            raise RegistrationRefused(_("There is no such event."))
+        if event.status == Event.Status.CANCELLED:
+            raise RegistrationRefused(_("This event was cancelled, so it takes no registrations."))
+        if event.ends_at <= timezone.now():
+            raise RegistrationRefused(_("This event is over, so it takes no registrations."))
+        if (
+            event.registrations.filter(email=email)
+            .exclude(status=Registration.Status.CANCELLED)
+            .exists()
+        ):
+            raise RegistrationRefused(
+                _(
+                    "%(email)s is already registered for this event. The email we sent has "
+                    "the links to confirm or cancel it."
+                )
+                % {"email": email}
+            )
+        registration = Registration(
+            event=event,
+            name=name.strip(),
+            email=email,
+            zip_code=zip_code,
+            role=role,
+            language=language if language in ("en", "es") else "en",
+            link_salt=token_new(),
+            # Placeholders, unique and matching no link, until the id the links sign exists.
+            confirm_token_hash=token_hash(token_new()),
+            cancel_token_hash=token_hash(token_new()),
+        )
+        try:
+            with transaction.atomic():
+                registration.save()
+                registration.confirm_token_hash = token_hash(
+                    registration_token(registration, "confirm")
+                )
+                registration.cancel_token_hash = token_hash(
+                    registration_token(registration, "cancel")
+                )
+                registration.save(update_fields=["confirm_token_hash", "cancel_token_hash"])
+        except IntegrityError as error:  # the same address at the same moment
+            raise RegistrationRefused(
+                _("%(email)s is already registered for this event.") % {"email": email}
+            ) from error
+        _email(registration, "registration_confirm")
+    return registration
+
+
+def _seats_left(event: Event) -> int:
+    """Free seats; call with the event's row locked, so two confirmations of the last seat
+    are counted one after the other."""
+    seated = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+    return max(0, event.capacity - seated)
+
+
+def registration_confirm(*, token: str) -> Registration:
+    """Confirm a registration by the link emailed to it: a seat if one is free, else the
+    waitlist. Using the link again changes nothing."""
+    with transaction.atomic():
+        found = Registration.objects.filter(confirm_token_hash=token_hash(token)).first()
+        if found is None:
+            raise RegistrationLinkInvalid(_("This link is not valid. Please register again."))
+        # Lock the event first: every seat decision for it queues on this row.
+        event = Event.objects.select_for_update().get(pk=found.event_id)
+        registration = Registration.objects.select_for_update().get(pk=found.pk)
+        if registration.status != Registration.Status.PENDING:
+            if registration.status == Registration.Status.CANCELLED:
+                raise RegistrationLinkInvalid(_("This registration was cancelled."))
+            return registration
+        if event.status == Event.Status.CANCELLED:
+            raise RegistrationRefused(_("This event was cancelled, so it takes no registrations."))
+        if event.ends_at <= timezone.now():
+            raise RegistrationRefused(_("This event is over, so it takes no registrations."))
+        now = timezone.now()
+        registration.confirmed_at = now
+        if _seats_left(event) > 0:
+            registration.status = Registration.Status.CONFIRMED
+            registration.seated_at = now
+        else:
+            registration.status = Registration.Status.WAITLISTED
+        registration.save(update_fields=["status", "confirmed_at", "seated_at"])
+        registration.event = event
+        _email(
+            registration,
+            "registration_seated"
+            if registration.status == Registration.Status.CONFIRMED
+            else "registration_waitlisted",
+        )
+    return registration
+
+
+def registration_get_by_cancel_token(*, token: str) -> Registration | None:
+    return (
+        Registration.objects.select_related("event")
+        .filter(cancel_token_hash=token_hash(token))
+        .first()
+    )
+
+
+def registration_cancel(*, token: str) -> Registration:
+    """Cancel a registration by the link emailed to it. A freed seat goes to the first person
+    on the waitlist, who is emailed. Using the link again changes nothing."""
+    with transaction.atomic():
+        found = Registration.objects.filter(cancel_token_hash=token_hash(token)).first()
+        if found is None:
+            raise RegistrationLinkInvalid(_("This link is not valid."))
+        event = Event.objects.select_for_update().get(pk=found.event_id)
+        registration = Registration.objects.select_for_update().get(pk=found.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            return registration
+        if event.ends_at <= timezone.now():
+            raise RegistrationRefused(_("This event is over; there is nothing to cancel."))
+        registration.status = Registration.Status.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at"])
+        if event.status != Event.Status.CANCELLED:
+            _waitlist_promote(event)
+    return registration
+
+
+def _waitlist_promote(event: Event) -> list[Registration]:
+    """Seat the waitlist, first confirmed first, while seats are free (event row locked)."""
+    free = _seats_left(event)
+    if free <= 0:
+        return []
+    promoted = list(
+        event.registrations.select_for_update()
+        .filter(status=Registration.Status.WAITLISTED)
+        .order_by("confirmed_at", "pk")[:free]
+    )
+    now = timezone.now()
+    for registration in promoted:
+        registration.status = Registration.Status.CONFIRMED
+        registration.seated_at = now
+        registration.save(update_fields=["status", "seated_at"])
+        registration.event = event
+        _email(registration, "registration_promoted")
+    return promoted
+
+
+def registration_check_in(
+    *, actor: Any, event_id: int, registration_id: int, attended: bool = True
+) -> Registration:
+    """Mark a seated person as here (or undo it), at an event the caller manages."""
+    with transaction.atomic():
+        event = _event_locked(actor, event_id)
+        registration = event.registrations.select_for_update().filter(pk=registration_id).first()
+        if registration is None:
+            raise EventNotFound(_("That person is not registered for this event."))
+        if event.status == Event.Status.CANCELLED:
+            raise EventError(_("This event was cancelled."))
+        if registration.status != Registration.Status.CONFIRMED:
+            raise EventError(
+                _("%(name)s has no seat (%(status)s), so cannot be checked in.")
+                % {"name": registration.name, "status": registration.get_status_display()}
+            )
+        registration.attended = attended
+        registration.checked_in_at = timezone.now() if attended else None
+        registration.save(update_fields=["attended", "checked_in_at"])
+    return registration
+
+
+def event_evaluation_attach(*, actor: Any, event_id: int, instrument_slug: str) -> str:
+    """Attach an event evaluation (surveys) to an event the caller manages; its title."""
+    with transaction.atomic():
+        event = _event_locked(actor, event_id)
+        try:
+            choice = evaluation_attach(
+                subject_kind="event", subject_ref=str(event.pk), instrument_slug=instrument_slug
+            )
+        except SurveyError as error:
+            raise EventError(str(error)) from error
+    return str(choice.title_en)
+
+
+def event_evaluation_invite(*, actor: Any, event_id: int) -> int:
+    """Check-out: once the event has ended, invite each attendee not yet invited to its
+    evaluation, in their language. Returns how many were invited (0 when none is attached)."""
+    with transaction.atomic():
+        event = _event_locked(actor, event_id)
+        if event.ends_at > timezone.now():
+            raise EventError(_("Invitations to the evaluation go out once the event has ended."))
+        attendees = list(
+            event.registrations.select_for_update()
+            .filter(attended=True, evaluation_invited_at__isnull=True)
+            .exclude(email="")
+        )
+        invited = 0
+        now = timezone.now()
+        for registration in attendees:
+            link = evaluation_invite(
+                subject_kind="event",
+                subject_ref=str(event.pk),
+                email=registration.email,
+                language=registration.language,
+            )
+            if link is None:
+                break
+            registration.evaluation_invited_at = now
+            registration.save(update_fields=["evaluation_invited_at"])
+            invited += 1
+        if invited:
+            event.evaluation_sent_at = now
+            event.save(update_fields=["evaluation_sent_at", "updated_at"])
+    return invited
+
+
+def event_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """The day-before reminder: every seated person of a published event starting within the
+    next 24 hours (and not yet reminded) gets one email. Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    event_ids = list(
+        Event.objects.filter(
+            status=Event.Status.PUBLISHED,
+            starts_at__gt=now,
+            starts_at__lte=now + datetime.timedelta(hours=24),
+        ).values_list("pk", flat=True)
+    )
+    for event_id in event_ids:
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event_id)
+            due = list(
+                event.registrations.select_for_update()
+                .filter(status=Registration.Status.CONFIRMED, reminded_at__isnull=True)
+                .exclude(email="")
+            )
+            for registration in due:
+                registration.event = event
+                registration.reminded_at = now
+                registration.save(update_fields=["reminded_at"])
+                _email(registration, "event_reminder")
+                sent += 1
+            event.reminders_sent_at = now
+            event.save(update_fields=["reminders_sent_at"])
+    return sent
+
+
+def registrants_anonymize(*, now: datetime.datetime | None = None) -> int:
+    """Privacy: ENGAGEMENT_REGISTRANT_RETENTION_DAYS after an event ended (or was cancelled),
+    erase its registrants' names and emails. The rows stay, with their status, attendance,
+    ZIP code and role, so the counts the activity report needs are kept. Returns how many
+    registrations were erased."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.ENGAGEMENT_REGISTRANT_RETENTION_DAYS)
+    erased = 0
+    events = Event.objects.filter(registrants_anonymized_at__isnull=True).filter(
+        Q(ends_at__lte=cutoff) | Q(status=Event.Status.CANCELLED, cancelled_at__lte=cutoff)
+    )
+    for event_id in list(events.values_list("pk", flat=True)):
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event_id)
+            erased += event.registrations.filter(anonymized_at__isnull=True).update(
+                name="", email="", anonymized_at=now
+            )
+            event.registrants_anonymized_at = now
+            event.save(update_fields=["registrants_anonymized_at"])
+    if erased:
+        logger.info("Erased the names and emails of %s registrations", erased)
+    return erased
