@@ -255,6 +255,8 @@ def training_expiring(language: str) -> Expected:
     )
     expiry_warnings_send(today=in_a_week)
     return Expected("ana@example.org", "Ana O'Brien-Núñez", course.title)
+
+
 # The events' messages (registration without an account) -----------------------------------
 
 EVENT_TITLE = "Children's health & the internet"
