@@ -38,18 +38,21 @@ def test_first_check_enqueues_every_job_once(
         "network-review-reminders",
         "surveys-drafts-expire",
         "learning-daily",
+        "engagement-kit-overdue-reminders",
     ]
     assert enqueued_tasks == [
         "worker_heartbeat",
         "review_reminders_send_task",
         "drafts_expire_task",
         "learning_daily_task",
+        "kit_overdue_reminders_task",
     ]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": START,
         "network-review-reminders": START,
         "surveys-drafts-expire": START,
         "learning-daily": START,
+        "engagement-kit-overdue-reminders": START,
     }
 
 
@@ -86,6 +89,7 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
         "network-review-reminders": START,
         "surveys-drafts-expire": START,
         "learning-daily": START,
+        "engagement-kit-overdue-reminders": START,
     }
 
 
@@ -95,7 +99,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 4
+    assert len(callbacks) == 5
     assert enqueued_tasks == []
 
 
