@@ -11,6 +11,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from config.api_docs import AccessibleSwagger
 from tapestry.accounts.api import ApiTokenRefused
 from tapestry.accounts.endpoints import router as accounts_router
+from tapestry.engagement.kit_endpoints import router as engagement_kits_router
 from tapestry.learning.endpoints import router as learning_router
 from tapestry.learning.xapi_endpoints import router as xapi_router
 from tapestry.network.endpoints import router as network_router
@@ -113,6 +114,7 @@ api.add_router("/public", research_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/xapi", xapi_router)
 api.add_router("/learning", learning_router)
+api.add_router("/engagement/kits", engagement_kits_router)
 
 
 @api.exception_handler(ValidationError)

@@ -197,9 +197,7 @@ def test_a_returned_kit_no_longer_counts_toward_the_limit(
     assert second.status == "requested"
 
 
-def test_a_held_kit_and_an_inactive_kit_are_refused(
-    alice_liaison: Any, alice_library: Any
-) -> None:
+def test_a_held_kit_and_an_inactive_kit_are_refused(alice_liaison: Any, alice_library: Any) -> None:
     held = KitFactory.create(held=True)
     inactive = KitFactory.create(active=False)
 
