@@ -82,8 +82,13 @@ def test_the_catalog_speaks_spanish(visitor: Client, story_kit: Kit) -> None:
 
 
 def test_the_kit_page_shows_contents_photos_and_the_booked_calendar(
-    visitor: Client, story_kit: Kit, alices_reservation: KitReservation
+    visitor: Client,
+    story_kit: Kit,
+    alices_reservation: KitReservation,
+    settings: Any,
+    tmp_path: Any,
 ) -> None:
+    settings.MEDIA_ROOT = tmp_path
     photo = KitPhoto.objects.create(
         kit=story_kit,
         image=png_upload(),
