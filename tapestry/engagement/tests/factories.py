@@ -7,7 +7,7 @@
 
 import datetime
 import io
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.apps import apps
@@ -50,20 +50,24 @@ class KitFactory(DjangoModelFactory[Kit]):
         ]
         for position, (name, name_es, quantity) in enumerate(lines, start=1):
             KitItem.objects.create(
-                kit=self, position=position, name=name, name_es=name_es, quantity=quantity
+                kit=cast(Kit, self),
+                position=position,
+                name=name,
+                name_es=name_es,
+                quantity=quantity,
             )
 
     @factory.post_generation
     def topics(self, create: Any, extracted: Any, **kwargs: Any) -> None:
         if create:
             for topic in extracted or ["health_literacy"]:
-                KitTopicTag.objects.create(kit=self, topic=topic)
+                KitTopicTag.objects.create(kit=cast(Kit, self), topic=topic)
 
     @factory.post_generation
     def languages(self, create: Any, extracted: Any, **kwargs: Any) -> None:
         if create:
             for language in extracted or ["en", "es"]:
-                KitLanguageTag.objects.create(kit=self, language=language)
+                KitLanguageTag.objects.create(kit=cast(Kit, self), language=language)
 
 
 def png_upload(name: str = "kit.png") -> SimpleUploadedFile:

@@ -81,7 +81,8 @@ def test_a_spanish_reader_is_emailed_in_spanish(
 
     [message] = mail.outbox
     assert message.subject == "Kit aprobado: Kit de cuentos"
-    assert message.body.startswith("Hola Bea Borrower,")
+    assert message.body.startswith("Hola, Bea Borrower:")
+    assert "Lo enviaremos por correo el 1 abr 2027." in message.body
 
 
 @pytest.mark.parametrize("who", ["olga_other_specialist", "alice_liaison", "rosa_spanish"])

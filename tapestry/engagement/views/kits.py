@@ -40,18 +40,18 @@ def _language() -> str:
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
     form = KitCatalogForm(request.GET or None)
-    filters: dict[str, str] = {"query": "", "topic": "", "language": ""}
+    query = topic = language = ""
     status = 200
     if form.is_bound:
         if form.is_valid():
-            filters = {
-                "query": form.cleaned_data["q"].strip(),
-                "topic": form.cleaned_data["topic"],
-                "language": form.cleaned_data["language"],
-            }
+            query = form.cleaned_data["q"].strip()
+            topic = form.cleaned_data["topic"]
+            language = form.cleaned_data["language"]
         else:
             status = 400
-    kits = selectors.kits_catalog(**filters) if status == 200 else selectors.kits_catalog().none()
+    kits = selectors.kits_catalog(query=query, topic=topic, language=language)
+    if status != 200:
+        kits = kits.none()
     page = Paginator(kits, settings.ENGAGEMENT_KIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -67,7 +67,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
                 "has_next": page.has_next(),
             },
             "total": page.paginator.count,
-            "filtered": any(filters.values()),
+            "filtered": bool(query or topic or language),
             "language": _language(),
             "is_liaison": bool(kit_organizations_of(request.user)),
             "is_desk": kit_desk_is_staff(request.user),
@@ -311,40 +311,42 @@ def desk_reservation(request: HttpRequest, reservation_id: int) -> HttpResponse:
     forms: dict[str, Any] = {}
     try:
         if action == "decide":
-            form = forms["decide_form"] = KitDecideForm(request.POST)
-            if not form.is_valid():
+            decide_form = forms["decide_form"] = KitDecideForm(request.POST)
+            if not decide_form.is_valid():
                 return _desk_page(request, reservation, status=400, **forms)
-            approve = form.cleaned_data["decision"] == "approve"
+            approve = decide_form.cleaned_data["decision"] == "approve"
             services.kit_reservation_decide(
                 user=request.user,
                 reservation_id=reservation.pk,
                 approve=approve,
-                reason=form.cleaned_data["reason"],
+                reason=decide_form.cleaned_data["reason"],
             )
             done = (
                 _("The reservation is approved.") if approve else _("The reservation is declined.")
             )
         elif action == "ship":
-            form = forms["ship_form"] = KitShipForm(request.POST, items=items, language=language)
-            if not form.is_valid():
+            ship_form = forms["ship_form"] = KitShipForm(
+                request.POST, items=items, language=language
+            )
+            if not ship_form.is_valid():
                 return _desk_page(request, reservation, status=400, **forms)
             services.kit_reservation_ship(
                 user=request.user,
                 reservation_id=reservation.pk,
-                checked_item_ids=form.cleaned_data["items"],
+                checked_item_ids=ship_form.cleaned_data["items"],
             )
             done = _("The kit is marked shipped; the library was emailed.")
         elif action == "return":
-            form = forms["return_form"] = KitReturnForm(
+            return_form = forms["return_form"] = KitReturnForm(
                 request.POST, items=items, language=language
             )
-            if not form.is_valid():
+            if not return_form.is_valid():
                 return _desk_page(request, reservation, status=400, **forms)
             services.kit_reservation_return(
                 user=request.user,
                 reservation_id=reservation.pk,
-                counts=form.counts(),
-                notes=form.cleaned_data["notes"],
+                counts=return_form.counts(),
+                notes=return_form.cleaned_data["notes"],
             )
             done = _("The return is recorded; the kit is held until it is restocked.")
         else:
