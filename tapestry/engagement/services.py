@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import formats, timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from tapestry.accounts.api import person_get
 from tapestry.core.api import audit_record, email_send
@@ -103,8 +103,14 @@ def _serialize_organization(organization_id: int) -> None:
 
 
 def _notify(
-    reservation: KitReservation, template: str, extra: Mapping[str, Any] | None = None
+    reservation: KitReservation,
+    template: str,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    short: Iterable[KitReturnItem] = (),
 ) -> None:
+    """Email the person who asked for the reservation, in their language. `short`: what came
+    back missing or damaged, named in that language."""
     person = person_get(user_id=reservation.requested_by_id)
     if person is None:
         return
@@ -118,6 +124,14 @@ def _notify(
             "organization_name": organization.name if organization else "",
             "ship_date": _date(reservation.ship_date),
             "due_date": _date(reservation.due_date),
+            "short": [
+                {
+                    "name": row.item.display_name(person.language),
+                    "missing": row.missing,
+                    "damaged": row.damaged,
+                }
+                for row in short
+            ],
             **(extra or {}),
         }
     email_send(
@@ -291,7 +305,7 @@ def kit_reservation_ship(
         if unticked:
             raise KitError(
                 _("Tick every item of the checklist before shipping. Not ticked: %(items)s.")
-                % {"items": ", ".join(item.name for item in unticked)}
+                % {"items": ", ".join(item.display_name(get_language()) for item in unticked)}
             )
         reservation.status = KitReservation.Status.SHIPPED
         reservation.shipped_at = timezone.now()
@@ -333,7 +347,7 @@ def kit_reservation_return(
                         "%(quantity)d the kit holds."
                     )
                     % {
-                        "item": item.name,
+                        "item": item.display_name(get_language()),
                         "missing": missing,
                         "damaged": damaged,
                         "quantity": item.quantity,
@@ -365,16 +379,7 @@ def kit_reservation_return(
                 }
             },
         )
-        _notify(
-            reservation,
-            "returned",
-            {
-                "short": [
-                    {"name": row.item.name, "missing": row.missing, "damaged": row.damaged}
-                    for row in rows
-                ]
-            },
-        )
+        _notify(reservation, "returned", short=rows)
     return reservation
 
 
