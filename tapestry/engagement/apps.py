@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class EngagementConfig(AppConfig):
     name = "tapestry.engagement"
     label = "engagement"
+
+    def ready(self) -> None:
+        # accounts sits below engagement: it learns of dashboard panels here.
+        from tapestry.accounts.api import dashboard_panel_register
+
+        # --- Program kits ---
+        from tapestry.engagement.dashboard import kit_panels
+
+        dashboard_panel_register(kit_panels)

@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import person_get
+from tapestry.accounts.api import Role, people_with_role, person_get
 from tapestry.core.api import audit_record, email_send
 from tapestry.engagement import kit_calendar
 from tapestry.engagement.models import Kit, KitItem, KitReservation, KitReturnItem
@@ -26,7 +26,7 @@ from tapestry.engagement.permissions import (
     kit_organizations_of,
     kit_reservations_in_scope,
 )
-from tapestry.network.api import organizations_get
+from tapestry.network.api import organizations_get, region_codes_of_specialist
 
 
 class KitError(Exception):
@@ -143,6 +143,30 @@ def _notify(
     )
 
 
+def _notify_specialists(reservation: KitReservation) -> None:
+    """Tell the engagement specialists of the organization's region that a request waits."""
+    organization = organizations_get(organization_ids=[reservation.organization_id]).get(
+        reservation.organization_id
+    )
+    for person in people_with_role(role=Role.ENGAGEMENT_SPECIALIST):
+        if reservation.region_code not in region_codes_of_specialist(user_id=person.id):
+            continue
+        with override(person.language):
+            context = {
+                "reservation": reservation,
+                "kit_name": reservation.kit.display_name(person.language),
+                "organization_name": organization.name if organization else "",
+                "ship_date": _date(reservation.ship_date),
+            }
+        email_send(
+            to=[person.email],
+            template="engagement/kits/email/to_decide",
+            context=context,
+            language=person.language,
+            recipient_name=person.name,
+        )
+
+
 def kit_reserve(
     *,
     user: Any,
@@ -244,6 +268,7 @@ def kit_reserve(
             data={"organization_id": organization_id, "ship_date": ship_date.isoformat()},
         )
         _notify(reservation, "requested")
+        _notify_specialists(reservation)
     return reservation
 
 

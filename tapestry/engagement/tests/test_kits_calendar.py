@@ -262,3 +262,22 @@ def test_next_free_ship_date_skips_over_back_to_back_loans() -> None:
     assert kit_calendar.next_free_ship_date(
         wanted=datetime.date(2027, 7, 20), busy=busy, today=TODAY
     ) == datetime.date(2027, 11, 3)
+
+
+def test_the_specialists_of_the_region_are_told_in_their_language(
+    alice_liaison: Any,
+    alice_library: Any,
+    story_kit: Kit,
+    sam_specialist: Any,
+    olga_other_specialist: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation = reserve(alice_liaison, story_kit, alice_library.pk, TODAY + days(30))
+
+    assert [message.to for message in mail.outbox] == [["alice@example.org"], ["sam@example.org"]]
+    to_sam = mail.outbox[1]
+    assert to_sam.subject == (
+        "Kit request to decide: Health literacy story time kit for Alice Memorial Library"
+    )
+    assert f"/engagement/kits/desk/{reservation.pk}/" in to_sam.body
