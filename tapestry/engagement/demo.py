@@ -90,7 +90,7 @@ def _cover_png(data: KitData) -> bytes:
         y += 58
     y += 30
     for name, _name_es, quantity in data.items[:5]:
-        draw.text((60, y), f"{quantity} × {name}"[:48], fill=(255, 255, 255), font=body)
+        draw.text((60, y), f"{quantity} x {name}"[:48], fill=(255, 255, 255), font=body)
         y += 40
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -126,7 +126,7 @@ def demo_kits_create(path: Path = KITS_FILE) -> list[str]:
             position=1,
             alt_text=f"Cover card of the {data.name}, listing the first items of its contents.",
             alt_text_es=f"Tarjeta de portada del {data.name_es}, con los primeros artículos "
-            "de su contenido.",
+            "de su contenido (en inglés).",
         )
         photo.image.save(f"{kit.slug}.png", ContentFile(_cover_png(data)), save=False)
         photo.save()
