@@ -289,3 +289,61 @@ def test_the_specialist_approves_ships_returns_and_restocks(
     restock = sam_client.post(f"/engagement/kits/desk/kits/{alices_reservation.kit_id}/restock/")
     assert restock.status_code == 302
     assert Kit.objects.get(pk=alices_reservation.kit_id).held is False
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "ship", "items": []},
+        {"action": "return", "notes": "x"},
+        {"action": "decide", "decision": "decline", "reason": "No"},
+    ],
+    ids=["ship", "return", "decline"],
+)
+def test_another_regions_specialist_cannot_act_at_any_stage(
+    olga_client: Client,
+    sam_specialist: Any,
+    alices_reservation: KitReservation,
+    data: dict[str, Any],
+    audit_log: Any,
+) -> None:
+    status = {"ship": "approved", "return": "shipped", "decide": "requested"}[data["action"]]
+    KitReservation.objects.filter(pk=alices_reservation.pk).update(status=status)
+
+    response = olga_client.post(f"/engagement/kits/desk/{alices_reservation.pk}/", data)
+    cancel = olga_client.post(f"/engagement/kits/reservations/{alices_reservation.pk}/cancel/")
+
+    assert (response.status_code, cancel.status_code) == (404, 404)
+    alices_reservation.refresh_from_db()
+    assert alices_reservation.status == status
+    assert [row for row in audit_log() if row[0].startswith("kit.")] == []
+
+
+def test_program_staff_see_every_regions_reservations(
+    paula_client: Client,
+    alices_reservation: KitReservation,
+    bea_liaison: Any,
+    bea_library: int,
+    story_kit: Kit,
+) -> None:
+    reservation_place(
+        kit=story_kit,
+        organization_id=bea_library,
+        requested_by=bea_liaison,
+        ship_date=SHIP + datetime.timedelta(days=60),
+        status="requested",
+        region_code="region-1",
+    )
+
+    queue = _text(paula_client.get("/engagement/kits/desk/?status=requested"))
+
+    assert "Alice Memorial Library" in queue and "Free Library of Philadelphia" in queue
+
+
+def test_a_liaison_cannot_restock(alice_client: Client, story_kit: Kit) -> None:
+    Kit.objects.filter(pk=story_kit.pk).update(held=True)
+
+    response = alice_client.post(f"/engagement/kits/desk/kits/{story_kit.pk}/restock/")
+
+    assert response.status_code == 403
+    assert Kit.objects.get(pk=story_kit.pk).held is True
