@@ -8,14 +8,14 @@ import threading
 from typing import Any
 
 import pytest
-import time_machine
 from django.db import IntegrityError, connection, connections, transaction
+from django.test import Client
+from django.utils import timezone
 
 from tapestry.accounts.api import Role
-from tapestry.accounts.tests.factories import UserFactory
+from tapestry.accounts.tests.factories import UserFactory, api_token_make
 from tapestry.engagement import kit_calendar, services
 from tapestry.engagement.models import KitReservation
-from tapestry.engagement.tests.conftest import KIT_TODAY
 from tapestry.engagement.tests.factories import (
     KitFactory,
     member_organization_make,
@@ -27,7 +27,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 LIBRARIES = 12
-FIRST_SHIP = datetime.date(2027, 4, 1)
+# A month ahead of the real today: the threads run on the real clock.
+FIRST_SHIP = timezone.localdate() + datetime.timedelta(days=30)
 
 
 def _overlapping_pairs(rows: list[tuple[datetime.date, datetime.date]]) -> list[Any]:
@@ -56,20 +57,19 @@ def test_many_libraries_at_once_one_wins_each_loser_is_told_why() -> None:
 
     def ask(liaison: Any, organization_id: int, ship_date: datetime.date) -> None:
         try:
-            with time_machine.travel(KIT_TODAY, tick=False):
-                start.wait(timeout=30)
-                try:
-                    reservation = services.kit_reserve(
-                        user=liaison,
-                        kit_id=kit.pk,
-                        organization_id=organization_id,
-                        ship_date=ship_date,
-                    )
-                    outcome: tuple[str, Any] = ("won", reservation.pk)
-                except services.KitDatesTaken as refused:
-                    outcome = ("refused", str(refused))
-                except Exception as error:
-                    outcome = ("error", repr(error))
+            start.wait(timeout=30)
+            try:
+                reservation = services.kit_reserve(
+                    user=liaison,
+                    kit_id=kit.pk,
+                    organization_id=organization_id,
+                    ship_date=ship_date,
+                )
+                outcome: tuple[str, Any] = ("won", reservation.pk)
+            except services.KitDatesTaken as refused:
+                outcome = ("refused", str(refused))
+            except Exception as error:
+                outcome = ("error", repr(error))
             with lock:
                 outcomes.append(outcome)
         finally:
@@ -109,25 +109,28 @@ def test_many_rounds_of_scattered_requests_never_store_an_overlap() -> None:
                 ),
             )
         )
-    errors: list[str] = []
+    outcomes: list[str] = []
     lock = threading.Lock()
 
     def ask(liaison: Any, organization_id: int, ship_date: datetime.date, gate: Any) -> None:
         try:
-            with time_machine.travel(KIT_TODAY, tick=False):
-                gate.wait(timeout=30)
-                try:
-                    services.kit_reserve(
-                        user=liaison,
-                        kit_id=kit.pk,
-                        organization_id=organization_id,
-                        ship_date=ship_date,
-                    )
-                except (services.KitDatesTaken, services.KitLimitReached):
-                    pass
-                except Exception as error:
-                    with lock:
-                        errors.append(repr(error))
+            gate.wait(timeout=30)
+            try:
+                services.kit_reserve(
+                    user=liaison,
+                    kit_id=kit.pk,
+                    organization_id=organization_id,
+                    ship_date=ship_date,
+                )
+                outcome = "won"
+            except services.KitDatesTaken:
+                outcome = "dates taken"
+            except services.KitLimitReached:
+                outcome = "limit"
+            except Exception as error:
+                outcome = repr(error)
+            with lock:
+                outcomes.append(outcome)
         finally:
             connections.close_all()
 
@@ -153,9 +156,56 @@ def test_many_rounds_of_scattered_requests_never_store_an_overlap() -> None:
     stored = sorted(
         KitReservation.objects.filter(kit=kit).values_list("blocked_from", "blocked_until")
     )
-    assert errors == []
-    assert len(stored) >= 4
+    # Every request was stored or refused with a reason (never an error), each winner is a
+    # stored loan, and no two stored loans overlap.
+    assert len(outcomes) == 4 * LIBRARIES
+    assert set(outcomes) <= {"won", "dates taken", "limit"}
+    assert outcomes.count("won") == len(stored) >= 2
     assert _overlapping_pairs(stored) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_the_api_one_201_and_every_other_a_409_with_the_next_free_date(
+    settings: Any,
+) -> None:
+    settings.API_THROTTLE_TOKEN = "1000000/s"
+    kit = KitFactory.create(slug="race-kit")
+    callers = []
+    for number in range(8):
+        liaison = UserFactory.create(email=f"api-racer{number}@example.org", roles=[Role.LIAISON])
+        organization_id = member_organization_make(
+            name=f"API Racing Library {number}", zip_code="60601", liaison=liaison
+        )
+        callers.append((api_token_make(user=liaison, scopes=["kits"]), organization_id))
+    start = threading.Barrier(len(callers))
+    answers: list[tuple[int, Any]] = []
+    lock = threading.Lock()
+
+    def post(token: str, organization_id: int) -> None:
+        try:
+            client = Client()
+            start.wait(timeout=30)
+            response = client.post(
+                "/api/v1/engagement/kits/race-kit/reservations",
+                {"organization_id": organization_id, "ship_date": FIRST_SHIP.isoformat()},
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            with lock:
+                answers.append((response.status_code, response.json()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=caller) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(status for status, _body in answers) == [201] + [409] * (len(callers) - 1)
+    next_free = (FIRST_SHIP + datetime.timedelta(days=54)).isoformat()
+    assert {body["next_free_ship_date"] for status, body in answers if status == 409} == {next_free}
+    assert KitReservation.objects.filter(kit=kit).count() == 1
 
 
 @pytest.mark.django_db
