@@ -350,6 +350,27 @@ ENGAGEMENT_REGISTRANT_RETENTION_DAYS = int(
 )
 # The organization and region iCalendar feeds carry events that ended within this many days.
 ENGAGEMENT_FEED_PAST_DAYS = 30
+# --- Program kits ---
+# Community engagement (issue 10): program kits lent by mail (ADR 0021). A reservation is a ship
+# date; the borrower mails the kit back on the due date (ship date + loan days); the return
+# takes transit days and the desk needs turnaround days to check and restock it, so the next
+# ship date is at least due date + transit + turnaround. Reservations are made between the
+# minimum and maximum lead days ahead; an organization has at most so many kits at once
+# (requested, approved or out on loan).
+ENGAGEMENT_KIT_LOAN_DAYS = 42
+ENGAGEMENT_KIT_TRANSIT_DAYS = 5
+ENGAGEMENT_KIT_TURNAROUND_DAYS = 7
+ENGAGEMENT_KIT_MIN_LEAD_DAYS = 14
+ENGAGEMENT_KIT_MAX_LEAD_DAYS = 365
+ENGAGEMENT_KIT_MAX_ACTIVE_PER_ORGANIZATION = 2
+# An overdue kit's borrower is reminded on the first day past the due date, then every so
+# many days until it is back.
+ENGAGEMENT_KIT_OVERDUE_REMINDER_EVERY_DAYS = 7
+# The kit page's availability calendar shows this many months from the current one.
+ENGAGEMENT_KIT_CALENDAR_MONTHS = 4
+# Kits per page of the public catalog; the largest photo staff may upload.
+ENGAGEMENT_KIT_PAGE_SIZE = 12
+ENGAGEMENT_KIT_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
@@ -376,6 +397,10 @@ SCHEDULED_JOBS = {
     },
     "engagement-registrants-retention": {
         "task": "tapestry.engagement.tasks.registrants_retention_task",
+        "every_seconds": 24 * 3600,
+    },
+    "engagement-kit-overdue-reminders": {
+        "task": "tapestry.engagement.tasks.kit_overdue_reminders_task",
         "every_seconds": 24 * 3600,
     },
 }

@@ -1,14 +1,28 @@
 """The Django admin of community engagement, for administrators, one block per part."""
 
-# --- Events ---
-
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from tapestry.core.api import audit_record
-from tapestry.engagement.models import Event, Registration
+from tapestry.engagement.models import (
+    Event,
+    Kit,
+    KitItem,
+    KitLanguageTag,
+    KitPhoto,
+    KitReservation,
+    KitReturnItem,
+    KitTopicTag,
+    Registration,
+)
+
+# --- Events ---
 
 
 class RegistrationInline(admin.TabularInline[Registration, Event]):
@@ -61,3 +75,93 @@ class EventAdmin(admin.ModelAdmin[Event]):
             target=obj,
             summary=f"{'Changed' if change else 'Added'} event {obj.pk} in the admin",
         )
+
+
+# --- Program kits ---
+# Kits are written here: names and descriptions in both languages, the contents checklist,
+# photos (checked by content when uploaded: Pillow must open them) with their descriptions,
+# topics and languages. Reservations are shown, never changed: the desk's pages and the
+# services keep the calendar rules, the emails and the audit trail.
+
+
+class KitPhotoForm(ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = KitPhoto
+        fields = ["position", "image", "alt_text", "alt_text_es"]
+
+    def clean_image(self) -> Any:
+        image = self.cleaned_data["image"]
+        if image and getattr(image, "size", 0) > settings.ENGAGEMENT_KIT_PHOTO_MAX_BYTES:
+            raise ValidationError(
+                _("The photo is larger than %(megabytes)d MB; please send a smaller one.")
+                % {"megabytes": settings.ENGAGEMENT_KIT_PHOTO_MAX_BYTES // (1024 * 1024)}
+            )
+        return image
+
+
+class KitItemInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = KitItem
+    extra = 1
+    fields = ["position", "name", "name_es", "quantity"]
+
+
+class KitPhotoInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = KitPhoto
+    form = KitPhotoForm
+    extra = 0
+
+
+class KitTopicInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = KitTopicTag
+    extra = 0
+
+
+class KitLanguageInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = KitLanguageTag
+    extra = 0
+
+
+@admin.register(Kit)
+class KitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "slug", "active", "held"]
+    list_filter = ["active", "held", "topic_tags__topic"]
+    search_fields = ["name", "name_es", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["held", "held_since", "created_at"]
+    inlines = [KitItemInline, KitPhotoInline, KitTopicInline, KitLanguageInline]
+
+    def save_model(self, request: HttpRequest, obj: Kit, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="kit.admin_change",
+            target=obj,
+            summary=f"{'Changed' if change else 'Added'} kit {obj.name} in the admin",
+        )
+
+
+class KitReturnItemInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = KitReturnItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ["item", "missing", "damaged"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(KitReservation)
+class KitReservationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["kit", "organization_id", "region_code", "ship_date", "due_date", "status"]
+    list_filter = ["status", "region_code", "kit"]
+    date_hierarchy = "ship_date"
+    inlines = [KitReturnItemInline]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

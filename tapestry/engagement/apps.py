@@ -13,3 +13,7 @@ class EngagementConfig(AppConfig):
         from tapestry.engagement.event_dashboard import events_panels
 
         dashboard_panel_register(events_panels)
+        # --- Program kits ---
+        from tapestry.engagement.dashboard import kit_panels
+
+        dashboard_panel_register(kit_panels)

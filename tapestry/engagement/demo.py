@@ -1,22 +1,33 @@
 """Community engagement's demo data for `make demo`, one block per part."""
 
-# --- Events ---
-
 import csv
 import datetime
 import functools
+import io
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 
+from tapestry.accounts.api import person_ensure
+from tapestry.engagement import kit_calendar
 from tapestry.engagement.models import (
     Event,
     EventFormat,
+    Kit,
+    KitItem,
+    KitLanguageTag,
+    KitPhoto,
+    KitReservation,
+    KitReturnItem,
+    KitTopicTag,
     RegistrantRole,
     Registration,
     registration_token,
@@ -25,11 +36,16 @@ from tapestry.engagement.models import (
 )
 from tapestry.network.api import (
     OrganizationPlace,
+    organization_choices,
     organization_places,
+    organizations_get,
     organizations_in_regions,
     organizations_of_liaison,
     regions,
 )
+
+# --- Events ---
+
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_EVENTS_FILE = DATA_DIR / "demo_events.json"
@@ -185,3 +201,224 @@ def demo_events_seed(
         f"Events: {made} across {len(regions())} regions, {registered} registrations, "
         f"{attended} attended."
     ]
+
+
+# --- Program kits ---
+# Five kits from data/kits.json with a cover photo each, and a booked calendar around today:
+# a kit out on loan, one overdue, one back with items missing and held until restocked,
+# approved and requested loans ahead, and a request from Lucía's library for the specialist
+# to approve. Safe to run again: a kit that exists, and a kit with reservations, are left alone.
+
+
+KITS_FILE = Path(__file__).resolve().parent / "data" / "kits.json"
+
+
+@dataclass(frozen=True)
+class KitData:
+    slug: str
+    name: str
+    name_es: str
+    description: str
+    description_es: str
+    topics: list[str]
+    languages: list[str]
+    colour: tuple[int, int, int]
+    items: list[tuple[str, str, int]]
+
+
+def kits_data(path: Path = KITS_FILE) -> list[KitData]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        KitData(
+            slug=kit["slug"],
+            name=kit["name"],
+            name_es=kit["name_es"],
+            description=kit["description"],
+            description_es=kit["description_es"],
+            topics=list(kit["topics"]),
+            languages=list(kit["languages"]),
+            colour=(kit["colour"][0], kit["colour"][1], kit["colour"][2]),
+            items=[(name, name_es, int(quantity)) for name, name_es, quantity in kit["items"]],
+        )
+        for kit in raw["kits"]
+    ]
+
+
+def _cover_png(data: KitData) -> bytes:
+    """A cover card: the kit's name in white on its colour, with the checklist's first lines."""
+    image = Image.new("RGB", (800, 600), data.colour)
+    draw = ImageDraw.Draw(image)
+    title = ImageFont.load_default(size=44)
+    body = ImageFont.load_default(size=26)
+    draw.rectangle((30, 30, 770, 570), outline=(255, 255, 255), width=6)
+    words, lines, line = data.name.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if draw.textlength(candidate, font=title) > 700:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    lines.append(line)
+    y = 70
+    for text in lines:
+        draw.text((60, y), text, fill=(255, 255, 255), font=title)
+        y += 58
+    y += 30
+    for name, _name_es, quantity in data.items[:5]:
+        draw.text((60, y), f"{quantity} x {name}"[:48], fill=(255, 255, 255), font=body)
+        y += 40
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def demo_kits_create(path: Path = KITS_FILE) -> list[str]:
+    """Create the kits of the data file that do not exist yet; their slugs."""
+    created = []
+    for data in kits_data(path):
+        kit, was_created = Kit.objects.get_or_create(
+            slug=data.slug,
+            defaults={
+                "name": data.name,
+                "name_es": data.name_es,
+                "description": data.description,
+                "description_es": data.description_es,
+            },
+        )
+        if not was_created:
+            continue
+        created.append(kit.slug)
+        for position, (name, name_es, quantity) in enumerate(data.items, start=1):
+            KitItem.objects.create(
+                kit=kit, position=position, name=name, name_es=name_es, quantity=quantity
+            )
+        for topic in data.topics:
+            KitTopicTag.objects.create(kit=kit, topic=topic)
+        for language in data.languages:
+            KitLanguageTag.objects.create(kit=kit, language=language)
+        photo = KitPhoto(
+            kit=kit,
+            position=1,
+            alt_text=f"Cover card of the {data.name}, listing the first items of its contents.",
+            alt_text_es=f"Tarjeta de portada del {data.name_es}, con los primeros artículos "
+            "de su contenido (en inglés).",
+        )
+        photo.image.save(f"{kit.slug}.png", ContentFile(_cover_png(data)), save=False)
+        photo.save()
+    return created
+
+
+def _borrowers(count: int) -> list[tuple[int, str]]:
+    """Member organizations in different regions (by name within each), as (id, region)."""
+    ids = [pk for pk, _label in organization_choices()]
+    by_region: dict[str, int] = {}
+    for pk, ref in sorted(organizations_get(organization_ids=ids).items()):
+        if ref.region_code and ref.region_code not in by_region:
+            by_region[ref.region_code] = pk
+    return sorted(((pk, region) for region, pk in by_region.items()), key=lambda row: row[1])[
+        :count
+    ]
+
+
+def _place(
+    kit: Kit,
+    *,
+    organization_id: int,
+    region_code: str,
+    requested_by: int,
+    ship_date: datetime.date,
+    status: str,
+    decided_by: Any = None,
+) -> KitReservation:
+    dates = kit_calendar.loan_dates(ship_date)
+    now = timezone.now()
+    shipped = status in ("shipped", "returned")
+    return KitReservation.objects.create(
+        kit=kit,
+        organization_id=organization_id,
+        region_code=region_code,
+        requested_by_id=requested_by,
+        ship_date=ship_date,
+        due_date=dates.due_date,
+        blocked_from=dates.blocked_from,
+        blocked_until=dates.blocked_until,
+        status=status,
+        decided_at=now if status != "requested" else None,
+        decided_by=decided_by if status != "requested" else None,
+        shipped_at=now if shipped else None,
+        shipped_by=decided_by if shipped else None,
+        returned_at=now if status == "returned" else None,
+        returned_by=decided_by if status == "returned" else None,
+    )
+
+
+def demo_kit_calendar_seed(*, people: dict[str, Any]) -> list[str]:
+    """Book the demo kits' calendars around today (kits already booked are left alone)."""
+    if KitReservation.objects.exists():
+        return ["Kit calendar already booked."]
+    today = timezone.localdate()
+    staff = people["programstaff@tapestry.example"]
+    liaison = people["liaison@tapestry.example"]
+    borrowers = _borrowers(6)
+    if len(borrowers) < 6:
+        return ["Kit calendar not booked: load the network demo (seed_demo) first."]
+    requesters = [
+        person_ensure(
+            email=f"kits.borrower{index}@example.org",
+            name=name,
+            language=language,
+        )
+        for index, (name, language) in enumerate(
+            [
+                ("Marcus Green", "en"),
+                ("Ana Torres", "es"),
+                ("Jenny Nguyen", "en"),
+                ("Carlos Medina", "es"),
+                ("Hannah Olson", "en"),
+                ("Grace Kim", "en"),
+            ]
+        )
+    ]
+    kits = {kit.slug: kit for kit in Kit.objects.all()}
+
+    def day(offset: int) -> datetime.date:
+        return today + datetime.timedelta(days=offset)
+
+    def book(slug: str, borrower: int, offset: int, status: str) -> KitReservation:
+        organization_id, region = borrowers[borrower]
+        return _place(
+            kits[slug],
+            organization_id=organization_id,
+            region_code=region,
+            requested_by=requesters[borrower],
+            ship_date=day(offset),
+            status=status,
+            decided_by=staff,
+        )
+
+    lines = []
+    book("all-of-us-precision-medicine", 0, -20, "shipped")
+    book("all-of-us-precision-medicine", 1, 40, "approved")
+    book("health-literacy-story-time", 2, -50, "shipped")  # due 8 days ago: overdue
+    book("health-literacy-story-time", 3, 30, "approved")
+    back = book("citizen-science-air-quality", 4, -70, "returned")
+    sensors = kits["citizen-science-air-quality"].items.get(position=1)
+    KitReturnItem.objects.create(reservation=back, item=sensors, missing=1, damaged=1)
+    Kit.objects.filter(pk=back.kit_id).update(held=True, held_since=timezone.now())
+    book("digital-health-literacy", 5, 20, "approved")
+    book("digital-health-literacy", 1, 80, "requested")
+    lines.append("Kits booked: on loan, overdue, held until restocked, approved and requested.")
+    library = organizations_of_liaison(user_id=liaison.pk)
+    if library:
+        ref = organizations_get(organization_ids=library[:1])[library[0]]
+        _place(
+            kits["all-of-us-precision-medicine"],
+            organization_id=ref.id,
+            region_code=ref.region_code,
+            requested_by=liaison.pk,
+            ship_date=day(100),
+            status="requested",
+        )
+        lines.append(f"{ref.name} asks for the All of Us kit: the specialist can approve it.")
+    return lines

@@ -2,13 +2,15 @@
 
 from django.urls import URLPattern, URLResolver, path
 
+from tapestry.engagement.views import events as event_views
+from tapestry.engagement.views import events_staff as event_staff_views
+from tapestry.engagement.views import kits as kit_views
+
 app_name = "engagement"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
 # --- Events ---
-from tapestry.engagement.views import events as event_views  # noqa: E402
-from tapestry.engagement.views import events_staff as event_staff_views  # noqa: E402
 
 urlpatterns += [
     path("events/", event_views.event_finder, name="event_finder"),
@@ -58,4 +60,24 @@ urlpatterns += [
         event_staff_views.event_evaluation,
         name="event_evaluation",
     ),
+]
+
+
+# --- Program kits ---
+
+urlpatterns += [
+    path("kits/", kit_views.catalog, name="kits_catalog"),
+    path("kits/mine/", kit_views.mine, name="kits_mine"),
+    path("kits/mine/<int:reservation_id>/", kit_views.mine, name="kits_mine_reservation"),
+    path("kits/reservations/<int:reservation_id>/cancel/", kit_views.cancel, name="kits_cancel"),
+    path("kits/desk/", kit_views.desk, name="kits_desk"),
+    path(
+        "kits/desk/<int:reservation_id>/",
+        kit_views.desk_reservation,
+        name="kits_desk_reservation",
+    ),
+    path("kits/desk/kits/<int:kit_id>/restock/", kit_views.restock, name="kits_restock"),
+    path("kits/photos/<int:photo_id>/", kit_views.photo, name="kits_photo"),
+    path("kits/<slug:slug>/", kit_views.kit_page, name="kits_kit"),
+    path("kits/<slug:slug>/reserve/", kit_views.reserve, name="kits_reserve"),
 ]

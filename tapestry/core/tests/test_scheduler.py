@@ -40,6 +40,7 @@ def test_first_check_enqueues_every_job_once(
         "learning-daily",
         "engagement-event-reminders",
         "engagement-registrants-retention",
+        "engagement-kit-overdue-reminders",
     ]
     assert enqueued_tasks == [
         "worker_heartbeat",
@@ -48,6 +49,7 @@ def test_first_check_enqueues_every_job_once(
         "learning_daily_task",
         "event_reminders_task",
         "registrants_retention_task",
+        "kit_overdue_reminders_task",
     ]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": START,
@@ -56,6 +58,7 @@ def test_first_check_enqueues_every_job_once(
         "learning-daily": START,
         "engagement-event-reminders": START,
         "engagement-registrants-retention": START,
+        "engagement-kit-overdue-reminders": START,
     }
 
 
@@ -94,6 +97,7 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
         "learning-daily": START,
         "engagement-event-reminders": START,
         "engagement-registrants-retention": START,
+        "engagement-kit-overdue-reminders": START,
     }
 
 
@@ -103,7 +107,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 6
+    assert len(callbacks) == 7
     assert enqueued_tasks == []
 
 
