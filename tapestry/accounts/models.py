@@ -72,6 +72,7 @@ class ApiTokenScope(models.TextChoices):
     READ = "read", _("Read only: your account and the network directory")
     RESEARCH = "research", _("Research statistics")
     SURVEYS = "surveys", _("Survey instruments and responses (program staff and administrators)")
+    REPORTS = "reports", _("Submit activity reports (library liaisons)")
 
 
 class ApiToken(models.Model):
