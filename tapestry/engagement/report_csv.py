@@ -19,7 +19,12 @@ from tapestry.core.geography import zip_lookup
 from tapestry.engagement.models import ProfessionalRole
 
 HEADERS = ("participants", "zip_code", "role")
-SPANISH_HEADERS = {"participantes": "participants", "codigo_postal": "zip_code", "rol": "role"}
+SPANISH_HEADERS = {
+    "participantes": "participants",
+    "codigo_postal": "zip_code",
+    "codigo postal": "zip_code",
+    "rol": "role",
+}
 
 
 @dataclass(frozen=True)
