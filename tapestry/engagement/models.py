@@ -360,7 +360,7 @@ class ActivityReportRow(models.Model):
 
 
 class EngagementRequest(models.Model):
-    """"Design a program with us": a library asks the specialists of its region for help."""
+    """ "Design a program with us": a library asks the specialists of its region for help."""
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -448,7 +448,9 @@ class RequestMilestone(models.Model):
 class RequestMessage(models.Model):
     """One message of the thread between the requester and the specialists."""
 
-    request = models.ForeignKey(EngagementRequest, on_delete=models.CASCADE, related_name="messages")
+    request = models.ForeignKey(
+        EngagementRequest, on_delete=models.CASCADE, related_name="messages"
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

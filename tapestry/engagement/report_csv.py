@@ -63,7 +63,9 @@ def role_from_text(text: str) -> str | None:
     return _role_names().get(_fold(text))
 
 
-def row_problems(*, participants: str, zip_code: str, role: str) -> tuple[ReportRow | None, list[str]]:
+def row_problems(
+    *, participants: str, zip_code: str, role: str
+) -> tuple[ReportRow | None, list[str]]:
     """One row's values checked: the row, or the problems (without the row number)."""
     problems = []
     count = participants.strip()

@@ -9,6 +9,7 @@ of, or an event they do not organize, alike, so the answer never tells whether a
 """
 
 import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -67,10 +68,12 @@ def _report_out(request: HttpRequest, report: ActivityReport) -> ReportOut:
     auth=AUTH,
     summary="Submit an activity report with its rows (scope: reports; liaisons)",
 )
-def report_create(request: HttpRequest, body: ReportIn) -> Status[ReportOut | ErrorOut | MessageOut]:
+def report_create(
+    request: HttpRequest, body: ReportIn
+) -> Status[ReportOut | ErrorOut | MessageOut]:
     """The report is saved with all its rows, or not at all; with `submit` (the default) it goes
     to the engagement specialists of the organization's region for review."""
-    user = request.user
+    user: Any = request.user
     organizations = organizations_of_liaison(user_id=user.pk)
     if not organizations:
         return Status(403, MessageOut(detail="Only a member organization's liaison reports."))

@@ -27,18 +27,24 @@ Day = Annotated[
 
 
 class ReportRowIn(Schema):
-    participants: int = Field(ge=1, le=100_000, description="People of this role from this ZIP code.")
+    participants: int = Field(
+        ge=1, le=100_000, description="People of this role from this ZIP code."
+    )
     zip_code: str = Field(pattern=r"^[0-9]{5}$", description="A U.S. ZIP code (5 digits).")
     role: str = Field(pattern=_one_of(ProfessionalRole.values), description="Professional role.")
 
 
 class ReportIn(Schema):
-    organization_id: int = Field(ge=1, le=ID_MAX, description="An organization you are the liaison of.")
+    organization_id: int = Field(
+        ge=1, le=ID_MAX, description="An organization you are the liaison of."
+    )
     title: str = Field(min_length=1, max_length=200, pattern=CONTROL_CHARACTERS_PATTERN)
     activity_type: str = Field(pattern=_one_of(ActivityType.values))
     delivery: str = Field(pattern=_one_of(ActivityDelivery.values))
     activity_date: Day
-    event_id: int | None = Field(default=None, ge=1, le=ID_MAX, description="An event you organize.")
+    event_id: int | None = Field(
+        default=None, ge=1, le=ID_MAX, description="An event you organize."
+    )
     rows: list[ReportRowIn] = Field(min_length=1, max_length=500)
     submit: bool = Field(default=True, description="Submit for review (else keep as a draft).")
 

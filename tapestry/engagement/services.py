@@ -609,9 +609,7 @@ def _rows_check(rows: Iterable[ReportRow]) -> list[ReportRow]:
         )
     for number, row in enumerate(checked, start=1):
         if row.participants < 1:
-            raise ReportError(
-                _("row %(row)s: participants must be at least 1") % {"row": number}
-            )
+            raise ReportError(_("row %(row)s: participants must be at least 1") % {"row": number})
         if zip_lookup(row.zip_code) is None:
             raise ReportError(
                 _("row %(row)s: %(zip)s is not a known U.S. ZIP code")
@@ -772,9 +770,7 @@ def report_rows_from_attendance(*, actor: Any, event_id: int) -> list[ReportRow]
         )
         fallback_zip = place.zip_code if place else ""
     counts: Counter[tuple[str, str]] = Counter()
-    for zip_code, role in event.registrations.filter(attended=True).values_list(
-        "zip_code", "role"
-    ):
+    for zip_code, role in event.registrations.filter(attended=True).values_list("zip_code", "role"):
         zip_code = zip_code if zip_lookup(zip_code) is not None else fallback_zip
         role = role if role in ProfessionalRole.values else ProfessionalRole.OTHER
         counts[(zip_code, role)] += 1
@@ -873,7 +869,9 @@ def _request_locked(actor: Any, request_id: int) -> EngagementRequest:
     return request
 
 
-def _request_email(request: EngagementRequest, template: str, user_ids: Iterable[int], **context: Any) -> None:
+def _request_email(
+    request: EngagementRequest, template: str, user_ids: Iterable[int], **context: Any
+) -> None:
     for user_id in dict.fromkeys(user_ids):
         person = person_get(user_id=user_id)
         if person is None:
@@ -939,9 +937,7 @@ def engagement_request_create(*, actor: Any, details: dict[str, Any]) -> Engagem
     return request
 
 
-def engagement_request_message_post(
-    *, actor: Any, request_id: int, body: str
-) -> RequestMessage:
+def engagement_request_message_post(*, actor: Any, request_id: int, body: str) -> RequestMessage:
     """A message in the request's thread; it emails the other side (the requester, or the
     specialist handling it), each in their language, with a link to the thread."""
     body = body.strip()
@@ -1012,15 +1008,15 @@ def engagement_request_milestone_add(
         return RequestMilestone.objects.create(request=request, on=on, note=note, author=actor)
 
 
-def engagement_request_convert(
-    *, actor: Any, request_id: int, details: dict[str, Any]
-) -> Event:
+def engagement_request_convert(*, actor: Any, request_id: int, details: dict[str, Any]) -> Event:
     """Turn a request into a draft event (the events part's `event_create`, with the event
     form's cleaned data); the request links to it and becomes planned."""
     with transaction.atomic():
         request = _request_locked(actor, request_id)
         if not request_handles(actor, request):
-            raise RequestError(_("Only the specialists of the region turn a request into an event."))
+            raise RequestError(
+                _("Only the specialists of the region turn a request into an event.")
+            )
         if request.event_id is not None:
             raise RequestError(_("This request already has its event."))
         if request.status in (

@@ -91,5 +91,7 @@ urlpatterns += [
         request_views.request_milestone,
         name="request_milestone",
     ),
-    path("requests/<int:request_id>/convert/", request_views.request_convert, name="request_convert"),
+    path(
+        "requests/<int:request_id>/convert/", request_views.request_convert, name="request_convert"
+    ),
 ]

@@ -15,9 +15,7 @@ class ReportForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     activity_type = forms.ChoiceField(label=_("Activity type"), choices=ActivityType.choices)
     delivery = forms.ChoiceField(label=_("Delivery"), choices=ActivityDelivery.choices)
-    activity_date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    activity_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     event_id = forms.TypedChoiceField(
         label=_("Event (optional)"),
         coerce=int,
@@ -35,7 +33,7 @@ class ReportForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organization_id"].choices = organizations  # type: ignore[attr-defined]
-        self.fields["event_id"].choices = [("", _("None"))] + events  # type: ignore[attr-defined]
+        self.fields["event_id"].choices = [("", _("None")), *events]  # type: ignore[attr-defined]
 
 
 class ReportRowForm(forms.Form):
@@ -62,21 +60,21 @@ class ReportRowForm(forms.Form):
         return zip_code
 
 
-class BaseRowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
-    def rows(self) -> list[ReportRow]:
-        return [
-            ReportRow(
-                participants=form.cleaned_data["participants"],
-                zip_code=form.cleaned_data["zip_code"],
-                role=form.cleaned_data["role"],
-            )
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
+def formset_rows(formset: forms.BaseFormSet) -> list[ReportRow]:  # type: ignore[type-arg]
+    """The rows of a valid row formset, those marked for removal left out."""
+    return [
+        ReportRow(
+            participants=form.cleaned_data["participants"],
+            zip_code=form.cleaned_data["zip_code"],
+            role=form.cleaned_data["role"],
+        )
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
 
 
 ReportRowFormSet = forms.formset_factory(
-    ReportRowForm, formset=BaseRowFormSet, extra=0, can_delete=True, max_num=500, absolute_max=500
+    ReportRowForm, extra=0, can_delete=True, max_num=500, absolute_max=500
 )
 
 

@@ -21,7 +21,9 @@ class EngagementRequestForm(forms.Form):
     state_code = forms.ChoiceField(
         label=_("State"),
         required=False,
-        help_text=_("Where the program would take place, if you are not an organization's liaison."),
+        help_text=_(
+            "Where the program would take place, if you are not an organization's liaison."
+        ),
     )
     audience = forms.CharField(
         label=_("Audience"),
@@ -38,7 +40,9 @@ class EngagementRequestForm(forms.Form):
     expected_attendance = forms.IntegerField(
         label=_("Expected attendance"), min_value=1, max_value=100000
     )
-    notes = forms.CharField(label=_("Notes"), max_length=4000, required=False, widget=forms.Textarea)
+    notes = forms.CharField(
+        label=_("Notes"), max_length=4000, required=False, widget=forms.Textarea
+    )
 
     def __init__(
         self,
@@ -54,7 +58,7 @@ class EngagementRequestForm(forms.Form):
             del self.fields["state_code"]
         else:
             del self.fields["organization_id"]
-            self.fields["state_code"].choices = [("", _("Choose a state"))] + states  # type: ignore[attr-defined]
+            self.fields["state_code"].choices = [("", _("Choose a state")), *states]  # type: ignore[attr-defined]
             self.fields["state_code"].required = True
 
     def clean(self) -> dict[str, Any]:
@@ -64,7 +68,10 @@ class EngagementRequestForm(forms.Form):
             day: datetime.date | None = cleaned.get(name)
             if day is not None and day <= today:
                 self.add_error(name, _("Choose a date after today."))
-        days = [cleaned.get(name) for name in ("preferred_date_1", "preferred_date_2", "preferred_date_3")]
+        days = [
+            cleaned.get(name)
+            for name in ("preferred_date_1", "preferred_date_2", "preferred_date_3")
+        ]
         given = [day for day in days if day is not None]
         if len(given) == len(set(given)) or self.errors:
             return cleaned

@@ -130,7 +130,12 @@ def test_submit_and_audit(
     assert response.status_code == 302
     assert report.status == ActivityReport.Status.SUBMITTED
     assert audit_log() == [
-        ("engagement.report_submit", "alice@example.org", "engagement.activityreport", str(report.pk))
+        (
+            "engagement.report_submit",
+            "alice@example.org",
+            "engagement.activityreport",
+            str(report.pk),
+        )
     ]
 
 
@@ -275,9 +280,7 @@ def test_another_regions_specialist_cannot_see_or_review(
     olga_client: Client, submitted: ActivityReport, audit_log: Any
 ) -> None:
     detail = olga_client.get(f"/engagement/reports/{submitted.pk}/")
-    review = olga_client.post(
-        f"/engagement/reports/{submitted.pk}/review/", {"decision": "accept"}
-    )
+    review = olga_client.post(f"/engagement/reports/{submitted.pk}/review/", {"decision": "accept"})
 
     submitted.refresh_from_db()
     assert (detail.status_code, review.status_code) == (404, 404)
@@ -384,7 +387,7 @@ def test_the_csv_template_downloads(alice_client: Client) -> None:
     response = alice_client.get("/engagement/reports/template.csv")
 
     assert response["Content-Type"] == "text/csv"
-    assert b"".join(response.streaming_content).decode().splitlines() == [
+    assert response.getvalue().decode().splitlines() == [
         "participants,zip_code,role",
         "12,60601,community_member",
         "3,60614,library_staff",

@@ -92,9 +92,7 @@ def test_wrong_columns_are_named(alice_client: Client, draft: ActivityReport) ->
 def test_spanish_headers_and_role_names_are_read() -> None:
     rows = rows_from_csv("Participantes,Código postal,Rol\n8,60601,Estudiante\n".encode())
 
-    assert [(row.participants, row.zip_code, row.role) for row in rows] == [
-        (8, "60601", "student")
-    ]
+    assert [(row.participants, row.zip_code, row.role) for row in rows] == [(8, "60601", "student")]
 
 
 def test_not_a_csv_file_too_big_empty_or_a_short_row(settings: Any) -> None:
@@ -108,15 +106,11 @@ def test_not_a_csv_file_too_big_empty_or_a_short_row(settings: Any) -> None:
         "The file is not a CSV text file (save it as “CSV UTF-8” and try again)."
     ]
     assert problems(b"") == ["The file is empty."]
-    assert problems(b"participants,zip_code,role\n3,60601\n") == [
-        "row 2: it has 2 cells, not 3"
-    ]
+    assert problems(b"participants,zip_code,role\n3,60601\n") == ["row 2: it has 2 cells, not 3"]
     assert problems(b"participants,zip_code,role\n") == ["The file has no rows under its header."]
 
 
-def test_a_submitted_report_takes_no_upload(
-    alice_client: Client, draft: ActivityReport
-) -> None:
+def test_a_submitted_report_takes_no_upload(alice_client: Client, draft: ActivityReport) -> None:
     ActivityReport.objects.filter(pk=draft.pk).update(status=ActivityReport.Status.SUBMITTED)
 
     response = upload(alice_client, draft, b"participants,zip_code,role\n1,60601,student\n")
@@ -132,4 +126,6 @@ def test_the_upload_page_in_spanish_names_the_rows_in_spanish(
 
     response = upload(alice_client, draft, b"participants,zip_code,role\nmany,60601,student\n")
 
-    assert "fila 2: el número de participantes debe ser un número entero" in response.content.decode()
+    assert (
+        "fila 2: el número de participantes debe ser un número entero" in response.content.decode()
+    )

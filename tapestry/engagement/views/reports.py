@@ -25,6 +25,7 @@ from tapestry.engagement.forms.reports import (
     ReportForm,
     ReportRowFormSet,
     ReviewForm,
+    formset_rows,
 )
 from tapestry.engagement.models import ActivityReport
 from tapestry.engagement.report_csv import ReportCsvError, ReportRow, rows_from_csv, template_lines
@@ -116,7 +117,10 @@ def _rows_posted(data: Any) -> list[dict[str, str]]:
     total = data.get("form-TOTAL_FORMS", "0")
     count = min(int(total), settings.ENGAGEMENT_REPORT_MAX_ROWS) if total.isdigit() else 0
     return [
-        {name: data.get(f"form-{index}-{name}", "") for name in ("participants", "zip_code", "role")}
+        {
+            name: data.get(f"form-{index}-{name}", "")
+            for name in ("participants", "zip_code", "role")
+        }
         for index in range(count)
         if not data.get(f"form-{index}-DELETE")
     ]
@@ -167,7 +171,7 @@ def _report_edit(request: AuthenticatedRequest, report: ActivityReport | None) -
             saved = services.activity_report_save(
                 actor=request.user,
                 details=form.cleaned_data,
-                rows=formset.rows(),
+                rows=formset_rows(formset),
                 report_id=report.pk if report else None,
             )
             if "submit" in request.POST:
@@ -213,7 +217,9 @@ def _prefilled(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
         else None,
         "title": event.title,
         "activity_type": "training",
-        "delivery": {"in_person": "in_person", "virtual": "virtual", "hybrid": "both"}[event.format],
+        "delivery": {"in_person": "in_person", "virtual": "virtual", "hybrid": "both"}[
+            event.format
+        ],
         "activity_date": event.starts_at.date(),
         "event_id": event.pk,
     }
@@ -221,7 +227,9 @@ def _prefilled(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
         messages.info(request, _("Nobody was checked in at this event yet, so there are no rows."))
     return _render_form(
         request,
-        form=ReportForm(initial=initial, organizations=organizations, events=_events_for(request.user)),
+        form=ReportForm(
+            initial=initial, organizations=organizations, events=_events_for(request.user)
+        ),
         formset=ReportRowFormSet(initial=_rows_initial(rows) or [{}]),
         report=None,
     )
@@ -233,8 +241,9 @@ def report_edit(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     report = _report_of(request, report_id)
     if not _may_report(request.user) or not report.is_editable:
         raise PermissionDenied
-    if report.author_id != request.user.pk and report.organization_id not in organizations_of_liaison(
-        user_id=request.user.pk
+    if (
+        report.author_id != request.user.pk
+        and report.organization_id not in organizations_of_liaison(user_id=request.user.pk)
     ):
         raise Http404
     return _report_edit(request, report)
@@ -256,7 +265,10 @@ def report_upload(request: AuthenticatedRequest, report_id: int) -> HttpResponse
         try:
             if upload.size > 0 and upload.size > _max_bytes():
                 raise ReportCsvError(
-                    [_("The file is too big: at most %(size)s KB.") % {"size": _max_bytes() // 1024}]
+                    [
+                        _("The file is too big: at most %(size)s KB.")
+                        % {"size": _max_bytes() // 1024}
+                    ]
                 )
             rows = rows_from_csv(upload.read(_max_bytes() + 1), file_name=upload.name)
             services.activity_report_save(
@@ -312,7 +324,9 @@ def report_submit(request: AuthenticatedRequest, report_id: int) -> HttpResponse
     except services.ReportError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("Report submitted to the engagement specialists of your region."))
+        messages.success(
+            request, _("Report submitted to the engagement specialists of your region.")
+        )
     return redirect("engagement:report_detail", report_id=report.pk)
 
 
@@ -363,7 +377,7 @@ def report_review(request: AuthenticatedRequest, report_id: int) -> HttpResponse
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("engagement:report_detail", report_id=report.pk)
     try:
         services.activity_report_review(

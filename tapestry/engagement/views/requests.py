@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tapestry.accounts.api import AuthenticatedRequest
 from tapestry.engagement import selectors, services
+from tapestry.engagement.demo import state_time_zones
 from tapestry.engagement.forms.events import EventForm
 from tapestry.engagement.forms.requests import (
     EngagementRequestForm,
@@ -26,7 +27,6 @@ from tapestry.engagement.forms.requests import (
     StatusForm,
 )
 from tapestry.engagement.models import EngagementRequest
-from tapestry.engagement.demo import state_time_zones
 from tapestry.network.api import (
     organization_choices,
     organizations_get,
@@ -118,7 +118,9 @@ def _detail(
             "handles": handles,
             "message_form": message_form or MessageForm(),
             "status_form": status_form if next_statuses else None,
-            "milestone_form": (milestone_form or MilestoneForm(initial={"on": datetime.date.today()}))
+            "milestone_form": (
+                milestone_form or MilestoneForm(initial={"on": datetime.date.today()})
+            )
             if handles
             else None,
             "may_convert": handles
@@ -201,7 +203,9 @@ def request_milestone(request: AuthenticatedRequest, request_id: int) -> HttpRes
 
 def event_organizations_for(user: Any) -> list[tuple[int, str]]:
     """The member organizations a specialist may hold the event at: their regions'."""
-    allowed = set(organizations_in_regions(region_codes=region_codes_of_specialist(user_id=user.pk)))
+    allowed = set(
+        organizations_in_regions(region_codes=region_codes_of_specialist(user_id=user.pk))
+    )
     allowed |= set(organizations_of_liaison(user_id=user.pk))
     return [(pk, label) for pk, label in organization_choices() if pk in allowed]
 
