@@ -763,6 +763,12 @@ def report_rows_from_attendance(*, actor: Any, event_id: int) -> list[ReportRow]
     event = Event.objects.filter(event_scope(actor), pk=event_id).first()
     if event is None:
         raise ReportNotFound(_("That event is not one you organize."))
+    return attendance_rows(event)
+
+
+def attendance_rows(event: Event) -> list[ReportRow]:
+    """An event's checked-in registrants as report rows (see report_rows_from_attendance);
+    the caller has checked that the event is theirs."""
     fallback_zip = event.zip_code
     if not fallback_zip and event.organization_id is not None:
         place = organization_places(organization_ids=[event.organization_id]).get(
