@@ -13,6 +13,7 @@ from tapestry.accounts.api import ApiTokenRefused
 from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.engagement.event_endpoints import router as engagement_events_router
 from tapestry.engagement.kit_endpoints import router as engagement_kits_router
+from tapestry.engagement.report_endpoints import router as engagement_reports_router
 from tapestry.learning.endpoints import router as learning_router
 from tapestry.learning.xapi_endpoints import router as xapi_router
 from tapestry.network.endpoints import router as network_router
@@ -117,6 +118,7 @@ api.add_router("/xapi", xapi_router)
 api.add_router("/learning", learning_router)
 api.add_router("/engagement/events", engagement_events_router)
 api.add_router("/engagement/kits", engagement_kits_router)
+api.add_router("/engagement/reports", engagement_reports_router)
 
 
 @api.exception_handler(ValidationError)

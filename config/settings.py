@@ -372,6 +372,12 @@ ENGAGEMENT_KIT_CALENDAR_MONTHS = 4
 ENGAGEMENT_KIT_PAGE_SIZE = 12
 ENGAGEMENT_KIT_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
+# Community engagement: activity reports and engagement requests (issue 10). A report's CSV
+# upload: the largest file and the most rows it may hold; rows on one report; reports per page.
+ENGAGEMENT_REPORT_CSV_MAX_BYTES = 512 * 1024
+ENGAGEMENT_REPORT_MAX_ROWS = 500
+ENGAGEMENT_REPORTS_PAGE_SIZE = 20
+
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
 API_TOKEN_EXPIRY_DAYS = [30, 90, 365]

@@ -73,6 +73,7 @@ class ApiTokenScope(models.TextChoices):
     RESEARCH = "research", _("Research statistics")
     SURVEYS = "surveys", _("Survey instruments and responses (program staff and administrators)")
     KITS = "kits", _("Program kit reservations (library liaisons)")
+    REPORTS = "reports", _("Submit activity reports (library liaisons)")
 
 
 class ApiToken(models.Model):

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tapestry.core.api import audit_record
 from tapestry.engagement.models import (
+    ActivityReport,
+    ActivityReportRow,
+    EngagementRequest,
     Event,
     Kit,
     KitItem,
@@ -20,6 +23,8 @@ from tapestry.engagement.models import (
     KitReturnItem,
     KitTopicTag,
     Registration,
+    RequestMessage,
+    RequestMilestone,
 )
 
 # --- Events ---
@@ -165,3 +170,91 @@ class KitReservationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- Activity reports ---
+
+
+class ActivityReportRowInline(admin.TabularInline[ActivityReportRow, ActivityReport]):
+    model = ActivityReportRow
+    extra = 0
+
+
+@admin.register(ActivityReport)
+class ActivityReportAdmin(admin.ModelAdmin[ActivityReport]):
+    """Reports are read and corrected here; the review (accept, return) and its emails go
+    through the report pages, so the workflow's fields are read-only."""
+
+    list_display = ("title", "activity_date", "activity_type", "status", "region_code")
+    list_filter = ("status", "activity_type", "delivery", "region_code")
+    search_fields = ("title",)
+    date_hierarchy = "activity_date"
+    readonly_fields = (
+        "organization_id",
+        "region_code",
+        "author",
+        "status",
+        "submitted_at",
+        "reviewer",
+        "reviewed_at",
+        "review_comments",
+        "created_at",
+        "updated_at",
+    )
+    raw_id_fields = ("event",)
+    inlines = [ActivityReportRowInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: ActivityReport, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="engagement.admin_change",
+            target=obj,
+            summary=f"{'Changed' if change else 'Added'} activity report {obj.pk} in the admin",
+        )
+
+
+# --- Engagement requests ---
+
+
+class RequestMilestoneInline(admin.TabularInline[RequestMilestone, EngagementRequest]):
+    model = RequestMilestone
+    extra = 0
+    fields = ("on", "note", "author")
+    readonly_fields = ("author",)
+
+
+class RequestMessageInline(admin.TabularInline[RequestMessage, EngagementRequest]):
+    """The thread is shown, never edited: each message was emailed as written."""
+
+    model = RequestMessage
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "author", "body")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EngagementRequest)
+class EngagementRequestAdmin(admin.ModelAdmin[EngagementRequest]):
+    list_display = ("__str__", "state_code", "region_code", "status", "specialist", "created_at")
+    list_filter = ("status", "region_code", "focus_area", "language")
+    search_fields = ("audience", "notes")
+    readonly_fields = ("requester", "organization_id", "event", "created_at", "updated_at")
+    raw_id_fields = ("specialist",)
+    inlines = [RequestMilestoneInline, RequestMessageInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: EngagementRequest, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="engagement.admin_change",
+            target=obj,
+            summary=f"{'Changed' if change else 'Added'} engagement request {obj.pk} in the admin",
+        )

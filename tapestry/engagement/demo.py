@@ -19,6 +19,9 @@ from PIL import Image, ImageDraw, ImageFont
 from tapestry.accounts.api import person_ensure
 from tapestry.engagement import kit_calendar
 from tapestry.engagement.models import (
+    ActivityReport,
+    ActivityReportRow,
+    EngagementRequest,
     Event,
     EventFormat,
     Kit,
@@ -28,12 +31,16 @@ from tapestry.engagement.models import (
     KitReservation,
     KitReturnItem,
     KitTopicTag,
+    ProfessionalRole,
     RegistrantRole,
     Registration,
+    RequestMessage,
+    RequestMilestone,
     registration_token,
     token_hash,
     token_new,
 )
+from tapestry.engagement.services import attendance_rows
 from tapestry.network.api import (
     OrganizationPlace,
     organization_choices,
@@ -42,6 +49,7 @@ from tapestry.network.api import (
     organizations_in_regions,
     organizations_of_liaison,
     regions,
+    specialists_of_region,
 )
 
 # --- Events ---
@@ -422,3 +430,182 @@ def demo_kit_calendar_seed(*, people: dict[str, Any]) -> list[str]:
         )
         lines.append(f"{ref.name} asks for the All of Us kit: the specialist can approve it.")
     return lines
+
+
+# --- Activity reports ---
+
+
+DEMO_REPORTS_FILE = DATA_DIR / "demo_reports.json"
+# The states a region's demo report goes through, region by region, so every state shows.
+REPORT_STATES = (
+    ActivityReport.Status.DRAFT,
+    ActivityReport.Status.SUBMITTED,
+    ActivityReport.Status.ACCEPTED,
+    ActivityReport.Status.RETURNED,
+)
+
+
+def demo_reports_spec() -> dict[str, Any]:
+    with DEMO_REPORTS_FILE.open(encoding="utf-8") as spec:
+        loaded: dict[str, Any] = json.load(spec)
+    return loaded
+
+
+def _reviewer_of(region_code: str, specialist_id: int) -> int:
+    covering = specialists_of_region(region_code=region_code)
+    return specialist_id if specialist_id in covering or not covering else covering[0]
+
+
+def _report_make(
+    *,
+    item: dict[str, Any],
+    place: OrganizationPlace,
+    author_id: int,
+    reviewer_id: int,
+    status: str,
+    day: datetime.date,
+    rows: list[tuple[int, str, str]],
+    comments: dict[str, str],
+    event: Event | None = None,
+) -> ActivityReport:
+    now = timezone.now()
+    reviewed = status in (ActivityReport.Status.ACCEPTED, ActivityReport.Status.RETURNED)
+    report = ActivityReport.objects.create(
+        organization_id=place.id,
+        region_code=place.region_code,
+        author_id=author_id,
+        activity_type=item["activity_type"],
+        delivery=item["delivery"],
+        activity_date=day,
+        title=item["title"],
+        event=event,
+        status=status,
+        submitted_at=None if status == ActivityReport.Status.DRAFT else now,
+        reviewer_id=reviewer_id if reviewed else None,
+        reviewed_at=now if reviewed else None,
+        review_comments=comments[item["language"]]
+        if status == ActivityReport.Status.RETURNED
+        else "",
+    )
+    ActivityReportRow.objects.bulk_create(
+        ActivityReportRow(report=report, participants=count, zip_code=zip_code, role=role)
+        for count, zip_code, role in rows
+    )
+    return report
+
+
+def demo_reports_seed(
+    *, liaison_id: int, specialist_id: int, today: datetime.date | None = None, seed: int = 2026
+) -> list[str]:
+    """Activity reports in every state (draft, submitted, accepted, returned, resubmitted)
+    across the regions, titled in English and Spanish; the liaison persona's library has one
+    in each state, its accepted one filled from a past event's attendance. Safe to run again."""
+    spec = demo_reports_spec()
+    if ActivityReport.objects.filter(
+        title__in=[item["title"] for item in spec["reports"]]
+    ).exists():
+        return [f"Activity reports already there: {ActivityReport.objects.count()}."]
+    today = today or timezone.localdate()
+    rng = random.Random(seed)
+    roles = list(ProfessionalRole.values)
+    made = 0
+    with transaction.atomic():
+        for index, region in enumerate(regions()):
+            organization_ids = sorted(organizations_in_regions(region_codes=[region.code]))
+            if not organization_ids:
+                continue
+            place = organization_places(organization_ids=[organization_ids[0]])[organization_ids[0]]
+            item = spec["reports"][index % len(spec["reports"])]
+            _report_make(
+                item=item,
+                place=place,
+                author_id=liaison_id,
+                reviewer_id=_reviewer_of(region.code, specialist_id),
+                status=REPORT_STATES[index % len(REPORT_STATES)],
+                day=today - datetime.timedelta(days=10 + index),
+                rows=[(rng.randint(3, 25), place.zip_code, role) for role in rng.sample(roles, 3)],
+                comments=spec["return_comments"],
+            )
+            made += 1
+        for library_id in organizations_of_liaison(user_id=liaison_id):
+            place = organization_places(organization_ids=[library_id])[library_id]
+            past_event = (
+                Event.objects.filter(organization_id=library_id, ends_at__lt=timezone.now())
+                .order_by("-starts_at")
+                .first()
+            )
+            statuses = (*REPORT_STATES, ActivityReport.Status.RESUBMITTED)
+            for offset, status in enumerate(statuses):
+                item = spec["reports"][(offset + 1) % len(spec["reports"])]
+                event = past_event if status == ActivityReport.Status.ACCEPTED else None
+                rows = (
+                    [(row.participants, row.zip_code, row.role) for row in attendance_rows(event)]
+                    if event is not None
+                    else [(rng.randint(2, 18), place.zip_code, role) for role in roles[:2]]
+                )
+                _report_make(
+                    item=item,
+                    place=place,
+                    author_id=liaison_id,
+                    reviewer_id=_reviewer_of(place.region_code, specialist_id),
+                    status=status,
+                    day=event.starts_at.date()
+                    if event
+                    else today - datetime.timedelta(days=3 + offset),
+                    rows=rows or [(5, place.zip_code, ProfessionalRole.COMMUNITY_MEMBER)],
+                    comments=spec["return_comments"],
+                    event=event,
+                )
+                made += 1
+    return [f"Activity reports: {made}, in every state, across {len(regions())} regions."]
+
+
+# --- Engagement requests ---
+
+
+def demo_requests_seed(
+    *, liaison_id: int, specialist_id: int, today: datetime.date | None = None
+) -> list[str]:
+    """A request in progress (in discussion) from the liaison persona's library to the
+    specialists of its region, in Spanish, with a message thread and milestones."""
+    spec = demo_reports_spec()["request"]
+    if EngagementRequest.objects.filter(requester_id=liaison_id).exists():
+        return [f"Engagement requests already there: {EngagementRequest.objects.count()}."]
+    libraries = organizations_of_liaison(user_id=liaison_id)
+    if not libraries:
+        return ["Engagement requests: none (the liaison persona holds no library)."]
+    today = today or timezone.localdate()
+    library = organizations_get(organization_ids=[libraries[0]])[libraries[0]]
+    handler_id = _reviewer_of(library.region_code, specialist_id)
+    first, second, third = (today + datetime.timedelta(days=days) for days in spec["days_ahead"])
+    with transaction.atomic():
+        request = EngagementRequest.objects.create(
+            requester_id=liaison_id,
+            organization_id=library.id,
+            state_code=library.state_code,
+            region_code=library.region_code,
+            specialist_id=handler_id,
+            audience=spec["audience"],
+            focus_area=spec["focus_area"],
+            language=spec["language"],
+            preferred_date_1=first,
+            preferred_date_2=second,
+            preferred_date_3=third,
+            expected_attendance=spec["expected_attendance"],
+            notes=spec["notes"],
+            status=EngagementRequest.Status.IN_DISCUSSION,
+        )
+        for message in spec["messages"]:
+            RequestMessage.objects.create(
+                request=request,
+                author_id=liaison_id if message["from"] == "liaison" else handler_id,
+                body=message["body"],
+            )
+        for milestone in spec["milestones"]:
+            RequestMilestone.objects.create(
+                request=request,
+                on=today - datetime.timedelta(days=milestone["days_ago"]),
+                note=milestone["note"],
+                author_id=handler_id,
+            )
+    return [f"Engagement requests: 1 in discussion, {len(spec['messages'])} messages."]

@@ -1,6 +1,7 @@
 """Community engagement's data: events and registrations, activity reports, program kits and
 their reservations, engagement requests. The models of each part are below, one block per part."""
 
+import datetime
 import hashlib
 import secrets
 import uuid
@@ -468,3 +469,235 @@ class KitReturnItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.missing} missing, {self.damaged} damaged"
+
+
+# --- Activity reports ---
+
+
+class ActivityType(models.TextChoices):
+    TRAINING = "training", _("Training")
+    PRESENTATION = "presentation", _("Presentation")
+    WEBINAR = "webinar", _("Webinar")
+    SITE_VISIT = "site_visit", _("Site visit")
+    EXHIBIT = "exhibit", _("Exhibit")
+
+
+class ActivityDelivery(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIRTUAL = "virtual", _("Virtual")
+    BOTH = "both", _("In person and virtual")
+
+
+class ProfessionalRole(models.TextChoices):
+    """The roles a report row counts. The registrants' roles are among them, so an event's
+    attendance becomes rows without translation."""
+
+    COMMUNITY_MEMBER = "community_member", _("Community member")
+    LIBRARY_STAFF = "library_staff", _("Library staff")
+    HEALTH_PROFESSIONAL = "health_professional", _("Health professional")
+    PUBLIC_HEALTH_WORKER = "public_health_worker", _("Public health worker")
+    EDUCATOR = "educator", _("Educator")
+    STUDENT = "student", _("Student")
+    RESEARCHER = "researcher", _("Researcher")
+    OTHER = "other", _("Other")
+
+
+class ActivityReport(models.Model):
+    """What a member organization's activity reached: who came (rows of participants by
+    postal code and role), reviewed by the specialist of the organization's region."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned with comments")
+        RESUBMITTED = "resubmitted", _("Resubmitted")
+
+    organization_id = models.PositiveBigIntegerField(_("organization"))
+    # The organization's region when the report was started: the specialists who review it.
+    region_code = models.CharField(max_length=50, db_index=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="activity_reports",
+        verbose_name=_("submitted by"),
+    )
+    activity_type = models.CharField(
+        _("activity type"), max_length=20, choices=ActivityType.choices
+    )
+    delivery = models.CharField(_("delivery"), max_length=10, choices=ActivityDelivery.choices)
+    activity_date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=200)
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity_reports",
+        verbose_name=_("event"),
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity_reports_reviewed",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comments = models.TextField(_("comments"), max_length=4000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-activity_date", "-pk"]
+        indexes = [
+            models.Index(fields=["region_code", "status"], name="report_region_status"),
+            models.Index(fields=["organization_id", "activity_date"], name="report_org_date"),
+        ]
+        verbose_name = _("activity report")
+        verbose_name_plural = _("activity reports")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.RESUBMITTED)
+
+
+class ActivityReportRow(models.Model):
+    """Participants of one role from one postal code."""
+
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="rows")
+    participants = models.PositiveIntegerField(_("participants"))
+    zip_code = models.CharField(_("ZIP code"), max_length=5)
+    role = models.CharField(_("professional role"), max_length=30, choices=ProfessionalRole.choices)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(participants__gte=1), name="report_row_participants_positive"
+            ),
+        ]
+        verbose_name = _("report row")
+        verbose_name_plural = _("report rows")
+
+    def __str__(self) -> str:
+        return f"{self.participants} × {self.role} ({self.zip_code})"
+
+
+# --- Engagement requests ---
+
+
+class EngagementRequest(models.Model):
+    """ "Design a program with us": a library asks the specialists of its region for help."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_DISCUSSION = "in_discussion", _("In discussion")
+        PLANNED = "planned", _("Planned")
+        COMPLETED = "completed", _("Completed")
+        DECLINED = "declined", _("Declined")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="engagement_requests"
+    )
+    organization_id = models.PositiveBigIntegerField(_("organization"), null=True, blank=True)
+    state_code = models.CharField(_("state"), max_length=2)
+    # The region of the state when the request came in: its specialists handle it.
+    region_code = models.CharField(max_length=50, db_index=True)
+    specialist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="engagement_requests_assigned",
+        verbose_name=_("specialist"),
+    )
+    audience = models.CharField(_("audience"), max_length=200)
+    focus_area = models.CharField(_("topic"), max_length=30, choices=FocusArea.choices)
+    language = models.CharField(_("language"), max_length=2, choices=EventLanguage.choices)
+    preferred_date_1 = models.DateField(_("first preferred date"))
+    preferred_date_2 = models.DateField(_("second preferred date"))
+    preferred_date_3 = models.DateField(_("third preferred date"), null=True, blank=True)
+    expected_attendance = models.PositiveIntegerField(_("expected attendance"))
+    notes = models.TextField(_("notes"), max_length=4000, blank=True)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.NEW)
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="engagement_requests",
+        verbose_name=_("event"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_attendance__gte=1), name="request_attendance_positive"
+            ),
+        ]
+        verbose_name = _("engagement request")
+        verbose_name_plural = _("engagement requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_focus_area_display()}: {self.audience}"
+
+    @property
+    def preferred_dates(self) -> list[datetime.date]:
+        dates = [self.preferred_date_1, self.preferred_date_2, self.preferred_date_3]
+        return [day for day in dates if day is not None]
+
+
+class RequestMilestone(models.Model):
+    """A dated note on the way to the program ("Date set with the branch", "Flyer sent")."""
+
+    request = models.ForeignKey(
+        EngagementRequest, on_delete=models.CASCADE, related_name="milestones"
+    )
+    on = models.DateField(_("date"))
+    note = models.CharField(_("milestone"), max_length=300)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self) -> str:
+        return self.note
+
+
+class RequestMessage(models.Model):
+    """One message of the thread between the requester and the specialists."""
+
+    request = models.ForeignKey(
+        EngagementRequest, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return self.body[:50]

@@ -7,9 +7,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils import timezone
 
+from tapestry.accounts.api import Role, user_has_role
 from tapestry.core.geography import (
     ZipPlace,
     bounding_box,
@@ -18,9 +26,24 @@ from tapestry.core.geography import (
     within_radius_dot,
 )
 from tapestry.engagement import kit_calendar
-from tapestry.engagement.models import Event, Kit, KitReservation, Registration
+from tapestry.engagement.models import (
+    ActivityReport,
+    EngagementRequest,
+    Event,
+    Kit,
+    KitReservation,
+    Registration,
+)
 from tapestry.engagement.permissions import kit_organizations_of, kit_reservations_in_scope
-from tapestry.engagement.services import event_scope
+from tapestry.engagement.services import (
+    activity_report_scope,
+    engagement_request_scope,
+    event_scope,
+)
+from tapestry.network.api import (
+    organizations_of_liaison,
+    region_codes_of_specialist,
+)
 
 # --- Events ---
 
@@ -362,3 +385,59 @@ def kit_reservation_for_desk(*, user: Any, reservation_id: int) -> KitReservatio
 
 def kits_held() -> QuerySet[Kit]:
     return Kit.objects.filter(held=True).order_by("held_since", "name")
+
+
+# --- Activity reports ---
+
+
+def _with_totals(reports: QuerySet[ActivityReport]) -> QuerySet[ActivityReport]:
+    return reports.annotate(total_participants=Sum("rows__participants"), row_count=Count("rows"))
+
+
+def reports_of_author(*, user: Any, page: int = 1) -> Page:
+    """The reports this person wrote or that their organizations hold, newest activity first."""
+    organizations = organizations_of_liaison(user_id=user.pk)
+    reports = ActivityReport.objects.filter(
+        Q(author_id=user.pk) | Q(organization_id__in=organizations)
+    ).order_by("-activity_date", "-pk")
+    return Paginator(_with_totals(reports), settings.ENGAGEMENT_REPORTS_PAGE_SIZE).get_page(page)
+
+
+def report_review_queue(*, user: Any, page: int = 1) -> Page:
+    """The reports waiting for this specialist: submitted or resubmitted, in their regions,
+    oldest submission first. Nobody else has a queue (empty)."""
+    regions_covered = (
+        region_codes_of_specialist(user_id=user.pk)
+        if user_has_role(user, Role.ENGAGEMENT_SPECIALIST)
+        else []
+    )
+    reports = ActivityReport.objects.filter(
+        region_code__in=regions_covered,
+        status__in=[ActivityReport.Status.SUBMITTED, ActivityReport.Status.RESUBMITTED],
+    ).order_by("submitted_at", "pk")
+    return Paginator(_with_totals(reports), settings.ENGAGEMENT_REPORTS_PAGE_SIZE).get_page(page)
+
+
+def report_visible_get(*, user: Any, report_id: int) -> ActivityReport | None:
+    """One report, if this person may read it (services.activity_report_scope)."""
+    return (
+        _with_totals(ActivityReport.objects.filter(activity_report_scope(user), pk=report_id))
+        .select_related("event", "author", "reviewer")
+        .first()
+    )
+
+
+# --- Engagement requests ---
+
+
+def requests_visible(*, user: Any) -> QuerySet[EngagementRequest]:
+    """The requests this person may see, open ones first, newest first."""
+    return (
+        EngagementRequest.objects.filter(engagement_request_scope(user))
+        .select_related("requester", "specialist", "event")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def request_visible_get(*, user: Any, request_id: int) -> EngagementRequest | None:
+    return requests_visible(user=user).filter(pk=request_id).first()

@@ -3,6 +3,7 @@ functions in a transaction, with email on commit."""
 
 import datetime
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,13 +20,19 @@ from tapestry.core.api import audit_record, email_send
 from tapestry.core.geography import zip_lookup
 from tapestry.engagement import kit_calendar
 from tapestry.engagement.models import (
+    ActivityReport,
+    ActivityReportRow,
+    EngagementRequest,
     Event,
     EventFormat,
     Kit,
     KitItem,
     KitReservation,
     KitReturnItem,
+    ProfessionalRole,
     Registration,
+    RequestMessage,
+    RequestMilestone,
     registration_token,
     token_hash,
     token_new,
@@ -35,12 +42,14 @@ from tapestry.engagement.permissions import (
     kit_organizations_of,
     kit_reservations_in_scope,
 )
+from tapestry.engagement.report_csv import ReportRow
 from tapestry.network.api import (
     organization_places,
     organizations_get,
     organizations_of_liaison,
     region_codes_of_specialist,
     region_of_state,
+    specialists_of_region,
 )
 from tapestry.surveys.api import SurveyError, evaluation_attach, evaluation_invite
 
@@ -1000,3 +1009,503 @@ def kit_overdue_reminders_send(*, today: datetime.date | None = None) -> int:
             _notify(reservation, "overdue", {"days_late": (today - reservation.due_date).days})
             sent += 1
     return sent
+
+
+# --- Activity reports ---
+
+
+REPORT_FIELDS = ("activity_type", "delivery", "activity_date", "title")
+
+
+class ReportError(Exception):
+    """A refusal whose message is safe to show; nothing was changed."""
+
+
+class ReportNotFound(ReportError):
+    """No such report among those the caller may see or act on (a 404, whoever asks)."""
+
+
+def is_program_staff(user: Any) -> bool:
+    return user_has_role(user, Role.PROGRAM_STAFF, Role.ADMINISTRATOR)
+
+
+def activity_report_scope(user: Any) -> Q:
+    """The reports a person may read: their own, their organizations', their regions' (as an
+    engagement specialist) and, for program staff, all. Anyone else sees none."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    if is_program_staff(user):
+        return Q()
+    scope = Q(author_id=user.pk)
+    organizations = organizations_of_liaison(user_id=user.pk)
+    if organizations:
+        scope |= Q(organization_id__in=organizations)
+    if user_has_role(user, Role.ENGAGEMENT_SPECIALIST):
+        regions_covered = region_codes_of_specialist(user_id=user.pk)
+        if regions_covered:
+            scope |= Q(region_code__in=regions_covered)
+    return scope
+
+
+def _report_editable_locked(actor: Any, report_id: int) -> ActivityReport:
+    """A report its author's organization may still change (the author or a liaison of the
+    organization), locked."""
+    organizations = organizations_of_liaison(user_id=actor.pk)
+    report = (
+        ActivityReport.objects.select_for_update()
+        .filter(Q(author_id=actor.pk) | Q(organization_id__in=organizations), pk=report_id)
+        .first()
+    )
+    if report is None:
+        raise ReportNotFound(_("That report is not one of yours."))
+    return report
+
+
+def _rows_check(rows: Iterable[ReportRow]) -> list[ReportRow]:
+    checked = list(rows)
+    if len(checked) > settings.ENGAGEMENT_REPORT_MAX_ROWS:
+        raise ReportError(
+            _("A report holds at most %(count)s rows.")
+            % {"count": settings.ENGAGEMENT_REPORT_MAX_ROWS}
+        )
+    for number, row in enumerate(checked, start=1):
+        if row.participants < 1:
+            raise ReportError(_("row %(row)s: participants must be at least 1") % {"row": number})
+        if zip_lookup(row.zip_code) is None:
+            raise ReportError(
+                _("row %(row)s: %(zip)s is not a known U.S. ZIP code")
+                % {"row": number, "zip": row.zip_code}
+            )
+        if row.role not in ProfessionalRole.values:
+            raise ReportError(_("row %(row)s: that is not one of the roles") % {"row": number})
+    return checked
+
+
+def _event_link(actor: Any, event_id: int | None) -> Event | None:
+    if event_id is None:
+        return None
+    event = Event.objects.filter(event_scope(actor), pk=event_id).first()
+    if event is None:
+        raise ReportNotFound(_("That event is not one you organize."))
+    return event
+
+
+def activity_report_save(
+    *,
+    actor: Any,
+    details: dict[str, Any],
+    rows: Iterable[ReportRow],
+    report_id: int | None = None,
+) -> ActivityReport:
+    """Create or change a report as a draft (or, when returned, keep it returned until it is
+    submitted again). `details`: organization_id (one the actor is the liaison of),
+    activity_type, delivery, activity_date, title and optionally event_id (an event the actor
+    manages). The rows replace the report's rows, all of them or none."""
+    checked = _rows_check(rows)
+    with transaction.atomic():
+        if report_id is None:
+            organization_id = details.get("organization_id")
+            if organization_id not in organizations_of_liaison(user_id=actor.pk):
+                raise ReportError(
+                    _("You may report only for the organizations you are the liaison of.")
+                )
+            organization = organizations_get(organization_ids=[organization_id])[organization_id]
+            report = ActivityReport(
+                author=actor,
+                organization_id=organization_id,
+                region_code=organization.region_code,
+            )
+        else:
+            report = _report_editable_locked(actor, report_id)
+            if not report.is_editable:
+                raise ReportError(
+                    _("This report was submitted; it can be changed only if it is returned.")
+                )
+        for field in REPORT_FIELDS:
+            setattr(report, field, details[field])
+        report.event = _event_link(actor, details.get("event_id"))
+        report.save()
+        report.rows.all().delete()
+        ActivityReportRow.objects.bulk_create(
+            ActivityReportRow(
+                report=report, participants=row.participants, zip_code=row.zip_code, role=row.role
+            )
+            for row in checked
+        )
+    return report
+
+
+def activity_report_submit(*, actor: Any, report_id: int) -> ActivityReport:
+    """Send a draft (or a returned report) to the specialists of its region."""
+    with transaction.atomic():
+        report = _report_editable_locked(actor, report_id)
+        if not report.is_editable:
+            raise ReportError(_("This report was already submitted."))
+        if not report.rows.exists():
+            raise ReportError(_("Add at least one row of participants before submitting."))
+        report.status = (
+            ActivityReport.Status.RESUBMITTED
+            if report.status == ActivityReport.Status.RETURNED
+            else ActivityReport.Status.SUBMITTED
+        )
+        report.submitted_at = timezone.now()
+        report.save(update_fields=["status", "submitted_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="engagement.report_submit",
+            target=report,
+            summary=report.title,
+            data={"status": report.status},
+        )
+    return report
+
+
+def activity_report_review(
+    *, actor: Any, report_id: int, accept: bool, comments: str = ""
+) -> ActivityReport:
+    """A specialist of the report's region accepts it, or returns it with comments (required)
+    for the author to fix. The author is emailed either way, in their language."""
+    comments = comments.strip()
+    if not accept and not comments:
+        raise ReportError(_("Say what needs to change when you return a report."))
+    with transaction.atomic():
+        regions_covered = (
+            region_codes_of_specialist(user_id=actor.pk)
+            if user_has_role(actor, Role.ENGAGEMENT_SPECIALIST)
+            else []
+        )
+        report = (
+            ActivityReport.objects.select_for_update()
+            .filter(pk=report_id, region_code__in=regions_covered)
+            .first()
+        )
+        if report is None:
+            raise ReportNotFound(_("That report is not in your regions."))
+        if not report.is_awaiting_review:
+            raise ReportError(_("This report is not waiting for a review."))
+        report.status = ActivityReport.Status.ACCEPTED if accept else ActivityReport.Status.RETURNED
+        report.reviewer = actor
+        report.reviewed_at = timezone.now()
+        report.review_comments = comments
+        report.save(
+            update_fields=["status", "reviewer", "reviewed_at", "review_comments", "updated_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="engagement.report_accept" if accept else "engagement.report_return",
+            target=report,
+            summary=report.title,
+            data={"comments": comments},
+        )
+        author = person_get(user_id=report.author_id)
+        if author is not None:
+            email_send(
+                to=[author.email],
+                template=(
+                    "engagement/reports/email/report_accepted"
+                    if accept
+                    else "engagement/reports/email/report_returned"
+                ),
+                context={
+                    "report": report,
+                    "comments": comments,
+                    "report_url": _url("engagement:report_detail", report.pk),
+                },
+                language=author.language,
+                recipient_name=author.name,
+            )
+    return report
+
+
+def report_rows_from_attendance(*, actor: Any, event_id: int) -> list[ReportRow]:
+    """The rows an event's attendance gives: the checked-in registrants counted by ZIP code and
+    role. Someone who gave no ZIP code counts under the event's (or its host's) ZIP code, no
+    role under "other". Only for an event the caller manages."""
+    event = Event.objects.filter(event_scope(actor), pk=event_id).first()
+    if event is None:
+        raise ReportNotFound(_("That event is not one you organize."))
+    return attendance_rows(event)
+
+
+def attendance_rows(event: Event) -> list[ReportRow]:
+    """An event's checked-in registrants as report rows (see report_rows_from_attendance);
+    the caller has checked that the event is theirs."""
+    fallback_zip = event.zip_code
+    if not fallback_zip and event.organization_id is not None:
+        place = organization_places(organization_ids=[event.organization_id]).get(
+            event.organization_id
+        )
+        fallback_zip = place.zip_code if place else ""
+    counts: Counter[tuple[str, str]] = Counter()
+    for zip_code, role in event.registrations.filter(attended=True).values_list("zip_code", "role"):
+        zip_code = zip_code if zip_lookup(zip_code) is not None else fallback_zip
+        role = role if role in ProfessionalRole.values else ProfessionalRole.OTHER
+        counts[(zip_code, role)] += 1
+    return [
+        ReportRow(participants=count, zip_code=zip_code, role=role)
+        for (zip_code, role), count in sorted(counts.items())
+        if zip_code
+    ]
+
+
+# --- Engagement requests ---
+
+
+REQUEST_FIELDS = (
+    "audience",
+    "focus_area",
+    "language",
+    "preferred_date_1",
+    "preferred_date_2",
+    "preferred_date_3",
+    "expected_attendance",
+    "notes",
+)
+# The statuses a request may move to from each status (the specialists move it).
+REQUEST_NEXT: dict[str, tuple[str, ...]] = {
+    EngagementRequest.Status.NEW: (
+        EngagementRequest.Status.IN_DISCUSSION,
+        EngagementRequest.Status.DECLINED,
+    ),
+    EngagementRequest.Status.IN_DISCUSSION: (
+        EngagementRequest.Status.PLANNED,
+        EngagementRequest.Status.DECLINED,
+    ),
+    EngagementRequest.Status.PLANNED: (
+        EngagementRequest.Status.COMPLETED,
+        EngagementRequest.Status.DECLINED,
+    ),
+    EngagementRequest.Status.COMPLETED: (),
+    EngagementRequest.Status.DECLINED: (),
+}
+
+
+class RequestError(Exception):
+    """A refusal whose message is safe to show; nothing was changed."""
+
+
+class RequestNotFound(RequestError):
+    """No such request among those the caller may see (a 404, whoever asks)."""
+
+
+def may_request_engagement(user: Any) -> bool:
+    """Liaisons and signed-in library staff may ask for a program. Library staff hold no role
+    of their own, so anyone signed in may; the request is routed by their organization's
+    state, or by the state they name."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def engagement_request_scope(user: Any) -> Q:
+    """The requests a person may see: their own, their regions' (as an engagement
+    specialist) and, for program staff, all. Anyone else sees none."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    if is_program_staff(user):
+        return Q()
+    scope = Q(requester_id=user.pk)
+    if user_has_role(user, Role.ENGAGEMENT_SPECIALIST):
+        regions_covered = region_codes_of_specialist(user_id=user.pk)
+        if regions_covered:
+            scope |= Q(region_code__in=regions_covered)
+    return scope
+
+
+def request_handles(user: Any, request: EngagementRequest) -> bool:
+    """Whether the person handles the request (a specialist of its region, or program staff)."""
+    if is_program_staff(user):
+        return True
+    return user_has_role(user, Role.ENGAGEMENT_SPECIALIST) and (
+        request.region_code in region_codes_of_specialist(user_id=user.pk)
+    )
+
+
+def _request_locked(actor: Any, request_id: int) -> EngagementRequest:
+    request = (
+        EngagementRequest.objects.select_for_update()
+        .filter(engagement_request_scope(actor), pk=request_id)
+        .first()
+    )
+    if request is None:
+        raise RequestNotFound(_("There is no such request among yours."))
+    return request
+
+
+def _request_email(
+    request: EngagementRequest, template: str, user_ids: Iterable[int], **context: Any
+) -> None:
+    for user_id in dict.fromkeys(user_ids):
+        person = person_get(user_id=user_id)
+        if person is None:
+            continue
+        email_send(
+            to=[person.email],
+            template=f"engagement/requests/email/{template}",
+            context={
+                "request": request,
+                "request_url": _url("engagement:request_detail", request.pk),
+                **context,
+            },
+            language=person.language,
+            recipient_name=person.name,
+        )
+
+
+def _handlers_of(request: EngagementRequest) -> list[int]:
+    """Who hears from the requester: the assigned specialist, else the region's."""
+    if request.specialist_id is not None:
+        return [request.specialist_id]
+    return specialists_of_region(region_code=request.region_code)
+
+
+def engagement_request_create(*, actor: Any, details: dict[str, Any]) -> EngagementRequest:
+    """A liaison's (or library staff's) request, routed to the specialists of the region of
+    the state of their organization (`details["organization_id"]`, one they are the liaison
+    of), or of `details["state_code"]` when they have none. The region's first specialist is
+    assigned and every specialist of the region is emailed."""
+    if not may_request_engagement(actor):
+        raise RequestError(_("Sign in to ask for a program."))
+    organization_id = details.get("organization_id")
+    state_code = (details.get("state_code") or "").upper()
+    if organization_id is not None:
+        if organization_id not in organizations_of_liaison(user_id=actor.pk):
+            raise RequestError(_("Choose one of the organizations you are the liaison of."))
+        state_code = organizations_get(organization_ids=[organization_id])[
+            organization_id
+        ].state_code
+    region = region_of_state(state_code=state_code) if state_code else None
+    if region is None:
+        raise RequestError(_("Choose the state where the program would take place."))
+    specialists = specialists_of_region(region_code=region.code)
+    with transaction.atomic():
+        request = EngagementRequest(
+            requester=actor,
+            organization_id=organization_id,
+            state_code=state_code,
+            region_code=region.code,
+            specialist_id=specialists[0] if specialists else None,
+            **{field: details.get(field) for field in REQUEST_FIELDS},
+        )
+        request.notes = request.notes or ""
+        request.save()
+        audit_record(
+            actor=actor,
+            action="engagement.request_create",
+            target=request,
+            summary=str(request),
+            data={"region": region.code},
+        )
+        _request_email(request, "request_new", specialists, requester=actor)
+    return request
+
+
+def engagement_request_message_post(*, actor: Any, request_id: int, body: str) -> RequestMessage:
+    """A message in the request's thread; it emails the other side (the requester, or the
+    specialist handling it), each in their language, with a link to the thread."""
+    body = body.strip()
+    if not body:
+        raise RequestError(_("Write a message first."))
+    with transaction.atomic():
+        request = _request_locked(actor, request_id)
+        message = RequestMessage.objects.create(request=request, author=actor, body=body)
+        if actor.pk == request.requester_id:
+            recipients = _handlers_of(request)
+        else:
+            recipients = [request.requester_id]
+            if request.specialist_id is None and request_handles(actor, request):
+                request.specialist = actor
+                request.save(update_fields=["specialist", "updated_at"])
+        _request_email(request, "request_message", recipients, message=message, author=actor)
+    return message
+
+
+def engagement_request_status_set(
+    *, actor: Any, request_id: int, status: str, note: str = ""
+) -> EngagementRequest:
+    """Move a request along (new → in discussion → planned → completed, or declined), by a
+    specialist of its region or program staff. The change is a milestone and the requester
+    is emailed."""
+    with transaction.atomic():
+        request = _request_locked(actor, request_id)
+        if not request_handles(actor, request):
+            raise RequestError(_("Only the specialists of the region change a request's status."))
+        if status not in REQUEST_NEXT[request.status]:
+            raise RequestError(
+                _("A request that is %(status)s cannot become that.")
+                % {"status": request.get_status_display().lower()}
+            )
+        request.status = status
+        if request.specialist_id is None:
+            request.specialist = actor
+        request.save(update_fields=["status", "specialist", "updated_at"])
+        label = request.get_status_display()
+        RequestMilestone.objects.create(
+            request=request,
+            on=timezone.localdate(),
+            note=(f"{label}: {note.strip()}" if note.strip() else str(label))[:300],
+            author=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="engagement.request_status",
+            target=request,
+            summary=str(request),
+            data={"status": status, "note": note.strip()},
+        )
+        _request_email(request, "request_status", [request.requester_id], note=note.strip())
+    return request
+
+
+def engagement_request_milestone_add(
+    *, actor: Any, request_id: int, on: datetime.date, note: str
+) -> RequestMilestone:
+    """A dated note on the request, by whoever handles it."""
+    note = note.strip()
+    if not note:
+        raise RequestError(_("Write what happened."))
+    with transaction.atomic():
+        request = _request_locked(actor, request_id)
+        if not request_handles(actor, request):
+            raise RequestError(_("Only the specialists of the region add milestones."))
+        return RequestMilestone.objects.create(request=request, on=on, note=note, author=actor)
+
+
+def engagement_request_convert(*, actor: Any, request_id: int, details: dict[str, Any]) -> Event:
+    """Turn a request into a draft event (the events part's `event_create`, with the event
+    form's cleaned data); the request links to it and becomes planned."""
+    with transaction.atomic():
+        request = _request_locked(actor, request_id)
+        if not request_handles(actor, request):
+            raise RequestError(
+                _("Only the specialists of the region turn a request into an event.")
+            )
+        if request.event_id is not None:
+            raise RequestError(_("This request already has its event."))
+        if request.status in (
+            EngagementRequest.Status.COMPLETED,
+            EngagementRequest.Status.DECLINED,
+        ):
+            raise RequestError(_("This request is closed."))
+        try:
+            event = event_create(actor=actor, details=details)
+        except EventError as refusal:
+            raise RequestError(str(refusal)) from refusal
+        request.event = event
+        request.status = EngagementRequest.Status.PLANNED
+        if request.specialist_id is None:
+            request.specialist = actor
+        request.save(update_fields=["event", "status", "specialist", "updated_at"])
+        RequestMilestone.objects.create(
+            request=request,
+            on=timezone.localdate(),
+            note=(_("Event created: %(title)s") % {"title": event.title})[:300],
+            author=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="engagement.request_convert",
+            target=request,
+            summary=event.title,
+            data={"event": event.pk},
+        )
+        _request_email(request, "request_status", [request.requester_id], note="")
+    return event

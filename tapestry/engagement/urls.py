@@ -5,6 +5,8 @@ from django.urls import URLPattern, URLResolver, path
 from tapestry.engagement.views import events as event_views
 from tapestry.engagement.views import events_staff as event_staff_views
 from tapestry.engagement.views import kits as kit_views
+from tapestry.engagement.views import reports as report_views
+from tapestry.engagement.views import requests as request_views
 
 app_name = "engagement"
 
@@ -80,4 +82,39 @@ urlpatterns += [
     path("kits/photos/<int:photo_id>/", kit_views.photo, name="kits_photo"),
     path("kits/<slug:slug>/", kit_views.kit_page, name="kits_kit"),
     path("kits/<slug:slug>/reserve/", kit_views.reserve, name="kits_reserve"),
+]
+
+
+# --- Activity reports ---
+
+urlpatterns += [
+    path("reports/", report_views.my_reports, name="my_reports"),
+    path("reports/new/", report_views.report_new, name="report_new"),
+    path("reports/template.csv", report_views.report_csv_template, name="report_csv_template"),
+    path("reports/review/", report_views.review_queue, name="report_review_queue"),
+    path("reports/<int:report_id>/", report_views.report_detail, name="report_detail"),
+    path("reports/<int:report_id>/edit/", report_views.report_edit, name="report_edit"),
+    path("reports/<int:report_id>/upload/", report_views.report_upload, name="report_upload"),
+    path("reports/<int:report_id>/submit/", report_views.report_submit, name="report_submit"),
+    path("reports/<int:report_id>/review/", report_views.report_review, name="report_review"),
+]
+
+# --- Engagement requests ---
+
+urlpatterns += [
+    path("requests/", request_views.request_list, name="request_list"),
+    path("requests/new/", request_views.request_new, name="request_new"),
+    path("requests/<int:request_id>/", request_views.request_detail, name="request_detail"),
+    path(
+        "requests/<int:request_id>/message/", request_views.request_message, name="request_message"
+    ),
+    path("requests/<int:request_id>/status/", request_views.request_status, name="request_status"),
+    path(
+        "requests/<int:request_id>/milestone/",
+        request_views.request_milestone,
+        name="request_milestone",
+    ),
+    path(
+        "requests/<int:request_id>/convert/", request_views.request_convert, name="request_convert"
+    ),
 ]

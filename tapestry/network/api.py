@@ -15,6 +15,7 @@ from tapestry.network.models import (
     RegionMap,
     RegionSpecialist,
     RegionState,
+    StateTerritory,
 )
 
 
@@ -168,3 +169,28 @@ def organizations_in_regions(*, region_codes: Iterable[str]) -> list[int]:
     codes = set(region_codes)
     states = [state for state, code in _region_codes_by_state().items() if code in codes]
     return list(Organization.objects.filter(state_id__in=states).values_list("pk", flat=True))
+
+
+def specialists_of_region(*, region_code: str) -> list[int]:
+    """The user ids of the engagement specialists covering this region (of the map in force),
+    in the order they were assigned; [] for an unknown region or when no map is in force."""
+    try:
+        region_map = selectors.region_map_current()
+    except RegionMap.DoesNotExist:
+        return []
+    return list(
+        RegionSpecialist.objects.filter(region__region_map=region_map, region__code=region_code)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+
+
+def state_choices(*, language: str | None = None) -> list[tuple[str, str]]:
+    """Every state, district and territory as (code, name in the reader's language), by code."""
+    spanish = bool(language and language.startswith("es"))
+    return [
+        (code, (name_es or name) if spanish else name)
+        for code, name, name_es in StateTerritory.objects.order_by("code").values_list(
+            "code", "name", "name_es"
+        )
+    ]

@@ -15,6 +15,9 @@ from tapestry.accounts.tests.factories import UserFactory
 from tapestry.core.geography import zip_lookup
 from tapestry.engagement import kit_calendar
 from tapestry.engagement.models import (
+    ActivityReport,
+    ActivityReportRow,
+    EngagementRequest,
     Event,
     EventFormat,
     FocusArea,
@@ -235,3 +238,74 @@ def reservation_place(
         blocked_until=dates.blocked_until,
         status=status,
     )
+
+
+# --- Activity reports ---
+
+
+class ActivityReportFactory(DjangoModelFactory[ActivityReport]):
+    """A draft training report in region 6; pass `organization_id` and `author`."""
+
+    class Meta:
+        model = ActivityReport
+
+    author = factory.SubFactory(UserFactory)
+    organization_id = 0
+    region_code = "region-6"
+    activity_type = "training"
+    delivery = "in_person"
+    activity_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=3))
+    title = factory.Sequence(lambda n: f"Health information workshop {n}")
+    status = ActivityReport.Status.DRAFT
+
+
+class ActivityReportRowFactory(DjangoModelFactory[ActivityReportRow]):
+    class Meta:
+        model = ActivityReportRow
+
+    report = factory.SubFactory(ActivityReportFactory)
+    participants = 10
+    zip_code = "60601"
+    role = "community_member"
+
+
+# --- Engagement requests ---
+
+
+class EngagementRequestFactory(DjangoModelFactory[EngagementRequest]):
+    """A new request from Illinois (region 6); pass `requester`."""
+
+    class Meta:
+        model = EngagementRequest
+
+    requester = factory.SubFactory(UserFactory)
+    state_code = "IL"
+    region_code = "region-6"
+    audience = "Older adults"
+    focus_area = "health_literacy"
+    language = "en"
+    preferred_date_1 = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=30)
+    )
+    preferred_date_2 = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=37)
+    )
+    expected_attendance = 25
+    notes = ""
+
+
+def specialist_make(*, region_code: str, email: str, language: str = "en") -> Any:
+    """An engagement specialist covering one region (through the app registry, as above)."""
+    from django.apps import apps
+
+    from tapestry.accounts.api import Role
+
+    person = UserFactory.create(
+        email=email,
+        full_name=email.split("@")[0].title(),
+        roles=[Role.ENGAGEMENT_SPECIALIST],
+        preferred_language=language,
+    )
+    region = apps.get_model("network", "Region").objects.get(code=region_code)
+    apps.get_model("network", "RegionSpecialist").objects.create(user=person, region=region)
+    return person

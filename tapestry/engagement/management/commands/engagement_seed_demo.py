@@ -6,7 +6,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from tapestry.accounts.api import PERSONAS, persona_ensure
-from tapestry.engagement.demo import demo_events_seed, demo_kit_calendar_seed, demo_kits_create
+from tapestry.engagement.demo import (
+    demo_events_seed,
+    demo_kit_calendar_seed,
+    demo_kits_create,
+    demo_reports_seed,
+    demo_requests_seed,
+)
 
 # The same password seed_demo gives every persona.
 DEMO_PASSWORD = "tapestry-demo-2026"  # noqa: S105 - demo only
@@ -27,6 +33,7 @@ class Command(BaseCommand):
         people = {persona.email: persona_ensure(persona, password=password) for persona in PERSONAS}
         self.seed_events(people)
         self.seed_kits(people)
+        self.seed_reports_and_requests(people)
 
     def seed_events(self, people: dict[str, Any]) -> None:
         """Events: organized by the liaison and specialist personas."""
@@ -42,3 +49,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Program kits ready ({len(created)} new)."))
         for line in demo_kit_calendar_seed(people=people):
             self.stdout.write(f"  {line}")
+
+    def seed_reports_and_requests(self, people: dict[str, Any]) -> None:
+        """Activity reports in every state and a request in progress (after the events, whose
+        attendance fills one report)."""
+        ids = {
+            "liaison_id": people["liaison@tapestry.example"].pk,
+            "specialist_id": people["specialist@tapestry.example"].pk,
+        }
+        for line in [*demo_reports_seed(**ids), *demo_requests_seed(**ids)]:
+            self.stdout.write(self.style.SUCCESS(line))
