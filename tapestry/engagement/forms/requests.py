@@ -11,7 +11,7 @@ from tapestry.engagement.models import EngagementRequest, EventLanguage, FocusAr
 
 
 def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"})
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EngagementRequestForm(forms.Form):

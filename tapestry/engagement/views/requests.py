@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -119,7 +120,7 @@ def _detail(
             "message_form": message_form or MessageForm(),
             "status_form": status_form if next_statuses else None,
             "milestone_form": (
-                milestone_form or MilestoneForm(initial={"on": datetime.date.today()})
+                milestone_form or MilestoneForm(initial={"on": timezone.localdate().isoformat()})
             )
             if handles
             else None,
