@@ -982,11 +982,11 @@ def engagement_request_status_set(
         if request.specialist_id is None:
             request.specialist = actor
         request.save(update_fields=["status", "specialist", "updated_at"])
-        label = request.get_status_display()
         RequestMilestone.objects.create(
             request=request,
             on=timezone.localdate(),
-            note=(f"{label}: {note.strip()}" if note.strip() else str(label))[:300],
+            status=status,
+            note=note.strip()[:300],
             author=actor,
         )
         audit_record(
@@ -1042,7 +1042,8 @@ def engagement_request_convert(*, actor: Any, request_id: int, details: dict[str
         RequestMilestone.objects.create(
             request=request,
             on=timezone.localdate(),
-            note=(_("Event created: %(title)s") % {"title": event.title})[:300],
+            status=EngagementRequest.Status.PLANNED,
+            note=event.title[:300],
             author=actor,
         )
         audit_record(

@@ -175,9 +175,9 @@ def test_the_specialist_moves_it_along_with_milestones_and_the_requester_is_told
     alice_request.refresh_from_db()
     assert alice_request.status == EngagementRequest.Status.IN_DISCUSSION
     assert skipped.status_code == 400
-    assert [milestone.note for milestone in alice_request.milestones.all()] == [
-        "In discussion: Call on Monday",
-        "Room booked",
+    assert [(milestone.status, milestone.note) for milestone in alice_request.milestones.all()] == [
+        ("in_discussion", "Call on Monday"),
+        ("", "Room booked"),
     ]
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]

@@ -223,8 +223,10 @@ def _event_initial(found: EngagementRequest) -> dict[str, Any]:
         "format": "in_person",
         "organization_id": found.organization_id,
         "capacity": found.expected_attendance,
-        "starts_at": starts,
-        "ends_at": starts + datetime.timedelta(hours=1, minutes=30),
+        # Strings as the datetime-local inputs take them (the form's field template shows the
+        # value itself, not the widget's rendering).
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + datetime.timedelta(hours=1, minutes=30)).strftime("%Y-%m-%dT%H:%M"),
         "time_zone": state_time_zones().get(found.state_code, "America/New_York"),
     }
 
