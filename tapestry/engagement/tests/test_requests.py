@@ -210,7 +210,7 @@ def test_conversion_prefills_the_event_form_and_links_both_ways(
 
     alice_request.refresh_from_db()
     event = Event.objects.get()
-    assert 'value="Health literacy for Older adults"' in form.content.decode()
+    assert 'value="Health literacy for Older adults"' in form.content.decode()  # in English
     assert 'value="America/Chicago" selected' in form.content.decode()
     assert response.status_code == 302
     assert alice_request.event == event

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -213,9 +213,14 @@ def event_organizations_for(user: Any) -> list[tuple[int, str]]:
 
 def _event_initial(found: EngagementRequest) -> dict[str, Any]:
     starts = datetime.datetime.combine(found.preferred_date_1, datetime.time(18, 0))
+    # The title in the language the program will be held in.
+    with translation.override(found.language):
+        title = _("%(topic)s for %(audience)s") % {
+            "topic": found.get_focus_area_display(),
+            "audience": found.audience,
+        }
     return {
-        "title": _("%(topic)s for %(audience)s")
-        % {"topic": found.get_focus_area_display(), "audience": found.audience},
+        "title": title,
         "description": found.notes,
         "focus_area": found.focus_area,
         "audience": found.audience,
