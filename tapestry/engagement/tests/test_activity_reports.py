@@ -257,7 +257,7 @@ def test_a_returned_report_is_changed_and_resubmitted(
 
     response = alice_client.post(
         f"/engagement/reports/{report.pk}/edit/",
-        report_form(alice_library, ("20", "60601", "student"), submit="1"),
+        report_form(alice_library, ("20", "60601", "student"), send_for_review="1"),
     )
 
     report.refresh_from_db()

@@ -184,14 +184,14 @@ def _report_edit(request: AuthenticatedRequest, report: ActivityReport | None) -
                 rows=formset_rows(formset),
                 report_id=report.pk if report else None,
             )
-            if "submit" in request.POST:
+            if "send_for_review" in request.POST:
                 services.activity_report_submit(actor=request.user, report_id=saved.pk)
         except services.ReportNotFound as missing:
             raise Http404 from missing
         except services.ReportError as refusal:
             form.add_error(None, str(refusal))
         else:
-            if "submit" in request.POST:
+            if "send_for_review" in request.POST:
                 messages.success(
                     request, _("Report submitted to the engagement specialists of your region.")
                 )
