@@ -393,3 +393,19 @@ def test_the_csv_template_downloads(alice_client: Client) -> None:
         "12,60601,community_member",
         "3,60614,library_staff",
     ]
+
+
+def test_a_visitor_changes_nothing(
+    visitor: Client, submitted: ActivityReport, audit_log: Any
+) -> None:
+    answers = [
+        visitor.post(f"/engagement/reports/{submitted.pk}/review/", {"decision": "accept"}),
+        visitor.post(f"/engagement/reports/{submitted.pk}/submit/"),
+        visitor.get(f"/engagement/reports/{submitted.pk}/"),
+    ]
+
+    submitted.refresh_from_db()
+    assert [answer.status_code for answer in answers] == [302, 302, 302]
+    assert all(answer["Location"].startswith("/accounts/login/") for answer in answers)
+    assert submitted.status == ActivityReport.Status.SUBMITTED
+    assert audit_log() == []

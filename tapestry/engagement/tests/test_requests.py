@@ -277,3 +277,20 @@ def test_others_change_nothing(
     assert not alice_request.messages.exists() and not alice_request.milestones.exists()
     assert audit_log() == []
     assert mail.outbox == []
+
+
+def test_a_visitor_changes_nothing(
+    visitor: Client, alice_request: EngagementRequest, audit_log: Any
+) -> None:
+    answers = [
+        visitor.post(f"/engagement/requests/{alice_request.pk}/message/", {"body": "Hi"}),
+        visitor.post(f"/engagement/requests/{alice_request.pk}/status/", {"status": "declined"}),
+        visitor.post("/engagement/requests/new/", request_form(state_code="CO")),
+    ]
+
+    alice_request.refresh_from_db()
+    assert [answer.status_code for answer in answers] == [302, 302, 302]
+    assert alice_request.status == EngagementRequest.Status.NEW
+    assert EngagementRequest.objects.count() == 1
+    assert not alice_request.messages.exists()
+    assert audit_log() == []
