@@ -551,7 +551,7 @@ from tapestry.engagement.models import (  # noqa: E402
     ProfessionalRole,
 )
 from tapestry.engagement.report_csv import ReportRow  # noqa: E402
-from tapestry.network.api import organizations_get  # noqa: E402
+from tapestry.network.api import organizations_get, specialists_of_region  # noqa: E402
 
 REPORT_FIELDS = ("activity_type", "delivery", "activity_date", "title")
 
@@ -696,6 +696,21 @@ def activity_report_submit(*, actor: Any, report_id: int) -> ActivityReport:
             summary=report.title,
             data={"status": report.status},
         )
+        # The specialists of the region hear of it, each in their language.
+        for specialist_id in specialists_of_region(region_code=report.region_code):
+            specialist = person_get(user_id=specialist_id)
+            if specialist is not None:
+                email_send(
+                    to=[specialist.email],
+                    template="engagement/reports/email/report_submitted",
+                    context={
+                        "report": report,
+                        "author": actor,
+                        "report_url": _url("engagement:report_detail", report.pk),
+                    },
+                    language=specialist.language,
+                    recipient_name=specialist.name,
+                )
     return report
 
 
@@ -794,7 +809,6 @@ from tapestry.engagement.models import (  # noqa: E402
     RequestMessage,
     RequestMilestone,
 )
-from tapestry.network.api import specialists_of_region  # noqa: E402
 
 REQUEST_FIELDS = (
     "audience",

@@ -119,13 +119,22 @@ def test_add_a_row_with_htmx_answers_only_the_rows_table(
     assert 'name="form-1-participants"' in page and "autofocus" in page
 
 
-def test_submit_and_audit(
-    alice_client: Client, alice_library: Any, alice_liaison: Any, audit_log: Any
+def test_submit_audit_and_the_regions_specialists_are_told(
+    alice_client: Client,
+    alice_library: Any,
+    alice_liaison: Any,
+    sam_specialist: Any,
+    olga_other_specialist: Any,
+    audit_log: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    report = ActivityReportFactory.create(organization_id=alice_library.pk, author=alice_liaison)
+    report = ActivityReportFactory.create(
+        organization_id=alice_library.pk, author=alice_liaison, title="Chair yoga and MedlinePlus"
+    )
     ActivityReportRowFactory.create(report=report)
 
-    response = alice_client.post(f"/engagement/reports/{report.pk}/submit/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(f"/engagement/reports/{report.pk}/submit/")
 
     report.refresh_from_db()
     assert response.status_code == 302
@@ -138,6 +147,10 @@ def test_submit_and_audit(
             str(report.pk),
         )
     ]
+    (message,) = mail.outbox
+    assert message.to == ["sam@example.org"]
+    assert message.subject == "Activity report to review: Chair yoga and MedlinePlus"
+    assert f"/engagement/reports/{report.pk}/" in message.body
 
 
 def test_a_report_without_rows_is_not_submitted(
