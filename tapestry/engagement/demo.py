@@ -605,6 +605,7 @@ def demo_requests_seed(
             RequestMilestone.objects.create(
                 request=request,
                 on=today - datetime.timedelta(days=milestone["days_ago"]),
+                status=milestone.get("status", ""),
                 note=milestone["note"],
                 author_id=handler_id,
             )

@@ -667,7 +667,12 @@ class RequestMilestone(models.Model):
         EngagementRequest, on_delete=models.CASCADE, related_name="milestones"
     )
     on = models.DateField(_("date"))
-    note = models.CharField(_("milestone"), max_length=300)
+    # The status the request moved to, when the milestone is that move (shown in the
+    # reader's language); blank for a note of the specialist's.
+    status = models.CharField(
+        max_length=15, choices=EngagementRequest.Status.choices, blank=True, default=""
+    )
+    note = models.CharField(_("milestone"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

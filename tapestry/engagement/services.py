@@ -6,6 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -554,6 +555,11 @@ def registrants_anonymize(*, now: datetime.datetime | None = None) -> int:
     if erased:
         logger.info("Erased the names and emails of %s registrations", erased)
     return erased
+
+
+def event_local(event: Event, moment: datetime.datetime) -> datetime.datetime:
+    """A moment in the event's own time zone."""
+    return moment.astimezone(ZoneInfo(event.time_zone))
 
 
 # --- Program kits ---
@@ -1157,6 +1163,21 @@ def activity_report_submit(*, actor: Any, report_id: int) -> ActivityReport:
             summary=report.title,
             data={"status": report.status},
         )
+        # The specialists of the region hear of it, each in their language.
+        for specialist_id in specialists_of_region(region_code=report.region_code):
+            specialist = person_get(user_id=specialist_id)
+            if specialist is not None:
+                email_send(
+                    to=[specialist.email],
+                    template="engagement/reports/email/report_submitted",
+                    context={
+                        "report": report,
+                        "author": actor,
+                        "report_url": _url("engagement:report_detail", report.pk),
+                    },
+                    language=specialist.language,
+                    recipient_name=specialist.name,
+                )
     return report
 
 
@@ -1437,11 +1458,11 @@ def engagement_request_status_set(
         if request.specialist_id is None:
             request.specialist = actor
         request.save(update_fields=["status", "specialist", "updated_at"])
-        label = request.get_status_display()
         RequestMilestone.objects.create(
             request=request,
             on=timezone.localdate(),
-            note=(f"{label}: {note.strip()}" if note.strip() else str(label))[:300],
+            status=status,
+            note=note.strip()[:300],
             author=actor,
         )
         audit_record(
@@ -1497,7 +1518,8 @@ def engagement_request_convert(*, actor: Any, request_id: int, details: dict[str
         RequestMilestone.objects.create(
             request=request,
             on=timezone.localdate(),
-            note=(_("Event created: %(title)s") % {"title": event.title})[:300],
+            status=EngagementRequest.Status.PLANNED,
+            note=event.title[:300],
             author=actor,
         )
         audit_record(

@@ -314,6 +314,12 @@ PAGES = [
     ("visitor", "/engagement/events/registration/confirm/not-a-link/", 404),
     ("liaison", "/engagement/events/mine/", 200),
     ("liaison", "/engagement/events/new/", 200),
+    # Community engagement: activity reports and engagement requests
+    ("liaison", "/engagement/reports/", 200),
+    ("liaison", "/engagement/reports/new/", 200),
+    ("specialist", "/engagement/reports/review/", 200),
+    ("liaison", "/engagement/requests/", 200),
+    ("liaison", "/engagement/requests/new/", 200),
 ]
 
 
@@ -396,6 +402,20 @@ FORMS_WITH_ERRORS = [
     ("community_partner", "/me/api-tokens/", {"name": ""}, 400),
     ("specialist", "/network/specialist/applications/{application}/", {"decision": ""}, 400),
     ("liaison", "/engagement/events/new/", {"title": "", "zip_code": "99999"}, 400),
+    (
+        "liaison",
+        "/engagement/reports/new/",
+        {
+            "title": "",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "0",
+            "form-0-participants": "muchos",
+            "form-0-zip_code": "99999",
+            "form-0-role": "student",
+        },
+        400,
+    ),
+    ("liaison", "/engagement/requests/new/", {"audience": "", "preferred_date_1": "x"}, 400),
 ]
 
 

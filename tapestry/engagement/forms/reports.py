@@ -15,7 +15,9 @@ class ReportForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     activity_type = forms.ChoiceField(label=_("Activity type"), choices=ActivityType.choices)
     delivery = forms.ChoiceField(label=_("Delivery"), choices=ActivityDelivery.choices)
-    activity_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    activity_date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     event_id = forms.TypedChoiceField(
         label=_("Event (optional)"),
         coerce=int,

@@ -11,7 +11,7 @@ from tapestry.engagement.models import EngagementRequest, EventLanguage, FocusAr
 
 
 def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"})
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EngagementRequestForm(forms.Form):
@@ -84,10 +84,20 @@ class MessageForm(forms.Form):
 
 
 class StatusForm(forms.Form):
+    """On the request's page beside the milestone form: its own ids, so labels stay unique."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_status_%s")
+        super().__init__(*args, **kwargs)
+
     status = forms.ChoiceField(label=_("New status"), choices=EngagementRequest.Status.choices)
     note = forms.CharField(label=_("Note (optional)"), max_length=250, required=False)
 
 
 class MilestoneForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_milestone_%s")
+        super().__init__(*args, **kwargs)
+
     on = forms.DateField(label=_("Date"), widget=_date_widget())
     note = forms.CharField(label=_("Milestone"), max_length=300)

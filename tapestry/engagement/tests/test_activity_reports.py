@@ -2,6 +2,7 @@
 attendance, submitted, accepted or returned with an email to the author in her language, the
 review queue by region, and every other persona refused with nothing changed."""
 
+import re
 from typing import Any
 
 import pytest
@@ -101,7 +102,7 @@ def test_add_a_row_without_javascript_keeps_what_was_typed(
     page = response.content.decode()
     assert response.status_code == 200
     assert 'name="form-TOTAL_FORMS" value="2"' in page
-    assert 'name="form-0-participants" id="id_form-0-participants" value="7"' in page
+    assert re.search(r'name="form-0-participants" id="id_r\w+_form-0-participants" value="7"', page)
     assert 'name="form-1-participants"' in page
     assert not ActivityReport.objects.exists()
 
@@ -114,17 +115,26 @@ def test_add_a_row_with_htmx_answers_only_the_rows_table(
     response = alice_client.post("/engagement/reports/new/", data, headers={"HX-Request": "true"})
 
     page = response.content.decode()
-    assert page.lstrip().startswith('<fieldset class="usa-fieldset" id="report-rows">')
+    assert page.lstrip().startswith('<div class="tapestry-report-rows" role="group"')
     assert 'name="form-1-participants"' in page and "autofocus" in page
 
 
-def test_submit_and_audit(
-    alice_client: Client, alice_library: Any, alice_liaison: Any, audit_log: Any
+def test_submit_audit_and_the_regions_specialists_are_told(
+    alice_client: Client,
+    alice_library: Any,
+    alice_liaison: Any,
+    sam_specialist: Any,
+    olga_other_specialist: Any,
+    audit_log: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    report = ActivityReportFactory.create(organization_id=alice_library.pk, author=alice_liaison)
+    report = ActivityReportFactory.create(
+        organization_id=alice_library.pk, author=alice_liaison, title="Chair yoga and MedlinePlus"
+    )
     ActivityReportRowFactory.create(report=report)
 
-    response = alice_client.post(f"/engagement/reports/{report.pk}/submit/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(f"/engagement/reports/{report.pk}/submit/")
 
     report.refresh_from_db()
     assert response.status_code == 302
@@ -137,6 +147,10 @@ def test_submit_and_audit(
             str(report.pk),
         )
     ]
+    (message,) = mail.outbox
+    assert message.to == ["sam@example.org"]
+    assert message.subject == "Activity report to review: Chair yoga and MedlinePlus"
+    assert f"/engagement/reports/{report.pk}/" in message.body
 
 
 def test_a_report_without_rows_is_not_submitted(
@@ -256,7 +270,7 @@ def test_a_returned_report_is_changed_and_resubmitted(
 
     response = alice_client.post(
         f"/engagement/reports/{report.pk}/edit/",
-        report_form(alice_library, ("20", "60601", "student"), submit="1"),
+        report_form(alice_library, ("20", "60601", "student"), send_for_review="1"),
     )
 
     report.refresh_from_db()
@@ -392,3 +406,19 @@ def test_the_csv_template_downloads(alice_client: Client) -> None:
         "12,60601,community_member",
         "3,60614,library_staff",
     ]
+
+
+def test_a_visitor_changes_nothing(
+    visitor: Client, submitted: ActivityReport, audit_log: Any
+) -> None:
+    answers = [
+        visitor.post(f"/engagement/reports/{submitted.pk}/review/", {"decision": "accept"}),
+        visitor.post(f"/engagement/reports/{submitted.pk}/submit/"),
+        visitor.get(f"/engagement/reports/{submitted.pk}/"),
+    ]
+
+    submitted.refresh_from_db()
+    assert [answer.status_code for answer in answers] == [302, 302, 302]
+    assert all(answer["Location"].startswith("/accounts/login/") for answer in answers)
+    assert submitted.status == ActivityReport.Status.SUBMITTED
+    assert audit_log() == []

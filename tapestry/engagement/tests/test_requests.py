@@ -175,9 +175,9 @@ def test_the_specialist_moves_it_along_with_milestones_and_the_requester_is_told
     alice_request.refresh_from_db()
     assert alice_request.status == EngagementRequest.Status.IN_DISCUSSION
     assert skipped.status_code == 400
-    assert [milestone.note for milestone in alice_request.milestones.all()] == [
-        "In discussion: Call on Monday",
-        "Room booked",
+    assert [(milestone.status, milestone.note) for milestone in alice_request.milestones.all()] == [
+        ("in_discussion", "Call on Monday"),
+        ("", "Room booked"),
     ]
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]
@@ -210,7 +210,7 @@ def test_conversion_prefills_the_event_form_and_links_both_ways(
 
     alice_request.refresh_from_db()
     event = Event.objects.get()
-    assert 'value="Health literacy for Older adults"' in form.content.decode()
+    assert 'value="Health literacy for Older adults"' in form.content.decode()  # in English
     assert 'value="America/Chicago" selected' in form.content.decode()
     assert response.status_code == 302
     assert alice_request.event == event
@@ -277,3 +277,20 @@ def test_others_change_nothing(
     assert not alice_request.messages.exists() and not alice_request.milestones.exists()
     assert audit_log() == []
     assert mail.outbox == []
+
+
+def test_a_visitor_changes_nothing(
+    visitor: Client, alice_request: EngagementRequest, audit_log: Any
+) -> None:
+    answers = [
+        visitor.post(f"/engagement/requests/{alice_request.pk}/message/", {"body": "Hi"}),
+        visitor.post(f"/engagement/requests/{alice_request.pk}/status/", {"status": "declined"}),
+        visitor.post("/engagement/requests/new/", request_form(state_code="CO")),
+    ]
+
+    alice_request.refresh_from_db()
+    assert [answer.status_code for answer in answers] == [302, 302, 302]
+    assert alice_request.status == EngagementRequest.Status.NEW
+    assert EngagementRequest.objects.count() == 1
+    assert not alice_request.messages.exists()
+    assert audit_log() == []

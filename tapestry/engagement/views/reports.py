@@ -6,6 +6,7 @@ Reports are read through `selectors.report_visible_get` and changed through the 
 scoped to the caller in the same query: someone else's report is a 404. The pages for writing
 take the liaison role (else 403); the review queue takes the specialist role."""
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from tapestry.engagement.forms.reports import (
 )
 from tapestry.engagement.models import ActivityReport
 from tapestry.engagement.report_csv import ReportCsvError, ReportRow, rows_from_csv, template_lines
+from tapestry.engagement.services import event_local
 from tapestry.network.api import organization_choices, organizations_get, organizations_of_liaison
 
 TEMPLATES = "engagement/reports"
@@ -55,6 +57,14 @@ def _report_of(request: AuthenticatedRequest, report_id: int) -> ActivityReport:
     if report is None:
         raise Http404
     return report
+
+
+def _row_formset(data: Any = None, *, initial: Any = None) -> Any:
+    """The rows' formset, its element ids new on every rendering: when "Add a row" swaps the
+    table in with htmx, no new element shares an id with an old one, so htmx has no
+    attributes to carry over (its settling would write `style` attributes, which the
+    Content Security Policy refuses)."""
+    return ReportRowFormSet(data, initial=initial, auto_id=f"id_r{secrets.token_hex(4)}_%s")
 
 
 def _rows_initial(rows: list[ReportRow]) -> list[dict[str, Any]]:
@@ -136,7 +146,7 @@ def _report_edit(request: AuthenticatedRequest, report: ActivityReport | None) -
         return _render_form(
             request,
             form=ReportForm(initial=data.dict(), organizations=organizations, events=events),
-            formset=ReportRowFormSet(initial=[*_rows_posted(data), {}]),
+            formset=_row_formset(initial=[*_rows_posted(data), {}]),
             report=report,
         )
     if report is None:
@@ -150,7 +160,7 @@ def _report_edit(request: AuthenticatedRequest, report: ActivityReport | None) -
             "title": report.title,
             "activity_type": report.activity_type,
             "delivery": report.delivery,
-            "activity_date": report.activity_date,
+            "activity_date": report.activity_date.isoformat(),
             "event_id": report.event_id,
         }
         rows_initial = [
@@ -161,11 +171,11 @@ def _report_edit(request: AuthenticatedRequest, report: ActivityReport | None) -
         return _render_form(
             request,
             form=ReportForm(initial=initial, organizations=organizations, events=events),
-            formset=ReportRowFormSet(initial=rows_initial),
+            formset=_row_formset(initial=rows_initial),
             report=report,
         )
     form = ReportForm(request.POST, organizations=organizations, events=events)
-    formset = ReportRowFormSet(request.POST)
+    formset = _row_formset(request.POST)
     if form.is_valid() and formset.is_valid():
         try:
             saved = services.activity_report_save(
@@ -174,14 +184,14 @@ def _report_edit(request: AuthenticatedRequest, report: ActivityReport | None) -
                 rows=formset_rows(formset),
                 report_id=report.pk if report else None,
             )
-            if "submit" in request.POST:
+            if "send_for_review" in request.POST:
                 services.activity_report_submit(actor=request.user, report_id=saved.pk)
         except services.ReportNotFound as missing:
             raise Http404 from missing
         except services.ReportError as refusal:
             form.add_error(None, str(refusal))
         else:
-            if "submit" in request.POST:
+            if "send_for_review" in request.POST:
                 messages.success(
                     request, _("Report submitted to the engagement specialists of your region.")
                 )
@@ -220,7 +230,7 @@ def _prefilled(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
         "delivery": {"in_person": "in_person", "virtual": "virtual", "hybrid": "both"}[
             event.format
         ],
-        "activity_date": event.starts_at.date(),
+        "activity_date": event_local(event, event.starts_at).date().isoformat(),
         "event_id": event.pk,
     }
     if not rows:
@@ -230,7 +240,7 @@ def _prefilled(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
         form=ReportForm(
             initial=initial, organizations=organizations, events=_events_for(request.user)
         ),
-        formset=ReportRowFormSet(initial=_rows_initial(rows) or [{}]),
+        formset=_row_formset(initial=_rows_initial(rows) or [{}]),
         report=None,
     )
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -119,7 +120,7 @@ def _detail(
             "message_form": message_form or MessageForm(),
             "status_form": status_form if next_statuses else None,
             "milestone_form": (
-                milestone_form or MilestoneForm(initial={"on": datetime.date.today()})
+                milestone_form or MilestoneForm(initial={"on": timezone.localdate().isoformat()})
             )
             if handles
             else None,
@@ -212,9 +213,14 @@ def event_organizations_for(user: Any) -> list[tuple[int, str]]:
 
 def _event_initial(found: EngagementRequest) -> dict[str, Any]:
     starts = datetime.datetime.combine(found.preferred_date_1, datetime.time(18, 0))
+    # The title in the language the program will be held in.
+    with translation.override(found.language):
+        title = _("%(topic)s for %(audience)s") % {
+            "topic": found.get_focus_area_display(),
+            "audience": found.audience,
+        }
     return {
-        "title": _("%(topic)s for %(audience)s")
-        % {"topic": found.get_focus_area_display(), "audience": found.audience},
+        "title": title,
         "description": found.notes,
         "focus_area": found.focus_area,
         "audience": found.audience,
@@ -222,8 +228,10 @@ def _event_initial(found: EngagementRequest) -> dict[str, Any]:
         "format": "in_person",
         "organization_id": found.organization_id,
         "capacity": found.expected_attendance,
-        "starts_at": starts,
-        "ends_at": starts + datetime.timedelta(hours=1, minutes=30),
+        # Strings as the datetime-local inputs take them (the form's field template shows the
+        # value itself, not the widget's rendering).
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + datetime.timedelta(hours=1, minutes=30)).strftime("%Y-%m-%dT%H:%M"),
         "time_zone": state_time_zones().get(found.state_code, "America/New_York"),
     }
 
