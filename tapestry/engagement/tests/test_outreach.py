@@ -458,8 +458,8 @@ def test_empty_period_says_so(sam_client: Client) -> None:
 def test_the_dashboard_panel_links_to_it(
     population: dict[str, int], sam_client: Client, bob_client: Client
 ) -> None:
-    assert 'href="/engagement/outreach/"' in sam_client.get("/dashboard/").content.decode()
-    assert 'href="/engagement/outreach/"' not in bob_client.get("/dashboard/").content.decode()
+    assert 'href="/engagement/outreach/"' in sam_client.get("/me/").content.decode()
+    assert 'href="/engagement/outreach/"' not in bob_client.get("/me/").content.decode()
 
 
 def test_default_period_is_the_last_twelve_months(population: dict[str, int], sam_client: Client) -> None:
