@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, DateField, Q, QuerySet, Sum
+from django.db.models import Count, DateField, F, Lookup, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +168,24 @@ def months_between(first: datetime.date, last: datetime.date) -> list[str]:
 GroupRow = tuple[Any, ...]
 
 
+def _grouping(
+    filters: OutreachFilters, *, region: str, month: Any, organization: str, state: str = ""
+) -> dict[str, Any]:
+    """The columns a family's query groups by: only what the reader's grouping and filters
+    need (the organization only for states, where the row has no state of its own or a state
+    filter applies), so the database returns a handful of groups, not one per organization."""
+    columns: dict[str, Any] = {}
+    if filters.group_by == "region":
+        columns["g_region"] = F(region)
+    elif filters.group_by == "month":
+        columns["g_month"] = month
+    if filters.group_by == "state" or filters.state_code:
+        if state:
+            columns["g_state"] = F(state)
+        columns["g_organization"] = F(organization)
+    return columns
+
+
 def _events(
     scope: OutreachScope, filters: OutreachFilters, now: datetime.datetime
 ) -> QuerySet[Any]:
@@ -182,10 +200,16 @@ def _events(
     )
     if filters.region_code:
         events = events.filter(region_code=filters.region_code)
+    grouping = _grouping(
+        filters,
+        region="region_code",
+        month=TruncMonth("starts_at"),
+        organization="organization_id",
+        state="state_code",
+    )
     return (
-        events.annotate(month=TruncMonth("starts_at"))
-        .values_list("region_code", "state_code", "organization_id", "month")
-        .annotate(count=Count("pk"), spanish=Count("pk", filter=Q(language="es")))
+        events.values(**grouping)
+        .annotate(events=Count("pk"), events_es=Count("pk", filter=Q(language="es")))
         .order_by()
     )
 
@@ -205,12 +229,38 @@ def _attendees(
     )
     if filters.region_code:
         registrations = registrations.filter(event__region_code=filters.region_code)
+    grouping = _grouping(
+        filters,
+        region="event__region_code",
+        month=TruncMonth("event__starts_at"),
+        organization="event__organization_id",
+        state="event__state_code",
+    )
     return (
-        registrations.annotate(month=TruncMonth("event__starts_at"))
-        .values_list("event__region_code", "event__state_code", "event__organization_id", "month")
-        .annotate(count=Count("pk"), spanish=Count("pk", filter=Q(event__language="es")))
+        registrations.values(**grouping)
+        .annotate(attendees=Count("pk"), attendees_es=Count("pk", filter=Q(event__language="es")))
         .order_by()
     )
+
+
+class AnyOf(Lookup):
+    """`field__any_of=[...]`: the value is one of a long list (a FORHP list holds some 18,000
+    ZIP codes). On PostgreSQL one array parameter, `= ANY(%s)` (the planner hashes it), rather
+    than 18,000 placeholders to build, send and parse; elsewhere a plain IN list."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        placeholders = ", ".join(["%s"] * len(values))
+        return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
+
+
+ActivityReportRow._meta.get_field("zip_code").register_lookup(AnyOf)
 
 
 def rural_condition(
@@ -226,16 +276,14 @@ def rural_condition(
         until = ordered[index + 1][0] if index + 1 < len(ordered) else None
         if effective_from > date_to or (until is not None and until <= date_from) or not codes:
             continue
-        part = Q(report__activity_date__gte=effective_from, zip_code__in=sorted(codes))
+        part = Q(report__activity_date__gte=effective_from, zip_code__any_of=sorted(codes))
         if until is not None:
             part &= Q(report__activity_date__lt=until)
         condition = part if condition is None else condition | part
     return condition
 
 
-def _participants(
-    scope: OutreachScope, filters: OutreachFilters, rural: Q | None
-) -> QuerySet[Any]:
+def _participants(scope: OutreachScope, filters: OutreachFilters, rural: Q | None) -> QuerySet[Any]:
     rows = ActivityReportRow.objects.filter(
         scope.q("report__"),
         report__status=ActivityReport.Status.ACCEPTED,
@@ -244,15 +292,17 @@ def _participants(
     )
     if filters.region_code:
         rows = rows.filter(report__region_code=filters.region_code)
-    figures: dict[str, Any] = {"count": Sum("participants")}
+    # Named apart from the field they sum (the database cannot sum an aggregate's name).
+    figures: dict[str, Any] = {"sum_participants": Sum("participants")}
     if rural is not None:
-        figures["rural"] = Sum("participants", filter=rural)
-    return (
-        rows.annotate(month=TruncMonth("report__activity_date"))
-        .values_list("report__region_code", "report__organization_id", "month")
-        .annotate(**figures)
-        .order_by()
+        figures["sum_rural"] = Sum("participants", filter=rural)
+    grouping = _grouping(
+        filters,
+        region="report__region_code",
+        month=TruncMonth("report__activity_date"),
+        organization="report__organization_id",
     )
+    return rows.values(**grouping).annotate(**figures).order_by()
 
 
 def _kits(scope: OutreachScope, filters: OutreachFilters) -> QuerySet[Any]:
@@ -265,17 +315,20 @@ def _kits(scope: OutreachScope, filters: OutreachFilters) -> QuerySet[Any]:
     )
     if filters.region_code:
         loans = loans.filter(region_code=filters.region_code)
-    return (
-        loans.annotate(month=TruncMonth("shipped_at"))
-        .values_list("region_code", "organization_id", "month")
-        .annotate(count=Count("pk"))
-        .order_by()
+    grouping = _grouping(
+        filters,
+        region="region_code",
+        month=TruncMonth("shipped_at"),
+        organization="organization_id",
     )
+    return loans.values(**grouping).annotate(kits=Count("pk")).order_by()
 
 
 def _requests(scope: OutreachScope, filters: OutreachFilters) -> QuerySet[Any]:
     handled = EngagementRequest.objects.annotate(
-        program_day=Coalesce(TruncDate("event__starts_at"), "preferred_date_1", output_field=DateField())
+        program_day=Coalesce(
+            TruncDate("event__starts_at"), "preferred_date_1", output_field=DateField()
+        )
     ).filter(
         scope.q(),
         status__in=(EngagementRequest.Status.PLANNED, EngagementRequest.Status.COMPLETED),
@@ -284,12 +337,18 @@ def _requests(scope: OutreachScope, filters: OutreachFilters) -> QuerySet[Any]:
     )
     if filters.region_code:
         handled = handled.filter(region_code=filters.region_code)
-    return (
-        handled.annotate(month=TruncMonth("program_day", output_field=DateField()))
-        .values_list("region_code", "state_code", "organization_id", "month")
-        .annotate(count=Count("pk"))
-        .order_by()
+    grouping = _grouping(
+        filters,
+        region="region_code",
+        month=TruncMonth("program_day", output_field=DateField()),
+        organization="organization_id",
+        state="state_code",
     )
+    return handled.values(**grouping).annotate(requests=Count("pk")).order_by()
+
+
+# The participants' query's column names for its figures.
+RENAMED = {"sum_participants": "participants", "sum_rural": "participants_rural"}
 
 
 def outreach_figures(
@@ -300,51 +359,52 @@ def outreach_figures(
     (and one for the organizations' states, one for the rural lists)."""
     now = now or timezone.now()
     rural = rural_condition(rural_zip_lists(), filters.date_from, filters.date_to)
-    # (region, state, organization, month, {figure: value}) from every family.
-    lines: list[tuple[str, str, int | None, str, dict[str, int]]] = []
-    for region, state, organization, month, count, spanish in _events(scope, filters, now):
-        lines.append(
-            (region, state, organization, _month(month), {"events": count, "events_es": spanish})
-        )
-    for region, state, organization, month, count, spanish in _attendees(scope, filters, now):
-        lines.append(
-            (
-                region,
-                state,
-                organization,
-                _month(month),
-                {"attendees": count, "attendees_es": spanish},
-            )
-        )
-    for row in _participants(scope, filters, rural):
-        region, organization, month, count = row[:4]
-        values = {"participants": count or 0}
-        if rural is not None:
-            values["participants_rural"] = row[4] or 0
-        lines.append((region, "", organization, _month(month), values))
-    for region, organization, month, count in _kits(scope, filters):
-        lines.append((region, "", organization, _month(month), {"kits": count}))
-    for region, state, organization, month, count in _requests(scope, filters):
-        lines.append((region, state, organization, _month(month), {"requests": count}))
-
-    stateless = {organization for _r, state, organization, _m, _v in lines if not state}
-    state_of = {
-        pk: ref.state_code
-        for pk, ref in organizations_get(
-            organization_ids=[pk for pk in stateless if pk is not None]
-        ).items()
+    families = [
+        _events(scope, filters, now),
+        _attendees(scope, filters, now),
+        _participants(scope, filters, rural),
+        _kits(scope, filters),
+        _requests(scope, filters),
+    ]
+    # Each group of each family: its region, state, organization and month (those its query
+    # grouped by) and its figures.
+    lines = [dict(row) for family in families for row in family]
+    stateless = {
+        line["g_organization"]
+        for line in lines
+        if "g_organization" in line and not line.get("g_state")
     }
+    state_of = (
+        {
+            pk: ref.state_code
+            for pk, ref in organizations_get(
+                organization_ids=[pk for pk in stateless if pk is not None]
+            ).items()
+        }
+        if stateless
+        else {}
+    )
     groups: dict[str, OutreachGroup] = {}
     totals: dict[str, int] = defaultdict(int)
-    for region, state, organization, month, values in lines:
-        state = state or state_of.get(organization or 0, "")
-        if filters.state_code and state != filters.state_code:
-            continue
-        key = {"region": region, "state": state, "month": month}[filters.group_by]
+    for line in lines:
+        if "g_organization" in line:
+            organization = line.pop("g_organization")
+            state = line.pop("g_state", "") or state_of.get(organization or 0, "")
+            if filters.state_code and state != filters.state_code:
+                continue
+            line["g_state"] = state
+        if filters.group_by == "region":
+            key = line.pop("g_region")
+        elif filters.group_by == "state":
+            key = line.pop("g_state")
+        else:
+            key = _month(line.pop("g_month"))
+        line.pop("g_state", None)
         group = groups.setdefault(key, OutreachGroup(key=key))
-        for name, value in values.items():
-            group.values[name] += value
-            totals[name] += value
+        for column, value in line.items():
+            name = RENAMED.get(column, column)
+            group.values[name] += value or 0
+            totals[name] += value or 0
     if filters.group_by == "month":
         for month in months_between(filters.date_from, filters.date_to):
             groups.setdefault(month, OutreachGroup(key=month))

@@ -13,16 +13,16 @@ from django.utils.formats import number_format
 # USWDS colors, each at least 3:1 against white (WCAG 1.4.11).
 PRIMARY = "#005ea2"
 SECONDARY = "#c05600"
-WIDTH = 560
+WIDTH = 400
 LEFT = 4
 # Room after the longest bar for its value ("12,345").
-VALUE_ROOM = 90
-LABEL_HEIGHT = 20
+VALUE_ROOM = 80
+LABEL_HEIGHT = 22
 BAR_HEIGHT = 18
-REACH_HEIGHT = 10
+REACH_HEIGHT = 12
 GAP = 12
 # Labels longer than this many characters are cut (the table beside says it whole).
-LABEL_CHARACTERS = 60
+LABEL_CHARACTERS = 44
 
 
 @dataclass(frozen=True)

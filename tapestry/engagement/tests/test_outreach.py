@@ -145,7 +145,9 @@ def population(alice_library: Any, rural_list: None) -> dict[str, int]:
     _attended(e1, 3)
     RegistrationFactory.create(event=e1)  # seated, never checked in
     RegistrationFactory.create(event=e1, status=Registration.Status.CANCELLED)
-    e2 = _event(detroit, "48201", "region-6", "2026-04-20", language="es", time_zone="America/Detroit")
+    e2 = _event(
+        detroit, "48201", "region-6", "2026-04-20", language="es", time_zone="America/Detroit"
+    )
     _attended(e2, 2)
     e6 = _event(
         philadelphia, "19103", "region-1", "2026-05-05", language="es", time_zone="America/New_York"
@@ -201,7 +203,9 @@ def population(alice_library: Any, rural_list: None) -> dict[str, int]:
         status=EngagementRequest.Status.COMPLETED,
         preferred_date_1=datetime.date(2026, 4, 2),
     )
-    EngagementRequestFactory.create(organization_id=alice, preferred_date_1=datetime.date(2026, 5, 3))
+    EngagementRequestFactory.create(
+        organization_id=alice, preferred_date_1=datetime.date(2026, 5, 3)
+    )
     return {"alice": alice, "detroit": detroit, "philadelphia": philadelphia}
 
 
@@ -311,7 +315,9 @@ def test_state_and_region_filters(population: dict[str, int]) -> None:
     )
 
 
-def test_one_query_per_family(population: dict[str, int], django_assert_max_num_queries: Any) -> None:
+def test_one_query_per_family(
+    population: dict[str, int], django_assert_max_num_queries: Any
+) -> None:
     # Events, attendees, participants, kits, requests; the rural lists; the organizations'
     # states (network.api: the organizations and the region map's states).
     with django_assert_max_num_queries(9):
@@ -363,14 +369,16 @@ def _csv(response: Any) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
-def test_page_for_sam_shows_his_regions_figures(population: dict[str, int], sam_client: Client) -> None:
+def test_page_for_sam_shows_his_regions_figures(
+    population: dict[str, int], sam_client: Client
+) -> None:
     response = sam_client.get(URL, {**PERIOD, "group_by": "state"})
     assert response.status_code == 200
     page = response.content.decode()
     assert "Outreach dashboard" in page
     assert response.context["figures"].totals == REGION_6
     assert [group.key for group in response.context["figures"].groups] == ["IL", "MI"]
-    assert "<th scope=\"row\">Illinois</th>" in page
+    assert '<th scope="row">Illinois</th>' in page
     assert "Pennsylvania" not in page.split('id="outreach-events-heading"')[1]
     # The region filter offers only his regions.
     assert [value for value, _label in response.context["form"].fields["region"].choices] == [
@@ -379,13 +387,18 @@ def test_page_for_sam_shows_his_regions_figures(population: dict[str, int], sam_
     ]
 
 
-def test_csv_equals_the_page(population: dict[str, int], staff_signed_in: Any, paula_program_staff: Any) -> None:
+def test_csv_equals_the_page(
+    population: dict[str, int], staff_signed_in: Any, paula_program_staff: Any
+) -> None:
     client = staff_signed_in(paula_program_staff)
     for group_by in ("region", "state", "month"):
         query = {**PERIOD, "group_by": group_by}
         figures = client.get(URL, query).context["figures"]
         rows = _csv(client.get(CSV_URL, query))
-        assert rows[0][:2] == [{"region": "Region", "state": "State", "month": "Month"}[group_by], "Code"]
+        assert rows[0][:2] == [
+            {"region": "Region", "state": "State", "month": "Month"}[group_by],
+            "Code",
+        ]
         assert rows[0][2:] == [
             "Events held",
             "Spanish-language events",
@@ -404,7 +417,9 @@ def test_csv_equals_the_page(population: dict[str, int], staff_signed_in: Any, p
         assert [int(value) for value in rows[-1][2:]] == [EVERYONE[key] for key in keys]
 
 
-def test_csv_obeys_the_scope(population: dict[str, int], alice_client: Client, olga_client: Client) -> None:
+def test_csv_obeys_the_scope(
+    population: dict[str, int], alice_client: Client, olga_client: Client
+) -> None:
     rows = _csv(alice_client.get(CSV_URL, PERIOD))
     assert rows[1][:2] == ["Region 6", "region-6"]
     assert [int(value) for value in rows[-1][2:]] == list(ALICE.values())
@@ -431,7 +446,9 @@ def test_the_page_in_spanish(population: dict[str, int], olga_client: Client) ->
     assert "Panel de alcance comunitario" in page
     assert "Mayo de 2026" in page
     assert "Participantes de códigos postales rurales" in page
-    rows = _csv(olga_client.get(CSV_URL, {**PERIOD, "group_by": "month"}, HTTP_ACCEPT_LANGUAGE="es"))
+    rows = _csv(
+        olga_client.get(CSV_URL, {**PERIOD, "group_by": "month"}, HTTP_ACCEPT_LANGUAGE="es")
+    )
     assert rows[0][0] == "Mes"
     assert rows[-1][0] == "Total"
 
@@ -462,6 +479,8 @@ def test_the_dashboard_panel_links_to_it(
     assert 'href="/engagement/outreach/"' not in bob_client.get("/me/").content.decode()
 
 
-def test_default_period_is_the_last_twelve_months(population: dict[str, int], sam_client: Client) -> None:
+def test_default_period_is_the_last_twelve_months(
+    population: dict[str, int], sam_client: Client
+) -> None:
     filters = sam_client.get(URL).context["figures"].filters
     assert (filters.date_from, filters.date_to) == (datetime.date(2025, 7, 1), timezone.localdate())

@@ -24,6 +24,7 @@ from tapestry.engagement.outreach import (
     FIGURES,
     OutreachFigures,
     OutreachScope,
+    default_period,
     outreach_figures,
     outreach_scope,
 )
@@ -67,8 +68,13 @@ def _form(request: AuthenticatedRequest, scope: OutreachScope) -> OutreachFilter
         for region in regions()
         if scope.everyone or region.code in scope.region_codes
     ]
+    # The period shown when none is asked for, filled in so the date fields say it.
+    data = request.GET.copy()
+    first, last = default_period(timezone.localdate())
+    if not data.get("date_from") and not data.get("date_to"):
+        data["date_from"], data["date_to"] = first.isoformat(), last.isoformat()
     return OutreachFilterForm(
-        request.GET,
+        data,
         regions=region_choices,
         states=state_choices(language=language),
         today=timezone.localdate(),
@@ -127,9 +133,7 @@ def csv_rows(figures: OutreachFigures, labels: dict[str, str]) -> list[list[Any]
     group_title = {"region": _("Region"), "state": _("State"), "month": _("Month")}[
         figures.filters.group_by
     ]
-    keys = [
-        key for key, _label in FIGURES if figures.rural_known or key != "participants_rural"
-    ]
+    keys = [key for key, _label in FIGURES if figures.rural_known or key != "participants_rural"]
     titles = {key: str(label) for key, label in FIGURES}
     rows: list[list[Any]] = [[group_title, _("Code"), *(titles[key] for key in keys)]]
     for group in figures.groups:
