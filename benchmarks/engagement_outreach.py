@@ -31,6 +31,7 @@ Prints one JSON document on stdout (progress on stderr). Target (issue 10): medi
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import random
@@ -414,9 +415,11 @@ def main() -> int:
         }
         for name, queryset in plans.items():
             log(f"--- {name}")
-            options = {"analyze": True} if connection.vendor == "postgresql" else {}
-            plan = queryset.explain(**options)
-            # The rural ZIP list makes the participants' plan long; its IN list is elided.
+            if connection.vendor == "postgresql":
+                plan = queryset.explain(analyze=True)
+            else:
+                plan = queryset.explain()
+            # The rural ZIP list makes a plan's line long; such a line is cut.
             for line in plan.splitlines():
                 log(line if len(line) < 400 else line[:300] + " …")
 
@@ -429,7 +432,7 @@ def main() -> int:
         return time.perf_counter() - begun
 
     cases: dict[str, Callable[[], object]] = {
-        f"everyone_by_{group_by}": (lambda group_by=group_by: dashboard(everyone, group_by))
+        f"everyone_by_{group_by}": functools.partial(dashboard, everyone, group_by)
         for group_by in outreach.GROUPINGS
     }
     cases["one_region_by_state"] = lambda: dashboard(one_region, "state")

@@ -14,10 +14,10 @@ Five figure families, each one GROUP BY query the database answers (no loop over
 - requests handled: engagement requests planned or completed, dated by the program they led to
   (the converted event's start, else the first preferred date).
 
-Each query groups by region code, state code (where the row has one), organization and month;
-the groups (at most organizations × months, never rows) are then folded into the grouping the
-reader chose. A row's state is the event's or request's own state, else its organization's
-(network.api).
+Each query groups by only what the reader's grouping needs: the region code, the month, or for
+states the state code (where the row has one) and the organization; the groups (a handful, at
+most one per organization, never rows) are then folded together. A row's state is the event's
+or request's own state, else its organization's (network.api).
 
 Scope (`outreach_scope`), deny by default: program staff and administrators see everything;
 engagement specialists their regions; liaisons their own organizations; anyone else nothing
@@ -251,13 +251,13 @@ class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+            return f"{lhs} = ANY(%s)", (*lhs_params, values)
         placeholders = ", ".join(["%s"] * len(values))
-        return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
+        return f"{lhs} IN ({placeholders})", (*lhs_params, *values)
 
 
 ActivityReportRow._meta.get_field("zip_code").register_lookup(AnyOf)
@@ -402,7 +402,7 @@ def outreach_figures(
         line.pop("g_state", None)
         group = groups.setdefault(key, OutreachGroup(key=key))
         for column, value in line.items():
-            name = RENAMED.get(column, column)
+            name = RENAMED.get(column) or column
             group.values[name] += value or 0
             totals[name] += value or 0
     if filters.group_by == "month":

@@ -31,7 +31,6 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.engagement import services
 from tapestry.engagement.models import (
@@ -178,11 +177,13 @@ def population(alice_library: Any, rural_list: None) -> dict[str, int]:
     _report(alice, "region-6", "2026-04-23", ActivityReport.Status.SUBMITTED, [(40, "60601")])
     _report(alice, "region-6", "2025-12-20", accepted, [(1000, "61910")])
 
-    kit = KitFactory.create()
-    _shipped(kit, alice, "region-6", "2026-02-10", KitReservation.Status.SHIPPED)
-    _shipped(kit, detroit, "region-6", "2026-03-25", KitReservation.Status.RETURNED)
-    _shipped(kit, philadelphia, "region-1", "2026-05-10", KitReservation.Status.SHIPPED)
-    _shipped(kit, alice, "region-6", "2026-06-25", KitReservation.Status.APPROVED)
+    # A kit for each loan (one kit's loans may not overlap).
+    _shipped(KitFactory.create(), alice, "region-6", "2026-02-10", KitReservation.Status.SHIPPED)
+    _shipped(KitFactory.create(), detroit, "region-6", "2026-03-25", KitReservation.Status.RETURNED)
+    _shipped(
+        KitFactory.create(), philadelphia, "region-1", "2026-05-10", KitReservation.Status.SHIPPED
+    )
+    _shipped(KitFactory.create(), alice, "region-6", "2026-06-25", KitReservation.Status.APPROVED)
 
     EngagementRequestFactory.create(
         organization_id=alice,
