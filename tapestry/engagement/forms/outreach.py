@@ -35,7 +35,7 @@ class OutreachFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["region"].choices = [("", _("Every region you see")), *regions]  # type: ignore[attr-defined]
+        self.fields["region"].choices = [("", _("All your regions")), *regions]  # type: ignore[attr-defined]
         self.fields["state"].choices = [("", _("Every state")), *states]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
