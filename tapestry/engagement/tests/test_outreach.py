@@ -56,6 +56,7 @@ from tapestry.engagement.tests.factories import (
     member_organization_make,
     reservation_place,
 )
+from tests.i18n.english_leaks import english_leaks, english_words
 
 pytestmark = pytest.mark.django_db
 
@@ -447,6 +448,9 @@ def test_the_page_in_spanish(population: dict[str, int], olga_client: Client) ->
     assert "Panel de alcance comunitario" in page
     assert "Mayo de 2026" in page
     assert "Participantes de códigos postales rurales" in page
+    # Her name is data, not the page's English.
+    leaks = english_leaks(page, words=english_words(), english_data=("Olga Other",))
+    assert not leaks, "\n".join(f"{leak.word!r} in {leak.text!r}" for leak in leaks)
     rows = _csv(
         olga_client.get(CSV_URL, {**PERIOD, "group_by": "month"}, HTTP_ACCEPT_LANGUAGE="es")
     )
