@@ -489,3 +489,32 @@ def test_default_period_is_the_last_twelve_months(
 ) -> None:
     filters = sam_client.get(URL).context["figures"].filters
     assert (filters.date_from, filters.date_to) == (datetime.date(2025, 7, 1), timezone.localdate())
+
+
+def test_rural_by_the_list_in_force_on_the_activity_date(
+    alice_library: Any, tmp_path: Path
+) -> None:
+    # 2014 list: 61910 rural; 2020 list (from 2020-09-15): 16001 rural, 61910 no longer.
+    for name, effective_from, lines in (
+        ("2014", "2014-01-01", "IL,61910\n"),
+        ("2020", "2020-09-15", "PA,16001\n"),
+    ):
+        listing = tmp_path / f"{name}.txt"
+        listing.write_text(lines, encoding="utf-8")
+        call_command(
+            "research_load_rural_zips",
+            str(listing),
+            name=name,
+            effective_from=effective_from,
+            stdout=io.StringIO(),
+        )
+    accepted = ActivityReport.Status.ACCEPTED
+    pk = alice_library.pk
+    _report(pk, "region-6", "2020-09-14", accepted, [(3, "61910"), (5, "16001")])
+    _report(pk, "region-6", "2020-09-15", accepted, [(7, "61910"), (11, "16001")])
+    filters = OutreachFilters(
+        date_from=datetime.date(2020, 9, 1), date_to=datetime.date(2020, 9, 30)
+    )
+    figures = outreach_figures(scope=OutreachScope(everyone=True), filters=filters)
+    assert figures.totals["participants"] == 26
+    assert figures.totals["participants_rural"] == 3 + 11
