@@ -378,6 +378,10 @@ ENGAGEMENT_REPORT_CSV_MAX_BYTES = 512 * 1024
 ENGAGEMENT_REPORT_MAX_ROWS = 500
 ENGAGEMENT_REPORTS_PAGE_SIZE = 20
 
+# Community engagement: the outreach dashboard (issue 10). The longest period one view or CSV
+# may cover, in months (its figures are grouped by month at the finest).
+ENGAGEMENT_OUTREACH_MAX_MONTHS = 60
+
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).
 API_TOKEN_EXPIRY_DAYS = [30, 90, 365]

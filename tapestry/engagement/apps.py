@@ -17,3 +17,7 @@ class EngagementConfig(AppConfig):
         from tapestry.engagement.dashboard import kit_panels
 
         dashboard_panel_register(kit_panels)
+        # --- Outreach dashboard ---
+        from tapestry.engagement.dashboard import outreach_panels
+
+        dashboard_panel_register(outreach_panels)

@@ -53,3 +53,21 @@ def kit_panels(user: Any) -> list[DashboardPanel]:
             )
         )
     return panels
+
+
+# --- Outreach dashboard ---
+from tapestry.engagement.outreach import outreach_scope  # noqa: E402
+
+
+def outreach_panels(user: Any) -> list[DashboardPanel]:
+    """Whoever may see outreach figures (staff, specialists, liaisons) gets the way to them; the
+    panel counts nothing itself, so "My Tapestry" stays quick."""
+    scope = outreach_scope(user)
+    if scope is None:
+        return []
+    return [
+        DashboardPanel(
+            template="engagement/outreach/dashboard_panel.html",
+            context={"everyone": scope.everyone, "regions": len(scope.region_codes)},
+        )
+    ]

@@ -118,3 +118,12 @@ urlpatterns += [
         "requests/<int:request_id>/convert/", request_views.request_convert, name="request_convert"
     ),
 ]
+
+# --- Outreach dashboard ---
+
+from tapestry.engagement.views import outreach as outreach_views  # noqa: E402
+
+urlpatterns += [
+    path("outreach/", outreach_views.outreach_dashboard, name="outreach_dashboard"),
+    path("outreach/outreach.csv", outreach_views.outreach_csv, name="outreach_csv"),
+]
