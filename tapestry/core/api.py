@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.paginator import Page
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F
 from django.db.models.functions import Collate
@@ -152,3 +153,35 @@ def order_by_language(*, field: str, language: str | None) -> Collate:
     "es", "es-mx" or "en"; None and unknown languages sort as English.
     """
     return Collate(F(field), collation_for_language(language))
+
+
+class PageFacts:
+    """What a results page says about its paging (total, page, pages, page size, previous and
+    next), from the Django page `page_obj` that the page's own dataclass holds: for result
+    pages that page over ids and load their rows themselves (the directory, the event finder)."""
+
+    page_obj: Page[Any]
+
+    @property
+    def total(self) -> int:
+        return self.page_obj.paginator.count
+
+    @property
+    def page(self) -> int:
+        return self.page_obj.number
+
+    @property
+    def num_pages(self) -> int:
+        return self.page_obj.paginator.num_pages
+
+    @property
+    def page_size(self) -> int:
+        return self.page_obj.paginator.per_page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page_obj.has_previous()
+
+    @property
+    def has_next(self) -> bool:
+        return self.page_obj.has_next()

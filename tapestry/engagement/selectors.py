@@ -18,6 +18,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from tapestry.accounts.api import Role, user_has_role
+from tapestry.core.api import PageFacts
 from tapestry.core.geography import (
     ZipPlace,
     bounding_box,
@@ -62,34 +63,10 @@ class EventFilters:
 
 
 @dataclass
-class EventPage:
+class EventPage(PageFacts):
     events: list[Event]
     page_obj: Page[int]
     near: ZipPlace | None = None
-
-    @property
-    def total(self) -> int:
-        return self.page_obj.paginator.count
-
-    @property
-    def page(self) -> int:
-        return self.page_obj.number
-
-    @property
-    def num_pages(self) -> int:
-        return self.page_obj.paginator.num_pages
-
-    @property
-    def page_size(self) -> int:
-        return self.page_obj.paginator.per_page
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page_obj.has_previous()
-
-    @property
-    def has_next(self) -> bool:
-        return self.page_obj.has_next()
 
 
 # Any day is a valid bound; these keep the arithmetic and the database's timestamps in range

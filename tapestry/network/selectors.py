@@ -11,7 +11,7 @@ from django.db.models import Count, F, Max, Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from tapestry.core.api import order_by_language
+from tapestry.core.api import PageFacts, order_by_language
 from tapestry.core.geography import (
     ZipPlace,
     bounding_box,
@@ -48,36 +48,12 @@ class DirectoryFilters:
 
 
 @dataclass
-class DirectoryPage:
+class DirectoryPage(PageFacts):
     """One page of the directory: Django's page of organization ids, with the rows loaded."""
 
     organizations: list[Organization]
     page_obj: Page[int]
     near: ZipPlace | None = None
-
-    @property
-    def total(self) -> int:
-        return self.page_obj.paginator.count
-
-    @property
-    def page(self) -> int:
-        return self.page_obj.number
-
-    @property
-    def num_pages(self) -> int:
-        return self.page_obj.paginator.num_pages
-
-    @property
-    def page_size(self) -> int:
-        return self.page_obj.paginator.per_page
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page_obj.has_previous()
-
-    @property
-    def has_next(self) -> bool:
-        return self.page_obj.has_next()
 
 
 def region_map_current(*, on: datetime.date | None = None) -> RegionMap:
