@@ -1149,6 +1149,10 @@ def activity_report_submit(*, actor: Any, report_id: int) -> ActivityReport:
             raise ReportError(_("This report was already submitted."))
         if not report.rows.exists():
             raise ReportError(_("Add at least one row of participants before submitting."))
+        if report.activity_date > timezone.localdate():
+            raise ReportError(
+                _("The activity's date is still to come: submit the report once it has happened.")
+            )
         report.status = (
             ActivityReport.Status.RESUBMITTED
             if report.status == ActivityReport.Status.RETURNED

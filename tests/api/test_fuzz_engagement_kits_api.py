@@ -14,16 +14,11 @@ documented answer.
 """
 
 import datetime
-from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
-from pytest_django.fixtures import Settings
 from schemathesis import Case
 
 from config.wsgi import application
@@ -31,6 +26,7 @@ from tapestry.accounts.models import ApiToken
 from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.accounts.services import api_token_create
 from tapestry.engagement.tests.factories import KitFactory, member_organization_make
+from tests.api.fuzzing import fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -53,22 +49,6 @@ reserve_schema.config.checks.positive_data_acceptance.expected_statuses = RESERV
 reserves = reserve_schema.include(path_regex=KITS, method="POST")
 
 
-@pytest.fixture(autouse=True)
-def _test_connection_kept() -> Iterator[None]:
-    """Keep the test's transaction open across requests (see test_fuzz_public_api.py)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _unthrottled(settings: Settings) -> None:
-    settings.API_THROTTLE_ANONYMOUS = "1000000/s"
-    settings.API_THROTTLE_TOKEN = "1000000/s"
-
-
 @pytest.fixture
 def library() -> int:
     """A kit, and Lucía's library."""
@@ -88,23 +68,14 @@ def token(library: int) -> str:
     return TOKEN
 
 
-def _fuzz_settings() -> settings:
-    return settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-
-
 @reads.parametrize()
-@_fuzz_settings()
+@fuzz_settings(EXAMPLES)
 def test_the_kits_reads_keep_their_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate()
 
 
 @reserves.parametrize()
-@_fuzz_settings()
+@fuzz_settings(EXAMPLES)
 def test_reserving_keeps_its_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate()
 

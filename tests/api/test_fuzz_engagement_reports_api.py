@@ -8,14 +8,8 @@ organization that is not the caller's or an event they do not organize (JSON Sch
 say that), so a documented 400 or 404 is an expected answer there.
 """
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
-from pytest_django.fixtures import Settings
 from schemathesis import Case
 
 from config.wsgi import application
@@ -23,6 +17,7 @@ from tapestry.accounts.models import ApiToken
 from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.accounts.services import api_token_create
 from tapestry.engagement.tests.factories import organization_make
+from tests.api.fuzzing import fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -45,21 +40,6 @@ create_schema.config.checks.positive_data_acceptance.expected_statuses = CREATE_
 creates = create_schema.include(path_regex=REPORTS, method="POST")
 
 
-@pytest.fixture(autouse=True)
-def _test_connection_kept() -> Iterator[None]:
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _unthrottled(settings: Settings) -> None:
-    settings.API_THROTTLE_ANONYMOUS = "1000000/s"
-    settings.API_THROTTLE_TOKEN = "1000000/s"
-
-
 @pytest.fixture
 def token() -> str:
     """Lucía (the liaison persona) with a library in Chicago, and her `reports` token."""
@@ -71,22 +51,13 @@ def token() -> str:
     return TOKEN
 
 
-def _fuzz_settings() -> settings:
-    return settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-
-
 @reads.parametrize()
-@_fuzz_settings()
+@fuzz_settings(EXAMPLES)
 def test_reading_a_report_keeps_its_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate()
 
 
 @creates.parametrize()
-@_fuzz_settings()
+@fuzz_settings(EXAMPLES)
 def test_submitting_a_report_keeps_its_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate()

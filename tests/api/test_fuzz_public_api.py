@@ -21,14 +21,8 @@ to `int()`) with 1,000 examples and passes unaware with 700. Run time: about 50 
 to three minutes on the shared two-core machine.
 """
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
-from pytest_django.fixtures import Settings
 from schemathesis import Case
 
 from config.wsgi import application
@@ -36,6 +30,7 @@ from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.accounts.services import api_token_create
 from tapestry.network.tests.factories import OrganizationFactory
 from tapestry.research.tests.factories import ConceptSummaryFactory, ReleaseFactory
+from tests.api.fuzzing import fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -53,25 +48,6 @@ searches = schema.include(path_regex=SEARCHES)
 others = schema.exclude(path_regex=SEARCHES).exclude(path_regex="^/api/v1/surveys/")
 
 
-@pytest.fixture(autouse=True)
-def _test_connection_kept() -> Iterator[None]:
-    """Keep the test's transaction open across requests, as Django's test client does: the
-    raw WSGI app would otherwise close the connection at the end of each request."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _unthrottled(settings: Settings) -> None:
-    """Thousands of requests in a minute must reach the endpoints, not a 429 (the throttle
-    reads these settings on every request; its own tests are in accounts)."""
-    settings.API_THROTTLE_ANONYMOUS = "1000000/s"
-    settings.API_THROTTLE_TOKEN = "1000000/s"
-
-
 @pytest.fixture
 def token() -> str:
     """A directory member, a published release with one concept, and Lucía's API token."""
@@ -83,23 +59,13 @@ def token() -> str:
     return raw
 
 
-def _fuzz_settings(max_examples: int) -> settings:
-    # No example database: every run replays the same seeded examples, not past failures.
-    return settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-
-
 @searches.parametrize()
-@_fuzz_settings(SEARCH_EXAMPLES)
+@fuzz_settings(SEARCH_EXAMPLES)
 def test_the_searches_keep_their_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
 
 
 @others.parametrize()
-@_fuzz_settings(OTHER_EXAMPLES)
+@fuzz_settings(OTHER_EXAMPLES)
 def test_the_other_endpoints_keep_their_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"})

@@ -15,15 +15,9 @@ with the list of problems. Every other operation keeps the default expectations.
 The seed is fixed and Hypothesis's example database is off: every run sends the same requests.
 """
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.test import Client
-from hypothesis import HealthCheck, settings
-from pytest_django.fixtures import Settings
 from schemathesis import Case
 
 from config.wsgi import application
@@ -33,6 +27,7 @@ from tapestry.accounts.roles import Role
 from tapestry.accounts.services import api_token_create
 from tapestry.surveys.demo import responses_generate
 from tapestry.surveys.tests.factories import instrument_make
+from tests.api.fuzzing import fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -62,22 +57,6 @@ create_schema.config.checks.positive_data_acceptance.expected_statuses = CREATE_
 creates = create_schema.include(path_regex=SURVEYS, method="POST")
 
 
-@pytest.fixture(autouse=True)
-def _test_connection_kept() -> Iterator[None]:
-    """Keep the test's transaction open across requests (see test_fuzz_public_api.py)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _unthrottled(settings: Settings) -> None:
-    settings.API_THROTTLE_ANONYMOUS = "1000000/s"
-    settings.API_THROTTLE_TOKEN = "1000000/s"
-
-
 @pytest.fixture
 def token() -> str:
     """A published instrument with responses, and Dana's (program staff) surveys token."""
@@ -90,23 +69,14 @@ def token() -> str:
     return TOKEN
 
 
-def _fuzz_settings() -> settings:
-    return settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-
-
 @reads.parametrize()
-@_fuzz_settings()
+@fuzz_settings(EXAMPLES)
 def test_the_surveys_reads_keep_their_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate()
 
 
 @creates.parametrize()
-@_fuzz_settings()
+@fuzz_settings(EXAMPLES)
 def test_creating_an_instrument_keeps_its_documented_contract(case: Case, token: str) -> None:
     case.call_and_validate()
 

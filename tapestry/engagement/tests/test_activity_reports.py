@@ -2,6 +2,7 @@
 attendance, submitted, accepted or returned with an email to the author in her language, the
 review queue by region, and every other persona refused with nothing changed."""
 
+import datetime
 import re
 from typing import Any
 
@@ -164,6 +165,28 @@ def test_a_report_without_rows_is_not_submitted(
     assert report.status == ActivityReport.Status.DRAFT
     assert "Add at least one row of participants before submitting." in response.content.decode()
     assert audit_log() == []
+
+
+def test_a_report_on_an_activity_still_to_come_is_not_submitted(
+    alice_client: Client, alice_library: Any, alice_liaison: Any, audit_log: Any
+) -> None:
+    report = ActivityReportFactory.create(
+        organization_id=alice_library.pk,
+        author=alice_liaison,
+        activity_date=timezone.localdate() + datetime.timedelta(days=1),
+    )
+    ActivityReportRowFactory.create(report=report)
+
+    response = alice_client.post(f"/engagement/reports/{report.pk}/submit/", follow=True)
+
+    report.refresh_from_db()
+    assert report.status == ActivityReport.Status.DRAFT
+    assert (
+        "The activity&#x27;s date is still to come: submit the report once it has happened."
+        in response.content.decode()
+    )
+    assert audit_log() == []
+    assert mail.outbox == []
 
 
 def test_prefill_from_attendance_groups_checked_in_people_by_zip_and_role(

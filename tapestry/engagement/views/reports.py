@@ -47,7 +47,7 @@ def _organizations_for(user: Any) -> list[tuple[int, str]]:
 
 def _events_for(user: Any) -> list[tuple[int, str]]:
     return [
-        (event.pk, f"{event.title} ({event.starts_at:%Y-%m-%d})")
+        (event.pk, f"{event.title} ({event_local(event, event.starts_at):%Y-%m-%d})")
         for event in selectors.events_manageable(user=user)[:100]
     ]
 
