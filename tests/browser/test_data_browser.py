@@ -166,7 +166,7 @@ def test_program_staff_follow_enrollment_and_diversity(
     page.get_by_label(visitor.label("Code")).fill(authenticator_code())
     page.get_by_role("button", name=visitor.t("Sign In")).click()
     expect(page).to_have_url(re.compile(r"/me/$"))
-    page.get_by_role("link", name=visitor.t("Open the dashboard")).click()
+    page.get_by_role("link", name=visitor.t("Open the diversity dashboard")).click()
 
     # Then both goals, the charts with their tables, the sites and the categories are shown
     expect(page.get_by_role("heading", level=1)).to_have_text(visitor.t("Enrollment and diversity"))
