@@ -44,8 +44,11 @@ def seeded(db: None) -> dict[str, int]:
 
 
 def _days_ago(moment: datetime.datetime | None) -> int:
+    """Whole days (of 24 hours) between `moment` and now: the demo moves records back by whole
+    days, and counting local dates instead would be a day off for an hour of every night
+    between a moment in summer time and one in winter time."""
     assert moment is not None
-    return (timezone.localdate() - timezone.localdate(moment)).days
+    return round((timezone.now() - moment) / datetime.timedelta(days=1))
 
 
 def test_the_researcher_is_current_on_the_registered_tier(seeded: dict[str, int]) -> None:
@@ -161,12 +164,14 @@ def test_running_the_seed_again_changes_nothing(seeded: dict[str, int]) -> None:
     call_command("learning_seed_demo", stdout=output)
 
     assert counts() == before
-    today = timezone.localdate()
+
+    def local_day_in(days: int) -> datetime.date:
+        # The expiry is a moment (365 days of 24 hours after the completion); its local date.
+        return timezone.localdate(timezone.now() + datetime.timedelta(days=days))
+
     assert output.getvalue().splitlines()[1:] == [
-        "  Wei Chen: Responsible Conduct of Research: compliant, expires "
-        f"{today + datetime.timedelta(days=365 - 60)}",
-        "  Dr. Aisha Bello: Health Literacy Basics: expiring, expires "
-        f"{today + datetime.timedelta(days=365 - 355)}",
+        f"  Wei Chen: Responsible Conduct of Research: compliant, expires {local_day_in(365 - 60)}",
+        f"  Dr. Aisha Bello: Health Literacy Basics: expiring, expires {local_day_in(365 - 355)}",
         "  Rosa Delgado: Health Literacy Basics: missing; "
         "Conceptos básicos de alfabetización en salud: 50% done",
         "  Lucía Ramírez: 8.0 CE hours (5.0 approved); Digital Literacy for Research Participation "
