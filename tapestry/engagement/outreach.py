@@ -186,20 +186,28 @@ def _grouping(
     return columns
 
 
+def _held(filters: OutreachFilters, now: datetime.datetime, prefix: str = "") -> Q:
+    """Events held in the period (published, never cancelled, over by now), in the filtered
+    region; `prefix` reaches the event from another model ("event__")."""
+    start, end = _day_start(filters.date_from), _day_start(filters.date_to + datetime.timedelta(1))
+    held = Q(
+        **{
+            f"{prefix}status": Event.Status.PUBLISHED,
+            f"{prefix}cancelled_at__isnull": True,
+            f"{prefix}ends_at__lte": now,
+            f"{prefix}starts_at__gte": start,
+            f"{prefix}starts_at__lt": end,
+        }
+    )
+    if filters.region_code:
+        held &= Q(**{f"{prefix}region_code": filters.region_code})
+    return held
+
+
 def _events(
     scope: OutreachScope, filters: OutreachFilters, now: datetime.datetime
 ) -> QuerySet[Any]:
-    start, end = _day_start(filters.date_from), _day_start(filters.date_to + datetime.timedelta(1))
-    events = Event.objects.filter(
-        scope.q(),
-        status=Event.Status.PUBLISHED,
-        cancelled_at__isnull=True,
-        ends_at__lte=now,
-        starts_at__gte=start,
-        starts_at__lt=end,
-    )
-    if filters.region_code:
-        events = events.filter(region_code=filters.region_code)
+    events = Event.objects.filter(scope.q(), _held(filters, now))
     grouping = _grouping(
         filters,
         region="region_code",
@@ -217,18 +225,9 @@ def _events(
 def _attendees(
     scope: OutreachScope, filters: OutreachFilters, now: datetime.datetime
 ) -> QuerySet[Any]:
-    start, end = _day_start(filters.date_from), _day_start(filters.date_to + datetime.timedelta(1))
     registrations = Registration.objects.filter(
-        scope.q("event__"),
-        attended=True,
-        event__status=Event.Status.PUBLISHED,
-        event__cancelled_at__isnull=True,
-        event__ends_at__lte=now,
-        event__starts_at__gte=start,
-        event__starts_at__lt=end,
+        scope.q("event__"), _held(filters, now, "event__"), attended=True
     )
-    if filters.region_code:
-        registrations = registrations.filter(event__region_code=filters.region_code)
     grouping = _grouping(
         filters,
         region="event__region_code",
