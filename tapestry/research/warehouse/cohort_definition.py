@@ -20,18 +20,24 @@ An event criterion (conditions, drugs, measurements, procedures, observations fr
 records):
 
     {"domain": "condition", "concept_id": 201826, "descendants": true,
-     "value": {"min": 6.5, "max": null},                 measurement only
+     "excluded": [{"concept_id": 443729, "descendants": true}],   taken out of the concept set
+     "value": {"min": 6.5, "max": 9},                     measurement only; "above"/"below"
+                                                          instead of "min"/"max" exclude the bound
      "age_at_event": {"min": 18, "max": 64},              whole years, inclusive
-     "occurrences": {"min": 2},                            events on distinct dates
+     "occurrences": {"min": 2},                            matching events (rows), at least
      "event_date": {"from": "2015-01-01", "to": "2020-12-31"},
-     "temporal": {"relation": "within", "days": 365, "anchor": CRITERION}}
+     "temporal": {"relation": "within", "days": 365, "anchor": CRITERION,
+                  "anchor_occurrence": "any"}}            or "first": the anchor's first event
 
-An event matches the criterion when its concept is the concept (or, with `descendants`, one of
-its descendants) and every given modifier holds; the person matches when at least
-`occurrences.min` (default 1) of their matching events fall on distinct dates. `temporal`
-relates each matching event to an event of the anchor (itself an event criterion without
-`temporal`: one level only) of the same person: "within" N days either side, "before" = this
-event 1 to N days before the anchor's, "after" = 1 to N days after.
+An event matches the criterion when its concept is in the concept set (the concept, with
+`descendants` its descendants too, less the `excluded` concepts and, with their `descendants`,
+theirs) and every given modifier holds; the person matches when at least `occurrences.min`
+(default 1) of their events match. `temporal` relates each matching event to an event of the
+anchor (itself an event criterion without `temporal`: one level only) of the same person:
+"within" = from N days before the anchor's date to N days after, "before" = from N days before
+to the anchor's day, "after" = from the anchor's day to N days after (the same day counts, as
+in Circe's windows); with "anchor_occurrence": "first" only the anchor's first matching event
+(by date) counts, as Circe's "first event" primary criteria limit.
 
 A survey criterion: `{"domain": "survey", "question": "annual_income", "answers":
 ["income_less_10k", ...]}`: any of the answers, on any survey.
@@ -106,10 +112,18 @@ class DefinitionError(ValueError):
 
 @dataclass(frozen=True)
 class Range:
-    """Inclusive bounds; None is open."""
+    """Bounds, inclusive unless marked exclusive; None is unbounded."""
 
     min: float | None = None
     max: float | None = None
+    min_exclusive: bool = False  # JSON "above"
+    max_exclusive: bool = False  # JSON "below"
+
+
+@dataclass(frozen=True)
+class ConceptRef:
+    concept_id: int
+    descendants: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,7 @@ class Temporal:
     relation: Literal["within", "before", "after"]
     days: int
     anchor: EventCriterion
+    anchor_occurrence: Literal["any", "first"] = "any"
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,7 @@ class EventCriterion:
     domain: str  # one of EVENT_DOMAINS
     concept_id: int
     descendants: bool = True
+    excluded: tuple[ConceptRef, ...] = ()
     value: Range | None = None
     age_at_event: Range | None = None
     occurrences: int = 1
@@ -175,9 +191,10 @@ class CohortDefinition:
         ids = set()
         for item in self.criteria():
             if isinstance(item, EventCriterion):
-                ids.add(item.concept_id)
-                if item.temporal is not None:
-                    ids.add(item.temporal.anchor.concept_id)
+                for event in (item, item.temporal.anchor if item.temporal else None):
+                    if event is not None:
+                        ids.add(event.concept_id)
+                        ids.update(ref.concept_id for ref in event.excluded)
         return ids
 
 
@@ -227,6 +244,7 @@ def _groups(value: Any, path: str) -> tuple[Group, ...]:
 
 _EVENT_KEYS = (
     "descendants",
+    "excluded",
     "value",
     "age_at_event",
     "occurrences",
@@ -262,7 +280,14 @@ def _criterion(value: Any, path: str, *, anchor: bool) -> Criterion:
     )
     temporal = None
     if obj.get("temporal") is not None:
-        raw = _object(obj["temporal"], f"{path}.temporal", required=("relation", "days", "anchor"))
+        raw = _object(
+            obj["temporal"],
+            f"{path}.temporal",
+            required=("relation", "days", "anchor"),
+            optional=("anchor_occurrence",),
+        )
+        if raw.get("anchor_occurrence", "any") not in ("any", "first"):
+            raise DefinitionError(f"{path}.temporal.anchor_occurrence", "must be any or first")
         if raw["relation"] not in RELATIONS:
             raise DefinitionError(
                 f"{path}.temporal.relation", f"must be one of {', '.join(RELATIONS)}"
@@ -271,6 +296,7 @@ def _criterion(value: Any, path: str, *, anchor: bool) -> Criterion:
             relation=raw["relation"],
             days=_integer(raw["days"], f"{path}.temporal.days", low=0, high=MAX_DAYS),
             anchor=_criterion(raw["anchor"], f"{path}.temporal.anchor", anchor=True),  # type: ignore[arg-type]
+            anchor_occurrence=raw.get("anchor_occurrence", "any"),
         )
     descendants = obj.get("descendants", True)
     if not isinstance(descendants, bool):
@@ -279,7 +305,8 @@ def _criterion(value: Any, path: str, *, anchor: bool) -> Criterion:
         domain=domain,
         concept_id=_integer(obj["concept_id"], f"{path}.concept_id", low=1, high=MAX_CONCEPT_ID),
         descendants=descendants,
-        value=_range(obj.get("value"), f"{path}.value", low=-1e12, high=1e12, whole=False),
+        excluded=_concept_refs(obj.get("excluded", []), f"{path}.excluded"),
+        value=_value_range(obj.get("value"), f"{path}.value"),
         age_at_event=_range(obj.get("age_at_event"), f"{path}.age_at_event", low=0, high=MAX_AGE),
         occurrences=_integer(
             occurrences["min"], f"{path}.occurrences.min", low=1, high=MAX_OCCURRENCES
@@ -360,6 +387,42 @@ def _range(value: Any, path: str, *, low: float, high: float, whole: bool = True
     if lower is not None and upper is not None and lower > upper:
         raise DefinitionError(path, "min must not be greater than max")
     return Range(lower, upper)
+
+
+def _concept_refs(value: Any, path: str) -> tuple[ConceptRef, ...]:
+    if not isinstance(value, list):
+        raise DefinitionError(path, "must be a list of concepts")
+    if len(value) > MAX_VALUES:
+        raise DefinitionError(path, f"at most {MAX_VALUES} concepts")
+    refs = []
+    for index, raw in enumerate(value):
+        obj = _object(raw, f"{path}[{index}]", required=("concept_id",), optional=("descendants",))
+        descendants = obj.get("descendants", True)
+        if not isinstance(descendants, bool):
+            raise DefinitionError(f"{path}[{index}].descendants", "must be true or false")
+        concept_id = _integer(
+            obj["concept_id"], f"{path}[{index}].concept_id", low=1, high=MAX_CONCEPT_ID
+        )
+        refs.append(ConceptRef(concept_id, descendants))
+    return tuple(refs)
+
+
+def _value_range(value: Any, path: str) -> Range | None:
+    """A measurement's value range: "min"/"max" include the bound, "above"/"below" exclude it."""
+    if value is None:
+        return None
+    obj = _object(value, path, required=(), optional=("min", "max", "above", "below"))
+    if ("min" in obj and "above" in obj) or ("max" in obj and "below" in obj):
+        raise DefinitionError(path, "give min or above, max or below, not both")
+    bounds = {
+        key: _number(obj.get(key), f"{path}.{key}", low=-1e12, high=1e12, whole=False)
+        for key in ("min", "max", "above", "below")
+    }
+    lower = bounds["min"] if bounds["min"] is not None else bounds["above"]
+    upper = bounds["max"] if bounds["max"] is not None else bounds["below"]
+    if lower is not None and upper is not None and lower > upper:
+        raise DefinitionError(path, "the lower bound must not be greater than the upper")
+    return Range(lower, upper, bounds["above"] is not None, bounds["below"] is not None)
 
 
 def _date(value: Any, path: str) -> datetime.date | None:
@@ -446,8 +509,20 @@ def criterion_dump(item: Criterion) -> dict[str, Any]:
         "concept_id": item.concept_id,
         "descendants": item.descendants,
     }
+    if item.excluded:
+        data["excluded"] = [
+            {"concept_id": ref.concept_id, "descendants": ref.descendants} for ref in item.excluded
+        ]
     if item.value is not None:
-        data["value"] = _range_dump(item.value)
+        value = item.value
+        data["value"] = {
+            key: bound
+            for key, bound in (
+                ("above" if value.min_exclusive else "min", value.min),
+                ("below" if value.max_exclusive else "max", value.max),
+            )
+            if bound is not None
+        }
     if item.age_at_event is not None:
         data["age_at_event"] = _range_dump(item.age_at_event)
     if item.occurrences != 1:
@@ -464,11 +539,14 @@ def criterion_dump(item: Criterion) -> dict[str, Any]:
             "days": item.temporal.days,
             "anchor": criterion_dump(item.temporal.anchor),
         }
+        if item.temporal.anchor_occurrence != "any":
+            data["temporal"]["anchor_occurrence"] = item.temporal.anchor_occurrence
     return data
 
 
 __all__ = [
     "CohortDefinition",
+    "ConceptRef",
     "Criterion",
     "DateRange",
     "DefinitionError",
