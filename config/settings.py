@@ -424,6 +424,9 @@ RESEARCH_DATA_DIR = Path(_env("TAPESTRY_RESEARCH_DATA_DIR", str(BASE_DIR / "var"
 RESEARCH_GOAL_MINORITY = 0.50  # share of participants from racial and ethnic minorities
 RESEARCH_GOAL_UBR = 0.75  # share from groups underrepresented in biomedical research
 RESEARCH_DEMO_PARTICIPANTS = 10_000
+# The courses (learning app, by link name) that registered and controlled access require.
+RESEARCH_REGISTERED_COURSE = "responsible-conduct-of-research"
+RESEARCH_CONTROLLED_COURSE = "controlled-tier-training"
 
 # The JSON API's throttle (django-ninja): requests per address without a token, per token with
 # one. Past it, 429 with Retry-After.

@@ -2,6 +2,7 @@ import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,8 +16,10 @@ from tapestry.research.models import (
     DomainSummary,
     EnrollmentSummary,
     Release,
+    ResearchLogEntry,
     RuralZipList,
     SurveyQuestionSummary,
+    Workspace,
 )
 from tapestry.research.privacy import round_count
 from tapestry.research.search import normalize
@@ -166,3 +169,28 @@ def concept_terms_create(
                 )
             )
     ConceptTerm.objects.bulk_create(terms, batch_size=2000)
+
+
+# --- The researcher workbench --------------------------------------------------------------
+
+
+def research_log_record(
+    *,
+    user: Any,
+    action: ResearchLogEntry.Action,
+    summary: str,
+    workspace: Workspace | None = None,
+    actor: Any = None,
+    data: dict[str, Any] | None = None,
+) -> ResearchLogEntry:
+    """Append to the research log (call it inside the action's transaction, so both land or
+    neither). `user` is the researcher the action concerns; `actor` who did it when that was
+    someone else (program staff)."""
+    return ResearchLogEntry.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        workspace=workspace,
+        summary=summary[:500],
+        data=data or {},
+    )

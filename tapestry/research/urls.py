@@ -1,18 +1,20 @@
-"""Mounted at the site root (config/urls.py): the public Data Browser under /data/ and the
-program's diversity dashboard under /research/."""
+"""Mounted at the site root (config/urls.py): the public Data Browser under /data/, the
+program's diversity dashboard and the researcher workbench under /research/.
+
+Each area appends its own block of routes below (access, cohorts, datasets)."""
 
 from django.urls import path
 
-from tapestry.research import views
+from tapestry.research.views import browser
 
 app_name = "research"
 
 urlpatterns = [
-    path("data/", views.browser_home, name="browser_home"),
-    path("data/concepts/", views.concept_search, name="concept_search"),
-    path("data/concepts/<int:concept_id>/", views.concept_detail, name="concept_detail"),
-    path("data/surveys/", views.survey_index, name="survey_index"),
-    path("data/surveys/<slug:question_code>/", views.survey_detail, name="survey_detail"),
-    path("research/diversity/", views.diversity_dashboard, name="diversity"),
-    path("research/diversity.csv", views.diversity_export, name="diversity_export"),
+    path("data/", browser.browser_home, name="browser_home"),
+    path("data/concepts/", browser.concept_search, name="concept_search"),
+    path("data/concepts/<int:concept_id>/", browser.concept_detail, name="concept_detail"),
+    path("data/surveys/", browser.survey_index, name="survey_index"),
+    path("data/surveys/<slug:question_code>/", browser.survey_detail, name="survey_detail"),
+    path("research/diversity/", browser.diversity_dashboard, name="diversity"),
+    path("research/diversity.csv", browser.diversity_export, name="diversity_export"),
 ]
