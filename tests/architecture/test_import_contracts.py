@@ -23,6 +23,7 @@ ACCOUNTS = "Domain apps use accounts only through accounts.api and accounts.role
 DOMAINS = "Domain apps use each other only through their api.py"
 NO_DJANGO = "The research warehouse, the privacy rules and survey logic run without Django"
 SURVEYS = "Surveys know nothing of what they evaluate"
+LEARNING = "Learning knows nothing of research"
 PRIVACY = (ROOT / "tapestry" / "research" / "privacy.py").read_text()
 SURVEY_LOGIC = (ROOT / "tapestry" / "surveys" / "logic.py").read_text()
 SURVEY_SUPPRESSION = (ROOT / "tapestry" / "surveys" / "suppression.py").read_text()
@@ -33,6 +34,7 @@ ALL_KEPT = {
     DOMAINS: "KEPT",
     NO_DJANGO: "KEPT",
     SURVEYS: "KEPT",
+    LEARNING: "KEPT",
 }
 
 
@@ -131,6 +133,9 @@ def test_the_public_surfaces_may_be_imported(pristine_copy: Path, tmp_path: Path
         ({"tapestry.engagement.uses": "from tapestry.accounts import models\n"}, ACCOUNTS),
         ({"tapestry.engagement.uses": "from tapestry.core.models import AuditEvent\n"}, CORE),
         ({"tapestry.surveys.uses": "from tapestry.engagement import api\n"}, SURVEYS),
+        # Research gates on learning.api; learning never reaches back, not even research.api.
+        ({"tapestry.research.uses": "from tapestry.learning.models import Course\n"}, DOMAINS),
+        ({"tapestry.learning.uses": "from tapestry.research import api\n"}, LEARNING),
     ],
 )
 def test_a_violation_breaks_its_contract_and_only_that_one(
