@@ -164,6 +164,7 @@ ATTRIBUTE_NAMES = {
     "CorrelatedCriteria": "nested (correlated) criteria",
     "DateAdjustment": "a date adjustment",
     "StopReason": "a stop reason",
+    "ValueAsNumber": "a value (the builder has values on measurements only)",
 }
 
 # OMOP's person concepts (the Gender, Race and Ethnicity vocabularies) and the builder's values.
@@ -1064,17 +1065,22 @@ def _window(raw: Any, path: str) -> _Window:
             return _Window("before", -start)
         if start == 0 and end > 0:
             return _Window("after", end)
-    return_text = ", ".join(
-        "all days"
-        if offset is None
-        else f"{abs(offset)} days {'before' if offset < 0 else 'after'}"
-        for offset in offsets
+    bounds = " to ".join(
+        _window_end(offset, coeff) for offset, coeff in zip(offsets, coefficients, strict=True)
     )
     raise CirceUnsupported(
         path,
-        f"a window from {return_text.replace(', ', ' to ')} the index event is not supported "
-        "(N days before to N after, N before to 0, 0 to N after, or all days before to all after)",
+        f"a window from {bounds} is not supported (the builder's windows: N days before to N "
+        "days after, N days before to the index day, the index day to N days after, or any time)",
     )
+
+
+def _window_end(offset: int | None, coeff: int) -> str:
+    if offset is None:
+        return f"all days {'before' if coeff < 0 else 'after'} the index event"
+    if offset == 0:
+        return "the index day"
+    return f"{abs(offset)} days {'before' if offset < 0 else 'after'} the index event"
 
 
 # --- export --------------------------------------------------------------------------------
@@ -1342,7 +1348,12 @@ class _Exporter:
         name = self.names.get(item.concept_id) or f"{item.domain} {item.concept_id}"
         if item.temporal is None:
             return name
-        return f"{name} {item.temporal.relation} {item.temporal.days} days of the index event"
+        days = item.temporal.days
+        return {
+            "within": f"{name} within {days} days of the index event",
+            "before": f"{name} in the {days} days before the index event",
+            "after": f"{name} in the {days} days after the index event",
+        }[item.temporal.relation]
 
 
 def _range_export(bounds: Range, path: str) -> dict[str, Any]:
