@@ -6,6 +6,7 @@ import datetime
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 from hypothesis import given, settings
@@ -52,7 +53,7 @@ DM_NOT_TYPE1 = EventCriterion("condition", 201820, excluded=(ConceptRef(201254, 
 # --- ATLAS exports, read ---------------------------------------------------------------------
 
 
-def test_type_2_diabetes_with_a_high_hba1c_in_the_year_before_the_first_diagnosis():
+def test_type_2_diabetes_with_a_high_hba1c_in_the_year_before_the_first_diagnosis() -> None:
     definition = circe_import((FIXTURES / "t2d_hba1c_first_event.json").read_text())
 
     assert definition == CohortDefinition(
@@ -60,7 +61,7 @@ def test_type_2_diabetes_with_a_high_hba1c_in_the_year_before_the_first_diagnosi
     )
 
 
-def test_a_concept_set_with_an_excluded_descendant_carries_the_exclusion():
+def test_a_concept_set_with_an_excluded_descendant_carries_the_exclusion() -> None:
     definition = circe_import(fixture("diabetes_excluding_type1.json"))
 
     assert definition == CohortDefinition(
@@ -82,7 +83,7 @@ def test_a_concept_set_with_an_excluded_descendant_carries_the_exclusion():
     )
 
 
-def test_adult_women_by_age_at_the_first_event_and_gender():
+def test_adult_women_by_age_at_the_first_event_and_gender() -> None:
     definition = circe_import(fixture("hypertension_adult_women.json"))
 
     # The first hypertension event is at 18 or older exactly when none is before 18.
@@ -128,7 +129,9 @@ def test_adult_women_by_age_at_the_first_event_and_gender():
         ),
     ],
 )
-def test_an_atlas_export_the_builder_cannot_express_is_refused_by_name(name, message):
+def test_an_atlas_export_the_builder_cannot_express_is_refused_by_name(
+    name: str, message: str
+) -> None:
     with pytest.raises(CirceUnsupported) as caught:
         circe_import(fixture(name))
 
@@ -154,8 +157,9 @@ def measurement(data: dict) -> dict:
     return correlated(data)["Criteria"]["Measurement"]
 
 
-def limit(data: dict, value: str) -> None:
+def limit(data: dict, value: str) -> dict:
     data["PrimaryCriteria"]["PrimaryCriteriaLimit"]["Type"] = value
+    return data
 
 
 def changed(change: Callable[[dict], object]) -> dict:
@@ -415,7 +419,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("change", "message"), REFUSED)
-def test_each_feature_the_builder_cannot_express_is_refused_by_name(change, message):
+def test_each_feature_the_builder_cannot_express_is_refused_by_name(
+    change: Callable[[dict], object], message: str
+) -> None:
     data = changed(change)
 
     with pytest.raises(CirceUnsupported) as caught:
@@ -438,7 +444,7 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize(("data", "message"), MALFORMED)
-def test_a_malformed_or_enormous_document_is_refused(data, message):
+def test_a_malformed_or_enormous_document_is_refused(data: Any, message: str) -> None:
     with pytest.raises(DefinitionError) as caught:
         circe_import(data)
 
@@ -557,7 +563,9 @@ SHAPE_FAULTS = [
 
 
 @pytest.mark.parametrize(("change", "message"), SHAPE_FAULTS)
-def test_a_malformed_shape_is_refused_with_its_path(change, message):
+def test_a_malformed_shape_is_refused_with_its_path(
+    change: Callable[[dict], object], message: str
+) -> None:
     data = changed(change)
 
     with pytest.raises(DefinitionError) as caught:
@@ -567,7 +575,7 @@ def test_a_malformed_shape_is_refused_with_its_path(change, message):
     assert not isinstance(caught.value, CirceUnsupported)
 
 
-def test_a_nan_inside_an_object_is_refused():
+def test_a_nan_inside_an_object_is_refused() -> None:
     data = changed(
         lambda d: measurement(d).update(ValueAsNumber={"Value": float("nan"), "Op": "gt"})
     )
@@ -578,7 +586,7 @@ def test_a_nan_inside_an_object_is_refused():
     assert str(caught.value) == "NaN and infinite numbers are not JSON numbers"
 
 
-def test_an_object_nested_too_deeply_is_refused_without_recursion():
+def test_an_object_nested_too_deeply_is_refused_without_recursion() -> None:
     deep: dict = {}
     for _ in range(100_000):
         deep = {"Groups": [deep]}
@@ -590,7 +598,7 @@ def test_an_object_nested_too_deeply_is_refused_without_recursion():
     assert str(caught.value) == "nested deeper than 40 levels"
 
 
-def test_the_builders_limits_apply_after_mapping():
+def test_the_builders_limits_apply_after_mapping() -> None:
     concepts = [
         {"concept": {"CONCEPT_ID": 1_000 + index}, "includeDescendants": True}
         for index in range(101)
@@ -627,7 +635,9 @@ def test_the_builders_limits_apply_after_mapping():
         ),
     ],
 )
-def test_values_past_the_builders_limits_are_refused(change, message):
+def test_values_past_the_builders_limits_are_refused(
+    change: Callable[[dict], object], message: str
+) -> None:
     with pytest.raises(DefinitionError) as caught:
         circe_import(changed(change))
 
@@ -641,7 +651,14 @@ def imported(change: Callable[[dict], object]) -> CohortDefinition:
     return circe_import(changed(change))
 
 
-def test_exit_dates_and_the_episode_kept_do_not_change_who_is_counted():
+def event_at(definition: CohortDefinition, group: int) -> EventCriterion:
+    """The first item of an include group, an event criterion."""
+    item = definition.include[group].items[0]
+    assert isinstance(item, EventCriterion)
+    return item
+
+
+def test_exit_dates_and_the_episode_kept_do_not_change_who_is_counted() -> None:
     def exits(data: dict) -> None:
         data["EndStrategy"] = {
             "CustomEra": {"DrugCodesetId": 1, "GapDays": 30, "Offset": 0, "DaysSupplyOverride": 7}
@@ -659,7 +676,7 @@ def test_exit_dates_and_the_episode_kept_do_not_change_who_is_counted():
     )
 
 
-def test_a_webapi_definition_wraps_the_expression_as_text():
+def test_a_webapi_definition_wraps_the_expression_as_text() -> None:
     wrapped = {
         "id": 12,
         "name": "T2D",
@@ -671,7 +688,7 @@ def test_a_webapi_definition_wraps_the_expression_as_text():
     )
 
 
-def test_a_fault_inside_a_wrapped_expression_names_the_wrapper():
+def test_a_fault_inside_a_wrapped_expression_names_the_wrapper() -> None:
     expression = changed(lambda d: primary(d).update(First=True))
 
     with pytest.raises(CirceUnsupported) as caught:
@@ -683,7 +700,7 @@ def test_a_fault_inside_a_wrapped_expression_names_the_wrapper():
     )
 
 
-def test_a_concept_set_of_several_concepts_is_one_item_per_concept_with_every_exclusion():
+def test_a_concept_set_of_several_concepts_is_one_item_per_concept_with_every_exclusion() -> None:
     def several(data: dict) -> None:
         items = data["ConceptSets"][0]["expression"]["items"]
         items.append({"concept": {"CONCEPT_ID": 443238}, "includeDescendants": False})
@@ -706,7 +723,7 @@ def test_a_concept_set_of_several_concepts_is_one_item_per_concept_with_every_ex
     )
 
 
-def test_an_any_rule_is_one_group_of_its_criteria_or_ed():
+def test_an_any_rule_is_one_group_of_its_criteria_or_ed() -> None:
     def any_rule(data: dict) -> None:
         data["ConceptSets"].append(
             {
@@ -741,7 +758,7 @@ def test_an_any_rule_is_one_group_of_its_criteria_or_ed():
     )
 
 
-def test_at_least_one_of_the_criteria_is_any():
+def test_at_least_one_of_the_criteria_is_any() -> None:
     def at_least_one(data: dict) -> None:
         rule(data).update(Type="AT_LEAST", Count=1)
 
@@ -750,7 +767,7 @@ def test_at_least_one_of_the_criteria_is_any():
     )
 
 
-def test_an_all_rule_makes_a_group_per_criterion_and_one_exclude_group_of_its_exclusions():
+def test_an_all_rule_makes_a_group_per_criterion_and_one_exclude_group_of_its_exclusions() -> None:
     def all_rule(data: dict) -> None:
         second = copy.deepcopy(correlated(data))
         second["Occurrence"] = {"Type": 0, "Count": 0}
@@ -808,16 +825,18 @@ def test_an_all_rule_makes_a_group_per_criterion_and_one_exclude_group_of_its_ex
         ({"Coeff": -1}, {"Coeff": 1}, None),
     ],
 )
-def test_windows_map_onto_temporal_relations(start, end, temporal):
+def test_windows_map_onto_temporal_relations(
+    start: dict, end: dict, temporal: tuple[Literal["within", "before", "after"], int] | None
+) -> None:
     def window(data: dict) -> None:
         correlated(data)["StartWindow"].update(Start=start, End=end)
 
-    item = imported(window).include[1].items[0]
+    item = event_at(imported(window), 1)
 
     if temporal is None:
         assert item.temporal is None
     else:
-        assert item.temporal == Temporal(*temporal, anchor=T2D, anchor_occurrence="first")
+        assert item.temporal == Temporal(temporal[0], temporal[1], T2D, "first")
 
 
 @pytest.mark.parametrize(
@@ -831,8 +850,8 @@ def test_windows_map_onto_temporal_relations(start, end, temporal):
         ({"Value": 6.5, "Op": "bt", "Extent": 9}, Range(6.5, 9)),
     ],
 )
-def test_measurement_values(circe, builder):
-    item = imported(lambda d: measurement(d).update(ValueAsNumber=circe)).include[1].items[0]
+def test_measurement_values(circe: dict, builder: Range) -> None:
+    item = event_at(imported(lambda d: measurement(d).update(ValueAsNumber=circe)), 1)
 
     assert item.value == builder
 
@@ -848,11 +867,13 @@ def test_measurement_values(circe, builder):
         ({"Value": 18, "Op": "bt", "Extent": 64}, Range(18, 64)),
     ],
 )
-def test_age_at_the_event_in_whole_years(circe, builder):
+def test_age_at_the_event_in_whole_years(circe: dict, builder: Range) -> None:
     definition = imported(lambda d: primary(d).update(Age=circe))
 
-    assert definition.include[0].items[0].age_at_event == builder
-    assert definition.include[1].items[0].temporal.anchor.age_at_event == builder
+    temporal = event_at(definition, 1).temporal
+    assert event_at(definition, 0).age_at_event == builder
+    assert temporal is not None
+    assert temporal.anchor.age_at_event == builder
 
 
 @pytest.mark.parametrize(
@@ -866,17 +887,19 @@ def test_age_at_the_event_in_whole_years(circe, builder):
         ({"Value": "2015-01-01", "Op": "bt", "Extent": "2020-12-31"}, ("2015-01-01", "2020-12-31")),
     ],
 )
-def test_event_dates(circe, builder):
+def test_event_dates(circe: dict, builder: tuple[str | None, str | None]) -> None:
     expected = DateRange(
         *(None if day is None else datetime.date.fromisoformat(day) for day in builder)
     )
 
-    item = imported(lambda d: measurement(d).update(OccurrenceStartDate=circe)).include[1].items[0]
+    item = event_at(imported(lambda d: measurement(d).update(OccurrenceStartDate=circe)), 1)
 
     assert item.event_date == expected
 
 
-def test_with_every_event_an_index_event_age_at_index_limits_the_entry_events_and_the_anchor():
+def test_with_every_event_an_index_event_age_at_index_limits_the_entry_events_and_the_anchor() -> (
+    None
+):
     def all_events(data: dict) -> None:
         limit(data, "All")
         data["InclusionRules"].append(
@@ -910,7 +933,7 @@ def test_with_every_event_an_index_event_age_at_index_limits_the_entry_events_an
     )
 
 
-def test_with_the_first_event_age_at_index_bounds_the_first_event_from_both_sides():
+def test_with_the_first_event_age_at_index_bounds_the_first_event_from_both_sides() -> None:
     def first_event(data: dict) -> None:
         primary(data)["Age"] = {"Value": 10, "Op": "gte"}
         data["InclusionRules"].append(
@@ -948,7 +971,7 @@ def replace_temporal(item: EventCriterion, anchor: EventCriterion) -> EventCrite
     )
 
 
-def test_an_age_at_index_no_entry_event_can_have_is_refused():
+def test_an_age_at_index_no_entry_event_can_have_is_refused() -> None:
     def never(data: dict) -> None:
         limit(data, "All")
         primary(data)["Age"] = {"Value": 70, "Op": "gte"}
@@ -963,7 +986,7 @@ def test_an_age_at_index_no_entry_event_can_have_is_refused():
     )
 
 
-def test_an_empty_additional_criteria_lets_the_qualified_limit_pick_the_first_event():
+def test_an_empty_additional_criteria_lets_the_qualified_limit_pick_the_first_event() -> None:
     def qualified(data: dict) -> None:
         limit(data, "All")
         data["AdditionalCriteria"] = {
@@ -978,21 +1001,21 @@ def test_an_empty_additional_criteria_lets_the_qualified_limit_pick_the_first_ev
     )
 
 
-def test_with_every_event_an_index_event_one_window_relates_to_any_of_them():
+def test_with_every_event_an_index_event_one_window_relates_to_any_of_them() -> None:
     definition = imported(lambda d: limit(d, "All"))
 
-    assert definition.include[1].items[0].temporal == Temporal("before", 365, T2D, "any")
+    assert event_at(definition, 1).temporal == Temporal("before", 365, T2D, "any")
 
 
-def test_the_last_event_is_accepted_when_no_rule_depends_on_it():
+def test_the_last_event_is_accepted_when_no_rule_depends_on_it() -> None:
     def last(data: dict) -> None:
         limit(data, "Last")
         correlated(data)["StartWindow"] = {"Start": {"Coeff": -1}, "End": {"Coeff": 1}}
 
-    assert imported(last).include[1].items[0].temporal is None
+    assert event_at(imported(last), 1).temporal is None
 
 
-def test_at_most_n_is_excluded_from_n_plus_one():
+def test_at_most_n_is_excluded_from_n_plus_one() -> None:
     def at_most(data: dict) -> None:
         correlated(data)["Occurrence"] = {"Type": 1, "Count": 2, "IsDistinct": False}
 
@@ -1015,7 +1038,7 @@ def test_at_most_n_is_excluded_from_n_plus_one():
     )
 
 
-def test_an_empty_rule_keeps_everyone():
+def test_an_empty_rule_keeps_everyone() -> None:
     def empty(data: dict) -> None:
         data["InclusionRules"].append(
             {
@@ -1037,7 +1060,7 @@ def test_an_empty_rule_keeps_everyone():
 NAMES = {201826: "Type 2 diabetes mellitus", 3004410: "Hemoglobin A1c/Hemoglobin.total in Blood"}
 
 
-def test_the_t2d_definition_exports_as_atlas_writes_it():
+def test_the_t2d_definition_exports_as_atlas_writes_it() -> None:
     definition = CohortDefinition(include=(Group((T2D,)), Group((HBA1C_HIGH_BEFORE,))))
 
     assert circe_export(definition, NAMES) == {
@@ -1128,7 +1151,7 @@ def test_the_t2d_definition_exports_as_atlas_writes_it():
     }
 
 
-def test_exclusions_demographics_and_unknown_names_export():
+def test_exclusions_demographics_and_unknown_names_export() -> None:
     definition = CohortDefinition(
         include=(
             Group((DM_NOT_TYPE1,)),
@@ -1216,7 +1239,7 @@ def test_exclusions_demographics_and_unknown_names_export():
         "hypertension_adult_women.json",
     ],
 )
-def test_an_imported_atlas_export_exports_and_imports_back_equal(name):
+def test_an_imported_atlas_export_exports_and_imports_back_equal(name: str) -> None:
     definition = circe_import(fixture(name))
 
     assert circe_import(json.dumps(circe_export(definition))) == definition
@@ -1383,7 +1406,9 @@ EXPORT_REFUSED = [
 
 
 @pytest.mark.parametrize(("definition", "message"), EXPORT_REFUSED)
-def test_a_definition_outside_circe_is_refused_by_name_on_export(definition, message):
+def test_a_definition_outside_circe_is_refused_by_name_on_export(
+    definition: CohortDefinition, message: str
+) -> None:
     with pytest.raises(CirceUnsupported) as caught:
         circe_export(definition)
 
@@ -1462,7 +1487,7 @@ circe_demographics = st.one_of(
 )
 
 
-def temporals(anchor: EventCriterion, occurrence: str) -> st.SearchStrategy:
+def temporals(anchor: EventCriterion, occurrence: Literal["any", "first"]) -> st.SearchStrategy:
     return st.builds(
         lambda relation, days: Temporal(relation if days else "within", days, anchor, occurrence),
         st.sampled_from(RELATIONS),
@@ -1473,7 +1498,7 @@ def temporals(anchor: EventCriterion, occurrence: str) -> st.SearchStrategy:
 @st.composite
 def exportable(draw: st.DrawFn) -> CohortDefinition:
     entry = draw(st.lists(events(), min_size=1, max_size=3))
-    occurrence = draw(st.sampled_from(["first", "any"]))
+    occurrence: Literal["any", "first"] = draw(st.sampled_from(["first", "any"]))
     anchored = len(entry) == 1
     include = [Group(tuple(entry))]
     windowed_groups = 0
@@ -1534,7 +1559,7 @@ def events_first(definition: CohortDefinition) -> CohortDefinition:
 
 @given(exportable())
 @settings(max_examples=300, deadline=None)
-def test_every_exportable_definition_imports_back_equal(definition):
+def test_every_exportable_definition_imports_back_equal(definition: CohortDefinition) -> None:
     exported = circe_export(
         definition,
         {
@@ -1549,7 +1574,7 @@ def test_every_exportable_definition_imports_back_equal(definition):
 
 @given(exportable())
 @settings(max_examples=50, deadline=None)
-def test_the_export_is_plain_json_with_atlas_top_level_keys(definition):
+def test_the_export_is_plain_json_with_atlas_top_level_keys(definition: CohortDefinition) -> None:
     exported = circe_export(definition)
 
     assert json.loads(json.dumps(exported)) == exported

@@ -252,12 +252,18 @@ def _parse_json(text: str, path: str) -> Any:
 def _check_size(data: Any) -> None:
     """Bound the work before reading: node count, nesting depth, finite numbers."""
     stack: list[tuple[Any, int]] = [(data, 0)]
-    nodes = 0
+    nodes = characters = 0
     while stack:
         value, depth = stack.pop()
         nodes += 1
         if nodes > MAX_JSON_NODES:
             raise DefinitionError("", f"more than {MAX_JSON_NODES:,} JSON values")
+        if isinstance(value, str):
+            characters += len(value)
+        elif isinstance(value, dict):
+            characters += sum(len(str(key)) for key in value)
+        if characters > MAX_JSON_CHARS:
+            raise DefinitionError("", f"the JSON is larger than {MAX_JSON_CHARS:,} characters")
         if depth > MAX_JSON_DEPTH:
             raise DefinitionError("", f"nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(value, dict):
@@ -1031,24 +1037,24 @@ def _window(raw: Any, path: str) -> _Window:
     coefficients = []
     for key in ("Start", "End"):
         end_path = _join(path, key)
-        end = _object(obj.get(key), end_path)
-        unit = end.get("TimeUnit", "day")
+        endpoint = _object(obj.get(key), end_path)
+        unit = endpoint.get("TimeUnit", "day")
         if unit != "day":
             raise CirceUnsupported(
                 _join(end_path, "TimeUnit"), f"a window in {unit}s is not supported"
             )
-        coeff = end.get("Coeff")
+        coeff = endpoint.get("Coeff")
         if coeff not in (-1, 1) or isinstance(coeff, bool):
             raise DefinitionError(_join(end_path, "Coeff"), "must be -1 (before) or 1 (after)")
-        days = end.get("Days")
-        if days is None and end.get("TimeUnitValue") is not None:
+        days = endpoint.get("Days")
+        if days is None and endpoint.get("TimeUnitValue") is not None:
             raise CirceUnsupported(
                 _join(end_path, "TimeUnitValue"),
                 "TimeUnitValue without Days is not supported (circe-be reads Days)",
             )
         if days is not None:
             days = _whole(days, _join(end_path, "Days"))
-            if end.get("TimeUnitValue") not in (None, days):
+            if endpoint.get("TimeUnitValue") not in (None, days):
                 raise CirceUnsupported(
                     _join(end_path, "TimeUnitValue"),
                     "a TimeUnitValue other than Days is not supported",
@@ -1128,7 +1134,9 @@ class _Exporter:
                 )
         limit = self.check_anchors()
         criteria_list = [
-            self.criterion(item, f"include[0].items[{i}]") for i, item in enumerate(primary.items)
+            self.criterion(item, f"include[0].items[{i}]")
+            for i, item in enumerate(primary.items)
+            if isinstance(item, EventCriterion)  # checked above; narrows the type
         ]
         rules = []
         for index, group in enumerate(definition.include[1:], start=1):
