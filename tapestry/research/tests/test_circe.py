@@ -5,6 +5,7 @@ import copy
 import datetime
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -1496,50 +1497,42 @@ def temporals(anchor: EventCriterion, occurrence: Literal["any", "first"]) -> st
 
 
 @st.composite
-def exportable(draw: st.DrawFn) -> CohortDefinition:
-    entry = draw(st.lists(events(), min_size=1, max_size=3))
+def exportable(draw: st.DrawFn, *, anchored: bool = False) -> CohortDefinition:
+    """A definition in the exportable subset; `anchored`: one entry criterion and windows."""
+    if anchored or draw(st.booleans()):
+        entry = [draw(events())]
+    else:
+        entry = draw(st.lists(events(), min_size=2, max_size=3))
     occurrence: Literal["any", "first"] = draw(st.sampled_from(["first", "any"]))
-    anchored = len(entry) == 1
     include = [Group(tuple(entry))]
     windowed_groups = 0
-    for _ in range(draw(st.integers(0, 4))):
+    for index in range(draw(st.integers(1 if anchored else 0, 4))):
         # With every event an index event Circe has room for one window group, of single events.
         window_here = (
-            anchored and (occurrence == "first" or windowed_groups == 0) and draw(st.booleans())
+            len(entry) == 1
+            and (occurrence == "first" or windowed_groups == 0)
+            and ((anchored and index == 0) or draw(st.booleans()))
         )
-        counts = (
-            st.just(1) if window_here and occurrence == "any" else st.integers(1, MAX_OCCURRENCES)
-        )
-        temporal = st.none() | temporals(entry[0], occurrence) if window_here else st.none()
-        items = draw(
-            st.lists(
-                events(occurrences=counts, temporal=temporal) | circe_demographics,
-                min_size=1,
-                max_size=3,
-            )
-        )
+        counts = ONCE if window_here and occurrence == "any" else st.integers(1, MAX_OCCURRENCES)
+        windowed = events(occurrences=counts, temporal=temporals(entry[0], occurrence))
+        plain = events(occurrences=counts)
+        items = draw(st.lists(windowed | plain | circe_demographics, min_size=1, max_size=3))
+        if window_here and not any(isinstance(item, EventCriterion) for item in items):
+            items.append(draw(windowed))
+        if not window_here:
+            items = [
+                replace(item, temporal=None) if isinstance(item, EventCriterion) else item
+                for item in items
+            ]
         windowed_groups += any(isinstance(item, EventCriterion) and item.temporal for item in items)
         include.append(Group(tuple(items)))
     exclude = []
     for _ in range(draw(st.integers(0, 3))):
-        temporal = (
-            temporals(entry[0], "first") | st.none()
-            if anchored and occurrence == "first"
-            else st.none()
-        )
-        exclude.append(
-            Group(
-                tuple(
-                    draw(
-                        st.lists(
-                            events(occurrences=st.integers(1, MAX_OCCURRENCES), temporal=temporal),
-                            min_size=1,
-                            max_size=3,
-                        )
-                    )
-                )
-            )
-        )
+        counts = st.integers(1, MAX_OCCURRENCES)
+        choices = events(occurrences=counts)
+        if len(entry) == 1 and occurrence == "first":
+            choices = choices | events(occurrences=counts, temporal=temporals(entry[0], "first"))
+        exclude.append(Group(tuple(draw(st.lists(choices, min_size=1, max_size=3)))))
     return CohortDefinition(include=tuple(include), exclude=tuple(exclude))
 
 
@@ -1570,6 +1563,14 @@ def test_every_exportable_definition_imports_back_equal(definition: CohortDefini
     )
 
     assert circe_import(json.dumps(exported)) == events_first(definition)
+
+
+@given(exportable(anchored=True))
+@settings(max_examples=200, deadline=None)
+def test_every_exportable_definition_with_windows_imports_back_equal(
+    definition: CohortDefinition,
+) -> None:
+    assert circe_import(json.dumps(circe_export(definition))) == events_first(definition)
 
 
 @given(exportable())

@@ -1044,7 +1044,7 @@ def _window(raw: Any, path: str) -> _Window:
                 _join(end_path, "TimeUnit"), f"a window in {unit}s is not supported"
             )
         coeff = endpoint.get("Coeff")
-        if coeff not in (-1, 1) or isinstance(coeff, bool):
+        if isinstance(coeff, bool) or not isinstance(coeff, int) or coeff not in (-1, 1):
             raise DefinitionError(_join(end_path, "Coeff"), "must be -1 (before) or 1 (after)")
         days = endpoint.get("Days")
         if days is None and endpoint.get("TimeUnitValue") is not None:
