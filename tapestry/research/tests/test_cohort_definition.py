@@ -443,7 +443,7 @@ REFUSALS = [
     (
         # The anchor's own temporal is refused as an unknown field: one level only.
         with_(temporal={**TEMPORAL, "anchor": {**EVENT, "temporal": TEMPORAL}}),
-        "include[0].items[0].temporal.anchor.temporal: is not a field the builder knows",
+        "include[0].items[0].temporal.anchor.temporal: an anchor cannot have its own temporal relation",
     ),
     (
         one({"domain": "survey", "question": "income"}),
@@ -556,7 +556,7 @@ def test_deep_nesting_through_anchors_stops_at_the_second_level() -> None:
         definition_parse(one(deepest))
 
     assert str(caught.value) == (
-        "include[0].items[0].temporal.anchor.temporal: is not a field the builder knows"
+        "include[0].items[0].temporal.anchor.temporal: an anchor cannot have its own temporal relation"
     )
 
 
@@ -603,3 +603,11 @@ def test_duplicate_values_are_read_once() -> None:
     assert definition_parse(data).include[0].items[0] == DemographicCriterion(
         field="sex", values=("female", "male")
     )
+
+
+def test_a_null_bound_beside_an_exclusive_one_is_no_conflict() -> None:
+    item = {"domain": "measurement", "concept_id": 1, "value": {"min": None, "above": 3}}
+
+    parsed = definition_parse({"include": [{"items": [item]}]}).include[0].items[0]
+
+    assert parsed == EventCriterion("measurement", 1, value=Range(3, None, min_exclusive=True))

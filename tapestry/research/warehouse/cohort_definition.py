@@ -269,10 +269,9 @@ def _criterion(value: Any, path: str, *, anchor: bool) -> Criterion:
         )
     if domain == "demographic":
         return _demographic(value, path)
-    optional = tuple(key for key in _EVENT_KEYS if not (anchor and key == "temporal"))
-    obj = _object(value, path, required=("domain", "concept_id"), optional=optional)
     if anchor and "temporal" in value:
         raise DefinitionError(f"{path}.temporal", "an anchor cannot have its own temporal relation")
+    obj = _object(value, path, required=("domain", "concept_id"), optional=_EVENT_KEYS)
     if domain != "measurement" and obj.get("value") is not None:
         raise DefinitionError(f"{path}.value", "only a measurement has a value range")
     occurrences = _object(
@@ -412,7 +411,8 @@ def _value_range(value: Any, path: str) -> Range | None:
     if value is None:
         return None
     obj = _object(value, path, required=(), optional=("min", "max", "above", "below"))
-    if ("min" in obj and "above" in obj) or ("max" in obj and "below" in obj):
+    given = {key for key, bound in obj.items() if bound is not None}
+    if {"min", "above"} <= given or {"max", "below"} <= given:
         raise DefinitionError(path, "give min or above, max or below, not both")
     bounds = {
         key: _number(obj.get(key), f"{path}.{key}", low=-1e12, high=1e12, whole=False)
