@@ -167,7 +167,7 @@ def conduct(request: HttpRequest) -> HttpResponse:
         request,
         "research/workbench/conduct.html",
         {
-            "current": current,
+            "version": current,
             "text": (current.text_es if spanish else current.text_en) if current else "",
             "signature": signature,
             "form": form,
