@@ -266,16 +266,12 @@ def access_change_note(*, user: Any, tier: str, missing: list[str] | None = None
     shows when access began, ended and returned. Returns whether an entry was written."""
     if not getattr(user, "is_authenticated", False) or not _is_researcher(user):
         return False
+    if _last_logged_tier(user.pk) == str(tier):
+        return False  # the usual case: no lock, no write
     with transaction.atomic():
+        # Two requests at once must not both write the change: lock, then look again.
         _now_locked_user(user.pk)
-        last = (
-            ResearchLogEntry.objects.filter(
-                user_id=user.pk, action=ResearchLogEntry.Action.ACCESS_CHANGE
-            )
-            .order_by("-at", "-id")
-            .first()
-        )
-        before = str(last.data.get("tier", "public")) if last else "public"
+        before = _last_logged_tier(user.pk)
         if before == str(tier):
             return False
         research_log_record(
@@ -285,6 +281,18 @@ def access_change_note(*, user: Any, tier: str, missing: list[str] | None = None
             data={"from": before, "tier": str(tier), "missing": sorted(missing or [])},
         )
     return True
+
+
+def _last_logged_tier(user_id: int) -> str:
+    last = (
+        ResearchLogEntry.objects.filter(
+            user_id=user_id, action=ResearchLogEntry.Action.ACCESS_CHANGE
+        )
+        .order_by("-at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return str(last.get("tier", "public")) if last else "public"
 
 
 def researcher_signed_in(*, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import TOTP_SECRET, UserFactory
 from tapestry.research import services
-from tapestry.research.access import access_of
+from tapestry.research.access import access_of, conduct_current
 from tapestry.research.models import (
     AccessBypass,
     ConductSignature,
@@ -575,3 +575,66 @@ def test_staff_withdraw_only_the_researchers_own_bypass(
 
     assert response.status_code == 409
     assert AccessBypass.objects.get().withdrawn_at is None
+
+
+# Institutions and code-of-conduct versions (staff, the admin)
+
+
+def test_institution_domains_are_stored_lower_case_and_belong_to_one_institution() -> None:
+    staff = program_staff()
+    today = timezone.localdate()
+    dates = {
+        "agreement_signed_on": today,
+        "agreement_expires_on": today + datetime.timedelta(days=365),
+    }
+
+    uab = services.institution_save(
+        actor=staff, name="UAB", domains=[" @UAB.Example ", "med.uab.example."], **dates
+    )
+    with pytest.raises(services.AccessRefused, match=r"uab\.example already belongs"):
+        services.institution_save(actor=staff, name="Other", domains=["uab.example"], **dates)
+    with pytest.raises(services.AccessRefused, match="is not an email domain"):
+        services.institution_save(actor=staff, name="Bad", domains=["not a domain"], **dates)
+
+    assert list(uab.domains.values_list("domain", flat=True)) == ["med.uab.example", "uab.example"]
+    assert list(Institution.objects.values_list("name", flat=True)) == ["UAB"]
+
+
+def test_adding_a_code_of_conduct_version_in_the_admin_publishes_it(
+    admin_signed_in: Client,
+) -> None:
+    ConductVersionFactory.create()
+
+    response = admin_signed_in.post(
+        "/admin/research/conductversion/add/", {"text_en": "Be careful.", "text_es": "Cuidado."}
+    )
+
+    assert response.status_code == 302
+    current = conduct_current()
+    assert current is not None
+    assert (current.version, current.text_en, current.published_at is not None) == (
+        2,
+        "Be careful.",
+        True,
+    )
+    entry = ResearchLogEntry.objects.get(action="access_change")
+    assert entry.data == {"event": "conduct_published", "version": 2}
+
+
+def test_the_admin_normalizes_an_institutions_domains(admin_signed_in: Client) -> None:
+    response = admin_signed_in.post(
+        "/admin/research/institution/add/",
+        {
+            "name": "Wayne State University",
+            "agreement_signed_on": "2026-01-01",
+            "agreement_expires_on": "2028-12-31",
+            "domains-TOTAL_FORMS": "1",
+            "domains-INITIAL_FORMS": "0",
+            "domains-0-domain": "WAYNE.example",
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(Institution.objects.get().domains.values_list("domain", flat=True)) == [
+        "wayne.example"
+    ]
