@@ -609,11 +609,10 @@ def institution_save(
             raise AccessRefused(
                 _("%(domain)s already belongs to another institution.") % {"domain": clash}
             )
-        if (
-            Institution.objects.filter(name__iexact=name)
-            .exclude(pk=institution.pk if institution else None)
-            .exists()
-        ):
+        same_name = Institution.objects.filter(name__iexact=name)
+        if institution is not None:
+            same_name = same_name.exclude(pk=institution.pk)
+        if same_name.exists():
             raise AccessRefused(_("There is already an institution with this name."))
         institution = institution or Institution()
         institution.name = name

@@ -583,18 +583,31 @@ def test_staff_withdraw_only_the_researchers_own_bypass(
 def test_institution_domains_are_stored_lower_case_and_belong_to_one_institution() -> None:
     staff = program_staff()
     today = timezone.localdate()
-    dates = {
-        "agreement_signed_on": today,
-        "agreement_expires_on": today + datetime.timedelta(days=365),
-    }
+    ends = today + datetime.timedelta(days=365)
 
     uab = services.institution_save(
-        actor=staff, name="UAB", domains=[" @UAB.Example ", "med.uab.example."], **dates
+        actor=staff,
+        name="UAB",
+        domains=[" @UAB.Example ", "med.uab.example."],
+        agreement_signed_on=today,
+        agreement_expires_on=ends,
     )
     with pytest.raises(services.AccessRefused, match=r"uab\.example already belongs"):
-        services.institution_save(actor=staff, name="Other", domains=["uab.example"], **dates)
+        services.institution_save(
+            actor=staff,
+            name="Other",
+            domains=["uab.example"],
+            agreement_signed_on=today,
+            agreement_expires_on=ends,
+        )
     with pytest.raises(services.AccessRefused, match="is not an email domain"):
-        services.institution_save(actor=staff, name="Bad", domains=["not a domain"], **dates)
+        services.institution_save(
+            actor=staff,
+            name="Bad",
+            domains=["not a domain"],
+            agreement_signed_on=today,
+            agreement_expires_on=ends,
+        )
 
     assert list(uab.domains.values_list("domain", flat=True)) == ["med.uab.example", "uab.example"]
     assert list(Institution.objects.values_list("name", flat=True)) == ["UAB"]

@@ -222,7 +222,7 @@ def test_staff_download_the_search_as_csv_with_no_formulas(
     response = client.get("/research/staff/log.csv", {"action": "workspace"})
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0] == ["when", "person", "actor", "action", "workspace", "summary"]
     assert [row[1:] for row in rows[1:]] == [
         ["wei@example.org", "", "workspace", "'=HYPERLINK(1)", "Workspace created: =HYPERLINK(1)"]

@@ -240,9 +240,8 @@ def test_access_that_lapses_mid_session_sends_the_researcher_to_the_access_page(
     response = wei_client.get(f"/research/workspaces/{workspace.public_id}/")
 
     assert (response.status_code, response["Location"]) == (302, "/research/access/")
-    assert ResearchLogEntry.objects.filter(user=wei, action="access_change").order_by(
-        "-id"
-    ).first().data == {"from": "registered", "tier": "public", "missing": ["institution"]}
+    last = ResearchLogEntry.objects.filter(user=wei, action="access_change").latest("id")
+    assert last.data == {"from": "registered", "tier": "public", "missing": ["institution"]}
 
 
 def test_a_workspace_is_made_at_the_institution_of_the_researchers_confirmed_email() -> None:
