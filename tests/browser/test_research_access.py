@@ -1,6 +1,7 @@
 """Researcher access in the browser: Lucía Fernández, in Spanish on her phone, sees that only
 the training stands between her and the data, with the link to the course; Wei Chen signs the
 new code of conduct, starts a workspace, and it shows in the public list of projects.
+Program staff confirm Lucía's identity from the researchers' page and find it in the log.
 axe-core and the sideways-scroll check on every page at both widths."""
 
 import re
@@ -11,7 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tapestry.accounts.personas import DEMO_TOTP_SECRET, PERSONAS, persona_ensure
-from tapestry.research.models import ConductSignature, Workspace
+from tapestry.research import services
+from tapestry.research.models import ConductSignature, IdentityAttestation, Workspace
 from tapestry.research.tests.researchers import requirements_meet
 
 from .conftest import PASSWORD, VIEWPORTS
@@ -118,3 +120,35 @@ def test_researchers_see_what_they_need_sign_the_code_and_start_a_workspace(
     ).to_be_visible()
     expect(public_page.get_by_text(wei.email)).to_have_count(0)
     public.check("1-projects")
+
+
+def test_program_staff_confirm_an_identity_and_read_the_log(
+    visit: Any, authenticator_code: Callable[[], str]
+) -> None:
+    # Given Lucía, who asked for her identity to be confirmed, and Dana, program staff
+    lucia = _persona("researcher2@tapestry.example")
+    requirements_meet(lucia, totp_secret=DEMO_TOTP_SECRET, identity=False, training=False)
+    services.identity_check_request(user=lucia)
+    dana = _persona("programstaff@tapestry.example")
+
+    staff = visit("research-staff", "en")
+    page = staff.open("/")
+    _sign_in_with_code(staff, dana.email, authenticator_code)
+    page.get_by_role("link", name="Researchers", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Researchers")
+    staff.check("2-researchers")
+    page.get_by_role("link", name="Lucía Fernández").click()
+    staff.check("3-researcher")
+    page.locator("label", has_text="Video call, with a photo ID").click()
+    page.get_by_label(staff.label("Note (what you saw, for the record)")).fill(
+        "Passport, on a video call"
+    )
+    page.get_by_role("button", name="Confirm their identity").click()
+    expect(
+        page.get_by_text("Identity confirmed. The researcher has been told by email.")
+    ).to_be_visible()
+    assert IdentityAttestation.objects.filter(user=lucia, attested_by=dana).count() == 1
+    staff.check("4-confirmed")
+    page.get_by_role("link", name="This researcher's log").click()
+    expect(page.get_by_role("cell", name="Identity confirmed (video)")).to_be_visible()
+    staff.check("5-log")

@@ -253,7 +253,9 @@ def _researcher_page(
             "withdraw_form": forms.get("withdraw_form") or IdentityWithdrawForm(),
             "bypass_form": forms.get("bypass_form")
             or BypassGrantForm(
-                initial={"ends_on": timezone.localdate() + datetime.timedelta(days=30)}
+                initial={
+                    "ends_on": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+                }
             ),
             "error": forms.get("error", ""),
         },
