@@ -14,10 +14,12 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tapestry.accounts.api import Role
+from tapestry.accounts.api import PERSONAS, Role, persona_ensure
 from tapestry.accounts.tests.factories import TOTP_SECRET, UserFactory
+from tapestry.learning.tests.factories import course_finish
 from tapestry.research import services
 from tapestry.research.access import access_of, conduct_current
+from tapestry.research.demo_workbench import workbench_demo
 from tapestry.research.models import (
     AccessBypass,
     ConductSignature,
@@ -26,11 +28,13 @@ from tapestry.research.models import (
     Requirement,
     ResearchLogEntry,
     Tier,
+    Workspace,
 )
 from tapestry.research.tests.researchers import (
     ConductVersionFactory,
     InstitutionFactory,
     program_staff,
+    registered_course,
     researcher_make,
     training_renew,
 )
@@ -651,3 +655,38 @@ def test_the_admin_normalizes_an_institutions_domains(admin_signed_in: Client) -
     assert list(Institution.objects.get().domains.values_list("domain", flat=True)) == [
         "wayne.example"
     ]
+
+
+# The demo
+
+
+def test_the_demo_gives_wei_registered_access_and_lucia_all_but_the_training() -> None:
+    wei = persona_ensure(
+        next(p for p in PERSONAS if p.email == "researcher@tapestry.example"), password="x"
+    )
+    course_finish(user_id=wei.pk, course=registered_course())  # as learning's demo does
+
+    first = workbench_demo()
+    entries = ResearchLogEntry.objects.count()
+    second = workbench_demo()
+
+    assert (
+        first[-2:]
+        == second[-2:]
+        == [
+            "Wei Chen: Registered access; missing: nothing",
+            "Lucía Fernández: Public access; missing: Registered-tier training",
+        ]
+    )
+    assert second[:4] == [
+        "Workspace ready: Diabetes and blood sugar control in Birmingham",
+        "Workspace ready: Asthma medicines and emergency visits in Chicago",
+        "Workspace ready: Blood pressure after age 65 in Detroit",
+        "Workspace ready: Depresión y acceso a la atención médica en Kansas City",
+    ]
+    assert ResearchLogEntry.objects.count() == entries
+    workspace = Workspace.objects.get(owner=wei)
+    assert workspace.institution.name == "University of Alabama at Birmingham"
+    current = conduct_current()
+    assert current is not None
+    assert "Use los datos solo para el propósito" in current.text_es
