@@ -237,9 +237,13 @@ def _is_researcher(user: Any) -> bool:
     return user_has_role(user, Role.RESEARCHER)
 
 
-def _staff_only(actor: Any) -> None:
+def _staff_only(actor: Any, *, user_id: int | None = None) -> None:
+    """Program staff only, and never about themselves (a researcher who is also staff asks a
+    colleague)."""
     if not can_manage_research_access(actor):
         raise AccessRefused(_("Only program staff may change a researcher's access."))
+    if user_id is not None and actor.pk == user_id:
+        raise AccessRefused(_("Another member of program staff must make this change for you."))
 
 
 def _workbench_url(name: str, *args: Any) -> str:
@@ -354,7 +358,7 @@ def identity_attest(
 ) -> IdentityAttestation:
     """Program staff confirm a researcher's identity (method and a note of what they saw).
     Refused for a person without the researcher role or already confirmed."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     if method not in IdentityAttestation.Method.values:
         raise AccessRefused(_("Choose how you confirmed their identity."))
     with transaction.atomic():
@@ -382,7 +386,7 @@ def identity_attest(
 def identity_withdraw(*, actor: Any, user_id: int, reason: str = "") -> IdentityAttestation:
     """Program staff withdraw a confirmation (it stays on record, marked withdrawn): the
     researcher's access ends at once."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     with transaction.atomic():
         user = _now_locked_user(user_id)
         attestation = (
@@ -413,7 +417,7 @@ def bypass_grant(
     """Program staff let one requirement count as met until `ends_on` (today up to
     RESEARCH_BYPASS_MAX_DAYS ahead), with a reason. One bypass per requirement at a time; a
     bypass that ended on its own is closed first."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     today = timezone.localdate()
     if requirement not in Requirement.values:
         raise AccessRefused(_("Choose a requirement."))
@@ -471,7 +475,7 @@ def bypass_grant(
 
 def bypass_withdraw(*, actor: Any, user_id: int, bypass_id: int) -> AccessBypass:
     """Program staff end a bypass early (the person's bypass, found by both ids)."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     with transaction.atomic():
         user = _now_locked_user(user_id)
         bypass = (

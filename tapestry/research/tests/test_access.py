@@ -14,7 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tapestry.accounts.api import PERSONAS, Role, persona_ensure
+from tapestry.accounts.api import PERSONAS, Role, persona_ensure, role_grant
 from tapestry.accounts.tests.factories import TOTP_SECRET, UserFactory
 from tapestry.learning.tests.factories import course_finish
 from tapestry.research import services
@@ -690,3 +690,21 @@ def test_the_demo_gives_wei_registered_access_and_lucia_all_but_the_training() -
     current = conduct_current()
     assert current is not None
     assert "Use los datos solo para el propósito" in current.text_es
+
+
+def test_staff_who_are_also_researchers_cannot_waive_their_own_requirements() -> None:
+    dana = program_staff()
+    role_grant(user_id=dana.pk, roles=[Role.RESEARCHER])
+
+    with pytest.raises(services.AccessRefused, match="Another member of program staff"):
+        services.bypass_grant(
+            actor=dana,
+            user_id=dana.pk,
+            requirement="training",
+            reason="Myself",
+            ends_on=timezone.localdate(),
+        )
+    with pytest.raises(services.AccessRefused, match="Another member of program staff"):
+        services.identity_attest(actor=dana, user_id=dana.pk, method="video")
+
+    assert (AccessBypass.objects.count(), IdentityAttestation.objects.count()) == (0, 0)
