@@ -780,3 +780,19 @@ def workspace_archive(*, user: Any, workspace: Workspace) -> Workspace:
             data={"event": "archived"},
         )
     return workspace
+
+
+def access_changes_review() -> int:
+    """For every researcher, note a tier that changed since their last ACCESS_CHANGE entry
+    (the daily job): a training or an agreement that lapsed overnight shows in the log on
+    that day, even for a researcher who has not come back. Returns the entries written."""
+    written = 0
+    people = get_user_model().objects.filter(groups__name=Role.RESEARCHER.value, is_active=True)
+    for person in people.distinct().order_by("pk").iterator(chunk_size=500):
+        state = access_of(person)
+        written += access_change_note(
+            user=person,
+            tier=state.tier,
+            missing=[item.requirement.value for item in state.missing()],
+        )
+    return written
