@@ -7,8 +7,9 @@ data-use agreement is in force today. Controlled access adds the controlled-tier
 an agreement that covers that tier. Nothing is stored as "has access": a lapsed training,
 agreement or bypass ends access at once, and meeting it again brings access back.
 
-A requirement program staff bypass (`AccessBypass`, with a reason and an end date) counts as met
-until the bypass ends or is withdrawn.
+Only people holding the researcher role get a tier above public. A requirement program staff
+bypass (`AccessBypass`, with a reason and an end date) counts as met until the bypass ends or
+is withdrawn.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tapestry.accounts.api import Role, user_has_role
 from tapestry.learning.api import training_current
 from tapestry.research.models import (
     AccessBypass,
@@ -134,7 +137,9 @@ def access_of(user: AbstractBaseUser | AnonymousUser | None) -> AccessState:
     statuses = [_with_bypass(status, bypasses.get(status.requirement)) for status in statuses]
     met = {status.requirement for status in statuses if status.met}
     tier = Tier.PUBLIC
-    if set(REGISTERED) <= met:
+    # Only a person holding the researcher role may use the data: taking the role away ends
+    # access at once, whatever else still holds.
+    if set(REGISTERED) <= met and user_has_role(user, Role.RESEARCHER):
         tier = Tier.REGISTERED
         if set(CONTROLLED) <= met and institution is not None and institution.controlled_tier:
             tier = Tier.CONTROLLED
@@ -150,6 +155,11 @@ def session_two_factor(request: HttpRequest) -> bool:
     return any(record.get("method") == "mfa" for record in records)
 
 
+def _day(day: datetime.date | None) -> str:
+    """A day as the reader's language writes it ("November 29, 2028", "29 de noviembre")."""
+    return date_format(day) if day else ""
+
+
 def _with_bypass(status: RequirementStatus, bypass: AccessBypass | None) -> RequirementStatus:
     if status.met or bypass is None:
         return status
@@ -157,7 +167,7 @@ def _with_bypass(status: RequirementStatus, bypass: AccessBypass | None) -> Requ
         status.requirement,
         met=True,
         bypassed=True,
-        detail=_("Waived by program staff until %(date)s.") % {"date": bypass.ends_on},
+        detail=_("Waived by program staff until %(date)s.") % {"date": _day(bypass.ends_on)},
         url="",
         ends_on=bypass.ends_on,
     )
@@ -203,7 +213,7 @@ def _training(user_id: int, slug: str, requirement: Requirement) -> RequirementS
     if state.current:
         ends_on = timezone.localdate(state.expires_at) if state.expires_at else None
         detail = (
-            _("Complete; current until %(date)s.") % {"date": ends_on}
+            _("Complete; current until %(date)s.") % {"date": _day(ends_on)}
             if ends_on
             else _("Complete.")
         )
@@ -253,7 +263,7 @@ def _institution(institution: Institution | None) -> RequirementStatus:
             True,
             False,
             _("%(name)s; its agreement is in force until %(date)s.")
-            % {"name": institution.name, "date": institution.agreement_expires_on},
+            % {"name": institution.name, "date": _day(institution.agreement_expires_on)},
             "",
             institution.agreement_expires_on,
         )
