@@ -19,9 +19,11 @@ from django.utils.translation import get_language
 from tapestry.research.models import (
     CategorySummary,
     ConceptSummary,
+    Dataset,
     Domain,
     Release,
     SurveyQuestionSummary,
+    Workspace,
 )
 from tapestry.research.privacy import (
     SMALL_COUNT_LIMIT,
@@ -905,3 +907,45 @@ def _answer_percentages(
     return {
         code: public_percentage(shown[code], whole) if code in shown else None for code in published
     }
+
+
+# --- Datasets -------------------------------------------------------------------------------
+
+
+def datasets_of_workspace(*, workspace: Workspace) -> list[Dataset]:
+    """The workspace's datasets, newest first (the caller has the workspace from
+    permissions.workspace_for, so they are its member's to see)."""
+    return list(
+        Dataset.objects.filter(workspace=workspace)
+        .select_related("cohort", "release", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def dataset_in_workspace(*, workspace: Workspace, dataset_id: int) -> Dataset | None:
+    """The dataset with that number in the caller's workspace, or None (another workspace's
+    dataset is not found, whatever its number)."""
+    return (
+        Dataset.objects.filter(workspace=workspace, pk=dataset_id)
+        .select_related("workspace", "cohort", "release", "created_by")
+        .first()
+    )
+
+
+def dataset_concept(*, release: Release, concept_id: int) -> ConceptHit | None:
+    """A concept of the release that can make a dataset's concept set (an event domain), or
+    None."""
+    from tapestry.research.warehouse.dataset import EVENT_SOURCES
+
+    if not 0 <= concept_id <= CONCEPT_ID_MAX:
+        return None
+    row = (
+        ConceptSummary.objects.filter(
+            release=release,
+            concept_id=concept_id,
+            domain__in=[source.concept_domain for source in EVENT_SOURCES.values()],
+        )
+        .only(*HIT_FIELDS)
+        .first()
+    )
+    return _hit(row) if row is not None else None
