@@ -13,19 +13,51 @@ import io
 import json
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import factory
 import ibis
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.account.internal.userkit import user_id_to_str
+from django.core.management import call_command
+from django.tasks import task_backends
+from django.test import Client
+from django.utils import timezone
+from django_tasks_db import DatabaseBackend
+from factory.django import DjangoModelFactory
 from ibis import BaseBackend
+from pytest_django.fixtures import Settings
 
+from tapestry.accounts.tests.factories import UserFactory
+from tapestry.research.models import (
+    AccessBypass,
+    Dataset,
+    Domain,
+    Institution,
+    Release,
+    Requirement,
+    ResearchLogEntry,
+    SavedCohort,
+    Workspace,
+)
+from tapestry.research.services import (
+    DatasetRefused,
+    dataset_create,
+)
+from tapestry.research.tests.factories import ConceptSummaryFactory, ReleaseFactory
+from tapestry.research.warehouse.cohort import engines_close
 from tapestry.research.warehouse.dataset import (
     PERSON_COLUMNS,
     RESEARCH_ID_BASE,
@@ -455,3 +487,401 @@ def test_the_pandas_snippet_loads_the_export(
     assert "import polars as pl" in code["polars"]
     assert f'unzip("{out.name}", exdir = "my-dataset-7")' in code["r"]
     assert io.StringIO(code["r"]).read().count("<-") >= len(counts)
+
+
+# --- the workbench: services, the task, the pages --------------------------------------------
+# Django from here on. The release row points at the warehouse built above; its concepts are
+# the ones the datasets use.
+
+FEMALE_COHORT = {
+    "version": 1,
+    "include": [{"items": [{"domain": "demographic", "field": "sex", "values": ["female"]}]}],
+}
+CONCEPT_SETS = [
+    {"domain": "condition", "concept_id": DIABETES, "descendants": True},
+    {"domain": "measurement", "concept_id": SYSTOLIC, "descendants": False},
+]
+COLUMNS = {
+    "person": ["year_of_birth", "sex_at_birth", "zip3"],
+    "measurement": ["concept_id", "date", "value", "unit"],
+}
+
+
+class InstitutionFactory(DjangoModelFactory[Institution]):
+    class Meta:
+        model = Institution
+
+    name = factory.Sequence(lambda n: f"University {n}")
+    agreement_signed_on = datetime.date(2024, 1, 1)
+    agreement_expires_on = datetime.date(2099, 1, 1)
+
+
+class WorkspaceFactory(DjangoModelFactory[Workspace]):
+    class Meta:
+        model = Workspace
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    purpose = "Blood pressure in diabetes."
+    owner = factory.SubFactory(UserFactory, two_factor=True)
+    institution = factory.SubFactory(InstitutionFactory)
+
+
+class SavedCohortFactory(DjangoModelFactory[SavedCohort]):
+    class Meta:
+        model = SavedCohort
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    definition = factory.LazyFunction(lambda: dict(FEMALE_COHORT))
+    created_by = factory.LazyAttribute(lambda cohort: cohort.workspace.owner)
+
+
+def registered(user: Any) -> Any:
+    """Registered access by staff bypasses of every requirement but two-factor sign-in, which
+    the person has for real (UserFactory two_factor=True)."""
+    staff = UserFactory()
+    for requirement in (
+        Requirement.IDENTITY,
+        Requirement.TRAINING,
+        Requirement.CONDUCT,
+        Requirement.INSTITUTION,
+    ):
+        AccessBypass.objects.create(
+            user=user,
+            requirement=requirement,
+            reason="test",
+            ends_on=timezone.localdate() + datetime.timedelta(days=30),
+            granted_by=staff,
+        )
+    return user
+
+
+def signed_in(user: Any) -> Client:
+    """A client whose session completed two-factor sign-in."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time()}]
+    session.save()
+    return client
+
+
+@pytest.fixture
+def research_dir(settings: Settings, tmp_path: Path) -> Path:
+    settings.RESEARCH_DATA_DIR = tmp_path / "research"
+    settings.RESEARCH_DATASET_KEY = KEY.decode()
+    return settings.RESEARCH_DATA_DIR
+
+
+@pytest.fixture
+def release(db: None, built: tuple[Path, Path], research_dir: Path) -> Iterator[Release]:
+    release = ReleaseFactory(version=RELEASE, warehouse_path=str(built[1] / "warehouse.duckdb"))
+    ConceptSummaryFactory(release=release, concept_id=DIABETES, domain=Domain.CONDITION)
+    ConceptSummaryFactory(release=release, concept_id=SYSTOLIC, measurement=True)
+    yield release
+    engines_close()
+
+
+@pytest.fixture
+def alice(release: Release) -> Any:
+    return registered(UserFactory(two_factor=True, email="alice@example.edu"))
+
+
+@pytest.fixture
+def workspace(alice: Any) -> Workspace:
+    return WorkspaceFactory(owner=alice)
+
+
+@pytest.fixture
+def cohort_saved(workspace: Workspace) -> SavedCohort:
+    return SavedCohortFactory(workspace=workspace)
+
+
+def create(alice: Any, workspace: Workspace, cohort_saved: SavedCohort, **changes: Any) -> Any:
+    arguments: dict[str, Any] = {
+        "user": alice,
+        "workspace": workspace,
+        "name": "Systolic in diabetes",
+        "cohort_id": cohort_saved.pk,
+        "concept_sets": CONCEPT_SETS,
+        "columns": COLUMNS,
+        "fmt": "parquet",
+    } | changes
+    return dataset_create(**arguments)
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+
+
+def test_a_dataset_is_built_by_the_task_with_progress_and_logged(
+    alice: Any,
+    workspace: Workspace,
+    cohort_saved: SavedCohort,
+    research_dir: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = create(alice, workspace, cohort_saved)
+
+    dataset.refresh_from_db()
+    name = f"systolic-in-diabetes-{dataset.pk}.zip"
+    folder = research_dir / "workspaces" / str(workspace.public_id)
+    assert dataset.status == Dataset.Status.READY
+    assert dataset.progress == 100
+    assert dataset.file_path == str(folder / name)
+    assert files_under(folder) == [name]
+    with zipfile.ZipFile(dataset.file_path) as archive:
+        manifest = json.loads(archive.read("dataset.json"))
+    assert [table["name"] for table in manifest["tables"]] == ["person", "condition", "measurement"]
+    assert manifest["dates_shifted"] is True
+    assert dataset.rows == sum(table["rows"] for table in manifest["tables"])
+    assert list(
+        ResearchLogEntry.objects.filter(user=alice)
+        .order_by("at", "id")
+        .values_list("action", "summary")
+    ) == [
+        (
+            "dataset_build",
+            f"Dataset 'Systolic in diabetes' requested from cohort '{cohort_saved.name}'",
+        ),
+        ("dataset_build", f"Dataset 'Systolic in diabetes' built: {dataset.rows} rows"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_database_worker_builds_a_queued_dataset(
+    settings: Settings, built: tuple[Path, Path], research_dir: Path
+) -> None:
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    assert type(task_backends["default"]) is DatabaseBackend
+    release = ReleaseFactory(version=RELEASE, warehouse_path=str(built[1] / "warehouse.duckdb"))
+    ConceptSummaryFactory(release=release, concept_id=DIABETES, domain=Domain.CONDITION)
+    ConceptSummaryFactory(release=release, concept_id=SYSTOLIC, measurement=True)
+    alice = registered(UserFactory(two_factor=True))
+    workspace = WorkspaceFactory(owner=alice)
+    dataset = create(alice, workspace, SavedCohortFactory(workspace=workspace), fmt="csv")
+    assert Dataset.objects.get(pk=dataset.pk).status == Dataset.Status.QUEUED
+
+    try:
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO()
+        )
+    finally:
+        engines_close()
+
+    dataset.refresh_from_db()
+    assert dataset.status == Dataset.Status.READY
+    assert dataset.progress == 100
+    with zipfile.ZipFile(dataset.file_path) as archive:
+        assert sorted(archive.namelist()) == [
+            "condition.csv",
+            "dataset.json",
+            "measurement.csv",
+            "person.csv",
+        ]
+
+
+def test_a_build_that_fails_is_marked_failed_with_the_reason_and_leaves_no_file(
+    alice: Any, workspace: Workspace, research_dir: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    # A concept the summaries know but the warehouse does not: the engine refuses it.
+    broken = SavedCohortFactory(
+        workspace=workspace,
+        definition={
+            "version": 1,
+            "include": [{"items": [{"domain": "condition", "concept_id": 999999999}]}],
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = create(alice, workspace, broken)
+
+    dataset.refresh_from_db()
+    assert dataset.status == Dataset.Status.FAILED
+    assert "999999999" in dataset.error
+    assert dataset.file_path == ""
+    assert files_under(research_dir / "workspaces") == []
+    assert ResearchLogEntry.objects.filter(user=alice).order_by("-at", "-id").first().summary == (
+        "Dataset 'Systolic in diabetes' failed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": " "}, "Give the dataset a name."),
+        ({"fmt": "xlsx"}, "Choose Parquet or CSV."),
+        ({"cohort_id": "abc"}, "Choose one of this workspace's saved cohorts."),
+        (
+            {"concept_sets": [{"domain": "condition", "concept_id": SYSTOLIC}]},
+            f"Concept {SYSTOLIC} is not a condition concept of this data release.",
+        ),
+        (
+            {"concept_sets": [{"domain": "visit", "concept_id": 9201}]},
+            "Concept sets are conditions, drugs, measurements, procedures or observations.",
+        ),
+        (
+            {"concept_sets": [{"domain": "condition", "concept_id": DIABETES}] * 21},
+            "Choose at most 20 concept sets.",
+        ),
+        (
+            {"concept_sets": [], "columns": {"person": []}},
+            "Choose person columns or at least one concept set, from the columns offered.",
+        ),
+        (
+            {"columns": {"person": ["person_id"]}},
+            "Choose person columns or at least one concept set, from the columns offered.",
+        ),
+    ],
+)
+def test_a_bad_request_is_refused_and_nothing_is_saved(
+    alice: Any,
+    workspace: Workspace,
+    cohort_saved: SavedCohort,
+    changes: dict[str, Any],
+    message: str,
+) -> None:
+    with pytest.raises(DatasetRefused) as refusal:
+        create(alice, workspace, cohort_saved, **changes)
+
+    assert str(refusal.value) == message
+    assert Dataset.objects.count() == 0
+    assert ResearchLogEntry.objects.count() == 0
+
+
+def test_another_workspaces_cohort_is_refused(
+    alice: Any, workspace: Workspace, release: Release
+) -> None:
+    elsewhere = SavedCohortFactory()
+
+    with pytest.raises(DatasetRefused):
+        create(alice, workspace, elsewhere)
+
+    assert Dataset.objects.count() == 0
+
+
+def test_the_pages_create_preview_follow_and_download_a_dataset(
+    alice: Any,
+    workspace: Workspace,
+    cohort_saved: SavedCohort,
+    research_dir: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = signed_in(alice)
+    base = f"/research/workspaces/{workspace.public_id}/datasets"
+    assert client.get(f"{base}/new/").status_code == 200
+    assert b"Diabetes" not in client.get(f"{base}/concepts/?q=zzzz").content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{base}/new/",
+            {
+                "name": "Systolic in diabetes",
+                "cohort": str(cohort_saved.pk),
+                "format": "csv",
+                "concept": [f"condition:{DIABETES}", f"measurement:{SYSTOLIC}"],
+                "descendants": [str(DIABETES)],
+                "columns_person": ["year_of_birth", "zip3"],
+                "columns_measurement": ["concept_id", "date", "value"],
+            },
+        )
+    dataset = Dataset.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{base}/{dataset.pk}/"
+    assert dataset.concept_sets == [
+        {"domain": "condition", "concept_id": DIABETES, "descendants": True},
+        {"domain": "measurement", "concept_id": SYSTOLIC, "descendants": False},
+    ]
+    assert dataset.status == Dataset.Status.READY
+
+    page = client.get(f"{base}/{dataset.pk}/")
+    preview = client.get(f"{base}/{dataset.pk}/preview/")
+    status = client.get(f"{base}/{dataset.pk}/status/")
+    download = client.get(f"{base}/{dataset.pk}/download/")
+
+    assert page.status_code == 200
+    assert f"systolic-in-diabetes-{dataset.pk}.zip" in page.content.decode()
+    assert "pd.read_csv(" in page.content.decode()
+    assert preview.status_code == 200
+    assert preview.context["tables"][0]["columns"] == ["research_id", "year_of_birth", "zip3"]
+    assert status["HX-Refresh"] == "true"
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="systolic-in-diabetes-{dataset.pk}.zip"'
+    )
+    assert b"".join(download.streaming_content) == Path(dataset.file_path).read_bytes()
+    assert list(
+        ResearchLogEntry.objects.filter(user=alice)
+        .order_by("at", "id")
+        .values_list("action", flat=True)
+    ) == ["dataset_build", "dataset_build", "dataset_build", "dataset_export"]
+
+
+def test_a_form_with_errors_is_shown_again_with_a_400_and_nothing_saved(
+    alice: Any, workspace: Workspace, cohort_saved: SavedCohort
+) -> None:
+    client = signed_in(alice)
+
+    response = client.post(
+        f"/research/workspaces/{workspace.public_id}/datasets/new/",
+        {"name": "x", "cohort": str(cohort_saved.pk), "format": "csv", "concept": ["nonsense"]},
+    )
+
+    assert response.status_code == 400
+    assert "A concept set has no valid concept." in response.content.decode()
+    assert Dataset.objects.count() == 0
+
+
+def test_another_researchers_workspace_and_dataset_are_not_found_and_nothing_is_written(
+    alice: Any,
+    workspace: Workspace,
+    cohort_saved: SavedCohort,
+    research_dir: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = create(alice, workspace, cohort_saved)
+    bob = registered(UserFactory(two_factor=True))
+    client = signed_in(bob)
+    logged = ResearchLogEntry.objects.count()
+    files = files_under(research_dir)
+    base = f"/research/workspaces/{workspace.public_id}/datasets"
+
+    responses = [
+        client.get(f"{base}/new/"),
+        client.post(
+            f"{base}/new/",
+            {
+                "name": "Bob's",
+                "cohort": str(cohort_saved.pk),
+                "format": "csv",
+                "concept": [f"condition:{DIABETES}"],
+            },
+        ),
+        client.get(f"{base}/concepts/?q=diabetes"),
+        client.get(f"{base}/concept/?concept_id={DIABETES}"),
+        client.get(f"{base}/{dataset.pk}/"),
+        client.get(f"{base}/{dataset.pk}/status/"),
+        client.get(f"{base}/{dataset.pk}/preview/"),
+        client.get(f"{base}/{dataset.pk}/download/"),
+    ]
+
+    assert [response.status_code for response in responses] == [404] * 8
+    assert Dataset.objects.count() == 1
+    assert ResearchLogEntry.objects.count() == logged
+    assert files_under(research_dir) == files
+
+
+def test_a_dataset_of_another_workspace_of_the_same_researcher_is_not_found(
+    alice: Any, workspace: Workspace, cohort_saved: SavedCohort
+) -> None:
+    dataset = create(alice, workspace, cohort_saved)
+    other = WorkspaceFactory(owner=alice)
+    client = signed_in(alice)
+
+    response = client.get(f"/research/workspaces/{other.public_id}/datasets/{dataset.pk}/")
+
+    assert response.status_code == 404
