@@ -296,7 +296,7 @@ def dataset_create(
         raise DatasetRefused(
             _("Choose at most %(limit)d concept sets.") % {"limit": DATASET_MAX_CONCEPT_SETS}
         )
-    cleaned_sets = []
+    cleaned_sets: list[dict[str, Any]] = []
     seen = set()
     for item in concept_sets:
         domain = str(item.get("domain", ""))

@@ -10,11 +10,12 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tapestry.accounts.api import AuthenticatedRequest
 from tapestry.research import selectors, services
 from tapestry.research.forms import DATASET_TABLE_LABELS, DatasetForm
 from tapestry.research.models import Dataset, Release, Workspace
@@ -65,7 +66,7 @@ def _chosen_concepts(request: HttpRequest, release: Release | None) -> list[dict
 
 @workbench_required()
 @require_http_methods(["GET", "POST"])
-def dataset_new(request: HttpRequest, public_id: Any) -> HttpResponse:
+def dataset_new(request: AuthenticatedRequest, public_id: Any) -> HttpResponse:
     workspace = workspace_for(request.user, public_id, write=True)
     release = selectors.release_current()
     cohorts = [(cohort.pk, cohort.name) for cohort in workspace.cohorts.order_by("name")]
@@ -122,7 +123,7 @@ def _domain_choices() -> list[tuple[str, str]]:
 
 @workbench_required()
 @require_GET
-def dataset_concepts(request: HttpRequest, public_id: Any) -> HttpResponse:
+def dataset_concepts(request: AuthenticatedRequest, public_id: Any) -> HttpResponse:
     """The concept search's results (htmx), each with a button that adds it to the dataset."""
     workspace = workspace_for(request.user, public_id, write=True)
     release = selectors.release_current()
@@ -144,7 +145,7 @@ def dataset_concepts(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @workbench_required()
 @require_GET
-def dataset_concept(request: HttpRequest, public_id: Any) -> HttpResponse:
+def dataset_concept(request: AuthenticatedRequest, public_id: Any) -> HttpResponse:
     """One chosen concept set (htmx): the concept's checkbox and its "include descendants"."""
     workspace_for(request.user, public_id, write=True)
     release = selectors.release_current()
@@ -165,7 +166,7 @@ def dataset_concept(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @workbench_required()
 @require_GET
-def dataset_detail(request: HttpRequest, public_id: Any, dataset_id: int) -> HttpResponse:
+def dataset_detail(request: AuthenticatedRequest, public_id: Any, dataset_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, public_id)
     dataset = _dataset_or_404(workspace, dataset_id)
     code = None
@@ -193,7 +194,7 @@ def dataset_detail(request: HttpRequest, public_id: Any, dataset_id: int) -> Htt
 
 @workbench_required()
 @require_GET
-def dataset_status(request: HttpRequest, public_id: Any, dataset_id: int) -> HttpResponse:
+def dataset_status(request: AuthenticatedRequest, public_id: Any, dataset_id: int) -> HttpResponse:
     """The status and progress bar (htmx polls it while the dataset is built); once the build
     has ended the page reloads to show the download and the code."""
     workspace = workspace_for(request.user, public_id)
@@ -208,7 +209,7 @@ def dataset_status(request: HttpRequest, public_id: Any, dataset_id: int) -> Htt
 
 @workbench_required()
 @require_GET
-def dataset_preview(request: HttpRequest, public_id: Any, dataset_id: int) -> HttpResponse:
+def dataset_preview(request: AuthenticatedRequest, public_id: Any, dataset_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, public_id)
     dataset = _dataset_or_404(workspace, dataset_id)
     error = ""
@@ -235,7 +236,9 @@ def dataset_preview(request: HttpRequest, public_id: Any, dataset_id: int) -> Ht
 
 @workbench_required()
 @require_GET
-def dataset_download(request: HttpRequest, public_id: Any, dataset_id: int) -> HttpResponse:
+def dataset_download(
+    request: AuthenticatedRequest, public_id: Any, dataset_id: int
+) -> HttpResponseBase:
     workspace = workspace_for(request.user, public_id)
     dataset = _dataset_or_404(workspace, dataset_id)
     try:
