@@ -397,7 +397,7 @@ def dataset_spec(dataset: Dataset, *, shift_dates: bool) -> Any:
     )
 
 
-def dataset_warehouse(dataset: Dataset, *, timeout: float | None) -> tuple[Any, Any, Path]:
+def dataset_warehouse(dataset: Dataset) -> tuple[Any, Any, Path]:
     """(Ibis backend, the cohort's persons, the key table file) for the dataset's release; the
     key table is written on first use. Raises FileNotFoundError without a warehouse and the
     engine's DefinitionError for a definition the release cannot run."""
@@ -405,7 +405,7 @@ def dataset_warehouse(dataset: Dataset, *, timeout: float | None) -> tuple[Any, 
     from tapestry.research.warehouse.cohort import engine_for
     from tapestry.research.warehouse.cohort_definition import definition_parse
 
-    engine = engine_for(dataset.release.warehouse_path, timeout=timeout)
+    engine = engine_for(dataset.release.warehouse_path)
     definition = definition_parse(dataset.cohort.definition)
     engine.check(definition)
     persons = engine.persons(definition)
@@ -449,7 +449,7 @@ def dataset_build(*, dataset_id: int) -> Dataset:
     try:
         if not access_of(dataset.created_by).has(Tier.REGISTERED):
             raise DatasetRefused(_("The researcher's data access lapsed before the build."))
-        con, persons, keys = dataset_warehouse(dataset, timeout=None)
+        con, persons, keys = dataset_warehouse(dataset)
         spec = dataset_spec(
             dataset,
             shift_dates=dataset_dates_shifted(workspace=dataset.workspace, user=dataset.created_by),
@@ -517,7 +517,7 @@ def dataset_preview_rows(*, user: Any, dataset: Dataset) -> list[dict[str, Any]]
 
     shift_dates = dataset_dates_shifted(workspace=dataset.workspace, user=user)
     try:
-        con, persons, keys = dataset_warehouse(dataset, timeout=30.0)
+        con, persons, keys = dataset_warehouse(dataset)
         preview = warehouse_dataset.dataset_preview(
             con, persons, dataset_spec(dataset, shift_dates=shift_dates), keys
         )

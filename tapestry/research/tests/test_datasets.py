@@ -567,8 +567,33 @@ def signed_in(user: Any) -> Client:
     return client
 
 
+def _site_urls() -> list[Any]:
+    """The site's URLs; the access pages access.py links to (research:access, :conduct) are
+    stood in for while this branch has none, and are the real ones once it has."""
+    from django.http import HttpResponse
+    from django.urls import URLPattern, include, path
+
+    from config import urls as site
+    from tapestry.research import urls as research
+
+    names = {pattern.name for pattern in research.urlpatterns if isinstance(pattern, URLPattern)}
+    stand_in = [
+        path(f"research/{name}/", lambda request, text=name: HttpResponse(text), name=name)
+        for name in ("access", "conduct")
+        if name not in names
+    ]
+    others = [
+        pattern for pattern in site.urlpatterns if getattr(pattern, "namespace", "") != "research"
+    ]
+    return [*others, path("", include(([*research.urlpatterns, *stand_in], "research")))]
+
+
+urlpatterns = _site_urls()
+
+
 @pytest.fixture
 def research_dir(settings: Settings, tmp_path: Path) -> Path:
+    settings.ROOT_URLCONF = __name__
     settings.RESEARCH_DATA_DIR = tmp_path / "research"
     settings.RESEARCH_DATASET_KEY = KEY.decode()
     return settings.RESEARCH_DATA_DIR
