@@ -218,8 +218,24 @@ def spec_check(spec: DatasetSpec) -> None:
 
 def date_shift(key: bytes, person_id: int) -> int:
     """The participant's date shift in days, 1 to 364 (module docstring)."""
-    digest = hmac.new(key, f"date-shift:{person_id}".encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest, "big") % SHIFT_MAX_DAYS + 1
+    return _shift(_keyed(key), person_id)
+
+
+def _keyed(key: bytes) -> Callable[[bytes], bytes]:
+    """HMAC-SHA256 with `key`, for many messages: the keyed state is made once and copied
+    (twice as fast as a new HMAC per message, which matters at a million participants)."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+
+    def digest(message: bytes) -> bytes:
+        state = base.copy()
+        state.update(message)
+        return state.digest()
+
+    return digest
+
+
+def _shift(digest: Callable[[bytes], bytes], person_id: int) -> int:
+    return int.from_bytes(digest(b"date-shift:%d" % person_id), "big") % SHIFT_MAX_DAYS + 1
 
 
 def keys_file_name(key: bytes) -> str:
@@ -231,18 +247,15 @@ def keys_file_name(key: bytes) -> str:
 def keys_table(key: bytes, release: str, person_ids: Iterable[int]) -> pa.Table:
     """`person_id`, `research_id`, `shift_days` for every person id (module docstring)."""
     ids = sorted({int(person_id) for person_id in person_ids})
-    order = sorted(
-        ids,
-        key=lambda person_id: hmac.new(
-            key, f"research-id:{release}:{person_id}".encode(), hashlib.sha256
-        ).digest(),
-    )
+    digest = _keyed(key)
+    prefix = f"research-id:{release}:".encode()
+    order = sorted(ids, key=lambda person_id: digest(prefix + b"%d" % person_id))
     research = {person_id: RESEARCH_ID_BASE + rank for rank, person_id in enumerate(order, 1)}
     return pa.table(
         {
             "person_id": pa.array(ids, pa.int64()),
             "research_id": pa.array([research[person_id] for person_id in ids], pa.int64()),
-            "shift_days": pa.array([date_shift(key, person_id) for person_id in ids], pa.int32()),
+            "shift_days": pa.array([_shift(digest, person_id) for person_id in ids], pa.int32()),
         }
     )
 
