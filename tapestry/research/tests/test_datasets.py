@@ -33,6 +33,7 @@ from allauth.account.internal.flows.login import (
 from allauth.account.internal.userkit import user_id_to_str
 from django.core.management import call_command
 from django.tasks import task_backends
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
@@ -910,3 +911,16 @@ def test_a_dataset_of_another_workspace_of_the_same_researcher_is_not_found(
     response = client.get(f"/research/workspaces/{other.public_id}/datasets/{dataset.pk}/")
 
     assert response.status_code == 404
+
+
+def test_the_workspace_page_lists_its_datasets(
+    alice: Any, workspace: Workspace, cohort_saved: SavedCohort
+) -> None:
+    dataset = create(alice, workspace, cohort_saved)
+
+    html = render_to_string("research/workbench/_workspace_datasets.html", {"workspace": workspace})
+
+    assert f'href="/research/workspaces/{workspace.public_id}/datasets/{dataset.pk}/"' in html
+    assert "Systolic in diabetes" in html
+    assert "Waiting to start" in html
+    assert f'href="/research/workspaces/{workspace.public_id}/datasets/new/"' in html
