@@ -799,7 +799,16 @@ def test_the_pages_create_preview_follow_and_download_a_dataset(
     client = signed_in(alice)
     base = f"/research/workspaces/{workspace.public_id}/datasets"
     assert client.get(f"{base}/new/").status_code == 200
-    assert b"Diabetes" not in client.get(f"{base}/concepts/?q=zzzz").content
+    nothing = client.get(f"{base}/concepts/?q=zzzz")
+    found = client.get(f"{base}/concepts/?q=condition&domain=Condition")
+    chosen = client.get(f"{base}/concept/?concept_id={DIABETES}")
+    assert "No condition, drug, measurement, procedure or observation matches" in (
+        nothing.content.decode()
+    )
+    assert f"/datasets/concept/?concept_id={DIABETES}" in found.content.decode()
+    assert f"/datasets/concept/?concept_id={SYSTOLIC}" not in found.content.decode()
+    assert f'value="condition:{DIABETES}" checked' in chosen.content.decode()
+    assert client.get(f"{base}/concept/?concept_id=999999999").status_code == 404
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
