@@ -106,6 +106,8 @@ EVENT_SOURCES: dict[str, tuple[str, str, str, str | None, str]] = {
     ),
 }
 EPOCH = datetime.date(1970, 1, 1)
+# Compiled queries kept per engine (see CohortEngine._fetch).
+COMPILED_CACHE_SIZE = 256
 # A concept set up to this size is matched with OR-ed equalities, a larger one with IN.
 MAX_OR_CONCEPTS = 64
 # `ubr_<category>` columns of cohort_person, in UBR_VALUES order.
@@ -301,6 +303,7 @@ class CohortEngine:
         self._descendants: dict[int, frozenset[int]] = {}
         self._program_makeup: dict[str, int] | None = None
         self._tables: dict[str, ir.Table] = {}
+        self._compiled: dict[Any, tuple[str, tuple[str, ...]]] = {}
 
     # public API
 
@@ -339,16 +342,20 @@ class CohortEngine:
 
     def count(self, definition: CohortDefinition) -> int:
         """The number of participants in the cohort (raw: protect it before showing it)."""
-        return int(self._scalar(self._cohort(definition).count()))
+        row = self._fetch(
+            ("count", definition),
+            lambda: self._cohort(definition).aggregate(total=ibis._.count()),
+        )
+        return int(row["total"])
 
     def makeup(self, definition: CohortDefinition) -> dict[str, int]:
         """{"total": participants, <each of UBR_VALUES>: those of them UBR in that category}."""
-        return self._makeup(self._cohort(definition))
+        return self._makeup(("makeup", definition), lambda: self._cohort(definition))
 
     def program_makeup(self) -> dict[str, int]:
         """`makeup` of every participant (cached: the warehouse of a release never changes)."""
         if self._program_makeup is None:
-            self._program_makeup = self._makeup(self._table(PERSON_TABLE))
+            self._program_makeup = self._makeup(("makeup", None), lambda: self._table(PERSON_TABLE))
         return dict(self._program_makeup)
 
     def concept_set(
@@ -540,21 +547,41 @@ class CohortEngine:
         for concept_id, ids in found.items():
             self._descendants[concept_id] = frozenset(ids)
 
-    def _makeup(self, cohort: ir.Table) -> dict[str, int]:
-        row = _rows(
-            cohort.aggregate(
+    def _makeup(self, key: Any, cohort_of: Any) -> dict[str, int]:
+        def build() -> ir.Table:
+            cohort = cohort_of()
+            return cohort.aggregate(
                 total=cohort.count(),
                 **{
                     value: cohort[column].sum().fill_null(0)
                     for value, column in UBR_COLUMNS.items()
                 },
-            ),
-            self,
-        )[0]
+            )
+
+        row = self._fetch(key, build)
         return {key: int(row[key] or 0) for key in ("total", *UBR_VALUES)}
 
-    def _scalar(self, expr: ir.Scalar) -> Any:
-        return self._run(lambda: expr.to_pyarrow().as_py())
+    def _fetch(self, key: Any, build: Any) -> dict[str, Any]:
+        """The one row of the expression `build()` returns, as a dict.
+
+        On DuckDB the SQL that Ibis compiles is kept per `key` (a definition is immutable and
+        hashable; the warehouse never changes), so counting a definition again, as the live
+        count does while a researcher toggles back and forth, skips building and compiling
+        it; the query itself always runs."""
+        if self.con.name != "duckdb":
+            return self._run(lambda: build().to_pyarrow().to_pylist()[0])
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            expr = build()
+            compiled = (str(self.con.compile(expr)), tuple(expr.columns))
+            self._compiled[key] = compiled
+            while len(self._compiled) > COMPILED_CACHE_SIZE:
+                self._compiled.pop(next(iter(self._compiled)))
+        sql, names = compiled
+        cursor = self.con.con
+        # fetchall: DuckDB 2 keeps a result that was not read to its end open on the cursor.
+        values = self._run(lambda: cursor.execute(sql).fetchall()[0])
+        return dict(zip(names, values, strict=True))
 
     def _run(self, work: Any) -> Any:
         """Run `work()`, interrupting the DuckDB connection after `timeout` seconds."""
