@@ -442,6 +442,28 @@ DEFINITIONS: dict[str, dict[str, Any]] = {
         [event("measurement", BMI, value={"min": 30})],
         exclude=([demographic("sex", values=["male"]), event("observation", CURRENT_SMOKER)],),
     ),
+    "included and excluded": include(
+        [condition(TYPE_2_DIABETES)], exclude=([condition(TYPE_2_DIABETES)],)
+    ),
+    "anchored on itself": include(
+        [
+            condition(
+                TYPE_2_DIABETES,
+                occurrences={"min": 2},
+                temporal={"relation": "after", "days": 30, "anchor": condition(TYPE_2_DIABETES)},
+            )
+        ]
+    ),
+    "two temporal groups": include(
+        [HBA1C_NEAR_T2D],
+        [
+            event(
+                "drug",
+                ANTIDIABETICS,
+                temporal={"relation": "after", "days": 3650, "anchor": condition(HYPERTENSION)},
+            )
+        ],
+    ),
     "the issue's cohort": include(
         [demographic("age", min=40, max=64)], [condition(TYPE_2_DIABETES)], [HBA1C_NEAR_T2D]
     ),
@@ -468,8 +490,8 @@ def test_the_definitions_are_not_trivial(oracle: Oracle) -> None:
     total = len(oracle.participants)
     assert sizes["everyone"] == total
     # A drug class has no records of its own: only its descendants do.
-    empty = ("everything excluded", "drug class, no descendants")
-    assert [sizes[name] for name in empty] == [0, 0]
+    empty = ("everything excluded", "drug class, no descendants", "included and excluded")
+    assert [sizes[name] for name in empty] == [0, 0, 0]
     trivial = [
         name
         for name, size in sizes.items()

@@ -106,6 +106,10 @@ EVENT_SOURCES: dict[str, tuple[str, str, str, str | None, str]] = {
     ),
 }
 EPOCH = datetime.date(1970, 1, 1)
+# Compiled queries kept per engine (see CohortEngine._fetch).
+COMPILED_CACHE_SIZE = 256
+# A concept set up to this size is matched with OR-ed equalities, a larger one with IN.
+MAX_OR_CONCEPTS = 64
 # `ubr_<category>` columns of cohort_person, in UBR_VALUES order.
 UBR_COLUMNS = {value: f"ubr_{value}" for value in UBR_VALUES}
 ETHNICITY_HISPANIC, ETHNICITY_NOT_HISPANIC, ETHNICITY_NOT_ANSWERED = ETHNICITY_VALUES
@@ -299,6 +303,7 @@ class CohortEngine:
         self._descendants: dict[int, frozenset[int]] = {}
         self._program_makeup: dict[str, int] | None = None
         self._tables: dict[str, ir.Table] = {}
+        self._compiled: dict[Any, tuple[str, tuple[str, ...]]] = {}
 
     # public API
 
@@ -337,16 +342,20 @@ class CohortEngine:
 
     def count(self, definition: CohortDefinition) -> int:
         """The number of participants in the cohort (raw: protect it before showing it)."""
-        return int(self._scalar(self._cohort(definition).count()))
+        row = self._fetch(
+            ("count", definition),
+            lambda: self._cohort(definition).aggregate(total=ibis._.count()),
+        )
+        return int(row["total"])
 
     def makeup(self, definition: CohortDefinition) -> dict[str, int]:
         """{"total": participants, <each of UBR_VALUES>: those of them UBR in that category}."""
-        return self._makeup(self._cohort(definition))
+        return self._makeup(("makeup", definition), lambda: self._cohort(definition))
 
     def program_makeup(self) -> dict[str, int]:
         """`makeup` of every participant (cached: the warehouse of a release never changes)."""
         if self._program_makeup is None:
-            self._program_makeup = self._makeup(self._table(PERSON_TABLE))
+            self._program_makeup = self._makeup(("makeup", None), lambda: self._table(PERSON_TABLE))
         return dict(self._program_makeup)
 
     def concept_set(
@@ -379,24 +388,40 @@ class CohortEngine:
             {concept_id for _path, concept_id, _domain in _concept_refs(definition)}
         )
         person = self._table(PERSON_TABLE)
+        # Groups are AND-ed, so their order is free: demographic groups first (a filter on
+        # the person table), then groups of plain criteria, then those with a temporal
+        # relation, which are computed only over the participants still in the cohort (the
+        # range join is the costly part, and earlier groups usually leave few people in it).
+        ordered = sorted(definition.include, key=_group_cost)
         cohort = person
-        for group in definition.include:
-            predicate, persons = self._group(group, person)
+        for index, group in enumerate(ordered):
+            scope = cohort if _group_cost(group) == 2 else None
+            predicate, persons = self._group(group, person, scope)
             if persons is None:
                 cohort = cohort.filter(predicate)
             else:
-                cohort = cohort.semi_join(persons, cohort.person_id == persons.person_id)
-        for group in definition.exclude:
-            predicate, persons = self._group(group, person)
+                # Each joined set gets a column name of its own: Ibis flattens a chain of
+                # joins, and the same set twice in one chain (a criterion both included and
+                # excluded) would make its column ambiguous.
+                key = f"include_{index}_person_id"
+                persons = persons.select(**{key: persons.person_id})
+                cohort = cohort.semi_join(persons, cohort.person_id == persons[key])
+        for index, group in enumerate(definition.exclude):
+            predicate, persons = self._group(group, person, None)
             if persons is None:
                 cohort = cohort.filter(~predicate)
             else:
-                cohort = cohort.anti_join(persons, cohort.person_id == persons.person_id)
+                key = f"exclude_{index}_person_id"
+                persons = persons.select(**{key: persons.person_id})
+                cohort = cohort.anti_join(persons, cohort.person_id == persons[key])
         return cohort
 
-    def _group(self, group: Group, person: ir.Table) -> tuple[ir.BooleanValue, ir.Table | None]:
+    def _group(
+        self, group: Group, person: ir.Table, scope: ir.Table | None
+    ) -> tuple[ir.BooleanValue, ir.Table | None]:
         """A group as a predicate on cohort_person (demographic items only), or as the union
-        of its items' person ids (any other)."""
+        of its items' person ids (any other). `scope`, if given, is the cohort so far: the
+        items' temporal relations need only be worked out for its participants."""
         predicates = [
             _demographic(item, person)
             for item in group.items
@@ -404,7 +429,7 @@ class CohortEngine:
         ]
         predicate = ibis.or_(*predicates) if predicates else ibis.literal(False)
         sets = [
-            self._criterion_persons(item)
+            self._criterion_persons(item, scope)
             for item in group.items
             if not isinstance(item, DemographicCriterion)
         ]
@@ -414,7 +439,7 @@ class CohortEngine:
             sets.append(person.filter(predicate).select("person_id"))
         return predicate, sets[0] if len(sets) == 1 else ibis.union(*sets, distinct=False)
 
-    def _criterion_persons(self, item: Criterion) -> ir.Table:
+    def _criterion_persons(self, item: Criterion, scope: ir.Table | None = None) -> ir.Table:
         if isinstance(item, SurveyCriterion):
             survey = self._table(SURVEY_TABLE)
             return survey.filter(
@@ -423,29 +448,40 @@ class CohortEngine:
         assert isinstance(item, EventCriterion)
         events = self._events(item)
         if item.temporal is not None:
-            temporal = item.temporal
-            anchor = self._events(temporal.anchor)
-            if temporal.anchor.occurrences > 1:
-                often = _at_least(anchor, temporal.anchor.occurrences).select(
-                    often_person_id="person_id"
-                )
-                anchor = anchor.semi_join(often, anchor.person_id == often.often_person_id)
-            if temporal.anchor_occurrence == "first":
-                anchor = anchor.group_by("person_id").aggregate(event_day=anchor.event_day.min())
-            anchor = anchor.select(anchor_person_id=anchor.person_id, anchor_day=anchor.event_day)
-            before = temporal.days if temporal.relation in ("within", "before") else 0
-            after = temporal.days if temporal.relation in ("within", "after") else 0
-            events = events.semi_join(
-                anchor,
-                [
-                    events.person_id == anchor.anchor_person_id,
-                    events.event_day >= anchor.anchor_day - before,
-                    events.event_day <= anchor.anchor_day + after,
-                ],
-            )
+            events = self._near_anchor(events, item, scope)
         if item.occurrences > 1:
             return _at_least(events, item.occurrences)
         return events.select("person_id")
+
+    def _near_anchor(
+        self, events: ir.Table, item: EventCriterion, scope: ir.Table | None
+    ) -> ir.Table:
+        """The events within the temporal relation's window of an anchor event of the same
+        person; each event once, however many anchor events are near it."""
+        temporal = item.temporal
+        assert temporal is not None
+        anchor = self._events(temporal.anchor)
+        if scope is not None:
+            scope = scope.select(scope_person_id=scope.person_id)
+            anchor = anchor.semi_join(scope, anchor.person_id == scope.scope_person_id)
+        if temporal.anchor.occurrences > 1:
+            often = _at_least(anchor, temporal.anchor.occurrences).select(
+                often_person_id="person_id"
+            )
+            anchor = anchor.semi_join(often, anchor.person_id == often.often_person_id)
+        if temporal.anchor_occurrence == "first":
+            anchor = anchor.group_by("person_id").aggregate(event_day=anchor.event_day.min())
+        anchor = anchor.select(anchor_person_id=anchor.person_id, anchor_day=anchor.event_day)
+        before = temporal.days if temporal.relation in ("within", "before") else 0
+        after = temporal.days if temporal.relation in ("within", "after") else 0
+        return events.semi_join(
+            anchor,
+            [
+                events.person_id == anchor.anchor_person_id,
+                events.event_day >= anchor.anchor_day - before,
+                events.event_day <= anchor.anchor_day + after,
+            ],
+        )
 
     def _events(self, item: EventCriterion) -> ir.Table:
         """The events matching an event criterion's concept set and event modifiers (not its
@@ -456,12 +492,13 @@ class CohortEngine:
         )
         if not ids:
             return table.filter(ibis.literal(False)).select("person_id", "event_day")
-        # The range lets a backend skip every block of rows outside the set's ids even where
-        # it does not prune on an IN list.
-        conditions = [table.concept_id.between(ids[0], ids[-1])]
-        conditions.append(
-            table.concept_id == ids[0] if len(ids) == 1 else table.concept_id.isin(ids)
-        )
+        if len(ids) <= MAX_OR_CONCEPTS:
+            # Equalities OR-ed are evaluated in the scan, against each row group's min/max;
+            # an IN list becomes a join after the scan (DuckDB 2).
+            conditions = [ibis.or_(*(table.concept_id == concept_id for concept_id in ids))]
+        else:
+            # The range lets the scan skip the row groups outside the set's ids.
+            conditions = [table.concept_id.between(ids[0], ids[-1]), table.concept_id.isin(ids)]
         if item.value is not None:
             conditions += _bounds(table.value_as_number, item.value)
         if item.age_at_event is not None:
@@ -510,21 +547,41 @@ class CohortEngine:
         for concept_id, ids in found.items():
             self._descendants[concept_id] = frozenset(ids)
 
-    def _makeup(self, cohort: ir.Table) -> dict[str, int]:
-        row = _rows(
-            cohort.aggregate(
+    def _makeup(self, key: Any, cohort_of: Any) -> dict[str, int]:
+        def build() -> ir.Table:
+            cohort = cohort_of()
+            return cohort.aggregate(
                 total=cohort.count(),
                 **{
                     value: cohort[column].sum().fill_null(0)
                     for value, column in UBR_COLUMNS.items()
                 },
-            ),
-            self,
-        )[0]
+            )
+
+        row = self._fetch(key, build)
         return {key: int(row[key] or 0) for key in ("total", *UBR_VALUES)}
 
-    def _scalar(self, expr: ir.Scalar) -> Any:
-        return self._run(lambda: expr.to_pyarrow().as_py())
+    def _fetch(self, key: Any, build: Any) -> dict[str, Any]:
+        """The one row of the expression `build()` returns, as a dict.
+
+        On DuckDB the SQL that Ibis compiles is kept per `key` (a definition is immutable and
+        hashable; the warehouse never changes), so counting a definition again, as the live
+        count does while a researcher toggles back and forth, skips building and compiling
+        it; the query itself always runs."""
+        if self.con.name != "duckdb":
+            return self._run(lambda: build().to_pyarrow().to_pylist()[0])
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            expr = build()
+            compiled = (str(self.con.compile(expr)), tuple(expr.columns))
+            self._compiled[key] = compiled
+            while len(self._compiled) > COMPILED_CACHE_SIZE:
+                self._compiled.pop(next(iter(self._compiled)))
+        sql, names = compiled
+        cursor = self.con.con
+        # fetchall: DuckDB 2 keeps a result that was not read to its end open on the cursor.
+        values = self._run(lambda: cursor.execute(sql).fetchall()[0])
+        return dict(zip(names, values, strict=True))
 
     def _run(self, work: Any) -> Any:
         """Run `work()`, interrupting the DuckDB connection after `timeout` seconds."""
@@ -552,6 +609,16 @@ class CohortEngine:
 
 def _rows(expr: ir.Table, engine: CohortEngine) -> list[dict[str, Any]]:
     return engine._run(lambda: expr.to_pyarrow().to_pylist())
+
+
+def _group_cost(group: Group) -> int:
+    """0: demographic items only; 1: no temporal relation; 2: a temporal relation."""
+    if all(isinstance(item, DemographicCriterion) for item in group.items):
+        return 0
+    temporal = any(
+        isinstance(item, EventCriterion) and item.temporal is not None for item in group.items
+    )
+    return 2 if temporal else 1
 
 
 def _at_least(events: ir.Table, occurrences: int) -> ir.Table:
