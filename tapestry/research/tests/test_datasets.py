@@ -449,6 +449,20 @@ def test_an_export_that_fails_leaves_no_file(con: BaseBackend, keys: Path, tmp_p
     assert list(out.parent.iterdir()) == []
 
 
+def test_an_export_clears_what_a_killed_export_left_behind(
+    con: BaseBackend, keys: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "workspace" / "dataset.zip"
+    (out.parent / ".dataset.zip.0123.parts").mkdir(parents=True)
+    (out.parent / ".dataset.zip.0123.parts" / "person.parquet").write_bytes(b"half")
+    (out.parent / ".dataset.zip.0123.tmp").write_bytes(b"half")
+    (out.parent / "other.zip").write_bytes(b"another dataset")
+
+    dataset_export(con, cohort(con), SPEC, keys, out_path=out, fmt="parquet")
+
+    assert sorted(path.name for path in out.parent.iterdir()) == ["dataset.zip", "other.zip"]
+
+
 def test_unknown_and_mismatched_concepts_are_refused(con: BaseBackend, keys: Path) -> None:
     with pytest.raises(DatasetError, match="concept 999999999 is not in this data release"):
         dataset_tables(con, cohort(con), DatasetSpec((ConceptSet("condition", 999999999),)), keys)

@@ -36,7 +36,8 @@ warehouse ids, as the warehouse itself does, and never leaves the server.
 An export (`dataset_export`) is one zip archive: `<table>.parquet` or `<table>.csv` per table
 and `dataset.json` (the tables, their columns and rows, the tier's de-identification). It is
 written under a temporary name beside the target and renamed into place at the end, so a
-partly written archive is never visible under the final name.
+partly written archive is never visible under the final name. What a killed export left under
+the temporary names is removed by the next export of the same target.
 """
 
 from __future__ import annotations
@@ -456,6 +457,14 @@ def dataset_export(
     counts = {table: int(expr.count().to_pyarrow().as_py()) for table, expr in tables.items()}
     total = max(sum(counts.values()), 1)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    # A build killed mid-export leaves its temporary folder and archive behind (a finally
+    # clause does not run on SIGKILL); one dataset has one build at a time, so any left with
+    # this target's prefix are stale.
+    for stale in out_path.parent.glob(f".{out_path.name}.*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     token = uuid.uuid4().hex
     folder = out_path.parent / f".{out_path.name}.{token}.parts"
     archive = out_path.parent / f".{out_path.name}.{token}.tmp"
