@@ -216,3 +216,77 @@ class BypassGrantForm(forms.Form):
                 _("Choose a day between today and %(date)s.") % {"date": latest.isoformat()}
             )
         return ends_on
+
+
+# --- Datasets -------------------------------------------------------------------------------
+
+DATASET_COLUMN_LABELS = {
+    "year_of_birth": _("Year of birth"),
+    "sex_at_birth": _("Sex at birth"),
+    "race": _("Race"),
+    "ethnicity": _("Ethnicity"),
+    "zip3": _("ZIP code (first 3 digits)"),
+    "site": _("Enrollment site"),
+    "concept_id": _("Concept id"),
+    "concept_name": _("Concept name"),
+    "start_date": _("Start date"),
+    "end_date": _("End date"),
+    "date": _("Date"),
+    "value": _("Value"),
+    "unit": _("Unit"),
+    "days_supply": _("Days supply"),
+    "value_code": _("Answer code"),
+}
+DATASET_TABLE_LABELS = {
+    "person": _("Participants"),
+    "condition": _("Conditions"),
+    "drug": _("Drugs"),
+    "measurement": _("Measurements"),
+    "procedure": _("Procedures"),
+    "observation": _("Observations"),
+}
+
+
+class DatasetForm(forms.Form):
+    """A new dataset: a name, one of the workspace's saved cohorts, the columns of each table
+    (checkboxes) and the format. The concept sets come as `concept` values (`<domain>:<id>`)
+    with `descendants` naming the ids whose descendants count too; the view reads them and
+    services.dataset_create checks everything again."""
+
+    name = forms.CharField(label=_("Dataset name"), max_length=200, strip=True)
+    cohort = forms.ChoiceField(label=_("Saved cohort"))
+    format = forms.ChoiceField(
+        label=_("File format"),
+        choices=[("parquet", _("Parquet")), ("csv", _("CSV"))],
+        initial="parquet",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, cohorts: list[tuple[int, str]], **kwargs: Any) -> None:
+        from tapestry.research.warehouse.dataset import COLUMNS
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["cohort"]).choices = [
+            ("", _("Choose a cohort")),
+            *[(str(pk), label) for pk, label in cohorts],
+        ]
+        for table, names in COLUMNS.items():
+            self.fields[f"columns_{table}"] = forms.MultipleChoiceField(
+                label=DATASET_TABLE_LABELS[table],
+                choices=[(name, DATASET_COLUMN_LABELS[name]) for name in names],
+                required=False,
+                initial=list(names),
+                widget=forms.CheckboxSelectMultiple,
+            )
+
+    def column_fields(self) -> list[forms.BoundField]:
+        """The columns' checkbox groups, one per table."""
+        return [self[name] for name in self.fields if name.startswith("columns_")]
+
+    def columns(self) -> dict[str, list[str]]:
+        """The chosen columns per table (after is_valid)."""
+        return {
+            name.removeprefix("columns_"): list(self.cleaned_data.get(name) or [])
+            for name in self.fields
+            if name.startswith("columns_")
+        }

@@ -27,6 +27,7 @@ from tapestry.research.models import (
     CategorySummary,
     ConceptSummary,
     ConductSignature,
+    Dataset,
     Domain,
     IdentityAttestation,
     Institution,
@@ -1139,3 +1140,45 @@ def researcher_record(*, user_id: int) -> ResearcherRecord | None:
         ),
         signatures=list(ConductSignature.objects.filter(user_id=user_id).select_related("version")),
     )
+
+
+# --- Datasets -------------------------------------------------------------------------------
+
+
+def datasets_of_workspace(*, workspace: Workspace) -> list[Dataset]:
+    """The workspace's datasets, newest first (the caller has the workspace from
+    permissions.workspace_for, so they are its member's to see)."""
+    return list(
+        Dataset.objects.filter(workspace=workspace)
+        .select_related("cohort", "release", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def dataset_in_workspace(*, workspace: Workspace, dataset_id: int) -> Dataset | None:
+    """The dataset with that number in the caller's workspace, or None (another workspace's
+    dataset is not found, whatever its number)."""
+    return (
+        Dataset.objects.filter(workspace=workspace, pk=dataset_id)
+        .select_related("workspace", "cohort", "release", "created_by")
+        .first()
+    )
+
+
+def dataset_concept(*, release: Release, concept_id: int) -> ConceptHit | None:
+    """A concept of the release that can make a dataset's concept set (an event domain), or
+    None."""
+    from tapestry.research.warehouse.dataset import EVENT_SOURCES
+
+    if not 0 <= concept_id <= CONCEPT_ID_MAX:
+        return None
+    row = (
+        ConceptSummary.objects.filter(
+            release=release,
+            concept_id=concept_id,
+            domain__in=[source.concept_domain for source in EVENT_SOURCES.values()],
+        )
+        .only(*HIT_FIELDS)
+        .first()
+    )
+    return _hit(row) if row is not None else None

@@ -5,7 +5,12 @@ Each area appends its own block of routes below (access, cohorts, datasets)."""
 
 from django.urls import path
 
-from tapestry.research.views import access, browser, workspaces
+from tapestry.research.views import (
+    access,
+    browser,
+    datasets,
+    workspaces,
+)
 
 app_name = "research"
 
@@ -72,4 +77,44 @@ urlpatterns += [
     ),
     path("research/staff/log/", access.staff_log, name="staff_log"),
     path("research/staff/log.csv", access.staff_log_csv, name="staff_log_csv"),
+]
+
+# Datasets (views/datasets.py)
+
+urlpatterns += [
+    path(
+        "research/workspaces/<uuid:public_id>/datasets/new/",
+        datasets.dataset_new,
+        name="dataset_new",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/datasets/concepts/",
+        datasets.dataset_concepts,
+        name="dataset_concepts",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/datasets/concept/",
+        datasets.dataset_concept,
+        name="dataset_concept",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/datasets/<int:dataset_id>/",
+        datasets.dataset_detail,
+        name="dataset_detail",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/datasets/<int:dataset_id>/status/",
+        datasets.dataset_status,
+        name="dataset_status",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/datasets/<int:dataset_id>/preview/",
+        datasets.dataset_preview,
+        name="dataset_preview",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/datasets/<int:dataset_id>/download/",
+        datasets.dataset_download,
+        name="dataset_download",
+    ),
 ]
