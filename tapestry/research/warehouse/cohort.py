@@ -14,6 +14,9 @@ Search structures (`index_build(con)`, written by the backend at the end of `rel
   set, so DuckDB's per-row-group min/max (zone maps) skip every row group outside the set's
   range of ids, and the age and value filters apply to the few rows left: no join with the
   person table at query time. Observations are those from health records only.
+- `cohort_concept_person`: (domain, concept_id, person_id), each participant once under
+  every concept they have an event of and each of its ancestors, sorted by concept: a
+  criterion with descendants and no other modifier reads one run of rows.
 - `cohort_survey`: (question, answer, person_id), each participant's answers on any survey
   (a missing answer code is a skip), distinct, sorted by question and answer.
 
