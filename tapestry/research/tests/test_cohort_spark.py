@@ -10,6 +10,7 @@ Java runtime (`make python-deps` installs one where `java` is missing).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -58,6 +59,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+    # py4j logs its connections closing when they are collected, after pytest has closed
+    # the streams it captured ("--- Logging error ---" at exit).
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")
