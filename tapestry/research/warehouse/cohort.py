@@ -14,6 +14,9 @@ Search structures (`index_build(con)`, written by the backend at the end of `rel
   set, so DuckDB's per-row-group min/max (zone maps) skip every row group outside the set's
   range of ids, and the age and value filters apply to the few rows left: no join with the
   person table at query time. Observations are those from health records only.
+- `cohort_concept_person`: (domain, concept_id, person_id), each participant once under
+  every concept they have an event of and each of its ancestors, sorted by concept: a
+  criterion with descendants and no other modifier reads one run of rows.
 - `cohort_survey`: (question, answer, person_id), each participant's answers on any survey
   (a missing answer code is a skip), distinct, sorted by question and answer.
 
@@ -24,8 +27,9 @@ an event criterion is a filter on one sorted table. A demographic criterion is a
 predicate (demographics only) or a semi join with the union of its items' person sets; an
 exclude group the same negated (an anti join). A temporal relation is a semi join of the
 criterion's events with the anchor's on the same person and a range of days, so each event is
-counted once, however many anchor events are near it. Everything is Ibis (no SQL strings), so
-`CohortEngine(ibis.pyspark.connect(session))` runs the same definitions on Spark.
+counted once, however many anchor events are near it. Everything is Ibis (no SQL written by
+hand), so `CohortEngine(ibis.pyspark.connect(session))` runs the same definitions on Spark; on
+DuckDB the SQL Ibis compiles for a definition is kept and run on the thread's cursor.
 
 Serving (`engine_for(path)`): one read-only DuckDB database per warehouse file per process,
 opened with bounded memory and threads (QUERY_MEMORY_LIMIT, QUERY_THREADS); each thread gets
@@ -72,6 +76,7 @@ from tapestry.research.warehouse.release import NOT_AN_ANSWER, _calendar_age
 
 PERSON_TABLE = "cohort_person"
 SURVEY_TABLE = "cohort_survey"
+CONCEPT_PERSON_TABLE = "cohort_concept_person"
 EVENT_TABLE_PREFIX = "cohort_"
 # Per event domain: the OMOP table, its concept, date and value columns, the concept domain.
 EVENT_SOURCES: dict[str, tuple[str, str, str, str | None, str]] = {
@@ -144,7 +149,12 @@ def index_build(con: BaseBackend) -> None:
         restore = con.settings["preserve_insertion_order"]
         con.settings["preserve_insertion_order"] = True
     try:
-        for name in (PERSON_TABLE, SURVEY_TABLE, *map(event_table, EVENT_DOMAINS)):
+        for name in (
+            PERSON_TABLE,
+            SURVEY_TABLE,
+            CONCEPT_PERSON_TABLE,
+            *map(event_table, EVENT_DOMAINS),
+        ):
             if _table_exists(con, name):
                 _drop_table(con, name)
         con.create_table(PERSON_TABLE, _person_expr(con))
@@ -152,6 +162,7 @@ def index_build(con: BaseBackend) -> None:
         for domain in EVENT_DOMAINS:
             con.create_table(event_table(domain), _events_expr(con, domain, person))
         con.create_table(SURVEY_TABLE, _survey_expr(con, person))
+        con.create_table(CONCEPT_PERSON_TABLE, _concept_person_expr(con))
     finally:
         if restore is not None:
             con.settings["preserve_insertion_order"] = restore
@@ -262,6 +273,23 @@ def _events_expr(con: BaseBackend, domain: str, person: ir.Table) -> ir.Table:
 
 def _epoch_day(date: ir.DateValue) -> ir.IntegerValue:
     return date.epoch_days().cast("int32")
+
+
+def _concept_person_expr(con: BaseBackend) -> ir.Table:
+    """(domain, concept_id, person_id): the participants with an event of the concept or of
+    any of its descendants, once each, sorted by concept: "has X or a descendant" reads one
+    run of rows."""
+    ancestor = con.table("concept_ancestor")
+    pairs = []
+    for domain in EVENT_DOMAINS:
+        events = con.table(event_table(domain)).select("concept_id", "person_id").distinct()
+        expanded = events.join(
+            ancestor, events.concept_id == ancestor.descendant_concept_id.cast("int32")
+        ).select(concept_id=ancestor.ancestor_concept_id.cast("int32"), person_id=events.person_id)
+        pairs.append(
+            ibis.union(events, expanded, distinct=True).mutate(domain=ibis.literal(domain))
+        )
+    return ibis.union(*pairs, distinct=False).order_by(["concept_id", "person_id"])
 
 
 def _survey_expr(con: BaseBackend, person: ir.Table) -> ir.Table:
@@ -446,6 +474,12 @@ class CohortEngine:
                 (survey.question == item.question) & survey.answer.isin(list(item.answers))
             ).select("person_id")
         assert isinstance(item, EventCriterion)
+        if _plain(item):
+            # Only "has the concept or a descendant": one run of the sorted person table.
+            table = self._table(CONCEPT_PERSON_TABLE)
+            return table.filter(
+                table.concept_id == item.concept_id, table.domain == item.domain
+            ).select("person_id")
         events = self._events(item)
         if item.temporal is not None:
             events = self._near_anchor(events, item, scope)
@@ -609,6 +643,19 @@ class CohortEngine:
 
 def _rows(expr: ir.Table, engine: CohortEngine) -> list[dict[str, Any]]:
     return engine._run(lambda: expr.to_pyarrow().to_pylist())
+
+
+def _plain(item: EventCriterion) -> bool:
+    """A criterion with descendants and no other modifier."""
+    return (
+        item.descendants
+        and not item.excluded
+        and item.value is None
+        and item.age_at_event is None
+        and item.event_date is None
+        and item.occurrences == 1
+        and item.temporal is None
+    )
 
 
 def _group_cost(group: Group) -> int:
