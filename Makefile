@@ -77,6 +77,7 @@ demo: setup
 	test -f var/research/generated/demo/manifest.json || \
 	  $(MANAGE) research_generate --participants 10000 --seed 2026 --out var/research/generated/demo
 	$(MANAGE) research_release --source var/research/generated/demo --name demo --if-missing
+	$(MANAGE) research_seed_workbench
 	$(MAKE) --no-print-directory serve
 
 # Web server, background worker and scheduler together; Ctrl-C stops all three.
@@ -109,6 +110,11 @@ benchmarks: setup
 	$(PY) benchmarks/survey_results.py
 	$(PY) benchmarks/learning_compliance.py
 	$(PY) benchmarks/learning_archive.py
+	$(PY) benchmarks/engagement_event_finder.py
+	$(PY) benchmarks/engagement_outreach.py
+	$(PY) benchmarks/cohort_count.py
+	$(PY) benchmarks/cohort_live.py
+	$(PY) benchmarks/dataset_export.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)
