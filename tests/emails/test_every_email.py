@@ -39,6 +39,17 @@ from tapestry.network.tests.factories import (
     RegionSpecialistFactory,
     region,
 )
+from tapestry.research.models import AccessBypass
+from tapestry.research.services import (
+    bypass_grant,
+    bypass_withdraw,
+    identity_attest,
+    identity_check_request,
+    identity_withdraw,
+    workspace_create,
+    workspace_member_add,
+)
+from tapestry.research.tests.researchers import program_staff, researcher_make
 from tapestry.surveys.api import evaluation_attach, evaluation_invite
 from tapestry.surveys.tests.factories import instrument_make
 
@@ -352,6 +363,83 @@ def event_cancelled(language: str) -> Expected:
     return _ana()
 
 
+# Researcher access --------------------------------------------------------------------------
+
+
+def _researcher(language: str, **missing: bool) -> User:
+    return researcher_make(
+        email="wei.oneil@example.org",
+        full_name="Wei O'Neil & Chen",
+        language=language,
+        **missing,
+    )
+
+
+def _program_staff(language: str) -> User:
+    staff = program_staff()
+    staff.preferred_language = language
+    staff.save(update_fields=["preferred_language"])
+    return staff
+
+
+def identity_requested(language: str) -> Expected:
+    staff = _program_staff(language)
+    identity_check_request(user=_researcher("es" if language == "en" else "en", identity=False))
+    return Expected(staff.email, "Dana Whitfield", "Wei O'Neil & Chen")
+
+
+def identity_confirmed(language: str) -> Expected:
+    researcher = _researcher(language, identity=False)
+    identity_attest(actor=_program_staff(language), user_id=researcher.pk, method="video")
+    return Expected(researcher.email, "Wei O'Neil & Chen", "")
+
+
+def identity_withdrawn(language: str) -> Expected:
+    researcher = _researcher(language)
+    identity_withdraw(actor=_program_staff(language), user_id=researcher.pk, reason="A mix-up.")
+    return Expected(researcher.email, "Wei O'Neil & Chen", "")
+
+
+def bypass_granted(language: str) -> Expected:
+    researcher = _researcher(language, training=False)
+    bypass_grant(
+        actor=_program_staff(language),
+        user_id=researcher.pk,
+        requirement="training",
+        reason="Course & quiz down this week.",
+        ends_on=timezone.localdate() + datetime.timedelta(days=14),
+    )
+    return Expected(researcher.email, "Wei O'Neil & Chen", "")
+
+
+def bypass_withdrawn(language: str) -> Expected:
+    researcher = _researcher(language, training=False)
+    staff = _program_staff(language)
+    # Granted earlier (no email of its own here): only the withdrawal is read.
+    bypass = AccessBypass.objects.create(
+        user=researcher,
+        requirement="training",
+        reason="Course & quiz down this week.",
+        ends_on=timezone.localdate() + datetime.timedelta(days=14),
+        granted_by=staff,
+    )
+    bypass_withdraw(actor=staff, user_id=researcher.pk, bypass_id=bypass.pk)
+    return Expected(researcher.email, "Wei O'Neil & Chen", "")
+
+
+def workspace_member_added(language: str) -> Expected:
+    owner = researcher_make(email="priya@example.org", full_name="Priya Natarajan")
+    workspace = workspace_create(
+        user=owner,
+        name="Blood pressure & salt",
+        purpose="Whether salt intake and blood pressure move together in adults of every age group.",
+        tier="registered",
+    )
+    member = _researcher(language)
+    workspace_member_add(user=owner, workspace=workspace, email=member.email)
+    return Expected(member.email, "Wei O'Neil & Chen", "Blood pressure & salt")
+
+
 EMAILS: dict[str, Callable[[str], Expected]] = {
     "sign-up confirmation": sign_up_confirmation,
     "password reset": password_reset,
@@ -372,6 +460,12 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "event seat freed": event_seat_freed,
     "event reminder": event_reminder,
     "event cancelled": event_cancelled,
+    "identity check requested": identity_requested,
+    "identity confirmed": identity_confirmed,
+    "identity withdrawn": identity_withdrawn,
+    "research bypass granted": bypass_granted,
+    "research bypass withdrawn": bypass_withdrawn,
+    "added to a workspace": workspace_member_added,
 }
 
 # &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.
