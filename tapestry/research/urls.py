@@ -18,3 +18,29 @@ urlpatterns = [
     path("research/diversity/", browser.diversity_dashboard, name="diversity"),
     path("research/diversity.csv", browser.diversity_export, name="diversity_export"),
 ]
+
+# The cohort builder (views/cohorts.py)
+from tapestry.research.views import cohorts  # noqa: E402
+
+urlpatterns += [
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/new/",
+        cohorts.cohort_new,
+        name="cohort_new",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/<int:cohort_id>/",
+        cohorts.cohort_edit,
+        name="cohort_edit",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/<int:cohort_id>/rename/",
+        cohorts.cohort_rename,
+        name="cohort_rename",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/<int:cohort_id>/delete/",
+        cohorts.cohort_delete,
+        name="cohort_delete",
+    ),
+]
