@@ -699,8 +699,8 @@ class _ChoicesAudit:
 LEDGER_NEAR: Final = SMALL_COUNT_LIMIT  # a count this close to an entry copies its display
 LEDGER_DRIFT_CAP: Final = 100  # no entry is shown further than this from its own rounding
 # A copy can move the shown value this far from the new count's own rounding at most: counts
-# 20 apart round at most 40 apart ("≤ 20" is 0 here, and 21 rounds to 40).
-_COPY_SPREAD: Final = 2 * ROUNDING_STEP
+# 20 apart round at most 20 apart ("≤ 20" carrying its 20, as everywhere).
+_COPY_SPREAD: Final = ROUNDING_STEP
 
 
 @dataclass(frozen=True)
@@ -713,8 +713,13 @@ class SeenCount:
 
     @property
     def drift(self) -> int:
-        """How far what was shown is from the true count's own rounding."""
-        return abs(self.shown - researcher_round(self.true_count))
+        """How far what was shown is from the true count's own rounding ("≤ 20" is 20)."""
+        return abs(_carried(self.shown) - _carried(researcher_round(self.true_count)))
+
+
+def _carried(shown: int) -> int:
+    """The number a shown value carries: "≤ 20" (0 in the ledger) carries 20."""
+    return max(shown, SMALL_COUNT_LIMIT)
 
 
 def researcher_round(count: int) -> int:
