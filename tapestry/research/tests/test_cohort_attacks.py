@@ -310,7 +310,7 @@ def test_engine_boundary_search_sees_the_same_whatever_the_difference(
 
 def _page_count(client: Any, url: str, data: dict[str, Any]) -> str:
     response = client.post(
-        url, {"definition": json.dumps(data), "action": "refresh"}, headers={"HX-Request": "true"}
+        url, {"definition": json.dumps(data), "action": "count"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
     match = re.search(r'data-count="([^"]+)"', response.content.decode())

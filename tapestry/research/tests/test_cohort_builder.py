@@ -222,7 +222,7 @@ def test_an_unknown_concept_is_shown_next_to_its_item(researcher: Any, workspace
         "exclude": [],
     }
 
-    response = post(client_for(researcher), new_url(workspace), definition, "refresh")
+    response = post(client_for(researcher), new_url(workspace), definition, "count")
 
     assert response.status_code == 400
     body = response.content.decode()
@@ -247,7 +247,7 @@ def test_an_unknown_concept_is_shown_next_to_its_item(researcher: Any, workspace
 def test_malformed_or_enormous_definitions_are_a_400(
     researcher: Any, workspace: Any, definition: str
 ) -> None:
-    response = post(client_for(researcher), new_url(workspace), definition, "refresh")
+    response = post(client_for(researcher), new_url(workspace), definition, "count")
 
     assert response.status_code == 400
     assert "The cohort definition" in response.content.decode()
