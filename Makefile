@@ -39,6 +39,9 @@ python-deps:
 	@# WeasyPrint (certificates and transcripts as PDF) draws text with Pango.
 	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+	@# PySpark (the cohort engine's tests on Spark, issue 11) needs a Java runtime.
+	@command -v java >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq default-jre-headless)
 	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
 assets:

@@ -61,3 +61,31 @@ def forhp_loaded(db: None) -> None:
             effective_from=effective_from.isoformat(),
             stdout=open("/dev/null", "w"),  # noqa: SIM115
         )
+
+
+# --- the cohort engine's warehouse (test_cohort_engine.py, test_cohort_spark.py) ----------
+
+COHORT_PARTICIPANTS = 1500
+COHORT_SEED = 5
+
+
+@pytest.fixture(scope="session")
+def cohort_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated OMOP Parquet for the cohort tests, once per session (no ZIP list: the rural
+    category is nobody, which the tests allow for)."""
+    from tapestry.research.warehouse.generate import generate
+
+    out = tmp_path_factory.mktemp("cohort") / "data"
+    generate(out, participants=COHORT_PARTICIPANTS, seed=COHORT_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def cohort_warehouse(cohort_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release built from `cohort_source` (search structures included): its
+    warehouse.duckdb."""
+    from tapestry.research.warehouse.release import release_build
+
+    target = tmp_path_factory.mktemp("cohort") / "release"
+    release_build(cohort_source, target)
+    return target / "warehouse.duckdb"

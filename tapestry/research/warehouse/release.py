@@ -187,6 +187,10 @@ def release_build(
         step("concepts")
         summaries.surveys = _survey_answers(con)
         step("surveys")
+        from tapestry.research.warehouse.cohort import index_build  # it imports this module
+
+        index_build(con)
+        step("cohort search structures")
     except duckdb.Error as error:
         # Out of memory or disk, or a damaged Parquet file: the release fails with the reason.
         raise ReleaseError(f"The warehouse could not be built: {error}") from error
