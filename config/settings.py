@@ -427,6 +427,12 @@ RESEARCH_DEMO_PARTICIPANTS = 10_000
 # The courses (learning app, by link name) that registered and controlled access require.
 RESEARCH_REGISTERED_COURSE = "responsible-conduct-of-research"
 RESEARCH_CONTROLLED_COURSE = "controlled-tier-training"
+# A workspace states its research purpose in at least this many characters (it is public).
+RESEARCH_PURPOSE_MIN_LENGTH = 50
+# A researcher's request that staff confirm their identity stays open this many days.
+RESEARCH_IDENTITY_REQUEST_OPEN_DAYS = 14
+# A staff bypass of an access requirement lasts at most this many days.
+RESEARCH_BYPASS_MAX_DAYS = 365
 
 # The JSON API's throttle (django-ninja): requests per address without a token, per token with
 # one. Past it, 429 with Retry-After.

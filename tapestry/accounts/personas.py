@@ -38,6 +38,7 @@ PERSONAS = [
     Persona("reviewer@tapestry.example", "Priya Natarajan", (Role.REVIEWER,)),
     Persona("programstaff@tapestry.example", "Dana Whitfield", (Role.PROGRAM_STAFF,)),
     Persona("researcher@tapestry.example", "Wei Chen", (Role.RESEARCHER,)),
+    Persona("researcher2@tapestry.example", "Lucía Fernández", (Role.RESEARCHER,), "es"),
     Persona("provider@tapestry.example", "Dr. Aisha Bello", (Role.HEALTH_CARE_PROVIDER,)),
     Persona("partner@tapestry.example", "Rosa Delgado", (Role.COMMUNITY_PARTNER,), "es"),
     Persona("consortium@tapestry.example", "Tom Becker", (Role.CONSORTIUM_STAFF,)),

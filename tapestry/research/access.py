@@ -7,8 +7,9 @@ data-use agreement is in force today. Controlled access adds the controlled-tier
 an agreement that covers that tier. Nothing is stored as "has access": a lapsed training,
 agreement or bypass ends access at once, and meeting it again brings access back.
 
-A requirement program staff bypass (`AccessBypass`, with a reason and an end date) counts as met
-until the bypass ends or is withdrawn.
+Only people holding the researcher role get a tier above public. A requirement program staff
+bypass (`AccessBypass`, with a reason and an end date) counts as met until the bypass ends or
+is withdrawn.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tapestry.accounts.api import Role, user_has_role
 from tapestry.learning.api import training_current
 from tapestry.research.models import (
     AccessBypass,
@@ -134,7 +136,9 @@ def access_of(user: AbstractBaseUser | AnonymousUser | None) -> AccessState:
     statuses = [_with_bypass(status, bypasses.get(status.requirement)) for status in statuses]
     met = {status.requirement for status in statuses if status.met}
     tier = Tier.PUBLIC
-    if set(REGISTERED) <= met:
+    # Only a person holding the researcher role may use the data: taking the role away ends
+    # access at once, whatever else still holds.
+    if set(REGISTERED) <= met and user_has_role(user, Role.RESEARCHER):
         tier = Tier.REGISTERED
         if set(CONTROLLED) <= met and institution is not None and institution.controlled_tier:
             tier = Tier.CONTROLLED

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ResearchConfig(AppConfig):
     name = "tapestry.research"
     label = "research"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from tapestry.research.services import researcher_signed_in
+
+        # The research log records each researcher's sign-in (the audit the issue asks for);
+        # a receiver, because signing in belongs to allauth, not to a service of ours.
+        user_logged_in.connect(researcher_signed_in, dispatch_uid="research_log_sign_in")

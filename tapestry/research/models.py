@@ -428,6 +428,9 @@ class Workspace(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # search.normalize(name + purpose), kept by the services: the public project list finds
+    # "glucosa" in "Glucosa" and "medicion" in "medición" alike on SQLite and PostgreSQL.
+    search_text = models.TextField(editable=False, default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, user_has_role
-from tapestry.research.access import access_of, session_two_factor
+from tapestry.research.access import AccessState, access_of, session_two_factor
 from tapestry.research.models import Tier, Workspace
 
 View = Callable[..., HttpResponseBase]
@@ -38,6 +38,23 @@ def can_manage_research_access(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user_has_role(user, Role.PROGRAM_STAFF, Role.ADMINISTRATOR)
 
 
+def is_researcher(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """People holding the researcher role use the workbench pages (their access page, the
+    code of conduct, their workspaces and log); nobody else does."""
+    return user_has_role(user, Role.RESEARCHER)
+
+
+def access_change_log(user: AbstractBaseUser | AnonymousUser, state: AccessState) -> None:
+    """Note in the research log a tier that differs from the last one logged (the log shows
+    when access ended and returned)."""
+    # services imports this module; import it late.
+    from tapestry.research.services import access_change_note
+
+    access_change_note(
+        user=user, tier=state.tier, missing=[item.requirement.value for item in state.missing()]
+    )
+
+
 def workbench_required(tier: Tier = Tier.REGISTERED) -> Callable[[View], View]:
     """A workbench page: signed in, a session that completed two-factor sign-in, and the
     tier's requirements met now (access.py). Otherwise: sign in; the code; or the access page,
@@ -49,6 +66,7 @@ def workbench_required(tier: Tier = Tier.REGISTERED) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             state = access_of(request.user)
+            access_change_log(request.user, state)
             if not state.has(tier):
                 messages.warning(request, _("You do not have access to this part of the data yet."))
                 return redirect("research:access")

@@ -8,20 +8,32 @@ the API.
 import datetime
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 
+from tapestry.accounts.api import Role
+from tapestry.research.access import AccessState, access_of
 from tapestry.research.models import (
+    AccessBypass,
     CategorySummary,
     ConceptSummary,
+    ConductSignature,
     Domain,
+    IdentityAttestation,
+    Institution,
     Release,
+    ResearchLogEntry,
     SurveyQuestionSummary,
+    Workspace,
 )
 from tapestry.research.privacy import (
     SMALL_COUNT_LIMIT,
@@ -905,6 +917,228 @@ def _answer_percentages(
     return {
         code: public_percentage(shown[code], whole) if code in shown else None for code in published
     }
+
+
+# --- Researcher access, workspaces and the research log ------------------------------------
+
+WORKBENCH_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class PageOf[T]:
+    """One page of a list, with the names templates/includes/pagination.html reads."""
+
+    items: list[T]
+    page: int
+    num_pages: int
+    count: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+
+def _page_of[T](rows: QuerySet[Any], page: int, size: int = WORKBENCH_PAGE_SIZE) -> PageOf[T]:
+    """Page `page` of `rows` (a page past the last shows the last)."""
+    count = rows.count()
+    pages = max(1, math.ceil(count / size))
+    page = min(max(1, page), pages)
+    return PageOf(list(rows[(page - 1) * size : page * size]), page, pages, count)
+
+
+def identity_request_open(*, user_id: int) -> datetime.datetime | None:
+    """When the person asked staff to confirm their identity, if that request is still open:
+    no answer since (a confirmation or withdrawal) and asked within the last
+    RESEARCH_IDENTITY_REQUEST_OPEN_DAYS days."""
+    last = (
+        ResearchLogEntry.objects.filter(user_id=user_id, action=ResearchLogEntry.Action.IDENTITY)
+        .order_by("-at", "-id")
+        .first()
+    )
+    if last is None or last.data.get("event") != "requested":
+        return None
+    since = timezone.now() - datetime.timedelta(days=settings.RESEARCH_IDENTITY_REQUEST_OPEN_DAYS)
+    return last.at if last.at >= since else None
+
+
+def institutions_in_force(*, on: datetime.date) -> list[str]:
+    """The names of the institutions whose data-use agreement is in force on `on` (public:
+    names only, alphabetical)."""
+    return list(
+        Institution.objects.filter(
+            agreement_signed_on__lte=on, agreement_expires_on__gte=on
+        ).values_list("name", flat=True)
+    )
+
+
+def workspaces_of(*, user_id: int, archived: bool = False) -> list[Workspace]:
+    """The workspaces the person owns or belongs to, newest first: the open ones, or the
+    archived ones with `archived`."""
+    return list(
+        Workspace.objects.filter(Q(owner_id=user_id) | Q(members__id=user_id))
+        .filter(archived_at__isnull=not archived)
+        .select_related("institution")
+        .distinct()
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class PublicProject:
+    """What the public project list shows of a workspace: never its people."""
+
+    name: str
+    purpose: str
+    institution: str
+    tier: str
+    created_on: datetime.date
+
+
+def public_projects(*, query: str = "", page: int = 1) -> PageOf[PublicProject]:
+    """Every open workspace's name, purpose, institution and tier, newest first; `query`
+    finds each of its words in the name or purpose, whatever the case and accents."""
+    rows = Workspace.objects.filter(archived_at__isnull=True)
+    for word in words(query):
+        rows = rows.filter(search_text__contains=word)
+    rows = rows.order_by("-created_at", "-id").values_list(
+        "name", "purpose", "institution__name", "tier", "created_at"
+    )
+    result: PageOf[tuple[Any, ...]] = _page_of(rows, page)
+    return PageOf(
+        [
+            PublicProject(name, purpose, institution, tier, timezone.localdate(created))
+            for name, purpose, institution, tier, created in result.items
+        ],
+        result.page,
+        result.num_pages,
+        result.count,
+    )
+
+
+def research_log_of(*, user_id: int, action: str = "", page: int = 1) -> PageOf[ResearchLogEntry]:
+    """The person's own research log, newest first, optionally of one action."""
+    rows = ResearchLogEntry.objects.filter(user_id=user_id).select_related("workspace", "actor")
+    if action:
+        rows = rows.filter(action=action)
+    return _page_of(rows.order_by("-at", "-id"), page)
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    email: str = ""
+    action: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    workspace: str = ""  # a workspace's name (any part) or its public id
+
+
+def research_log_search(*, filters: LogFilters) -> QuerySet[ResearchLogEntry]:
+    """The whole research log for program staff, newest first: the researcher's (or the
+    acting staff member's) email, the action, days (inclusive, local time), a workspace."""
+    rows = ResearchLogEntry.objects.select_related("user", "actor", "workspace")
+    if filters.email:
+        rows = rows.filter(
+            Q(user__email__icontains=filters.email) | Q(actor__email__icontains=filters.email)
+        )
+    if filters.action:
+        rows = rows.filter(action=filters.action)
+    zone = timezone.get_current_timezone()
+    if filters.date_from:
+        start = datetime.datetime.combine(filters.date_from, datetime.time.min, tzinfo=zone)
+        rows = rows.filter(at__gte=start)
+    if filters.date_to:
+        end = datetime.datetime.combine(
+            filters.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+        )
+        rows = rows.filter(at__lt=end)
+    if filters.workspace:
+        try:
+            rows = rows.filter(workspace__public_id=uuid.UUID(filters.workspace))
+        except ValueError:
+            rows = rows.filter(workspace__name__icontains=filters.workspace)
+    return rows.order_by("-at", "-id")
+
+
+def research_log_page(*, filters: LogFilters, page: int = 1) -> PageOf[ResearchLogEntry]:
+    return _page_of(research_log_search(filters=filters), page)
+
+
+@dataclass(frozen=True)
+class ResearcherRow:
+    """A person with the researcher role, as the staff pages list them."""
+
+    user_id: int
+    name: str
+    email: str
+    access: AccessState
+    identity_requested_at: datetime.datetime | None
+
+
+def researchers_search(*, query: str = "", page: int = 1) -> PageOf[ResearcherRow]:
+    """People holding the researcher role whose name or email contains `query`, by email,
+    each with their requirements' states worked out now."""
+    people = get_user_model().objects.filter(groups__name=Role.RESEARCHER.value, is_active=True)
+    if query:
+        people = people.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
+    result: PageOf[Any] = _page_of(people.distinct().order_by("email"), page)
+    return PageOf(
+        [_researcher_row(person) for person in result.items],
+        result.page,
+        result.num_pages,
+        result.count,
+    )
+
+
+def _researcher_row(person: Any) -> ResearcherRow:
+    return ResearcherRow(
+        user_id=person.pk,
+        name=person.get_full_name(),
+        email=person.email,
+        access=access_of(person),
+        identity_requested_at=identity_request_open(user_id=person.pk),
+    )
+
+
+@dataclass(frozen=True)
+class ResearcherRecord:
+    """One researcher for the staff page: where they stand, and the record behind it."""
+
+    row: ResearcherRow
+    attestations: list[IdentityAttestation]
+    bypasses: list[AccessBypass]  # in force first, then the ended and withdrawn
+    signatures: list[ConductSignature]
+
+
+def researcher_record(*, user_id: int) -> ResearcherRecord | None:
+    """A person holding the researcher role, or None (anyone else, or no such person)."""
+    person = (
+        get_user_model()
+        .objects.filter(pk=user_id, groups__name=Role.RESEARCHER.value, is_active=True)
+        .first()
+    )
+    if person is None:
+        return None
+    today = timezone.localdate()
+    bypasses = list(
+        AccessBypass.objects.filter(user_id=user_id).select_related("granted_by", "withdrawn_by")
+    )
+    return ResearcherRecord(
+        row=_researcher_row(person),
+        attestations=list(
+            IdentityAttestation.objects.filter(user_id=user_id).select_related(
+                "attested_by", "withdrawn_by"
+            )
+        ),
+        bypasses=sorted(
+            bypasses,
+            key=lambda bypass: bypass.withdrawn_at is not None or bypass.ends_on < today,
+        ),
+        signatures=list(ConductSignature.objects.filter(user_id=user_id).select_related("version")),
+    )
 
 
 # --- The cohort builder ---------------------------------------------------------------------

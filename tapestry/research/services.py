@@ -1,28 +1,46 @@
+import datetime
 import logging
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from tapestry.core.api import audit_record
+from tapestry.accounts.api import Role, people_with_role, person_get, user_has_role
+from tapestry.core.api import audit_record, email_send
+from tapestry.research.access import access_of, conduct_current
 from tapestry.research.models import (
+    AccessBypass,
     CategorySummary,
     ConceptSummary,
     ConceptTerm,
+    ConductSignature,
+    ConductVersion,
     DomainSummary,
     EnrollmentSummary,
+    IdentityAttestation,
+    Institution,
+    InstitutionDomain,
     Release,
+    Requirement,
     ResearchLogEntry,
     RuralZipList,
     SurveyQuestionSummary,
+    Tier,
     Workspace,
 )
+from tapestry.research.permissions import can_manage_research_access
 from tapestry.research.privacy import round_count
 from tapestry.research.search import normalize
+from tapestry.research.selectors import identity_request_open
 from tapestry.research.warehouse.release import ReleaseError, ReleaseSummaries, release_build
 from tapestry.research.warehouse.rural import RuralList
 
@@ -196,6 +214,563 @@ def research_log_record(
     )
 
 
+# --- Researcher access, workspaces and the research log's own entries ----------------------
+#
+# Program staff act through these (the staff pages, the demo, the tests), never through the
+# admin, so that every change to a person's access lands in the research log with who made it.
+
+
+class AccessRefused(Exception):
+    """A workbench action the rules refuse; the message says why, for the person to read."""
+
+
+def _now_locked_user(user_id: int) -> Any:
+    """The person's row, locked until the transaction ends: one person's access changes
+    (attest, withdraw, request, sign) happen one after another, never interleaved."""
+    user = get_user_model().objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise AccessRefused(_("There is no such person."))
+    return user
+
+
+def _is_researcher(user: Any) -> bool:
+    return user_has_role(user, Role.RESEARCHER)
+
+
+def _staff_only(actor: Any) -> None:
+    if not can_manage_research_access(actor):
+        raise AccessRefused(_("Only program staff may change a researcher's access."))
+
+
+def _workbench_url(name: str, *args: Any) -> str:
+    return f"{settings.SITE_URL}{reverse(name, args=args)}"
+
+
+def _email_person(user_id: int, template: str, context: dict[str, Any]) -> None:
+    """Email a person in their own language once the transaction commits."""
+    person = person_get(user_id=user_id)
+    if person is None:
+        return
+    email_send(
+        to=[person.email],
+        template=f"research/email/{template}",
+        context=context,
+        language=person.language,
+        recipient_name=person.name,
+    )
+
+
+def access_change_note(*, user: Any, tier: str, missing: list[str] | None = None) -> bool:
+    """Write an ACCESS_CHANGE entry when the researcher's tier now differs from the tier of
+    their last such entry (a researcher never logged before counts as public), so the log
+    shows when access began, ended and returned. Returns whether an entry was written."""
+    if not getattr(user, "is_authenticated", False) or not _is_researcher(user):
+        return False
+    with transaction.atomic():
+        _now_locked_user(user.pk)
+        last = (
+            ResearchLogEntry.objects.filter(
+                user_id=user.pk, action=ResearchLogEntry.Action.ACCESS_CHANGE
+            )
+            .order_by("-at", "-id")
+            .first()
+        )
+        before = str(last.data.get("tier", "public")) if last else "public"
+        if before == str(tier):
+            return False
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.ACCESS_CHANGE,
+            summary=f"Access changed from {before} to {tier}",
+            data={"from": before, "tier": str(tier), "missing": sorted(missing or [])},
+        )
+    return True
+
+
+def researcher_signed_in(*, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """`user_logged_in` receiver (apps.py): a researcher's sign-in goes in the research log,
+    and so does a change of tier since their last visit."""
+    if not _is_researcher(user):
+        return
+    with transaction.atomic():
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.LOGIN,
+            summary="Signed in",
+            data={"ip": (request.META.get("REMOTE_ADDR", "") if request else "")[:45]},
+        )
+        state = access_of(user)
+        access_change_note(
+            user=user,
+            tier=state.tier,
+            missing=[item.requirement.value for item in state.missing()],
+        )
+
+
+def identity_check_request(*, user: Any) -> None:
+    """A researcher asks program staff to confirm their identity. One open request at a time
+    (open until staff answer or RESEARCH_IDENTITY_REQUEST_OPEN_DAYS pass); staff get an
+    email each, in their language."""
+    if not _is_researcher(user):
+        raise AccessRefused(_("Only researchers may ask for this."))
+    with transaction.atomic():
+        _now_locked_user(user.pk)
+        if IdentityAttestation.objects.filter(user_id=user.pk, withdrawn_at__isnull=True).exists():
+            raise AccessRefused(_("Your identity is already confirmed."))
+        if identity_request_open(user_id=user.pk) is not None:
+            raise AccessRefused(
+                _("You have already asked; program staff will contact you by email.")
+            )
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.IDENTITY,
+            summary="Asked program staff to confirm identity",
+            data={"event": "requested"},
+        )
+        staff = {
+            person.id: person
+            for role in (Role.PROGRAM_STAFF, Role.ADMINISTRATOR)
+            for person in people_with_role(role=role)
+        }
+        context = {
+            "researcher_name": user.get_full_name(),
+            "researcher_email": user.email,
+            "staff_url": _workbench_url("research:staff_researcher", user.pk),
+        }
+        for person_id in sorted(staff):
+            _email_person(person_id, "identity_requested", context)
+
+
+def identity_attest(
+    *, actor: Any, user_id: int, method: str, note: str = ""
+) -> IdentityAttestation:
+    """Program staff confirm a researcher's identity (method and a note of what they saw).
+    Refused for a person without the researcher role or already confirmed."""
+    _staff_only(actor)
+    if method not in IdentityAttestation.Method.values:
+        raise AccessRefused(_("Choose how you confirmed their identity."))
+    with transaction.atomic():
+        user = _now_locked_user(user_id)
+        if not _is_researcher(user):
+            raise AccessRefused(_("This person does not hold the researcher role."))
+        if IdentityAttestation.objects.filter(user_id=user_id, withdrawn_at__isnull=True).exists():
+            raise AccessRefused(_("This researcher's identity is already confirmed."))
+        attestation = IdentityAttestation.objects.create(
+            user=user, method=method, note=note.strip()[:500], attested_by=actor
+        )
+        research_log_record(
+            user=user,
+            actor=actor,
+            action=ResearchLogEntry.Action.IDENTITY,
+            summary=f"Identity confirmed ({method})",
+            data={"event": "confirmed", "method": method, "note": attestation.note},
+        )
+        _email_person(
+            user.pk, "identity_confirmed", {"access_url": _workbench_url("research:access")}
+        )
+    return attestation
+
+
+def identity_withdraw(*, actor: Any, user_id: int, reason: str = "") -> IdentityAttestation:
+    """Program staff withdraw a confirmation (it stays on record, marked withdrawn): the
+    researcher's access ends at once."""
+    _staff_only(actor)
+    with transaction.atomic():
+        user = _now_locked_user(user_id)
+        attestation = (
+            IdentityAttestation.objects.select_for_update()
+            .filter(user_id=user_id, withdrawn_at__isnull=True)
+            .first()
+        )
+        if attestation is None:
+            raise AccessRefused(_("This researcher's identity is not confirmed."))
+        attestation.withdrawn_at, attestation.withdrawn_by = timezone.now(), actor
+        attestation.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        research_log_record(
+            user=user,
+            actor=actor,
+            action=ResearchLogEntry.Action.IDENTITY,
+            summary="Identity confirmation withdrawn",
+            data={"event": "withdrawn", "reason": reason.strip()[:500]},
+        )
+        _email_person(
+            user.pk, "identity_withdrawn", {"access_url": _workbench_url("research:access")}
+        )
+    return attestation
+
+
+def bypass_grant(
+    *, actor: Any, user_id: int, requirement: str, reason: str, ends_on: datetime.date
+) -> AccessBypass:
+    """Program staff let one requirement count as met until `ends_on` (today up to
+    RESEARCH_BYPASS_MAX_DAYS ahead), with a reason. One bypass per requirement at a time; a
+    bypass that ended on its own is closed first."""
+    _staff_only(actor)
+    today = timezone.localdate()
+    if requirement not in Requirement.values:
+        raise AccessRefused(_("Choose a requirement."))
+    if not reason.strip():
+        raise AccessRefused(_("Give the reason for the bypass."))
+    latest = today + datetime.timedelta(days=settings.RESEARCH_BYPASS_MAX_DAYS)
+    if not today <= ends_on <= latest:
+        raise AccessRefused(
+            _("A bypass ends between today and %(date)s.") % {"date": latest.isoformat()}
+        )
+    with transaction.atomic():
+        user = _now_locked_user(user_id)
+        if not _is_researcher(user):
+            raise AccessRefused(_("This person does not hold the researcher role."))
+        active = AccessBypass.objects.select_for_update().filter(
+            user_id=user_id, requirement=requirement, withdrawn_at__isnull=True
+        )
+        # An ended bypass still holds the "one active" constraint's place: close it (no
+        # withdrawn_by: it ended on its own).
+        active.filter(ends_on__lt=today).update(withdrawn_at=timezone.now())
+        if active.filter(ends_on__gte=today).exists():
+            raise AccessRefused(
+                _("This requirement is already bypassed; withdraw that bypass first.")
+            )
+        bypass = AccessBypass.objects.create(
+            user=user,
+            requirement=requirement,
+            reason=reason.strip()[:500],
+            ends_on=ends_on,
+            granted_by=actor,
+        )
+        research_log_record(
+            user=user,
+            actor=actor,
+            action=ResearchLogEntry.Action.BYPASS,
+            summary=f"Bypass of {requirement} granted until {ends_on.isoformat()}",
+            data={
+                "event": "granted",
+                "requirement": requirement,
+                "ends_on": ends_on.isoformat(),
+                "reason": bypass.reason,
+            },
+        )
+        _email_person(
+            user.pk,
+            "bypass_granted",
+            {
+                "requirement": Requirement(requirement).label,
+                "ends_on": ends_on,
+                "access_url": _workbench_url("research:access"),
+            },
+        )
+    return bypass
+
+
+def bypass_withdraw(*, actor: Any, user_id: int, bypass_id: int) -> AccessBypass:
+    """Program staff end a bypass early (the person's bypass, found by both ids)."""
+    _staff_only(actor)
+    with transaction.atomic():
+        user = _now_locked_user(user_id)
+        bypass = (
+            AccessBypass.objects.select_for_update()
+            .filter(pk=bypass_id, user_id=user_id, withdrawn_at__isnull=True)
+            .first()
+        )
+        if bypass is None:
+            raise AccessRefused(_("There is no such bypass in force."))
+        bypass.withdrawn_at, bypass.withdrawn_by = timezone.now(), actor
+        bypass.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        research_log_record(
+            user=user,
+            actor=actor,
+            action=ResearchLogEntry.Action.BYPASS,
+            summary=f"Bypass of {bypass.requirement} withdrawn",
+            data={"event": "withdrawn", "requirement": bypass.requirement},
+        )
+        _email_person(
+            user.pk,
+            "bypass_withdrawn",
+            {
+                "requirement": Requirement(bypass.requirement).label,
+                "access_url": _workbench_url("research:access"),
+            },
+        )
+    return bypass
+
+
+def _name_key(text: str) -> str:
+    return normalize(text)
+
+
+def conduct_sign(*, user: Any, version_id: int, typed_name: str) -> ConductSignature:
+    """The researcher signs the current code of conduct by typing their name as it is on
+    their account (case, accents and punctuation aside). Signing twice (a double submit)
+    returns the first signature; a form for an older version is refused."""
+    if not _is_researcher(user):
+        raise AccessRefused(_("Only researchers sign the Data User Code of Conduct."))
+    current = conduct_current()
+    if current is None or current.pk != version_id:
+        raise AccessRefused(
+            _("A newer version of the code of conduct was published: read it and sign again.")
+        )
+    expected = user.get_full_name()
+    if not _name_key(typed_name) or (expected and _name_key(typed_name) != _name_key(expected)):
+        raise AccessRefused(
+            _("Type your name as it is on your account: %(name)s.") % {"name": expected}
+        )
+    existing = ConductSignature.objects.filter(user_id=user.pk, version=current).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            signature = ConductSignature.objects.create(
+                user=user, version=current, typed_name=typed_name.strip()[:200]
+            )
+            research_log_record(
+                user=user,
+                action=ResearchLogEntry.Action.CONDUCT_SIGNED,
+                summary=f"Signed the Data User Code of Conduct, version {current.version}",
+                data={"version": current.version},
+            )
+    except IntegrityError:
+        # The same form sent twice at once: the unique constraint let one through.
+        return ConductSignature.objects.get(user_id=user.pk, version=current)
+    return signature
+
+
+def conduct_publish(*, actor: Any, text_en: str, text_es: str) -> ConductVersion:
+    """Publish the next version of the Data User Code of Conduct, in force at once: every
+    researcher must sign it again before using the data."""
+    _staff_only(actor)
+    if not text_en.strip() or not text_es.strip():
+        raise AccessRefused(_("Give the text in English and in Spanish."))
+    with transaction.atomic():
+        # Lock the newest version so two publications cannot take the same number.
+        latest = ConductVersion.objects.select_for_update().order_by("-version").first()
+        version = ConductVersion.objects.create(
+            version=(latest.version + 1) if latest else 1,
+            text_en=text_en.strip(),
+            text_es=text_es.strip(),
+            published_at=timezone.now(),
+        )
+        research_log_record(
+            user=None,
+            actor=actor,
+            action=ResearchLogEntry.Action.ACCESS_CHANGE,
+            summary=f"Data User Code of Conduct version {version.version} published",
+            data={"event": "conduct_published", "version": version.version},
+        )
+    return version
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def institution_domain_normalize(domain: str) -> str:
+    """An email domain as stored: lower case, without "@" or dots around it; raises
+    AccessRefused for text that is not a domain."""
+    cleaned = domain.strip().lower().lstrip("@").strip(".")
+    if not _DOMAIN.match(cleaned):
+        raise AccessRefused(_("“%(domain)s” is not an email domain.") % {"domain": domain})
+    return cleaned
+
+
+def institution_save(
+    *,
+    actor: Any,
+    name: str,
+    domains: Iterable[str],
+    agreement_signed_on: datetime.date | None,
+    agreement_expires_on: datetime.date | None,
+    controlled_tier: bool = False,
+    institution: Institution | None = None,
+) -> Institution:
+    """Create or change an institution and its email domains (lower case, each domain
+    belonging to one institution only). Its researchers qualify while the agreement is in
+    force: signed on or before today and ending on or after it."""
+    _staff_only(actor)
+    name = name.strip()
+    if not name:
+        raise AccessRefused(_("Give the institution's name."))
+    if agreement_expires_on is not None and (
+        agreement_signed_on is None or agreement_expires_on <= agreement_signed_on
+    ):
+        raise AccessRefused(_("The agreement must end after the day it was signed."))
+    wanted = sorted({institution_domain_normalize(domain) for domain in domains if domain.strip()})
+    with transaction.atomic():
+        taken = InstitutionDomain.objects.filter(domain__in=wanted)
+        if institution is not None:
+            taken = taken.exclude(institution=institution)
+        clash = taken.values_list("domain", flat=True).first()
+        if clash:
+            raise AccessRefused(
+                _("%(domain)s already belongs to another institution.") % {"domain": clash}
+            )
+        if (
+            Institution.objects.filter(name__iexact=name)
+            .exclude(pk=institution.pk if institution else None)
+            .exists()
+        ):
+            raise AccessRefused(_("There is already an institution with this name."))
+        institution = institution or Institution()
+        institution.name = name
+        institution.agreement_signed_on = agreement_signed_on
+        institution.agreement_expires_on = agreement_expires_on
+        institution.controlled_tier = controlled_tier
+        institution.save()
+        institution.domains.exclude(domain__in=wanted).delete()
+        for domain in wanted:
+            InstitutionDomain.objects.get_or_create(institution=institution, domain=domain)
+        audit_record(
+            actor=actor,
+            action="research.institution_save",
+            target=institution,
+            summary=name,
+            data={
+                "domains": wanted,
+                "agreement_signed_on": str(agreement_signed_on or ""),
+                "agreement_expires_on": str(agreement_expires_on or ""),
+                "controlled_tier": controlled_tier,
+            },
+        )
+    return institution
+
+
+def _purpose_check(name: str, purpose: str) -> tuple[str, str]:
+    name, purpose = name.strip(), purpose.strip()
+    if not name:
+        raise AccessRefused(_("Give the project a name."))
+    if len(purpose) < settings.RESEARCH_PURPOSE_MIN_LENGTH:
+        raise AccessRefused(
+            _("Describe the research purpose in at least %(count)d characters.")
+            % {"count": settings.RESEARCH_PURPOSE_MIN_LENGTH}
+        )
+    return name[:200], purpose
+
+
+def workspace_create(*, user: Any, name: str, purpose: str, tier: str) -> Workspace:
+    """A researcher with registered access opens a workspace for a stated purpose, at the
+    institution their verified email matches; a controlled-tier workspace needs controlled
+    access."""
+    name, purpose = _purpose_check(name, purpose)
+    if tier not in (Tier.REGISTERED, Tier.CONTROLLED):
+        raise AccessRefused(_("Choose the registered or the controlled tier."))
+    state = access_of(user)
+    if not state.has(Tier(tier)) or state.institution is None:
+        raise AccessRefused(_("You do not have access to this tier of the data."))
+    with transaction.atomic():
+        workspace = Workspace.objects.create(
+            name=name,
+            purpose=purpose,
+            tier=tier,
+            owner=user,
+            institution=state.institution,
+            search_text=normalize(f"{name} {purpose}"),
+        )
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.WORKSPACE,
+            workspace=workspace,
+            summary=f"Workspace created: {name}",
+            data={"event": "created", "tier": tier},
+        )
+    return workspace
+
+
+def workspace_update(*, user: Any, workspace: Workspace, name: str, purpose: str) -> Workspace:
+    """A member changes the project's name or purpose (an archived workspace cannot change)."""
+    name, purpose = _purpose_check(name, purpose)
+    with transaction.atomic():
+        workspace = _workspace_locked(user, workspace)
+        changed = [
+            field
+            for field, value in (("name", name), ("purpose", purpose))
+            if getattr(workspace, field) != value
+        ]
+        workspace.name, workspace.purpose = name, purpose
+        workspace.search_text = normalize(f"{name} {purpose}")
+        workspace.save(update_fields=["name", "purpose", "search_text"])
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.WORKSPACE,
+            workspace=workspace,
+            summary=f"Workspace changed: {name}",
+            data={"event": "updated", "changed": changed},
+        )
+    return workspace
+
+
+def _workspace_locked(user: Any, workspace: Workspace, *, owner: bool = False) -> Workspace:
+    """The workspace, locked, if the person may change it (a member; the owner when
+    `owner`) and it is not archived."""
+    rows = Workspace.objects.select_for_update().filter(pk=workspace.pk, archived_at__isnull=True)
+    locked = rows.first()
+    if locked is None:
+        raise AccessRefused(_("This workspace is archived."))
+    is_member = locked.owner_id == user.pk or locked.members.filter(pk=user.pk).exists()
+    if not is_member or (owner and locked.owner_id != user.pk):
+        raise AccessRefused(_("Only the workspace's owner may do this."))
+    return locked
+
+
+def workspace_member_add(*, user: Any, workspace: Workspace, email: str) -> int:
+    """The owner adds a researcher by one of their verified email addresses; they need the
+    workspace's tier of access now (at any institution). Returns the member's id."""
+    email = email.strip()
+    with transaction.atomic():
+        workspace = _workspace_locked(user, workspace, owner=True)
+        address = (
+            EmailAddress.objects.select_related("user")
+            .filter(email__iexact=email, verified=True, user__is_active=True)
+            .first()
+        )
+        member = address.user if address is not None else None
+        if member is None or not access_of(member).has(Tier(workspace.tier)):
+            raise AccessRefused(
+                _("No researcher with access to this tier of the data has this email address.")
+            )
+        if member.pk == workspace.owner_id or workspace.members.filter(pk=member.pk).exists():
+            raise AccessRefused(_("This researcher is already a member."))
+        workspace.members.add(member)
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.WORKSPACE,
+            workspace=workspace,
+            summary=f"Member added: {member.email}",
+            data={"event": "member_added", "member_id": member.pk},
+        )
+        research_log_record(
+            user=member,
+            actor=user,
+            action=ResearchLogEntry.Action.WORKSPACE,
+            workspace=workspace,
+            summary=f"Added to workspace: {workspace.name}",
+            data={"event": "member_added", "by": user.pk},
+        )
+        _email_person(
+            member.pk,
+            "workspace_member_added",
+            {
+                "workspace_name": workspace.name,
+                "owner_name": user.get_full_name(),
+                "workspace_url": _workbench_url("research:workspace", workspace.public_id),
+            },
+        )
+    return member.pk
+
+
+def workspace_archive(*, user: Any, workspace: Workspace) -> Workspace:
+    """The owner archives the workspace: it leaves the public list and can no longer change;
+    its members may still read it."""
+    with transaction.atomic():
+        workspace = _workspace_locked(user, workspace, owner=True)
+        workspace.archived_at = timezone.now()
+        workspace.save(update_fields=["archived_at"])
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.WORKSPACE,
+            workspace=workspace,
+            summary=f"Workspace archived: {workspace.name}",
+            data={"event": "archived"},
+        )
+    return workspace
+
+
 # --- The cohort builder: counts through the ledger, saved cohorts ---------------------------
 # (ADR 0025; the definition is warehouse/cohort_definition.py, the engine warehouse/cohort.py)
 
@@ -203,13 +778,10 @@ import hashlib  # noqa: E402
 import json  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import IntegrityError  # noqa: E402
 from django.utils.translation import gettext  # noqa: E402
 
 from tapestry.research import selectors  # noqa: E402
-from tapestry.research.access import access_of  # noqa: E402
-from tapestry.research.models import CountLedgerEntry, SavedCohort, Tier  # noqa: E402
+from tapestry.research.models import CountLedgerEntry, SavedCohort  # noqa: E402
 from tapestry.research.permissions import workspace_for  # noqa: E402
 from tapestry.research.privacy import (  # noqa: E402
     LEDGER_NEAR,

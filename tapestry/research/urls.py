@@ -5,7 +5,7 @@ Each area appends its own block of routes below (access, cohorts, datasets)."""
 
 from django.urls import path
 
-from tapestry.research.views import browser
+from tapestry.research.views import access, browser, workspaces
 
 app_name = "research"
 
@@ -17,6 +17,61 @@ urlpatterns = [
     path("data/surveys/<slug:question_code>/", browser.survey_detail, name="survey_detail"),
     path("research/diversity/", browser.diversity_dashboard, name="diversity"),
     path("research/diversity.csv", browser.diversity_export, name="diversity_export"),
+]
+
+# Researcher access, workspaces and the research log (views/access.py, views/workspaces.py).
+urlpatterns += [
+    path("research/", access.workbench_home, name="workbench"),
+    path("research/access/", access.access_page, name="access"),
+    path("research/access/identity/", access.identity_request, name="identity_request"),
+    path("research/conduct/", access.conduct, name="conduct"),
+    path("research/projects/", access.projects, name="projects"),
+    path("research/log/", access.my_log, name="log"),
+    path("research/workspaces/new/", workspaces.workspace_new, name="workspace_new"),
+    path("research/workspaces/<uuid:public_id>/", workspaces.workspace_detail, name="workspace"),
+    path(
+        "research/workspaces/<uuid:public_id>/edit/",
+        workspaces.workspace_edit,
+        name="workspace_edit",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/members/",
+        workspaces.workspace_member_add,
+        name="workspace_member_add",
+    ),
+    path(
+        "research/workspaces/<uuid:public_id>/archive/",
+        workspaces.workspace_archive,
+        name="workspace_archive",
+    ),
+    path("research/staff/researchers/", access.staff_researchers, name="staff_researchers"),
+    path(
+        "research/staff/researchers/<int:user_id>/",
+        access.staff_researcher,
+        name="staff_researcher",
+    ),
+    path(
+        "research/staff/researchers/<int:user_id>/identity/",
+        access.staff_identity_attest,
+        name="staff_identity_attest",
+    ),
+    path(
+        "research/staff/researchers/<int:user_id>/identity/withdraw/",
+        access.staff_identity_withdraw,
+        name="staff_identity_withdraw",
+    ),
+    path(
+        "research/staff/researchers/<int:user_id>/bypasses/",
+        access.staff_bypass_grant,
+        name="staff_bypass_grant",
+    ),
+    path(
+        "research/staff/researchers/<int:user_id>/bypasses/<int:bypass_id>/withdraw/",
+        access.staff_bypass_withdraw,
+        name="staff_bypass_withdraw",
+    ),
+    path("research/staff/log/", access.staff_log, name="staff_log"),
+    path("research/staff/log.csv", access.staff_log_csv, name="staff_log_csv"),
 ]
 
 # The cohort builder (views/cohorts.py)
