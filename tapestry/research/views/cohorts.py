@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
@@ -453,6 +453,7 @@ def _builder(
     item_error: ItemInvalid | None = None,
     name_error: str = "",
     status: int = 200,
+    added: bool = False,
 ) -> HttpResponse:
     definition = definition_parse(data)
     errors: dict[str, str] = {}
@@ -474,7 +475,12 @@ def _builder(
                 general_error = str(error)
             status = 400 if status == 200 else status
     groups = _groups(definition, release, errors)
-    post = request.POST if request.method == "POST" else {}
+    post: Any = request.POST if request.method == "POST" else QueryDict()
+    if added:
+        # A criterion was added: the form starts again, keeping only its kind.
+        post = QueryDict(mutable=True)
+        post["item_kind"] = request.POST.get("item_kind", "condition")
+        post["name"] = request.POST.get("name", "")
     kind = post.get("item_kind", "condition") if post else "condition"
     if kind not in KIND_LABELS:
         kind = "condition"
@@ -515,7 +521,9 @@ def _builder(
             ),
         ],
         "group_choices": group_choices,
-        "descendants_checked": not post or post.get("item_descendants") == "on",
+        # Checked unless the person unchecked it (the box was on the page and came back off).
+        "descendants_checked": post.get("item_descendants_shown") != "1"
+        or post.get("item_descendants") == "on",
         "chosen_values": post.getlist("item_values") if post else [],
         "chosen_answers": post.getlist("item_answers") if post else [],
         "selected_question": selected,
@@ -613,6 +621,7 @@ def _handle(
         data=changed,
         cohort=cohort,
         count=not searching,
+        added=action == "add",
     )
 
 
