@@ -116,6 +116,7 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     # And a condition with its descendants, found by searching
     page.get_by_label(visitor.t("Kind of criterion")).select_option("condition")
     page.get_by_label(visitor.t("Search for a concept")).fill("type 2 diabetes")
+    page.wait_for_load_state("networkidle")  # the search as typed has come back
     page.locator(f'label[for="concept-{TYPE_2_DIABETES}"]').click()
     expect(page.get_by_label(re.compile(visitor.t("Include descendants")))).to_be_checked()
     page.get_by_label(visitor.t("Add it to")).select_option("include:new")
@@ -127,6 +128,8 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     page.get_by_label(visitor.t("Kind of criterion")).select_option("measurement")
     expect(page.get_by_label(visitor.t("Lowest value"))).to_be_visible()  # its fields came
     page.get_by_label(visitor.t("Search for a concept")).fill(str(HBA1C))
+    page.get_by_role("button", name=visitor.t("Search"), exact=True).click()
+    page.wait_for_load_state("networkidle")
     page.locator(f'label[for="concept-{HBA1C}"]').click()
     page.get_by_label(visitor.t("Lowest value")).fill("6.5")
     page.get_by_text(visitor.t("Above it, not equal")).click()

@@ -417,8 +417,8 @@ def _no_release(request: HttpRequest) -> HttpResponse:
     return render(request, "research/no_release.html", status=503)
 
 
-def _search_hits(request: HttpRequest, release: Release, kind: str) -> list[Any] | None:
-    query = (request.POST.get("item_search") or "").strip()[: selectors.SEARCH_MAX_LENGTH]
+def _search_hits(post: Any, release: Release, kind: str) -> list[Any] | None:
+    query = (post.get("item_search") or "").strip()[: selectors.SEARCH_MAX_LENGTH]
     if kind not in EVENT_DOMAINS or not query:
         return None
     if any(ord(character) < 32 for character in query):
@@ -546,7 +546,7 @@ def _builder(
         "kind": kind,
         "kinds": list(KIND_LABELS.items()),
         "event_kinds": EVENT_DOMAINS,
-        "hits": _search_hits(request, release, kind) if post else None,
+        "hits": _search_hits(post, release, kind) if post else None,
         "anchors": _anchors(data, groups),
         "relations": list(RELATION_LABELS.items()),
         "questions": questions,
