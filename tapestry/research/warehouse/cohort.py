@@ -14,6 +14,9 @@ Search structures (`index_build(con)`, written by the backend at the end of `rel
   set, so DuckDB's per-row-group min/max (zone maps) skip every row group outside the set's
   range of ids, and the age and value filters apply to the few rows left: no join with the
   person table at query time. Observations are those from health records only.
+- `cohort_concept_person`: (domain, concept_id, person_id), each participant once under
+  every concept they have an event of and each of its ancestors, sorted by concept: a
+  criterion with descendants and no other modifier reads one run of rows.
 - `cohort_survey`: (question, answer, person_id), each participant's answers on any survey
   (a missing answer code is a skip), distinct, sorted by question and answer.
 
@@ -72,6 +75,7 @@ from tapestry.research.warehouse.release import NOT_AN_ANSWER, _calendar_age
 
 PERSON_TABLE = "cohort_person"
 SURVEY_TABLE = "cohort_survey"
+CONCEPT_PERSON_TABLE = "cohort_concept_person"
 EVENT_TABLE_PREFIX = "cohort_"
 # Per event domain: the OMOP table, its concept, date and value columns, the concept domain.
 EVENT_SOURCES: dict[str, tuple[str, str, str, str | None, str]] = {
@@ -106,6 +110,8 @@ EVENT_SOURCES: dict[str, tuple[str, str, str, str | None, str]] = {
     ),
 }
 EPOCH = datetime.date(1970, 1, 1)
+# Compiled queries kept per engine (see CohortEngine._fetch).
+COMPILED_CACHE_SIZE = 256
 # A concept set up to this size is matched with OR-ed equalities, a larger one with IN.
 MAX_OR_CONCEPTS = 64
 # `ubr_<category>` columns of cohort_person, in UBR_VALUES order.
@@ -142,7 +148,12 @@ def index_build(con: BaseBackend) -> None:
         restore = con.settings["preserve_insertion_order"]
         con.settings["preserve_insertion_order"] = True
     try:
-        for name in (PERSON_TABLE, SURVEY_TABLE, *map(event_table, EVENT_DOMAINS)):
+        for name in (
+            PERSON_TABLE,
+            SURVEY_TABLE,
+            CONCEPT_PERSON_TABLE,
+            *map(event_table, EVENT_DOMAINS),
+        ):
             if _table_exists(con, name):
                 _drop_table(con, name)
         con.create_table(PERSON_TABLE, _person_expr(con))
@@ -150,6 +161,7 @@ def index_build(con: BaseBackend) -> None:
         for domain in EVENT_DOMAINS:
             con.create_table(event_table(domain), _events_expr(con, domain, person))
         con.create_table(SURVEY_TABLE, _survey_expr(con, person))
+        con.create_table(CONCEPT_PERSON_TABLE, _concept_person_expr(con))
     finally:
         if restore is not None:
             con.settings["preserve_insertion_order"] = restore
@@ -262,6 +274,23 @@ def _epoch_day(date: ir.DateValue) -> ir.IntegerValue:
     return date.epoch_days().cast("int32")
 
 
+def _concept_person_expr(con: BaseBackend) -> ir.Table:
+    """(domain, concept_id, person_id): the participants with an event of the concept or of
+    any of its descendants, once each, sorted by concept: "has X or a descendant" reads one
+    run of rows."""
+    ancestor = con.table("concept_ancestor")
+    pairs = []
+    for domain in EVENT_DOMAINS:
+        events = con.table(event_table(domain)).select("concept_id", "person_id").distinct()
+        expanded = events.join(
+            ancestor, events.concept_id == ancestor.descendant_concept_id.cast("int32")
+        ).select(concept_id=ancestor.ancestor_concept_id.cast("int32"), person_id=events.person_id)
+        pairs.append(
+            ibis.union(events, expanded, distinct=True).mutate(domain=ibis.literal(domain))
+        )
+    return ibis.union(*pairs, distinct=False).order_by(["concept_id", "person_id"])
+
+
 def _survey_expr(con: BaseBackend, person: ir.Table) -> ir.Table:
     observation = con.table("observation")
     survey = observation.filter(observation.observation_type_concept_id == schema.SURVEY_RECORD)
@@ -301,6 +330,7 @@ class CohortEngine:
         self._descendants: dict[int, frozenset[int]] = {}
         self._program_makeup: dict[str, int] | None = None
         self._tables: dict[str, ir.Table] = {}
+        self._compiled: dict[Any, tuple[str, tuple[str, ...]]] = {}
 
     # public API
 
@@ -339,16 +369,20 @@ class CohortEngine:
 
     def count(self, definition: CohortDefinition) -> int:
         """The number of participants in the cohort (raw: protect it before showing it)."""
-        return int(self._scalar(self._cohort(definition).count()))
+        row = self._fetch(
+            ("count", definition),
+            lambda: self._cohort(definition).aggregate(total=ibis._.count()),
+        )
+        return int(row["total"])
 
     def makeup(self, definition: CohortDefinition) -> dict[str, int]:
         """{"total": participants, <each of UBR_VALUES>: those of them UBR in that category}."""
-        return self._makeup(self._cohort(definition))
+        return self._makeup(("makeup", definition), lambda: self._cohort(definition))
 
     def program_makeup(self) -> dict[str, int]:
         """`makeup` of every participant (cached: the warehouse of a release never changes)."""
         if self._program_makeup is None:
-            self._program_makeup = self._makeup(self._table(PERSON_TABLE))
+            self._program_makeup = self._makeup(("makeup", None), lambda: self._table(PERSON_TABLE))
         return dict(self._program_makeup)
 
     def concept_set(
@@ -439,6 +473,12 @@ class CohortEngine:
                 (survey.question == item.question) & survey.answer.isin(list(item.answers))
             ).select("person_id")
         assert isinstance(item, EventCriterion)
+        if _plain(item):
+            # Only "has the concept or a descendant": one run of the sorted person table.
+            table = self._table(CONCEPT_PERSON_TABLE)
+            return table.filter(
+                table.concept_id == item.concept_id, table.domain == item.domain
+            ).select("person_id")
         events = self._events(item)
         if item.temporal is not None:
             events = self._near_anchor(events, item, scope)
@@ -540,21 +580,41 @@ class CohortEngine:
         for concept_id, ids in found.items():
             self._descendants[concept_id] = frozenset(ids)
 
-    def _makeup(self, cohort: ir.Table) -> dict[str, int]:
-        row = _rows(
-            cohort.aggregate(
+    def _makeup(self, key: Any, cohort_of: Any) -> dict[str, int]:
+        def build() -> ir.Table:
+            cohort = cohort_of()
+            return cohort.aggregate(
                 total=cohort.count(),
                 **{
                     value: cohort[column].sum().fill_null(0)
                     for value, column in UBR_COLUMNS.items()
                 },
-            ),
-            self,
-        )[0]
+            )
+
+        row = self._fetch(key, build)
         return {key: int(row[key] or 0) for key in ("total", *UBR_VALUES)}
 
-    def _scalar(self, expr: ir.Scalar) -> Any:
-        return self._run(lambda: expr.to_pyarrow().as_py())
+    def _fetch(self, key: Any, build: Any) -> dict[str, Any]:
+        """The one row of the expression `build()` returns, as a dict.
+
+        On DuckDB the SQL that Ibis compiles is kept per `key` (a definition is immutable and
+        hashable; the warehouse never changes), so counting a definition again, as the live
+        count does while a researcher toggles back and forth, skips building and compiling
+        it; the query itself always runs."""
+        if self.con.name != "duckdb":
+            return self._run(lambda: build().to_pyarrow().to_pylist()[0])
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            expr = build()
+            compiled = (str(self.con.compile(expr)), tuple(expr.columns))
+            self._compiled[key] = compiled
+            while len(self._compiled) > COMPILED_CACHE_SIZE:
+                self._compiled.pop(next(iter(self._compiled)))
+        sql, names = compiled
+        cursor = self.con.con
+        # fetchall: DuckDB 2 keeps a result that was not read to its end open on the cursor.
+        values = self._run(lambda: cursor.execute(sql).fetchall()[0])
+        return dict(zip(names, values, strict=True))
 
     def _run(self, work: Any) -> Any:
         """Run `work()`, interrupting the DuckDB connection after `timeout` seconds."""
@@ -582,6 +642,19 @@ class CohortEngine:
 
 def _rows(expr: ir.Table, engine: CohortEngine) -> list[dict[str, Any]]:
     return engine._run(lambda: expr.to_pyarrow().to_pylist())
+
+
+def _plain(item: EventCriterion) -> bool:
+    """A criterion with descendants and no other modifier."""
+    return (
+        item.descendants
+        and not item.excluded
+        and item.value is None
+        and item.age_at_event is None
+        and item.event_date is None
+        and item.occurrences == 1
+        and item.temporal is None
+    )
 
 
 def _group_cost(group: Group) -> int:
