@@ -1051,3 +1051,21 @@ def cohort_delete(*, user: Any, workspace_id: Any, cohort_id: Any) -> None:
             data={"cohort": cohort.pk, "deleted": True},
         )
         cohort.delete()
+
+
+def cohort_circe_record(
+    *, user: Any, workspace_id: Any, direction: str, definition: CohortDefinition
+) -> Workspace:
+    """Log a Circe import or export ("import"/"export") of a definition in a workspace the
+    researcher belongs to (Http404 otherwise)."""
+    workspace = workspace_for(user, workspace_id, write=direction == "import")
+    _require_registered(user, workspace)
+    with transaction.atomic():
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.COHORT_IMPORT,
+            summary=f"Cohort definition {'imported from' if direction == 'import' else 'exported as'} Circe JSON",
+            workspace=workspace,
+            data={"direction": direction, "definition_hash": definition_hash(definition)},
+        )
+    return workspace

@@ -84,6 +84,16 @@ urlpatterns += [
         name="cohort_new",
     ),
     path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/import/",
+        cohorts.cohort_import,
+        name="cohort_import",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/export/",
+        cohorts.cohort_export,
+        name="cohort_export",
+    ),
+    path(
         "research/workspaces/<uuid:workspace_id>/cohorts/<int:cohort_id>/",
         cohorts.cohort_edit,
         name="cohort_edit",

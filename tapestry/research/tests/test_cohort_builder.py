@@ -366,3 +366,90 @@ def test_the_workspace_lists_its_cohorts(researcher: Any, workspace: Any) -> Non
     assert f'href="/research/workspaces/{workspace.public_id}/cohorts/{cohort.pk}/"' in html
     assert "Everyone" in html
     assert f'href="{new_url(workspace)}"' in html
+
+
+ISSUE_COHORT = {
+    "version": 1,
+    "include": [
+        {"items": [{"domain": "condition", "concept_id": TYPE_2_DIABETES, "descendants": True}]},
+        {
+            "items": [
+                {
+                    "domain": "measurement",
+                    "concept_id": HBA1C,
+                    "descendants": True,
+                    "value": {"above": 6.5},
+                    "temporal": {
+                        "relation": "within",
+                        "days": 365,
+                        "anchor": {
+                            "domain": "condition",
+                            "concept_id": TYPE_2_DIABETES,
+                            "descendants": True,
+                        },
+                    },
+                }
+            ]
+        },
+    ],
+    "exclude": [],
+}
+
+
+def test_a_cohort_exported_as_circe_imports_back_the_same(researcher: Any, workspace: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(researcher)
+    base = f"/research/workspaces/{workspace.public_id}/cohorts"
+
+    exported = client.post(f"{base}/export/", {"definition": json.dumps(ISSUE_COHORT)})
+
+    assert exported.status_code == 200
+    assert exported["Content-Disposition"] == 'attachment; filename="cohort-circe.json"'
+    document = json.loads(exported.content)
+    assert document["ConceptSets"][0]["expression"]["items"][0]["concept"]["CONCEPT_ID"] in (
+        TYPE_2_DIABETES,
+        HBA1C,
+    )
+    imported = client.post(
+        f"{base}/import/",
+        {"circe": SimpleUploadedFile("cohort.json", exported.content, "application/json")},
+    )
+    assert imported.status_code == 200
+    assert definition_parse(hidden_definition(imported)) == definition_parse(ISSUE_COHORT)
+    assert f'action="{base}/new/"' in imported.content.decode()
+    assert list(
+        ResearchLogEntry.objects.filter(
+            user=researcher, action=ResearchLogEntry.Action.COHORT_IMPORT
+        ).values_list("data__direction", flat=True)
+    ) == ["import", "export"]
+
+
+def test_circe_the_builder_cannot_express_is_refused_by_name(
+    researcher: Any, workspace: Any
+) -> None:
+    client = client_for(researcher)
+    base = f"/research/workspaces/{workspace.public_id}/cohorts"
+    visits = {
+        "ConceptSets": [],
+        "PrimaryCriteria": {
+            "CriteriaList": [{"VisitOccurrence": {}}],
+            "ObservationWindow": {"PriorDays": 0, "PostDays": 0},
+            "PrimaryCriteriaLimit": {"Type": "First"},
+        },
+    }
+
+    imported = client.post(f"{base}/import/", {"circe_text": json.dumps(visits)})
+    exported = client.post(f"{base}/export/", {"definition": json.dumps(EMPTY)})
+    nothing = client.post(f"{base}/import/", {})
+
+    assert imported.status_code == 400
+    assert "This Circe cohort cannot be imported:" in imported.content.decode()
+    assert "VisitOccurrence" in imported.content.decode()
+    assert exported.status_code == 400
+    assert "This cohort cannot be written as Circe JSON:" in exported.content.decode()
+    assert nothing.status_code == 400
+    assert "Choose a Circe JSON file, or paste its text." in nothing.content.decode()
+    assert not ResearchLogEntry.objects.filter(
+        action=ResearchLogEntry.Action.COHORT_IMPORT
+    ).exists()

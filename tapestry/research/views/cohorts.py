@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tapestry.research import labels, selectors, services
 from tapestry.research.models import Release, SavedCohort, Workspace
 from tapestry.research.permissions import workbench_required, workspace_for
+from tapestry.research.warehouse.circe import circe_export, circe_import
 from tapestry.research.warehouse.cohort_definition import (
     EVENT_DOMAINS,
     CohortDefinition,
@@ -454,6 +455,7 @@ def _builder(
     name_error: str = "",
     status: int = 200,
     added: bool = False,
+    circe_error: str = "",
 ) -> HttpResponse:
     definition = definition_parse(data)
     errors: dict[str, str] = {}
@@ -528,6 +530,10 @@ def _builder(
         "chosen_answers": post.getlist("item_answers") if post else [],
         "selected_question": selected,
         "workspace_url": _workspace_url(workspace),
+        "builder_url": reverse("research:cohort_edit", args=[workspace.public_id, cohort.pk])
+        if cohort
+        else reverse("research:cohort_new", args=[workspace.public_id]),
+        "circe_error": circe_error,
         "saved": request.GET.get("saved") == "1",
         "workspace": workspace,
         "cohort": cohort,
@@ -736,9 +742,138 @@ def cohort_delete(request: HttpRequest, workspace_id: Any, cohort_id: int) -> Ht
     )
 
 
+# --- Circe (OHDSI ATLAS) import and export -----------------------------------------------------
+
+CIRCE_MAX_BYTES = 1024 * 1024  # warehouse/circe.py reads at most this much
+
+
+@workbench_required()
+@require_POST
+def cohort_export(request: HttpRequest, workspace_id: Any) -> HttpResponse:
+    """The definition in the builder (the hidden field) as Circe JSON, to download; what Circe
+    cannot express exactly is named in the builder instead."""
+    workspace = workspace_for(request.user, workspace_id)
+    release = selectors.release_current()
+    if release is None:
+        return _no_release(request)
+    try:
+        data = _definition_from(request.POST.get("definition", ""))
+    except BadDefinition as error:
+        return render(
+            request,
+            "research/cohorts/bad_definition.html",
+            {"workspace": workspace, "message": error.args[0]},
+            status=400,
+        )
+    definition = definition_parse(data)
+    cohort = SavedCohort.objects.filter(
+        workspace=workspace, pk=_whole(request.POST.get("cohort", ""))
+    ).first()
+    names = {
+        concept_id: hit.name
+        for concept_id, hit in selectors.concept_names(
+            release=release, concept_ids=definition.concept_ids()
+        ).items()
+    }
+    try:
+        document = circe_export(definition, names)
+    except DefinitionError as error:
+        return _builder(
+            request,
+            workspace=workspace,
+            release=release,
+            data=data,
+            cohort=cohort,
+            count=False,
+            circe_error=_("This cohort cannot be written as Circe JSON: %(reason)s")
+            % {"reason": str(error)},
+            status=400,
+        )
+    services.cohort_circe_record(
+        user=request.user,
+        workspace_id=workspace.public_id,
+        direction="export",
+        definition=definition,
+    )
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", cohort.name if cohort else "cohort").strip("-")
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name or "cohort"}-circe.json"'
+    return response
+
+
+def _whole(text: str) -> int | None:
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text or "") else None
+
+
+@workbench_required()
+@require_POST
+def cohort_import(request: HttpRequest, workspace_id: Any) -> HttpResponse:
+    """A Circe JSON file (as ATLAS exports it) opened in the builder as a new, unsaved cohort;
+    what the builder cannot express is refused by name (400), nothing changed."""
+    workspace = workspace_for(request.user, workspace_id, write=True)
+    release = selectors.release_current()
+    if release is None:
+        return _no_release(request)
+    upload = request.FILES.get("circe")
+    text = request.POST.get("circe_text", "")
+    error = ""
+    raw: bytes | str = ""
+    if upload is not None:
+        if upload.size is not None and upload.size > CIRCE_MAX_BYTES:
+            error = _("The file is larger than 1 MB.")
+        else:
+            raw = upload.read(CIRCE_MAX_BYTES + 1)
+    elif text.strip():
+        raw = text
+    else:
+        error = _("Choose a Circe JSON file, or paste its text.")
+    if not error and len(raw) > CIRCE_MAX_BYTES:
+        error = _("The file is larger than 1 MB.")
+    definition = None
+    if not error:
+        try:
+            decoded = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            definition = circe_import(decoded)
+        except UnicodeDecodeError:
+            error = _("The file is not UTF-8 text.")
+        except (DefinitionError, RecursionError) as refused:
+            error = _("This Circe cohort cannot be imported: %(reason)s") % {
+                "reason": str(refused) or _("it is nested too deeply")
+            }
+    if definition is None:
+        return _builder(
+            request,
+            workspace=workspace,
+            release=release,
+            data={"version": 1, "include": [], "exclude": []},
+            cohort=None,
+            count=False,
+            circe_error=error,
+            status=400,
+        )
+    services.cohort_circe_record(
+        user=request.user,
+        workspace_id=workspace.public_id,
+        direction="import",
+        definition=definition,
+    )
+    return _builder(
+        request,
+        workspace=workspace,
+        release=release,
+        data=definition_dump(definition),
+        cohort=None,
+    )
+
+
 __all__ = [
     "cohort_delete",
     "cohort_edit",
+    "cohort_export",
+    "cohort_import",
     "cohort_new",
     "cohort_rename",
     "criterion_dump",
