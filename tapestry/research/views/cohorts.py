@@ -68,9 +68,9 @@ VALUE_LABELS = {
     "ubr": labels.CATEGORY_LABELS,
 }
 RELATION_LABELS = {
-    "within": gettext_lazy("within"),
-    "before": gettext_lazy("before"),
-    "after": gettext_lazy("after"),
+    "within": gettext_lazy("within N days of it (before or after)"),
+    "before": gettext_lazy("up to N days before it"),
+    "after": gettext_lazy("up to N days after it"),
 }
 SIDES = ("include", "exclude")
 _PATH = re.compile(r"^(include|exclude)\[(\d+)\](?:\.items\[(\d+)\])?")
@@ -340,14 +340,14 @@ def _event_text(item: EventCriterion, names: dict[int, selectors.ConceptHit]) ->
         elif item.event_date.end:
             parts.append(_("on or before %(date)s") % {"date": item.event_date.end})
     if item.temporal is not None:
-        anchor = _event_text(item.temporal.anchor, names)
+        relation = {
+            "within": _("within %(days)s days of (%(anchor)s)"),
+            "before": _("up to %(days)s days before (%(anchor)s)"),
+            "after": _("up to %(days)s days after (%(anchor)s)"),
+        }[item.temporal.relation]
         parts.append(
-            _("%(relation)s %(days)s days of (%(anchor)s)")
-            % {
-                "relation": RELATION_LABELS[item.temporal.relation],
-                "days": item.temporal.days,
-                "anchor": anchor,
-            }
+            relation
+            % {"days": item.temporal.days, "anchor": _event_text(item.temporal.anchor, names)}
         )
         if item.temporal.anchor_occurrence == "first":
             parts.append(_("its first event only"))
