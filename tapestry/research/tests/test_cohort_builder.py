@@ -453,3 +453,51 @@ def test_circe_the_builder_cannot_express_is_refused_by_name(
     assert not ResearchLogEntry.objects.filter(
         action=ResearchLogEntry.Action.COHORT_IMPORT
     ).exists()
+
+
+def test_survey_answers_and_ubr_categories_are_added_with_their_labels(
+    researcher: Any, workspace: Any
+) -> None:
+    client = client_for(researcher)
+    url = new_url(workspace)
+    question = post(client, url, EMPTY, "refresh", item_kind="survey")
+    assert question.status_code == 200
+    assert 'name="item_question"' in question.content.decode()
+    assert not CountLedgerEntry.objects.filter(user=researcher).exists()  # choosing counts nothing
+
+    survey = post(
+        client,
+        url,
+        EMPTY,
+        "add",
+        item_kind="survey",
+        item_group="include:new",
+        item_question="annual_income",
+        item_answers=["income_less_10k", "income_10k_25k"],
+    )
+    ubr = post(
+        client,
+        url,
+        hidden_definition(survey),
+        "add",
+        item_kind="ubr",
+        item_group="include:0",
+        item_values=["rural", "income"],
+    )
+
+    assert ubr.status_code == 200
+    assert hidden_definition(ubr)["include"] == [
+        {
+            "items": [
+                {
+                    "domain": "survey",
+                    "question": "annual_income",
+                    "answers": ["income_less_10k", "income_10k_25k"],
+                },
+                {"domain": "demographic", "field": "ubr", "values": ["rural", "income"]},
+            ]
+        }
+    ]
+    body = ubr.content.decode()
+    assert "Rural residence, Household income below 200% of the poverty level" in body
+    assert "Survey answer: " in body
