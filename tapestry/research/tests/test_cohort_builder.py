@@ -501,3 +501,16 @@ def test_survey_answers_and_ubr_categories_are_added_with_their_labels(
     body = ubr.content.decode()
     assert "Rural residence, Household income below 200% of the poverty level" in body
     assert "Survey answer: " in body
+
+
+def test_a_cohort_id_past_any_column_is_not_found(researcher: Any, workspace: Any) -> None:
+    client = client_for(researcher)
+    base = f"/research/workspaces/{workspace.public_id}/cohorts/{2**70}"
+
+    pages = [
+        client.get(f"{base}/"),
+        client.post(f"{base}/rename/", {"name": "x"}),
+        client.post(f"{base}/delete/"),
+    ]
+
+    assert [page.status_code for page in pages] == [404, 404, 404]

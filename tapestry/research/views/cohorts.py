@@ -407,6 +407,14 @@ def _error_place(path: str) -> str:
 # --- the pages -----------------------------------------------------------------------------
 
 
+def _cohort_in(workspace: Workspace, cohort_id: int | None) -> SavedCohort | None:
+    """The workspace's cohort with that id, or None (an id past any database column's range
+    included: it names nothing)."""
+    if cohort_id is None or not 0 < cohort_id < 2**31:
+        return None
+    return SavedCohort.objects.filter(workspace=workspace, pk=cohort_id).first()
+
+
 def _workspace_url(workspace: Workspace) -> str:
     try:
         return reverse("research:workspace", args=[workspace.public_id])
@@ -681,7 +689,7 @@ def cohort_new(request: HttpRequest, workspace_id: Any) -> HttpResponse:
 def cohort_edit(request: HttpRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
     """A saved cohort in the builder: change it, count it, save it again."""
     workspace = workspace_for(request.user, workspace_id, write=request.method == "POST")
-    cohort = SavedCohort.objects.filter(workspace=workspace, pk=cohort_id).first()
+    cohort = _cohort_in(workspace, cohort_id)
     if cohort is None:
         raise Http404
     release = selectors.release_current()
@@ -702,7 +710,7 @@ def cohort_rename(request: HttpRequest, workspace_id: Any, cohort_id: int) -> Ht
             name=request.POST.get("name", ""),
         )
     except services.CohortRefused as error:
-        cohort = SavedCohort.objects.filter(workspace=workspace, pk=cohort_id).first()
+        cohort = _cohort_in(workspace, cohort_id)
         if cohort is None:
             raise Http404 from None
         return render(
@@ -721,7 +729,7 @@ def cohort_rename(request: HttpRequest, workspace_id: Any, cohort_id: int) -> Ht
 def cohort_delete(request: HttpRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
     """A confirmation page, then the deletion."""
     workspace = workspace_for(request.user, workspace_id, write=True)
-    cohort = SavedCohort.objects.filter(workspace=workspace, pk=cohort_id).first()
+    cohort = _cohort_in(workspace, cohort_id)
     if cohort is None:
         raise Http404
     error = ""
@@ -766,9 +774,7 @@ def cohort_export(request: HttpRequest, workspace_id: Any) -> HttpResponse:
             status=400,
         )
     definition = definition_parse(data)
-    cohort = SavedCohort.objects.filter(
-        workspace=workspace, pk=_whole(request.POST.get("cohort", ""))
-    ).first()
+    cohort = _cohort_in(workspace, _whole(request.POST.get("cohort", "")))
     names = {
         concept_id: hit.name
         for concept_id, hit in selectors.concept_names(
