@@ -250,7 +250,7 @@ def ensure_release(source: Path, release: Path) -> Path:
     return warehouse
 
 
-def bench_ibis(warehouse: Path, runs: int, cold_runs: int) -> tuple[int, dict[str, Any]]:
+def bench_ibis(warehouse: Path, runs: int, cold_runs: int) -> tuple[Any, dict[str, Any]]:
     from tapestry.research.warehouse import cohort
     from tapestry.research.warehouse.cohort_definition import definition_parse
 
@@ -304,12 +304,12 @@ def bench_ibis(warehouse: Path, runs: int, cold_runs: int) -> tuple[int, dict[st
 
 def bench_sql(
     warehouse: Path, runs: int, cold_runs: int, ids: list[int]
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[Any, dict[str, Any]]:
     import duckdb
 
     from tapestry.research.warehouse.cohort import QUERY_MEMORY_LIMIT, QUERY_THREADS
 
-    config = {"memory_limit": QUERY_MEMORY_LIMIT, "threads": QUERY_THREADS}
+    config: dict[str, Any] = {"memory_limit": QUERY_MEMORY_LIMIT, "threads": QUERY_THREADS}
     inlined = "(" + " OR ".join(f"concept_id = {i}" for i in ids) + ")"
     variants = {
         "concept_ancestor_in_query": SQL.format(concepts=CONCEPTS_LOOKUP),
@@ -382,7 +382,7 @@ def pg_load(url: str, warehouse: Path) -> dict[str, Any]:
 
             total = 0
             with con.cursor().copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy:
-                for batch in reader:
+                for batch in reader:  # type: ignore[union-attr]
                     buffer = io.BytesIO()
                     pacsv.write_csv(
                         pa.Table.from_batches([batch]),
@@ -408,7 +408,7 @@ def pg_load(url: str, warehouse: Path) -> dict[str, Any]:
         }
 
 
-def bench_postgres(url: str, runs: int, cold_runs: int) -> tuple[int, dict[str, Any]]:
+def bench_postgres(url: str, runs: int, cold_runs: int) -> tuple[Any, dict[str, Any]]:
     import psycopg
 
     cold, walls = [], []
@@ -418,7 +418,7 @@ def bench_postgres(url: str, runs: int, cold_runs: int) -> tuple[int, dict[str, 
         def first() -> int:
             with psycopg.connect(url) as con:
                 con.execute(PG_SETTINGS)
-                return con.execute(PG_SQL).fetchone()[0]
+                return con.execute(PG_SQL).fetchone()[0]  # type: ignore[index]
 
         found, wall, _cpu = timed(first)
         cold.append(wall)
@@ -426,7 +426,7 @@ def bench_postgres(url: str, runs: int, cold_runs: int) -> tuple[int, dict[str, 
     with psycopg.connect(url) as con:
         con.execute(PG_SETTINGS)
         for _ in range(runs):
-            found, wall, _cpu = timed(lambda: con.execute(PG_SQL).fetchone()[0])
+            found, wall, _cpu = timed(lambda: con.execute(PG_SQL).fetchone()[0])  # type: ignore[index]
             assert found == count
             walls.append(wall)
         plan = [row[0] for row in con.execute("EXPLAIN (ANALYZE, BUFFERS) " + PG_SQL).fetchall()]
@@ -439,7 +439,7 @@ def bench_postgres(url: str, runs: int, cold_runs: int) -> tuple[int, dict[str, 
     }
 
 
-def bench_spark(warehouse: Path, runs: int) -> tuple[int, dict[str, Any]]:
+def bench_spark(warehouse: Path, runs: int) -> tuple[Any, dict[str, Any]]:
     """Local Spark over the same search structures (exported to Parquet once)."""
     import urllib.request
 
@@ -557,7 +557,7 @@ def main() -> int:
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         sizes = {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]  # noqa: S608
             for table in (
                 "cohort_person",
                 "cohort_condition",

@@ -245,6 +245,7 @@ class Oracle:
             return set(rows.person_id)
         assert isinstance(item, DemographicCriterion)
         if item.field == "age":
+            assert item.age is not None
             keep = pd.Series(True, index=people.index)
             if item.age.min is not None:
                 keep &= people.age_at_consent >= item.age.min

@@ -10,8 +10,8 @@ Java runtime (`make python-deps` installs one where `java` is missing).
 
 from __future__ import annotations
 
+import logging
 import shutil
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +59,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+    # py4j logs its connections closing when they are collected, after pytest has closed
+    # the streams it captured ("--- Logging error ---" at exit).
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")
@@ -70,13 +73,8 @@ def spark_engine(spark: Any, cohort_source: Path) -> CohortEngine:
         con = ibis.pyspark.connect(spark)
         for table in schema.TABLES:
             con.read_parquet(str(cohort_source / table), table_name=table)
-        started = time.perf_counter()
         con.create_table("participant", _participants(con))
-        participants_seconds = time.perf_counter() - started
         index_build(con)
-        print(
-            f"spark: participants {participants_seconds:.1f} s, index {time.perf_counter() - started - participants_seconds:.1f} s"
-        )
     return CohortEngine(con)
 
 

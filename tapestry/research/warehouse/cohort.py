@@ -27,8 +27,9 @@ an event criterion is a filter on one sorted table. A demographic criterion is a
 predicate (demographics only) or a semi join with the union of its items' person sets; an
 exclude group the same negated (an anti join). A temporal relation is a semi join of the
 criterion's events with the anchor's on the same person and a range of days, so each event is
-counted once, however many anchor events are near it. Everything is Ibis (no SQL strings), so
-`CohortEngine(ibis.pyspark.connect(session))` runs the same definitions on Spark.
+counted once, however many anchor events are near it. Everything is Ibis (no SQL written by
+hand), so `CohortEngine(ibis.pyspark.connect(session))` runs the same definitions on Spark; on
+DuckDB the SQL Ibis compiles for a definition is kept and run on the thread's cursor.
 
 Serving (`engine_for(path)`): one read-only DuckDB database per warehouse file per process,
 opened with bounded memory and threads (QUERY_MEMORY_LIMIT, QUERY_THREADS); each thread gets
