@@ -401,6 +401,10 @@ SCHEDULED_JOBS = {
         "task": "tapestry.learning.tasks.learning_daily_task",
         "every_seconds": 24 * 3600,
     },
+    "research-access-changes": {
+        "task": "tapestry.research.access_tasks.access_changes_review_task",
+        "every_seconds": 24 * 3600,
+    },
     "engagement-event-reminders": {
         "task": "tapestry.engagement.tasks.event_reminders_task",
         "every_seconds": 3600,

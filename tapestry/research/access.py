@@ -25,6 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, user_has_role
@@ -154,6 +155,11 @@ def session_two_factor(request: HttpRequest) -> bool:
     return any(record.get("method") == "mfa" for record in records)
 
 
+def _day(day: datetime.date | None) -> str:
+    """A day as the reader's language writes it ("November 29, 2028", "29 de noviembre")."""
+    return date_format(day) if day else ""
+
+
 def _with_bypass(status: RequirementStatus, bypass: AccessBypass | None) -> RequirementStatus:
     if status.met or bypass is None:
         return status
@@ -161,7 +167,7 @@ def _with_bypass(status: RequirementStatus, bypass: AccessBypass | None) -> Requ
         status.requirement,
         met=True,
         bypassed=True,
-        detail=_("Waived by program staff until %(date)s.") % {"date": bypass.ends_on},
+        detail=_("Waived by program staff until %(date)s.") % {"date": _day(bypass.ends_on)},
         url="",
         ends_on=bypass.ends_on,
     )
@@ -207,7 +213,7 @@ def _training(user_id: int, slug: str, requirement: Requirement) -> RequirementS
     if state.current:
         ends_on = timezone.localdate(state.expires_at) if state.expires_at else None
         detail = (
-            _("Complete; current until %(date)s.") % {"date": ends_on}
+            _("Complete; current until %(date)s.") % {"date": _day(ends_on)}
             if ends_on
             else _("Complete.")
         )
@@ -257,7 +263,7 @@ def _institution(institution: Institution | None) -> RequirementStatus:
             True,
             False,
             _("%(name)s; its agreement is in force until %(date)s.")
-            % {"name": institution.name, "date": institution.agreement_expires_on},
+            % {"name": institution.name, "date": _day(institution.agreement_expires_on)},
             "",
             institution.agreement_expires_on,
         )

@@ -8,7 +8,11 @@ class ResearchConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from tapestry.accounts.api import dashboard_panel_register
+        from tapestry.research.dashboard import workbench_panels
         from tapestry.research.services import researcher_signed_in
+
+        dashboard_panel_register(workbench_panels)
 
         # The research log records each researcher's sign-in (the audit the issue asks for);
         # a receiver, because signing in belongs to allauth, not to a service of ours.

@@ -1004,10 +1004,10 @@ def public_projects(*, query: str = "", page: int = 1) -> PageOf[PublicProject]:
     rows = Workspace.objects.filter(archived_at__isnull=True)
     for word in words(query):
         rows = rows.filter(search_text__contains=word)
-    rows = rows.order_by("-created_at", "-id").values_list(
+    values = rows.order_by("-created_at", "-id").values_list(
         "name", "purpose", "institution__name", "tier", "created_at"
     )
-    result: PageOf[tuple[Any, ...]] = _page_of(rows, page)
+    result: PageOf[tuple[Any, ...]] = _page_of(values, page)
     return PageOf(
         [
             PublicProject(name, purpose, institution, tier, timezone.localdate(created))

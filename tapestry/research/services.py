@@ -237,9 +237,13 @@ def _is_researcher(user: Any) -> bool:
     return user_has_role(user, Role.RESEARCHER)
 
 
-def _staff_only(actor: Any) -> None:
+def _staff_only(actor: Any, *, user_id: int | None = None) -> None:
+    """Program staff only, and never about themselves (a researcher who is also staff asks a
+    colleague)."""
     if not can_manage_research_access(actor):
         raise AccessRefused(_("Only program staff may change a researcher's access."))
+    if user_id is not None and actor.pk == user_id:
+        raise AccessRefused(_("Another member of program staff must make this change for you."))
 
 
 def _workbench_url(name: str, *args: Any) -> str:
@@ -266,16 +270,12 @@ def access_change_note(*, user: Any, tier: str, missing: list[str] | None = None
     shows when access began, ended and returned. Returns whether an entry was written."""
     if not getattr(user, "is_authenticated", False) or not _is_researcher(user):
         return False
+    if _last_logged_tier(user.pk) == str(tier):
+        return False  # the usual case: no lock, no write
     with transaction.atomic():
+        # Two requests at once must not both write the change: lock, then look again.
         _now_locked_user(user.pk)
-        last = (
-            ResearchLogEntry.objects.filter(
-                user_id=user.pk, action=ResearchLogEntry.Action.ACCESS_CHANGE
-            )
-            .order_by("-at", "-id")
-            .first()
-        )
-        before = str(last.data.get("tier", "public")) if last else "public"
+        before = _last_logged_tier(user.pk)
         if before == str(tier):
             return False
         research_log_record(
@@ -285,6 +285,18 @@ def access_change_note(*, user: Any, tier: str, missing: list[str] | None = None
             data={"from": before, "tier": str(tier), "missing": sorted(missing or [])},
         )
     return True
+
+
+def _last_logged_tier(user_id: int) -> str:
+    last = (
+        ResearchLogEntry.objects.filter(
+            user_id=user_id, action=ResearchLogEntry.Action.ACCESS_CHANGE
+        )
+        .order_by("-at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return str(last.get("tier", "public")) if last else "public"
 
 
 def researcher_signed_in(*, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -346,7 +358,7 @@ def identity_attest(
 ) -> IdentityAttestation:
     """Program staff confirm a researcher's identity (method and a note of what they saw).
     Refused for a person without the researcher role or already confirmed."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     if method not in IdentityAttestation.Method.values:
         raise AccessRefused(_("Choose how you confirmed their identity."))
     with transaction.atomic():
@@ -374,7 +386,7 @@ def identity_attest(
 def identity_withdraw(*, actor: Any, user_id: int, reason: str = "") -> IdentityAttestation:
     """Program staff withdraw a confirmation (it stays on record, marked withdrawn): the
     researcher's access ends at once."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     with transaction.atomic():
         user = _now_locked_user(user_id)
         attestation = (
@@ -405,7 +417,7 @@ def bypass_grant(
     """Program staff let one requirement count as met until `ends_on` (today up to
     RESEARCH_BYPASS_MAX_DAYS ahead), with a reason. One bypass per requirement at a time; a
     bypass that ended on its own is closed first."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     today = timezone.localdate()
     if requirement not in Requirement.values:
         raise AccessRefused(_("Choose a requirement."))
@@ -463,7 +475,7 @@ def bypass_grant(
 
 def bypass_withdraw(*, actor: Any, user_id: int, bypass_id: int) -> AccessBypass:
     """Program staff end a bypass early (the person's bypass, found by both ids)."""
-    _staff_only(actor)
+    _staff_only(actor, user_id=user_id)
     with transaction.atomic():
         user = _now_locked_user(user_id)
         bypass = (
@@ -601,11 +613,10 @@ def institution_save(
             raise AccessRefused(
                 _("%(domain)s already belongs to another institution.") % {"domain": clash}
             )
-        if (
-            Institution.objects.filter(name__iexact=name)
-            .exclude(pk=institution.pk if institution else None)
-            .exists()
-        ):
+        same_name = Institution.objects.filter(name__iexact=name)
+        if institution is not None:
+            same_name = same_name.exclude(pk=institution.pk)
+        if same_name.exists():
             raise AccessRefused(_("There is already an institution with this name."))
         institution = institution or Institution()
         institution.name = name
@@ -769,6 +780,22 @@ def workspace_archive(*, user: Any, workspace: Workspace) -> Workspace:
             data={"event": "archived"},
         )
     return workspace
+
+
+def access_changes_review() -> int:
+    """For every researcher, note a tier that changed since their last ACCESS_CHANGE entry
+    (the daily job): a training or an agreement that lapsed overnight shows in the log on
+    that day, even for a researcher who has not come back. Returns the entries written."""
+    written = 0
+    people = get_user_model().objects.filter(groups__name=Role.RESEARCHER.value, is_active=True)
+    for person in people.distinct().order_by("pk").iterator(chunk_size=500):
+        state = access_of(person)
+        written += access_change_note(
+            user=person,
+            tier=state.tier,
+            missing=[item.requirement.value for item in state.missing()],
+        )
+    return written
 
 
 # --- The cohort builder: counts through the ledger, saved cohorts ---------------------------

@@ -14,10 +14,12 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tapestry.accounts.api import Role
+from tapestry.accounts.api import PERSONAS, Role, persona_ensure, role_grant
 from tapestry.accounts.tests.factories import TOTP_SECRET, UserFactory
+from tapestry.learning.tests.factories import course_finish
 from tapestry.research import services
-from tapestry.research.access import access_of
+from tapestry.research.access import access_of, conduct_current
+from tapestry.research.demo_workbench import workbench_demo
 from tapestry.research.models import (
     AccessBypass,
     ConductSignature,
@@ -26,11 +28,13 @@ from tapestry.research.models import (
     Requirement,
     ResearchLogEntry,
     Tier,
+    Workspace,
 )
 from tapestry.research.tests.researchers import (
     ConductVersionFactory,
     InstitutionFactory,
     program_staff,
+    registered_course,
     researcher_make,
     training_renew,
 )
@@ -575,3 +579,132 @@ def test_staff_withdraw_only_the_researchers_own_bypass(
 
     assert response.status_code == 409
     assert AccessBypass.objects.get().withdrawn_at is None
+
+
+# Institutions and code-of-conduct versions (staff, the admin)
+
+
+def test_institution_domains_are_stored_lower_case_and_belong_to_one_institution() -> None:
+    staff = program_staff()
+    today = timezone.localdate()
+    ends = today + datetime.timedelta(days=365)
+
+    uab = services.institution_save(
+        actor=staff,
+        name="UAB",
+        domains=[" @UAB.Example ", "med.uab.example."],
+        agreement_signed_on=today,
+        agreement_expires_on=ends,
+    )
+    with pytest.raises(services.AccessRefused, match=r"uab\.example already belongs"):
+        services.institution_save(
+            actor=staff,
+            name="Other",
+            domains=["uab.example"],
+            agreement_signed_on=today,
+            agreement_expires_on=ends,
+        )
+    with pytest.raises(services.AccessRefused, match="is not an email domain"):
+        services.institution_save(
+            actor=staff,
+            name="Bad",
+            domains=["not a domain"],
+            agreement_signed_on=today,
+            agreement_expires_on=ends,
+        )
+
+    assert list(uab.domains.values_list("domain", flat=True)) == ["med.uab.example", "uab.example"]
+    assert list(Institution.objects.values_list("name", flat=True)) == ["UAB"]
+
+
+def test_adding_a_code_of_conduct_version_in_the_admin_publishes_it(
+    admin_signed_in: Client,
+) -> None:
+    ConductVersionFactory.create()
+
+    response = admin_signed_in.post(
+        "/admin/research/conductversion/add/", {"text_en": "Be careful.", "text_es": "Cuidado."}
+    )
+
+    assert response.status_code == 302
+    current = conduct_current()
+    assert current is not None
+    assert (current.version, current.text_en, current.published_at is not None) == (
+        2,
+        "Be careful.",
+        True,
+    )
+    entry = ResearchLogEntry.objects.get(action="access_change")
+    assert entry.data == {"event": "conduct_published", "version": 2}
+
+
+def test_the_admin_normalizes_an_institutions_domains(admin_signed_in: Client) -> None:
+    response = admin_signed_in.post(
+        "/admin/research/institution/add/",
+        {
+            "name": "Wayne State University",
+            "agreement_signed_on": "2026-01-01",
+            "agreement_expires_on": "2028-12-31",
+            "domains-TOTAL_FORMS": "1",
+            "domains-INITIAL_FORMS": "0",
+            "domains-0-domain": "WAYNE.example",
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(Institution.objects.get().domains.values_list("domain", flat=True)) == [
+        "wayne.example"
+    ]
+
+
+# The demo
+
+
+def test_the_demo_gives_wei_registered_access_and_lucia_all_but_the_training() -> None:
+    wei = persona_ensure(
+        next(p for p in PERSONAS if p.email == "researcher@tapestry.example"), password="x"
+    )
+    course_finish(user_id=wei.pk, course=registered_course())  # as learning's demo does
+
+    first = workbench_demo()
+    entries = ResearchLogEntry.objects.count()
+    second = workbench_demo()
+
+    assert (
+        first[-2:]
+        == second[-2:]
+        == [
+            "Wei Chen: Registered access; missing: nothing",
+            "Lucía Fernández: Public access; missing: Registered-tier training",
+        ]
+    )
+    assert second[:4] == [
+        "Workspace ready: Diabetes and blood sugar control in Birmingham",
+        "Workspace ready: Asthma medicines and emergency visits in Chicago",
+        "Workspace ready: Blood pressure after age 65 in Detroit",
+        "Workspace ready: Depresión y acceso a la atención médica en Kansas City",
+    ]
+    assert ResearchLogEntry.objects.count() == entries
+    workspace = Workspace.objects.get(owner=wei)
+    assert workspace.institution.name == "University of Alabama at Birmingham"
+    current = conduct_current()
+    assert current is not None
+    assert "Use los datos solo para el propósito" in current.text_es
+
+
+def test_staff_who_are_also_researchers_cannot_waive_their_own_requirements() -> None:
+    dana = program_staff()
+    role_grant(user_id=dana.pk, roles=[Role.RESEARCHER])
+
+    with pytest.raises(services.AccessRefused, match="Another member of program staff"):
+        services.bypass_grant(
+            actor=dana,
+            user_id=dana.pk,
+            requirement="training",
+            reason="Myself",
+            ends_on=timezone.localdate(),
+        )
+    with pytest.raises(services.AccessRefused, match="Another member of program staff"):
+        services.identity_attest(actor=dana, user_id=dana.pk, method="video")
+
+    assert (AccessBypass.objects.count(), IdentityAttestation.objects.count()) == (0, 0)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.research import services
+from tapestry.research.access_tasks import access_changes_review_task
 from tapestry.research.models import AppendOnly, Institution, ResearchLogEntry, Tier
 from tapestry.research.tests.researchers import program_staff, researcher_make
 
@@ -222,8 +223,27 @@ def test_staff_download_the_search_as_csv_with_no_formulas(
     response = client.get("/research/staff/log.csv", {"action": "workspace"})
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0] == ["when", "person", "actor", "action", "workspace", "summary"]
     assert [row[1:] for row in rows[1:]] == [
         ["wei@example.org", "", "workspace", "'=HYPERLINK(1)", "Workspace created: =HYPERLINK(1)"]
     ]
+
+
+def test_the_daily_job_logs_a_lapse_for_a_researcher_who_did_not_come_back() -> None:
+    wei = researcher_make()
+    services.access_changes_review()  # notes registered access
+    Institution.objects.update(
+        agreement_expires_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+
+    written = access_changes_review_task.call()
+
+    assert written == 1
+    assert services.access_changes_review() == 0
+    assert [
+        (entry.data["from"], entry.data["tier"])
+        for entry in ResearchLogEntry.objects.filter(user=wei, action="access_change").order_by(
+            "id"
+        )
+    ] == [("public", "registered"), ("registered", "public")]

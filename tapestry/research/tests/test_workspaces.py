@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tapestry.research import services
 from tapestry.research.models import Institution, ResearchLogEntry, Tier, Workspace
-from tapestry.research.tests.researchers import InstitutionFactory, researcher_make
+from tapestry.research.tests.researchers import InstitutionFactory, program_staff, researcher_make
 
 pytestmark = pytest.mark.django_db
 
@@ -240,9 +240,8 @@ def test_access_that_lapses_mid_session_sends_the_researcher_to_the_access_page(
     response = wei_client.get(f"/research/workspaces/{workspace.public_id}/")
 
     assert (response.status_code, response["Location"]) == (302, "/research/access/")
-    assert ResearchLogEntry.objects.filter(user=wei, action="access_change").order_by(
-        "-id"
-    ).first().data == {"from": "registered", "tier": "public", "missing": ["institution"]}
+    last = ResearchLogEntry.objects.filter(user=wei, action="access_change").latest("id")
+    assert last.data == {"from": "registered", "tier": "public", "missing": ["institution"]}
 
 
 def test_a_workspace_is_made_at_the_institution_of_the_researchers_confirmed_email() -> None:
@@ -310,3 +309,44 @@ def test_a_search_too_long_is_a_400() -> None:
     response = Client().get("/research/projects/", {"q": "x" * 101})
 
     assert response.status_code == 400
+
+
+def test_every_workbench_page_renders_for_its_people(
+    wei: Any, wei_client: Client, staff_signed_in: Callable[[Any], Client]
+) -> None:
+    workspace = _workspace(wei)
+    staff = program_staff()
+    services.bypass_grant(
+        actor=staff,
+        user_id=wei.pk,
+        requirement="controlled_training",
+        reason="Course elsewhere",
+        ends_on=timezone.localdate(),
+    )
+    staff_client = staff_signed_in(staff)
+
+    pages = {
+        path: client.get(path)
+        for client, path in (
+            (wei_client, "/me/"),
+            (wei_client, "/research/"),
+            (wei_client, "/research/workspaces/new/"),
+            (wei_client, f"/research/workspaces/{workspace.public_id}/edit/"),
+            (staff_client, f"/research/staff/researchers/{wei.pk}/"),
+            (staff_client, "/research/staff/log/?email=wei"),
+            (staff_client, "/research/staff/researchers/"),
+        )
+    }
+
+    assert {path: response.status_code for path, response in pages.items()} == dict.fromkeys(
+        pages, 200
+    )
+    assert "Your tier now: Registered." in pages["/me/"].content.decode()
+    assert 'href="/research/workspaces/' in pages["/research/"].content.decode()
+    researcher_page = pages[f"/research/staff/researchers/{wei.pk}/"].content.decode()
+    assert "Confirmed on" in researcher_page
+    assert "Withdraw the bypass of “Controlled-tier training”" in researcher_page
+    assert (
+        "Workspace created: Diabetes in Birmingham"
+        in pages["/research/staff/log/?email=wei"].content.decode()
+    )

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tapestry.accounts.api import AuthenticatedRequest
 from tapestry.core.api import csv_lines
 from tapestry.research import selectors, services
 from tapestry.research.access import CONTROLLED, REGISTERED, access_of, conduct_current
@@ -77,7 +78,7 @@ def staff_required(view: View) -> View:
 
 @require_GET
 @researcher_required
-def workbench_home(request: HttpRequest) -> HttpResponse:
+def workbench_home(request: AuthenticatedRequest) -> HttpResponse:
     state = access_of(request.user)
     access_change_log(request.user, state)
     return render(
@@ -91,7 +92,9 @@ def workbench_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _access_page(request: HttpRequest, *, status: int = 200, error: str = "") -> HttpResponse:
+def _access_page(
+    request: AuthenticatedRequest, *, status: int = 200, error: str = ""
+) -> HttpResponse:
     state = access_of(request.user)
     access_change_log(request.user, state)
     return render(
@@ -115,13 +118,13 @@ def _access_page(request: HttpRequest, *, status: int = 200, error: str = "") ->
 
 @require_GET
 @researcher_required
-def access_page(request: HttpRequest) -> HttpResponse:
+def access_page(request: AuthenticatedRequest) -> HttpResponse:
     return _access_page(request)
 
 
 @require_POST
 @researcher_required
-def identity_request(request: HttpRequest) -> HttpResponse:
+def identity_request(request: AuthenticatedRequest) -> HttpResponse:
     try:
         services.identity_check_request(user=request.user)
     except services.AccessRefused as refusal:
@@ -134,7 +137,7 @@ def identity_request(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @researcher_required
-def conduct(request: HttpRequest) -> HttpResponse:
+def conduct(request: AuthenticatedRequest) -> HttpResponse:
     current = conduct_current()
     form = ConductSignForm(request.POST or None)
     status = 200
@@ -167,7 +170,7 @@ def conduct(request: HttpRequest) -> HttpResponse:
         request,
         "research/workbench/conduct.html",
         {
-            "current": current,
+            "version": current,
             "text": (current.text_es if spanish else current.text_en) if current else "",
             "signature": signature,
             "form": form,
@@ -178,7 +181,7 @@ def conduct(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @researcher_required
-def my_log(request: HttpRequest) -> HttpResponse:
+def my_log(request: AuthenticatedRequest) -> HttpResponse:
     form = LogFilterForm(request.GET)
     action = form.cleaned_data["action"] if form.is_valid() else ""
     return render(
@@ -250,7 +253,9 @@ def _researcher_page(
             "withdraw_form": forms.get("withdraw_form") or IdentityWithdrawForm(),
             "bypass_form": forms.get("bypass_form")
             or BypassGrantForm(
-                initial={"ends_on": timezone.localdate() + datetime.timedelta(days=30)}
+                initial={
+                    "ends_on": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+                }
             ),
             "error": forms.get("error", ""),
         },

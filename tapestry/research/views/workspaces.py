@@ -23,7 +23,9 @@ from tapestry.research.permissions import workbench_required, workspace_for
 def _tiers(state: AccessState) -> list[tuple[str, str]]:
     """The tiers the researcher may open a workspace at now."""
     return [
-        (tier.value, tier.label) for tier in (Tier.REGISTERED, Tier.CONTROLLED) if state.has(tier)
+        (tier.value, str(tier.label))
+        for tier in (Tier.REGISTERED, Tier.CONTROLLED)
+        if state.has(tier)
     ]
 
 
