@@ -116,6 +116,7 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     # And a condition with its descendants, found by searching
     page.get_by_label(visitor.t("Kind of criterion")).select_option("condition")
     page.get_by_label(visitor.t("Search for a concept")).fill("type 2 diabetes")
+    page.get_by_role("button", name=visitor.t("Search"), exact=True).click()
     page.wait_for_load_state("networkidle")  # the search as typed has come back
     page.locator(f'label[for="concept-{TYPE_2_DIABETES}"]').click()
     expect(page.get_by_label(re.compile(visitor.t("Include descendants")))).to_be_checked()
