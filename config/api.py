@@ -17,6 +17,7 @@ from tapestry.engagement.report_endpoints import router as engagement_reports_ro
 from tapestry.learning.endpoints import router as learning_router
 from tapestry.learning.xapi_endpoints import router as xapi_router
 from tapestry.network.endpoints import router as network_router
+from tapestry.research.endpoints import researcher_router
 from tapestry.research.endpoints import router as research_router
 from tapestry.surveys.endpoints import router as surveys_router
 
@@ -113,6 +114,7 @@ api = TapestryAPI(
 api.add_router("/network", network_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/public", research_router)
+api.add_router("/research", researcher_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/xapi", xapi_router)
 api.add_router("/learning", learning_router)

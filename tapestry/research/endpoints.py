@@ -6,6 +6,7 @@ the OpenAPI document states, 404 for a concept id the release lacks, 503 before 
 release.
 """
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,14 +14,19 @@ from django.urls import reverse
 from django.utils import translation
 from ninja import P, PathEx, Query, Router, Status
 
-from tapestry.research import labels, selectors
+from tapestry.accounts.api import ApiTokenAuth, ApiTokenRefused, ApiTokenScope
+from tapestry.research import labels, selectors, services
+from tapestry.research.access import access_of
 from tapestry.research.forms import ConceptSearchForm
-from tapestry.research.models import Release
+from tapestry.research.models import Release, Tier
 from tapestry.research.privacy import PublicCount
 from tapestry.research.schemas import (
+    COHORT_BODY_MAX_BYTES,
+    COHORT_DEFINITION_BODY,
     CONCEPT_ID_MAX,
     BreakdownOut,
     CellOut,
+    CohortCountOut,
     ConceptDetailOut,
     ConceptOut,
     ConceptQuery,
@@ -38,6 +44,10 @@ from tapestry.research.schemas import (
     SurveyOut,
     SurveyQuestionDetailOut,
     SurveyQuestionOut,
+)
+from tapestry.research.warehouse.cohort_definition import (
+    DefinitionError,
+    definition_parse,
 )
 
 router = Router(tags=["public research data"])
@@ -324,3 +334,88 @@ def survey_question(
             ],
         ),
     )
+
+
+# --- Researchers: the cohort count -------------------------------------------------------------
+# Mounted at /api/v1/research (config/api.py). Token auth with the `research` scope AND current
+# registered access, worked out afresh at each request (access.py).
+
+
+researcher_router = Router(tags=["research workbench"])
+
+
+class ResearcherTokenAuth(ApiTokenAuth):
+    """A live token with the `research` scope whose owner has registered access now."""
+
+    def __init__(self) -> None:
+        super().__init__(scope=ApiTokenScope.RESEARCH)
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = super().authenticate(request, token)
+        state = access_of(user)
+        if not state.has(Tier.REGISTERED):
+            with translation.override("en"):
+                missing = "; ".join(str(item.requirement.label) for item in state.missing())
+            raise ApiTokenRefused(
+                status=403,
+                detail="Counting cohorts needs current registered access. Still missing: "
+                f"{missing or 'registered access'}.",
+            )
+        return user
+
+
+@researcher_router.post(
+    "/cohorts/count",
+    response={
+        200: CohortCountOut,
+        400: ErrorOut,
+        401: MessageOut,
+        403: MessageOut,
+        413: MessageOut,
+        503: MessageOut,
+    },
+    auth=ResearcherTokenAuth(),
+    summary="Count a cohort definition (scope: research; registered access)",
+    openapi_extra={"requestBody": COHORT_DEFINITION_BODY},
+)
+def cohort_count(request: HttpRequest) -> Status[CohortCountOut | ErrorOut | MessageOut]:
+    """The body is a cohort definition. The count is protected as every count a researcher
+    sees: 0 to 20 show as "≤ 20", others round up to a multiple of 20, and a count within 20
+    of one this researcher was already shown in the release is shown as that one was (the
+    same ledger as the cohort builder's pages). 400 names the path of the first problem in
+    the definition (`errors`), 413 refuses a body over 64 KB, 503 before the first release."""
+    if len(request.body) > COHORT_BODY_MAX_BYTES:
+        return Status(413, MessageOut(detail="The definition is larger than 64 KB."))
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, RecursionError):
+        return Status(
+            400, ErrorOut(detail="The body is not JSON.", errors={"body": ["must be JSON"]})
+        )
+    try:
+        definition = definition_parse(data)
+    except (DefinitionError, RecursionError) as error:
+        path = getattr(error, "path", "") or "body"
+        message = getattr(error, "message", "is nested too deeply")
+        return Status(
+            400,
+            ErrorOut(detail=f"The definition is not valid: {error}", errors={path: [message]}),
+        )
+    release = selectors.release_current()
+    if release is None:
+        return Status(503, MessageOut(detail=NO_RELEASE))
+    try:
+        result = services.cohort_count(user=request.user, release=release, definition=definition)
+    except DefinitionError as error:
+        return Status(
+            400,
+            ErrorOut(
+                detail=f"The definition is not valid: {error}",
+                errors={error.path or "body": [error.message]},
+            ),
+        )
+    except services.CohortRefused as refused:
+        return Status(403, MessageOut(detail=refused.message))
+    except services.CohortTooSlow:
+        return Status(503, MessageOut(detail="The count took too long; try a simpler cohort."))
+    return Status(200, CohortCountOut(count=_count(result.count), release=release.version))

@@ -683,3 +683,106 @@ class _ChoicesAudit:
             if _is_hidden(count):
                 amount += _endpoint_shortfall(low, high)
         return amount
+
+
+# --- Researchers' counts: the differencing defence (docs/adr/0025-cohort-differencing-defence.md)
+#
+# A researcher counts cohorts of their own making, so they can ask for A and for A with one
+# more person and compare. Rounding alone lets them: 40 → 40 but 41 → 60. Each researcher
+# therefore has a ledger per release and per key ("total", "ubr:<category>"): the true counts
+# they have been answered with and what they were shown. A new true count within
+# LEDGER_NEAR of one already in the ledger is shown what the nearest such entry was shown
+# (ties: the earliest), so two cohorts whose sizes differ by 1 to 20 look the same, whichever
+# is asked first; a count far from every entry is rounded as usual. The rule is a function of
+# the ledger entry it copies, never of the new count on its own (see `ledger_shown`).
+
+LEDGER_NEAR: Final = SMALL_COUNT_LIMIT  # a count this close to an entry copies its display
+LEDGER_DRIFT_CAP: Final = 100  # no entry is shown further than this from its own rounding
+# A copy can move the shown value this far from the new count's own rounding at most: counts
+# 20 apart round at most 20 apart ("≤ 20" carrying its 20, as everywhere).
+_COPY_SPREAD: Final = ROUNDING_STEP
+
+
+@dataclass(frozen=True)
+class SeenCount:
+    """A ledger entry: a true count a researcher was answered with (never shown to them)
+    and the number shown (0 stands for "≤ 20")."""
+
+    true_count: int
+    shown: int
+
+    @property
+    def drift(self) -> int:
+        """How far what was shown is from the true count's own rounding ("≤ 20" is 20)."""
+        return abs(_carried(self.shown) - _carried(researcher_round(self.true_count)))
+
+
+def _carried(shown: int) -> int:
+    """The number a shown value carries: "≤ 20" (0 in the ledger) carries 20."""
+    return max(shown, SMALL_COUNT_LIMIT)
+
+
+def researcher_round(count: int) -> int:
+    """The number shown to a researcher for a true count under the public rule: 0 to 20 are
+    all "≤ 20" (0 here; a researcher's cohort may be empty and must not say so, or an empty
+    cohort beside a "≤ 20" one would tell 0 from 1), others rounded up to a multiple of 20."""
+    _check_count(count)
+    return 0 if count <= SMALL_COUNT_LIMIT else round_count(count)
+
+
+def ledger_shown(true_count: int, seen: Sequence[SeenCount]) -> int:
+    """What to show for `true_count` given the researcher's ledger for the same key (oldest
+    first); record the result with it (`SeenCount(true_count, result)`).
+
+    No entry within LEDGER_NEAR: the usual rounding. Otherwise take the nearest entry (ties:
+    the earliest): its shown value, or, when copying it could carry the display further than
+    LEDGER_DRIFT_CAP from the truth, the rounding of that entry's own true count. Either way
+    the answer depends on which entry is nearest and nothing else, so counts near the same
+    entry look alike; every entry stays within LEDGER_DRIFT_CAP of its rounding (a copy adds
+    at most _COPY_SPREAD to the drift of the entry it copies).
+    """
+    _check_count(true_count)
+    nearest: SeenCount | None = None
+    for entry in seen:
+        distance = abs(entry.true_count - true_count)
+        if distance <= LEDGER_NEAR and (
+            nearest is None or distance < abs(nearest.true_count - true_count)
+        ):
+            nearest = entry
+    if nearest is None:
+        return researcher_round(true_count)
+    if nearest.drift <= LEDGER_DRIFT_CAP - _COPY_SPREAD:
+        return nearest.shown
+    return researcher_round(nearest.true_count)
+
+
+def researcher_count(shown: int) -> PublicCount:
+    """A ledger's shown number as a count: 0 is "≤ 20" (carrying 20, as the public API's)."""
+    if shown <= SMALL_COUNT_LIMIT:
+        return PublicCount(value=SMALL_COUNT_LIMIT, display=SMALL_COUNT_DISPLAY, may_be_zero=True)
+    return PublicCount(value=shown, display=f"{shown:,}")
+
+
+def researcher_share(part: PublicCount, whole: PublicCount, *, digits: int = 1) -> float | None:
+    """A make-up cell as a percentage of the cohort's shown total, from shown numbers only;
+    none for a "≤ 20" cell or total (no complement, no interval arithmetic to reason from),
+    and never above 100 % (both are rounded up, each through its own ledger key)."""
+    if part.hidden or whole.hidden or not part.value or not whole.value:
+        return None
+    return min(100.0, round(100 * part.value / whole.value, digits))
+
+
+class CountLedger:
+    """An in-memory ledger for one researcher and release, keyed like CountLedgerEntry: what
+    the services do with the database, for tests and the benchmark."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[SeenCount]] = {}
+
+    def ask(self, key: str, true_count: int) -> PublicCount:
+        """Answer and record, as `services.cohort_count` does for one key."""
+        entries = self.entries.setdefault(key, [])
+        shown = ledger_shown(true_count, entries)
+        if not any(entry.true_count == true_count for entry in entries):
+            entries.append(SeenCount(true_count, shown))
+        return researcher_count(shown)

@@ -196,3 +196,73 @@ class SurveyQuestionDetailOut(SurveyQuestionOut):
     breakdown_hidden: bool  # 1 to 20 answered: no answer is described
     percentages: str  # how the percentages were computed
     answers: list[SurveyAnswerOut]
+
+
+# --- The researchers' cohort count (POST /api/v1/research/cohorts/count) ---------------------
+
+COHORT_BODY_MAX_BYTES = 64 * 1024
+
+
+class CohortCountOut(Schema):
+    """A cohort's count as a researcher sees it: rounded like the public counts, and shown
+    the same as a count within 20 of one already seen (ADR 0025)."""
+
+    count: CountOut
+    release: str
+
+
+# The request body, for the OpenAPI document: the endpoint reads the raw body itself (to
+# refuse a large one before parsing it) and checks it with cohort_definition.definition_parse,
+# which says at which path a definition is wrong.
+_CRITERION_SCHEMA = {
+    "type": "object",
+    "description": "A criterion: an event (`domain` condition, drug, measurement, procedure or "
+    "observation, with `concept_id`), a survey answer (`domain` survey, `question`, "
+    "`answers`) or a demographic (`domain` demographic, `field`).",
+    "required": ["domain"],
+    "properties": {
+        "domain": {
+            "type": "string",
+            "enum": [
+                "condition",
+                "drug",
+                "measurement",
+                "procedure",
+                "observation",
+                "survey",
+                "demographic",
+            ],
+        }
+    },
+}
+_GROUP_SCHEMA = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {"items": {"type": "array", "minItems": 1, "items": _CRITERION_SCHEMA}},
+}
+COHORT_DEFINITION_BODY = {
+    "required": True,
+    "description": "A cohort definition, version 1 (tapestry/research/warehouse/"
+    "cohort_definition.py): participants who match every include group and no exclude group; "
+    f"items within a group are OR-ed. At most {COHORT_BODY_MAX_BYTES // 1024} KB.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "version": {"type": "integer", "enum": [1]},
+                    "include": {"type": "array", "items": _GROUP_SCHEMA},
+                    "exclude": {"type": "array", "items": _GROUP_SCHEMA},
+                },
+            },
+            "example": {
+                "version": 1,
+                "include": [
+                    {"items": [{"domain": "demographic", "field": "age", "min": 40, "max": 64}]},
+                    {"items": [{"domain": "condition", "concept_id": 201826}]},
+                ],
+                "exclude": [],
+            },
+        }
+    },
+}

@@ -9,6 +9,8 @@ import datetime
 import math
 import re
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -1182,3 +1184,84 @@ def dataset_concept(*, release: Release, concept_id: int) -> ConceptHit | None:
         .first()
     )
     return _hit(row) if row is not None else None
+
+
+# --- The cohort builder ---------------------------------------------------------------------
+
+
+# The builder's domains (cohort_definition.EVENT_DOMAINS) as the concept summaries name them.
+BUILDER_DOMAINS: Final = {
+    "condition": Domain.CONDITION,
+    "drug": Domain.DRUG,
+    "measurement": Domain.MEASUREMENT,
+    "procedure": Domain.PROCEDURE,
+    "observation": Domain.OBSERVATION,
+}
+
+
+@contextmanager
+def cohort_engine(release: Release) -> Iterator[Any]:
+    """The calling thread's cohort engine over the release's warehouse (read-only, opened
+    once per process and thread: `warehouse.cohort.engine_for`)."""
+    from tapestry.research.warehouse.cohort import engine_for
+
+    yield engine_for(release.warehouse_path)
+
+
+def program_makeup(release: Release, engine: Any) -> dict[str, int]:
+    """The program's participants in all and per UBR category (true counts, for the make-up
+    table's program column, shown rounded): the same for every researcher, so cached."""
+    key = f"research:program-makeup:{release.pk}:{release.version}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = {name: int(value) for name, value in engine.program_makeup().items()}
+        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return figures
+
+
+def concept_names(*, release: Release, concept_ids: Iterable[int]) -> dict[int, ConceptHit]:
+    """The release's concepts among `concept_ids`, by id, to name a definition's items."""
+    ids = [concept_id for concept_id in concept_ids if 0 <= concept_id <= CONCEPT_ID_MAX]
+    if not ids:
+        return {}
+    rows = ConceptSummary.objects.filter(release=release, concept_id__in=ids).only(*HIT_FIELDS)
+    return {row.concept_id: _hit(row) for row in rows}
+
+
+@dataclass(frozen=True)
+class SurveyChoice:
+    """A survey question the builder offers, with its answers, worded in both languages."""
+
+    code: str
+    wording: SurveyText
+    answers: list[tuple[str, SurveyText]]
+
+
+def survey_choices(*, release: Release) -> list[SurveyChoice]:
+    """The survey's questions (warehouse.schema.SURVEY) in the survey explorer's order and
+    wording, each with its answers, skipping and "prefer not to answer" included."""
+    rows = {
+        row.question_code: row
+        for row in SurveyQuestionSummary.objects.filter(release=release).order_by("position")
+    }
+    choices = []
+    ordered = [code for code in rows if code in schema.SURVEY] + [
+        code for code in schema.SURVEY if code not in rows
+    ]
+    for code in ordered:
+        row = rows.get(code)
+        worded = {
+            answer["code"]: SurveyText(answer.get("name", ""), answer.get("name_es", ""))
+            for answer in (row.answers if row is not None else [])
+        }
+        answers = [
+            (answer, worded.get(answer, SurveyText(answer.replace("_", " "), "")))
+            for answer in (*schema.SURVEY[code], schema.SKIP, schema.PREFER_NOT)
+        ]
+        wording = (
+            SurveyText(row.name, row.name_es)
+            if row is not None
+            else SurveyText(code.replace("_", " "), "")
+        )
+        choices.append(SurveyChoice(code, wording, answers))
+    return choices

@@ -1,8 +1,11 @@
 import datetime
+import hashlib
+import json
 import logging
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +16,12 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, people_with_role, person_get, user_has_role
 from tapestry.core.api import audit_record, email_send
+from tapestry.research import selectors
 from tapestry.research.access import access_of, conduct_current
 from tapestry.research.models import (
     AccessBypass,
@@ -25,6 +30,7 @@ from tapestry.research.models import (
     ConceptTerm,
     ConductSignature,
     ConductVersion,
+    CountLedgerEntry,
     Dataset,
     DomainSummary,
     EnrollmentSummary,
@@ -40,10 +46,25 @@ from tapestry.research.models import (
     Tier,
     Workspace,
 )
-from tapestry.research.permissions import can_manage_research_access
-from tapestry.research.privacy import round_count
+from tapestry.research.permissions import can_manage_research_access, workspace_for
+from tapestry.research.privacy import (
+    LEDGER_NEAR,
+    PublicCount,
+    SeenCount,
+    ledger_shown,
+    public_count,
+    public_percentage,
+    researcher_count,
+    researcher_share,
+    round_count,
+)
 from tapestry.research.search import normalize
 from tapestry.research.selectors import identity_request_open
+from tapestry.research.warehouse.cohort_definition import (
+    UBR_VALUES,
+    CohortDefinition,
+    definition_dump,
+)
 from tapestry.research.warehouse.release import ReleaseError, ReleaseSummaries, release_build
 from tapestry.research.warehouse.rural import RuralList
 
@@ -1158,3 +1179,279 @@ def dataset_download_record(*, user: Any, dataset: Dataset) -> Path:
         data={"dataset": dataset.pk, "file": path.name, "rows": dataset.rows},
     )
     return path
+
+
+# --- The cohort builder: counts through the ledger, saved cohorts ---------------------------
+# (ADR 0025; the definition is warehouse/cohort_definition.py, the engine warehouse/cohort.py)
+
+
+COHORT_NAME_MAX = 200
+COHORT_DESCRIPTION_MAX = 2_000
+
+
+class CohortRefused(Exception):
+    """A cohort action that may not go ahead; `message` is for the person to read."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CohortTooSlow(Exception):
+    """The warehouse did not answer in time (the engine's timeout)."""
+
+
+@dataclass(frozen=True)
+class MakeupRow:
+    """One UBR category: the cohort's participants in it (through the ledger) and its share
+    of the cohort's shown total, beside the program's."""
+
+    category: str
+    cohort: PublicCount
+    cohort_share: float | None
+    program: PublicCount
+    program_share: float | None
+
+
+@dataclass(frozen=True)
+class CountResult:
+    """A cohort's count as the researcher sees it: never a true number."""
+
+    count: PublicCount
+    makeup: list[MakeupRow]
+    program_total: PublicCount
+    definition_hash: str
+
+
+def definition_hash(definition: CohortDefinition) -> str:
+    """A short fingerprint of a definition (the log keeps it instead of the definition)."""
+    text = json.dumps(definition_dump(definition), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _require_registered(user: Any, workspace: Workspace | None = None) -> None:
+    tier = Tier(workspace.tier) if workspace is not None else Tier.REGISTERED
+    if not access_of(user).has(tier):
+        raise CohortRefused(gettext("Your access to the research data is not current."))
+
+
+def _ledger_answer(*, user: Any, release: Release, key: str, true_count: int) -> PublicCount:
+    """Answer one count through the researcher's ledger for this release and key, and record
+    it (an exact true count already in the ledger is not recorded twice: it is its own
+    nearest entry)."""
+    entries = CountLedgerEntry.objects.filter(
+        user=user,
+        release=release,
+        key=key,
+        true_count__gte=max(0, true_count - LEDGER_NEAR),
+        true_count__lte=true_count + LEDGER_NEAR,
+    ).order_by("created_at", "id")
+    seen = [SeenCount(entry.true_count, entry.shown) for entry in entries]
+    shown = ledger_shown(true_count, seen)
+    if not any(entry.true_count == true_count for entry in seen):
+        CountLedgerEntry.objects.create(
+            user=user, release=release, key=key, true_count=true_count, shown=shown
+        )
+    return researcher_count(shown)
+
+
+def cohort_count(
+    *,
+    user: Any,
+    release: Release,
+    definition: CohortDefinition,
+    workspace: Workspace | None = None,
+) -> CountResult:
+    """Count a cohort and its make-up across the UBR categories for a researcher, every
+    figure through their ledger (ADR 0025), and log it with the definition's hash (never a
+    true count). Raises DefinitionError for what only the warehouse can refuse (an unknown
+    concept, one in another domain) and CohortRefused without current access."""
+    _require_registered(user, workspace)
+    from tapestry.research.warehouse.cohort import CohortTimeout
+
+    try:
+        with selectors.cohort_engine(release) as engine:
+            engine.check(definition)
+            makeup = engine.makeup(definition)
+            program = selectors.program_makeup(release, engine)
+    except CohortTimeout:
+        raise CohortTooSlow from None
+    fingerprint = definition_hash(definition)
+    with transaction.atomic():
+        # One request at a time per researcher, so two live counts cannot both miss an entry
+        # the other is about to record.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        total = _ledger_answer(
+            user=user, release=release, key="total", true_count=int(makeup["total"])
+        )
+        cells = {
+            category: _ledger_answer(
+                user=user,
+                release=release,
+                key=f"ubr:{category}",
+                true_count=int(makeup.get(category, 0)),
+            )
+            for category in UBR_VALUES
+        }
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.COHORT_COUNT,
+            summary=f"Counted a cohort ({fingerprint}) in release {release.version}",
+            workspace=workspace,
+            data={
+                "definition_hash": fingerprint,
+                "release": release.version,
+                "shown": total.display,
+            },
+        )
+    program_total = public_count(int(program["total"]))
+    rows = []
+    for category in UBR_VALUES:
+        program_cell = public_count(int(program.get(category, 0)))
+        rows.append(
+            MakeupRow(
+                category=category,
+                cohort=cells[category],
+                cohort_share=researcher_share(cells[category], total),
+                program=program_cell,
+                program_share=None
+                if program_cell.hidden
+                else public_percentage(program_cell, program_total),
+            )
+        )
+    return CountResult(
+        count=total, makeup=rows, program_total=program_total, definition_hash=fingerprint
+    )
+
+
+def _cohort_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise CohortRefused(gettext("Give the cohort a name."), field="name")
+    if len(name) > COHORT_NAME_MAX:
+        raise CohortRefused(
+            gettext("A cohort's name is at most %(limit)d characters.")
+            % {"limit": COHORT_NAME_MAX},
+            field="name",
+        )
+    return name
+
+
+def cohort_save(
+    *,
+    user: Any,
+    workspace_id: Any,
+    name: str,
+    definition: CohortDefinition,
+    description: str = "",
+    cohort_id: int | None = None,
+) -> SavedCohort:
+    """Save a definition in a workspace the researcher belongs to (Http404 otherwise, as for
+    a missing one): a new cohort, or `cohort_id`'s definition replaced. A name the workspace
+    already uses is refused (CohortRefused); nothing is saved then."""
+    workspace = workspace_for(user, workspace_id, write=True)
+    _require_registered(user, workspace)
+    name = _cohort_name(name)
+    if len(description) > COHORT_DESCRIPTION_MAX:
+        raise CohortRefused(gettext("The description is too long."), field="description")
+    data = definition_dump(definition)
+    try:
+        with transaction.atomic():
+            if cohort_id is None:
+                cohort = SavedCohort.objects.create(
+                    workspace=workspace,
+                    name=name,
+                    description=description,
+                    definition=data,
+                    created_by=user,
+                )
+            else:
+                cohort = _cohort_of(workspace, cohort_id, lock=True)
+                cohort.name, cohort.description, cohort.definition = name, description, data
+                cohort.save()
+            research_log_record(
+                user=user,
+                action=ResearchLogEntry.Action.COHORT_SAVED,
+                summary=f"Saved cohort “{name}”",
+                workspace=workspace,
+                data={"cohort": cohort.pk, "definition_hash": definition_hash(definition)},
+            )
+    except IntegrityError:
+        raise CohortRefused(
+            gettext("This workspace already has a cohort of that name."), field="name"
+        ) from None
+    return cohort
+
+
+def _cohort_of(workspace: Workspace, cohort_id: Any, *, lock: bool = False) -> SavedCohort:
+    from django.http import Http404
+
+    cohorts = SavedCohort.objects.filter(workspace=workspace)
+    if lock:
+        cohorts = cohorts.select_for_update()
+    try:
+        return cohorts.get(pk=int(cohort_id))
+    except (SavedCohort.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404 from None
+
+
+def cohort_rename(*, user: Any, workspace_id: Any, cohort_id: Any, name: str) -> SavedCohort:
+    """Rename a saved cohort of a workspace the researcher belongs to."""
+    workspace = workspace_for(user, workspace_id, write=True)
+    _require_registered(user, workspace)
+    name = _cohort_name(name)
+    try:
+        with transaction.atomic():
+            cohort = _cohort_of(workspace, cohort_id, lock=True)
+            old = cohort.name
+            cohort.name = name
+            cohort.save(update_fields=["name", "updated_at"])
+            research_log_record(
+                user=user,
+                action=ResearchLogEntry.Action.COHORT_SAVED,
+                summary=f"Renamed cohort “{old}” to “{name}”",
+                workspace=workspace,
+                data={"cohort": cohort.pk, "renamed_from": old},
+            )
+    except IntegrityError:
+        raise CohortRefused(
+            gettext("This workspace already has a cohort of that name."), field="name"
+        ) from None
+    return cohort
+
+
+def cohort_delete(*, user: Any, workspace_id: Any, cohort_id: Any) -> None:
+    """Delete a saved cohort no dataset uses (CohortRefused if one does)."""
+    workspace = workspace_for(user, workspace_id, write=True)
+    _require_registered(user, workspace)
+    with transaction.atomic():
+        cohort = _cohort_of(workspace, cohort_id, lock=True)
+        if cohort.datasets.exists():
+            raise CohortRefused(gettext("A dataset uses this cohort: delete the dataset first."))
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.COHORT_SAVED,
+            summary=f"Deleted cohort “{cohort.name}”",
+            workspace=workspace,
+            data={"cohort": cohort.pk, "deleted": True},
+        )
+        cohort.delete()
+
+
+def cohort_circe_record(
+    *, user: Any, workspace_id: Any, direction: str, definition: CohortDefinition
+) -> Workspace:
+    """Log a Circe import or export ("import"/"export") of a definition in a workspace the
+    researcher belongs to (Http404 otherwise)."""
+    workspace = workspace_for(user, workspace_id, write=direction == "import")
+    _require_registered(user, workspace)
+    with transaction.atomic():
+        research_log_record(
+            user=user,
+            action=ResearchLogEntry.Action.COHORT_IMPORT,
+            summary=f"Cohort definition {'imported from' if direction == 'import' else 'exported as'} Circe JSON",
+            workspace=workspace,
+            data={"direction": direction, "definition_hash": definition_hash(definition)},
+        )
+    return workspace

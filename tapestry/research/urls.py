@@ -8,6 +8,7 @@ from django.urls import path
 from tapestry.research.views import (
     access,
     browser,
+    cohorts,
     datasets,
     workspaces,
 )
@@ -116,5 +117,40 @@ urlpatterns += [
         "research/workspaces/<uuid:public_id>/datasets/<int:dataset_id>/download/",
         datasets.dataset_download,
         name="dataset_download",
+    ),
+]
+
+# The cohort builder (views/cohorts.py)
+
+urlpatterns += [
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/new/",
+        cohorts.cohort_new,
+        name="cohort_new",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/import/",
+        cohorts.cohort_import,
+        name="cohort_import",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/export/",
+        cohorts.cohort_export,
+        name="cohort_export",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/<int:cohort_id>/",
+        cohorts.cohort_edit,
+        name="cohort_edit",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/<int:cohort_id>/rename/",
+        cohorts.cohort_rename,
+        name="cohort_rename",
+    ),
+    path(
+        "research/workspaces/<uuid:workspace_id>/cohorts/<int:cohort_id>/delete/",
+        cohorts.cohort_delete,
+        name="cohort_delete",
     ),
 ]
