@@ -36,10 +36,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchmarks._common import django_setup, log, machine, summary_ms  # noqa: E402
+from _common import django_setup, log, machine, summary_ms
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SOURCE = ROOT / "var" / "bench" / "research"
 RELEASE = ROOT / "var" / "bench" / "cohort-release"

@@ -34,13 +34,17 @@ from tapestry.research import services
 from tapestry.research.access import access_of, conduct_current
 from tapestry.research.models import (
     ConductSignature,
+    Dataset,
     IdentityAttestation,
     Institution,
+    Release,
     Requirement,
+    SavedCohort,
     Tier,
     Workspace,
 )
 from tapestry.research.search import normalize
+from tapestry.research.warehouse.cohort_definition import definition_parse
 
 DATA = Path(__file__).resolve().parent / "data" / "code_of_conduct"
 DEMO_PASSWORD = "tapestry-demo-2026"  # noqa: S105 - demo only, the same as seed_demo's
@@ -190,6 +194,93 @@ def _project(project: DemoProject, owner: Any) -> str:
     return f"Workspace created: {project.name}"
 
 
+# Wei's saved cohorts (warehouse/cohort_definition.py JSON) and his dataset of one of them.
+TYPE_2_DIABETES, DIABETES, HBA1C, SYSTOLIC, METFORMIN = 201826, 201820, 3004410, 3004249, 1503297
+DEMO_COHORTS = (
+    (
+        "Adults 40 to 64 with type 2 diabetes and a high HbA1c within a year",
+        "The issue's cohort: a demographic, a condition with its descendants, and a measurement "
+        "above 6.5 % within 365 days of the diagnosis.",
+        {
+            "include": [
+                {"items": [{"domain": "demographic", "field": "age", "min": 40, "max": 64}]},
+                {"items": [{"domain": "condition", "concept_id": TYPE_2_DIABETES}]},
+                {
+                    "items": [
+                        {
+                            "domain": "measurement",
+                            "concept_id": HBA1C,
+                            "value": {"above": 6.5},
+                            "temporal": {
+                                "relation": "within",
+                                "days": 365,
+                                "anchor": {"domain": "condition", "concept_id": TYPE_2_DIABETES},
+                            },
+                        }
+                    ]
+                },
+            ]
+        },
+    ),
+    (
+        "Diabetes without metformin, underrepresented by income or rural residence",
+        "Any diabetes, never prescribed metformin, from a low-income household or a rural ZIP "
+        "code.",
+        {
+            "include": [
+                {"items": [{"domain": "condition", "concept_id": DIABETES}]},
+                {
+                    "items": [
+                        {"domain": "demographic", "field": "ubr", "values": ["income", "rural"]}
+                    ]
+                },
+            ],
+            "exclude": [{"items": [{"domain": "drug", "concept_id": METFORMIN}]}],
+        },
+    ),
+)
+DEMO_DATASET = "HbA1c and blood pressure of the HbA1c cohort"
+
+
+def _cohorts_and_dataset(wei: Any) -> list[str]:
+    """Wei's two saved cohorts and a dataset of the first, built now (the queued task finds it
+    built and leaves it). Needs a ready release; without one, says so."""
+    workspace = Workspace.objects.filter(owner=wei, name=WEI_PROJECT.name).first()
+    if workspace is None:
+        return []
+    if not Release.objects.filter(status=Release.Status.READY).exists():
+        return ["No data release yet: Wei's cohorts and dataset wait for research_release."]
+    for name, description, definition in DEMO_COHORTS:
+        if not SavedCohort.objects.filter(workspace=workspace, name=name).exists():
+            services.cohort_save(
+                user=wei,
+                workspace_id=workspace.public_id,
+                name=name,
+                description=description,
+                definition=definition_parse(definition),
+            )
+    if not Dataset.objects.filter(workspace=workspace, name=DEMO_DATASET).exists():
+        cohort = SavedCohort.objects.get(workspace=workspace, name=DEMO_COHORTS[0][0])
+        dataset = services.dataset_create(
+            user=wei,
+            workspace=workspace,
+            name=DEMO_DATASET,
+            cohort_id=cohort.pk,
+            concept_sets=[
+                {"domain": "measurement", "concept_id": HBA1C, "descendants": True},
+                {"domain": "measurement", "concept_id": SYSTOLIC, "descendants": True},
+            ],
+            columns={
+                "person": ["year_of_birth", "sex_at_birth", "race", "ethnicity", "zip3"],
+                "measurement": ["concept_name", "date", "value", "unit"],
+            },
+            fmt="parquet",
+        )
+        services.dataset_build(dataset_id=dataset.pk)
+    dataset = Dataset.objects.get(workspace=workspace, name=DEMO_DATASET)
+    return [f"Wei's cohorts saved; dataset {dataset.name!r}: {dataset.status}, {dataset.rows} rows"]
+
+
 @transaction.atomic
 def workbench_demo() -> list[str]:
     """Seed the workbench's demo (see the module's docstring); returns one line per step."""
@@ -220,6 +311,7 @@ def workbench_demo() -> list[str]:
                 ends_on=timezone.localdate() + datetime.timedelta(days=90),
             )
         lines.append(_project(project, owner))
+    lines.extend(_cohorts_and_dataset(wei))
     for person in (wei, lucia):
         state = access_of(person)
         missing = ", ".join(str(item.requirement.label) for item in state.missing()) or "nothing"

@@ -17,6 +17,7 @@ The seed is fixed and Hypothesis's example database is off: every run sends the 
 """
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,9 @@ counts = schema.include(path_regex=COUNT)
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ReleaseSummaries]:
+def warehouse(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, ReleaseSummaries]]:
     """A small release (300 participants) built once for the module."""
     source = tmp_path_factory.mktemp("fuzz") / "data"
     generate(source, participants=300, seed=3)
@@ -78,8 +81,8 @@ def token(warehouse: tuple[Path, ReleaseSummaries]) -> str:
         finished_at=timezone.now(),
     )
     _summaries_store(release, summaries)
-    researcher = UserFactory(roles=[Role.RESEARCHER], two_factor=True)
-    staff = UserFactory(roles=[Role.PROGRAM_STAFF])
+    researcher = UserFactory.create(roles=[Role.RESEARCHER], two_factor=True)
+    staff = UserFactory.create(roles=[Role.PROGRAM_STAFF])
     for requirement in REGISTERED:
         AccessBypass.objects.create(
             user=researcher,

@@ -46,14 +46,14 @@ def data_release(generated: Path, settings: Settings, tmp_path: Path) -> Iterato
 def researcher_with_workspace(language: str) -> tuple[Any, Workspace]:
     """A researcher with an authenticator (the demo secret) and registered access (program
     staff waived the other requirements), and their workspace."""
-    user = UserFactory(
+    user = UserFactory.create(
         email=f"wei-{language}@university.example",
         password=PASSWORD,
         roles=[Role.RESEARCHER],
         preferred_language=language,
     )
     TOTP.activate(user, DEMO_TOTP_SECRET)
-    staff = UserFactory(roles=[Role.PROGRAM_STAFF])
+    staff = UserFactory.create(roles=[Role.PROGRAM_STAFF])
     for requirement in REGISTERED:
         AccessBypass.objects.create(
             user=user,

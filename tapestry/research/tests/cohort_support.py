@@ -8,6 +8,7 @@ Import the fixtures into a test module to use them (`from ... import cohort_rele
 import datetime
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from tapestry.research.warehouse.release import ReleaseSummaries, release_build
 @pytest.fixture(scope="session")
 def cohort_built(
     cohort_source: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, ReleaseSummaries]:
+) -> Iterator[tuple[Path, ReleaseSummaries]]:
     """The cohort tests' generated data built into a warehouse, with its summaries."""
     target = tmp_path_factory.mktemp("builder") / "release"
     summaries = release_build(cohort_source, target)
@@ -55,13 +56,13 @@ def cohort_release(db: None, cohort_built: tuple[Path, ReleaseSummaries]) -> Rel
 
 
 def staff_make() -> Any:
-    return UserFactory(roles=[Role.PROGRAM_STAFF])
+    return UserFactory.create(roles=[Role.PROGRAM_STAFF])
 
 
 def researcher_make(*, email: str | None = None, language: str = "en") -> Any:
     """A researcher with current registered access: a real authenticator; program staff
     waive the other requirements until next year (bypasses count as met, access.py)."""
-    user = UserFactory(
+    user = UserFactory.create(
         email=email or f"researcher-{uuid.uuid4().hex[:8]}@example.org",
         roles=[Role.RESEARCHER],
         two_factor=True,

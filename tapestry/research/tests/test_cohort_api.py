@@ -164,7 +164,7 @@ def test_no_token_a_token_without_the_scope_and_no_access_are_refused(
     cohort_release: Release, researcher: Any
 ) -> None:
     without_scope = api_token_make(user=researcher, scopes=["read"])
-    stranger = api_token_make(user=UserFactory(), scopes=["research"])
+    stranger = api_token_make(user=UserFactory.create(), scopes=["research"])
 
     responses = [
         ask(None, ISSUE_COHORT),

@@ -48,7 +48,9 @@ def new_url(workspace: Any) -> str:
     return f"/research/workspaces/{workspace.public_id}/cohorts/new/"
 
 
-def post(client: Any, url: str, definition: Any, action: str, htmx: bool = True, **fields: Any):
+def post(
+    client: Any, url: str, definition: Any, action: str, htmx: bool = True, **fields: Any
+) -> Any:
     data = {
         "definition": definition if isinstance(definition, str) else json.dumps(definition),
         "action": action,

@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tapestry.accounts.api import AuthenticatedRequest
 from tapestry.research import labels, selectors, services
 from tapestry.research.models import Release, SavedCohort, Workspace
 from tapestry.research.permissions import workbench_required, workspace_for
@@ -61,7 +62,7 @@ ETHNICITY_LABELS = {
     "not_hispanic_latino": gettext_lazy("Not Hispanic or Latino"),
     "not_answered": gettext_lazy("Skipped or unknown"),
 }
-VALUE_LABELS = {
+VALUE_LABELS: dict[str, dict[str, Any]] = {
     "sex": labels.SEX_LABELS,
     "race": labels.RACE_LABELS,
     "ethnicity": ETHNICITY_LABELS,
@@ -675,7 +676,7 @@ def _save(
 
 @workbench_required()
 @require_http_methods(["GET", "POST"])
-def cohort_new(request: HttpRequest, workspace_id: Any) -> HttpResponse:
+def cohort_new(request: AuthenticatedRequest, workspace_id: Any) -> HttpResponse:
     """A new cohort, built from nothing (everyone) in a workspace of the researcher's."""
     workspace = workspace_for(request.user, workspace_id, write=True)
     release = selectors.release_current()
@@ -686,7 +687,7 @@ def cohort_new(request: HttpRequest, workspace_id: Any) -> HttpResponse:
 
 @workbench_required()
 @require_http_methods(["GET", "POST"])
-def cohort_edit(request: HttpRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
+def cohort_edit(request: AuthenticatedRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
     """A saved cohort in the builder: change it, count it, save it again."""
     workspace = workspace_for(request.user, workspace_id, write=request.method == "POST")
     cohort = _cohort_in(workspace, cohort_id)
@@ -700,7 +701,7 @@ def cohort_edit(request: HttpRequest, workspace_id: Any, cohort_id: int) -> Http
 
 @workbench_required()
 @require_POST
-def cohort_rename(request: HttpRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
+def cohort_rename(request: AuthenticatedRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id, write=True)
     try:
         services.cohort_rename(
@@ -726,7 +727,7 @@ def cohort_rename(request: HttpRequest, workspace_id: Any, cohort_id: int) -> Ht
 
 @workbench_required()
 @require_http_methods(["GET", "POST"])
-def cohort_delete(request: HttpRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
+def cohort_delete(request: AuthenticatedRequest, workspace_id: Any, cohort_id: int) -> HttpResponse:
     """A confirmation page, then the deletion."""
     workspace = workspace_for(request.user, workspace_id, write=True)
     cohort = _cohort_in(workspace, cohort_id)
@@ -757,7 +758,7 @@ CIRCE_MAX_BYTES = 1024 * 1024  # warehouse/circe.py reads at most this much
 
 @workbench_required()
 @require_POST
-def cohort_export(request: HttpRequest, workspace_id: Any) -> HttpResponse:
+def cohort_export(request: AuthenticatedRequest, workspace_id: Any) -> HttpResponse:
     """The definition in the builder (the hidden field) as Circe JSON, to download; what Circe
     cannot express exactly is named in the builder instead."""
     workspace = workspace_for(request.user, workspace_id)
@@ -816,7 +817,7 @@ def _whole(text: str) -> int | None:
 
 @workbench_required()
 @require_POST
-def cohort_import(request: HttpRequest, workspace_id: Any) -> HttpResponse:
+def cohort_import(request: AuthenticatedRequest, workspace_id: Any) -> HttpResponse:
     """A Circe JSON file (as ATLAS exports it) opened in the builder as a new, unsaved cohort;
     what the builder cannot express is refused by name (400), nothing changed."""
     workspace = workspace_for(request.user, workspace_id, write=True)
