@@ -52,6 +52,7 @@ from tapestry.research.privacy import (
     PublicCount,
     SeenCount,
     ledger_shown,
+    public_cell,
     public_count,
     public_percentage,
     researcher_count,
@@ -1308,7 +1309,9 @@ def cohort_count(
     program_total = public_count(int(program["total"]))
     rows = []
     for category in UBR_VALUES:
-        program_cell = public_count(int(program.get(category, 0)))
+        # Every category is listed, so a 0 shows as "≤ 20" like 1 to 20 (as the public
+        # breakdowns do): "0" would tell that nobody in the program is in it.
+        program_cell = public_cell(int(program.get(category, 0)))
         rows.append(
             MakeupRow(
                 category=category,
