@@ -38,6 +38,7 @@ def test_first_check_enqueues_every_job_once(
         "network-review-reminders",
         "surveys-drafts-expire",
         "learning-daily",
+        "research-access-changes",
         "engagement-event-reminders",
         "engagement-registrants-retention",
         "engagement-kit-overdue-reminders",
@@ -47,6 +48,7 @@ def test_first_check_enqueues_every_job_once(
         "review_reminders_send_task",
         "drafts_expire_task",
         "learning_daily_task",
+        "access_changes_review_task",
         "event_reminders_task",
         "registrants_retention_task",
         "kit_overdue_reminders_task",
@@ -56,6 +58,7 @@ def test_first_check_enqueues_every_job_once(
         "network-review-reminders": START,
         "surveys-drafts-expire": START,
         "learning-daily": START,
+        "research-access-changes": START,
         "engagement-event-reminders": START,
         "engagement-registrants-retention": START,
         "engagement-kit-overdue-reminders": START,
@@ -95,6 +98,7 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
         "network-review-reminders": START,
         "surveys-drafts-expire": START,
         "learning-daily": START,
+        "research-access-changes": START,
         "engagement-event-reminders": START,
         "engagement-registrants-retention": START,
         "engagement-kit-overdue-reminders": START,
@@ -107,7 +111,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 7
+    assert len(callbacks) == 8
     assert enqueued_tasks == []
 
 
