@@ -68,7 +68,7 @@ def test_a_researcher_creates_a_workspace_at_their_institution(
     html = page.content.decode()
     assert page.status_code == 200
     assert PURPOSE in html
-    assert "No saved cohorts yet." in html
+    assert "No cohorts yet." in html
     assert "No datasets yet." in html
 
 
