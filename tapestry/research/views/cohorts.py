@@ -593,15 +593,10 @@ def _handle(
             }
         )
         return _builder(request, workspace=workspace, release=release, data=data, cohort=cohort)
-    try:
-        data = _definition_from(request.POST.get("definition", ""))
-    except BadDefinition as error:
-        return render(
-            request,
-            "research/cohorts/bad_definition.html",
-            {"workspace": workspace, "message": error.args[0]},
-            status=400,
-        )
+    posted = _posted_definition(request, workspace)
+    if isinstance(posted, HttpResponse):
+        return posted
+    data = posted
     action = request.POST.get("action", "")
     if action == "save":
         return _save(request, workspace, release, cohort, data)
@@ -672,6 +667,19 @@ def _save(
         response["HX-Redirect"] = url
         return response
     return HttpResponseRedirect(url)
+
+
+def _posted_definition(request: HttpRequest, workspace: Workspace) -> dict[str, Any] | HttpResponse:
+    """The definition of the builder's hidden field, or the 400 page saying what is wrong."""
+    try:
+        return _definition_from(request.POST.get("definition", ""))
+    except BadDefinition as error:
+        return render(
+            request,
+            "research/cohorts/bad_definition.html",
+            {"workspace": workspace, "message": error.args[0]},
+            status=400,
+        )
 
 
 @workbench_required()
@@ -765,15 +773,10 @@ def cohort_export(request: AuthenticatedRequest, workspace_id: Any) -> HttpRespo
     release = selectors.release_current()
     if release is None:
         return _no_release(request)
-    try:
-        data = _definition_from(request.POST.get("definition", ""))
-    except BadDefinition as error:
-        return render(
-            request,
-            "research/cohorts/bad_definition.html",
-            {"workspace": workspace, "message": error.args[0]},
-            status=400,
-        )
+    posted = _posted_definition(request, workspace)
+    if isinstance(posted, HttpResponse):
+        return posted
+    data = posted
     definition = definition_parse(data)
     cohort = _cohort_in(workspace, _whole(request.POST.get("cohort", "")))
     names = {
