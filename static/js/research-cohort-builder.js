@@ -10,3 +10,26 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// A search sent as someone types can answer after they chose a concept among earlier results
+// (a slow network, a second search): keep the concept they chose when the new results still
+// list it, rather than falling back to the first one. Forgotten when the kind changes.
+let chosenConcept = null;
+document.addEventListener("change", (event) => {
+  if (event.target.name === "item_concept") {
+    chosenConcept = event.target.value;
+  } else if (event.target.name === "item_kind") {
+    chosenConcept = null;
+  }
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (chosenConcept === null) {
+    return;
+  }
+  const radio = document.querySelector(
+    `#concept-results input[name="item_concept"][value="${CSS.escape(chosenConcept)}"]`,
+  );
+  if (radio && !radio.checked) {
+    radio.checked = true;
+  }
+});

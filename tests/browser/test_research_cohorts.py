@@ -72,20 +72,21 @@ def researcher_with_workspace(language: str) -> tuple[Any, Workspace]:
     return user, workspace
 
 
-def search_as_typed(page: Any, visitor: Any, text: str) -> None:
-    """Type into the concept search and wait for the search it sends as typed (400 ms after the
-    last key): choosing a concept before it lands would see the choice reset by its results."""
-    page.get_by_label(visitor.t("Search for a concept")).fill(text)
-    page.wait_for_timeout(700)  # past the debounce, so the request is on its way
-    page.wait_for_load_state("networkidle")
+# Counts the builder's htmx swaps once they have settled, so each step waits for the answer to
+# the one before it rather than for a guessed time.
+COUNT_SWAPS = """document.addEventListener("htmx:afterSettle", () => {
+  window.builderSwaps = (window.builderSwaps || 0) + 1;
+});"""
 
 
-@pytest.mark.skip(
-    reason="Flaky under load (about 1 run in 3): a late htmx swap of the criterion form (kind "
-    "change or search as typed) resets the chosen concept. A real race in the builder, left "
-    "open in issue 11's note; remove this mark once the swaps are serialized (hx-sync on "
-    "#add-item)."
-)
+def swapped(page: Any, action: Callable[[], object]) -> None:
+    """Do `action` (a kind chosen, a search typed) and wait until the builder's answer to it
+    has been swapped in: a later step would otherwise act on a part about to be replaced."""
+    before = page.evaluate("() => window.builderSwaps || 0")
+    action()
+    page.wait_for_function("n => (window.builderSwaps || 0) > n", arg=before)
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     language: str, data_release: Release, visit: Any, authenticator_code: Callable[[], str]
@@ -94,6 +95,7 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
 
     # Given a researcher signed in with their authenticator
     visitor = visit("cohorts", language)
+    visitor.page.add_init_script(COUNT_SWAPS)
     page = visitor.open("/")
     visitor.choose_language()
     visitor.sign_in(user.email, step="1-sign-in")
@@ -118,8 +120,7 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     page.evaluate("() => { window.builderMark = 'kept'; }")
 
     # And add a demographic: ages 40 to 64
-    page.get_by_label(visitor.t("Kind of criterion")).select_option("age")
-    page.wait_for_load_state("networkidle")  # the form for that kind has come
+    swapped(page, lambda: page.get_by_label(visitor.t("Kind of criterion")).select_option("age"))
     expect(page.get_by_label(visitor.t("Lowest age"), exact=True)).to_be_visible()
     page.get_by_label(visitor.t("Lowest age"), exact=True).fill("40")
     page.get_by_label(visitor.t("Highest age"), exact=True).fill("64")
@@ -129,9 +130,12 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     after_age = count.inner_text()
 
     # And a condition with its descendants, found by searching
-    page.get_by_label(visitor.t("Kind of criterion")).select_option("condition")
-    page.wait_for_load_state("networkidle")  # the form for that kind has come
-    search_as_typed(page, visitor, "type 2 diabetes")
+    swapped(
+        page, lambda: page.get_by_label(visitor.t("Kind of criterion")).select_option("condition")
+    )
+    swapped(
+        page, lambda: page.get_by_label(visitor.t("Search for a concept")).fill("type 2 diabetes")
+    )
     page.locator(f'label[for="concept-{TYPE_2_DIABETES}"]').click()
     expect(page.get_by_label(re.compile(visitor.t("Include descendants")))).to_be_checked()
     page.get_by_label(visitor.t("Add it to")).select_option("include:new")
@@ -140,10 +144,11 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     expect(count).not_to_have_text(after_age)
 
     # And an HbA1c above 6.5 within 365 days of it
-    page.get_by_label(visitor.t("Kind of criterion")).select_option("measurement")
-    page.wait_for_load_state("networkidle")  # the form for that kind has come
+    swapped(
+        page, lambda: page.get_by_label(visitor.t("Kind of criterion")).select_option("measurement")
+    )
     expect(page.get_by_label(visitor.t("Lowest value"))).to_be_visible()  # its fields came
-    search_as_typed(page, visitor, str(HBA1C))
+    swapped(page, lambda: page.get_by_label(visitor.t("Search for a concept")).fill(str(HBA1C)))
     page.locator(f'label[for="concept-{HBA1C}"]').click()
     page.get_by_label(visitor.t("Lowest value")).fill("6.5")
     page.get_by_text(visitor.t("Above it, not equal")).click()
