@@ -25,9 +25,10 @@ Compilation (`CohortEngine`): concept sets are expanded to concept ids in Python
 an event criterion is a filter on one sorted table. A demographic criterion is a predicate on
 `cohort_person`; an event or survey criterion is a set of person ids. An include group is a
 predicate (demographics only) or a semi join with the union of its items' person sets; an
-exclude group the same negated (an anti join). A temporal relation is a semi join of the
-criterion's events with the anchor's on the same person and a range of days, so each event is
-counted once, however many anchor events are near it. Everything is Ibis (no SQL written by
+exclude group the same negated (an anti join). A temporal relation is a join of the
+criterion's events with the anchor's on the same person and a range of days (a semi join when
+the criterion counts occurrences, so each event counts once however many anchors are near it),
+worked out only for the participants the groups before it left, a cohort the query names once. Everything is Ibis (no SQL written by
 hand), so `CohortEngine(ibis.pyspark.connect(session))` runs the same definitions on Spark; on
 DuckDB the SQL Ibis compiles for a definition is kept and run on the thread's cursor.
 
@@ -416,32 +417,42 @@ class CohortEngine:
             {concept_id for _path, concept_id, _domain in _concept_refs(definition)}
         )
         person = self._table(PERSON_TABLE)
-        # Groups are AND-ed, so their order is free: demographic groups first (a filter on
-        # the person table), then groups of plain criteria, then those with a temporal
-        # relation, which are computed only over the participants still in the cohort (the
-        # range join is the costly part, and earlier groups usually leave few people in it).
-        ordered = sorted(definition.include, key=_group_cost)
+        # Groups are AND-ed, so their order is free. Demographic groups first, included or
+        # excluded: filters on the person table.
         cohort = person
+        for group in definition.include:
+            if _group_cost(group) == 0:
+                cohort = cohort.filter(self._group(group, person, None)[0])
+        for group in definition.exclude:
+            if _group_cost(group) == 0:
+                cohort = cohort.filter(~self._group(group, person, None)[0])
+        # Then groups of plain criteria, then those with a temporal relation. After a group of
+        # events or survey answers (usually few people), a temporal relation is worked out only
+        # for the participants still in the cohort: the range join is the costly part. That
+        # cohort so far is then read twice (as the scope and to continue from): two views of
+        # it make Ibis name it once (a CTE), which DuckDB works out once. After demographics
+        # alone, the scope would keep most people and cost more than it saves.
+        ordered = sorted((g for g in definition.include if _group_cost(g) > 0), key=_group_cost)
         for index, group in enumerate(ordered):
-            scope = cohort if _group_cost(group) == 2 else None
-            predicate, persons = self._group(group, person, scope)
-            if persons is None:
-                cohort = cohort.filter(predicate)
-            else:
-                # Each joined set gets a column name of its own: Ibis flattens a chain of
-                # joins, and the same set twice in one chain (a criterion both included and
-                # excluded) would make its column ambiguous.
-                key = f"include_{index}_person_id"
-                persons = persons.select(**{key: persons.person_id})
-                cohort = cohort.semi_join(persons, cohort.person_id == persons[key])
+            scope = None
+            if _group_cost(group) == 2 and index > 0:
+                scope, cohort = cohort.view(), cohort.view()
+            _predicate, persons = self._group(group, person, scope)
+            assert persons is not None
+            # Each joined set gets a column name of its own: Ibis flattens a chain of joins,
+            # and the same set twice in one chain (a criterion both included and excluded)
+            # would make its column ambiguous.
+            key = f"include_{index}_person_id"
+            persons = persons.select(**{key: persons.person_id})
+            cohort = cohort.semi_join(persons, cohort.person_id == persons[key])
         for index, group in enumerate(definition.exclude):
-            predicate, persons = self._group(group, person, None)
-            if persons is None:
-                cohort = cohort.filter(~predicate)
-            else:
-                key = f"exclude_{index}_person_id"
-                persons = persons.select(**{key: persons.person_id})
-                cohort = cohort.anti_join(persons, cohort.person_id == persons[key])
+            if _group_cost(group) == 0:
+                continue
+            _predicate, persons = self._group(group, person, None)
+            assert persons is not None
+            key = f"exclude_{index}_person_id"
+            persons = persons.select(**{key: persons.person_id})
+            cohort = cohort.anti_join(persons, cohort.person_id == persons[key])
         return cohort
 
     def _group(
@@ -491,7 +502,8 @@ class CohortEngine:
         self, events: ir.Table, item: EventCriterion, scope: ir.Table | None
     ) -> ir.Table:
         """The events within the temporal relation's window of an anchor event of the same
-        person; each event once, however many anchor events are near it."""
+        person: each event once, however many anchor events are near it, when the criterion
+        counts occurrences; otherwise once per anchor near it."""
         temporal = item.temporal
         assert temporal is not None
         anchor = self._events(temporal.anchor)
@@ -508,14 +520,17 @@ class CohortEngine:
         anchor = anchor.select(anchor_person_id=anchor.person_id, anchor_day=anchor.event_day)
         before = temporal.days if temporal.relation in ("within", "before") else 0
         after = temporal.days if temporal.relation in ("within", "after") else 0
-        return events.semi_join(
-            anchor,
-            [
-                events.person_id == anchor.anchor_person_id,
-                events.event_day >= anchor.anchor_day - before,
-                events.event_day <= anchor.anchor_day + after,
-            ],
-        )
+        near = [
+            events.person_id == anchor.anchor_person_id,
+            events.event_day >= anchor.anchor_day - before,
+            events.event_day <= anchor.anchor_day + after,
+        ]
+        if item.occurrences > 1:
+            return events.semi_join(anchor, near)
+        # Only the participants are wanted: an inner join (an event once per anchor near it)
+        # lets DuckDB filter the scan of the events by the anchors' participants, which a
+        # semi join with the events as its build side does not.
+        return events.join(anchor, near).select("person_id", "event_day")
 
     def _events(self, item: EventCriterion) -> ir.Table:
         """The events matching an event criterion's concept set and event modifiers (not its
