@@ -59,6 +59,7 @@ from tapestry.research.services import (
     dataset_create,
 )
 from tapestry.research.tests.factories import ConceptSummaryFactory, ReleaseFactory
+from tapestry.research.warehouse import dataset as dataset_module
 from tapestry.research.warehouse.cohort import engines_close
 from tapestry.research.warehouse.dataset import (
     PERSON_COLUMNS,
@@ -388,9 +389,17 @@ SORT_KEYS = {
 }
 
 
+# The preview reads its first 100 people's events first; with 1 it has too few rows of every
+# table and falls back to the whole cohort: the same rows either way.
+@pytest.mark.parametrize("first_people", [100, 1])
 def test_the_preview_is_the_first_twenty_rows_of_each_table(
-    con: BaseBackend, keys: Path, oracle: Oracle
+    con: BaseBackend,
+    keys: Path,
+    oracle: Oracle,
+    first_people: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(dataset_module, "PREVIEW_PEOPLE", first_people)
     preview = dataset_preview(con, cohort(con), SPEC, keys)
     expected = oracle.tables()
 

@@ -64,6 +64,8 @@ from ibis import BaseBackend
 RESEARCH_ID_BASE = 1_000_000_000
 SHIFT_MAX_DAYS = 364
 PREVIEW_ROWS = 20
+# The preview reads the events of this many participants first (dataset_preview).
+PREVIEW_PEOPLE = 100
 FORMATS = ("parquet", "csv")
 BATCH_ROWS = 100_000
 
@@ -424,10 +426,29 @@ def dataset_preview(
     limit: int = PREVIEW_ROWS,
 ) -> list[dict[str, Any]]:
     """The first `limit` rows of each table: [{"table", "columns", "rows": [[...], ...]}],
-    values as JSON-friendly Python (dates as ISO strings)."""
+    values as JSON-friendly Python (dates as ISO strings).
+
+    Each table is sorted by research id first, so its first rows belong to the participants
+    with the lowest research ids: the preview is worked out over the cohort's first
+    PREVIEW_PEOPLE of them (sorting every event of a large cohort takes seconds), and over
+    the whole cohort only for a table those people have fewer than `limit` rows of."""
+    if isinstance(keys, Path):
+        keys = con.read_parquet(str(keys))
+    first = (
+        persons.select("person_id")
+        .distinct()
+        .join(keys, "person_id")
+        .order_by("research_id")
+        .limit(PREVIEW_PEOPLE)
+        .select("person_id")
+    )
+    whole: dict[str, ir.Table] | None = None
     preview = []
-    for table, expr in dataset_tables(con, persons, spec, keys).items():
+    for table, expr in dataset_tables(con, first, spec, keys).items():
         arrow = expr.limit(limit).to_pyarrow()
+        if arrow.num_rows < limit:
+            whole = whole or dataset_tables(con, persons, spec, keys)
+            arrow = whole[table].limit(limit).to_pyarrow()
         rows = [[_plain(value) for value in row.values()] for row in arrow.to_pylist()]
         preview.append({"table": table, "columns": list(arrow.column_names), "rows": rows})
     return preview
