@@ -8,6 +8,10 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 FORHP ?= ../shared/data/forhp-rural-zip
+# The suite in one process per core (at most 4), each test file on one of them: module-scoped
+# fixtures (a generated warehouse, a Spark session) are built once. `make test PYTEST_ARGS=...`
+# runs what you name instead.
+PYTEST_ARGS ?= --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 # Settings refuse to start without a secret key. On a fresh clone make writes a random one to
 # var/secret_key once (readable by you alone) and passes it to every command it runs.

@@ -8,7 +8,6 @@ import base64
 import datetime
 import gzip
 import re
-import zlib
 from typing import TYPE_CHECKING, Any
 
 import jwt
@@ -26,6 +25,7 @@ from tapestry.learning import baking
 from tapestry.learning.models import AuditEntry, Certificate
 from tapestry.learning.services import certificate_revoke, completion_import
 from tapestry.learning.tests.factories import course_finish, course_make
+from tapestry.learning.tests.pdf import pdf_inflated
 from tapestry.learning.views.certificates import certificate_html
 
 if TYPE_CHECKING:
@@ -44,11 +44,7 @@ def _certificate(user: User, **course: Any) -> Certificate:
 def _pdf_strings(pdf: bytes) -> str:
     """The text strings of a PDF WeasyPrint wrote (link targets, bookmarks, document title),
     read from its compressed streams; WeasyPrint writes page text as glyph ids, not text."""
-    streams = [
-        zlib.decompress(match.group(1))
-        for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
-    ]
-    blob = pdf + b"\n".join(streams)
+    blob = pdf_inflated(pdf)
     literal = [match.decode("latin-1") for match in re.findall(rb"\(([^()]*)\)", blob)]
     utf16 = [
         bytes.fromhex(match.decode()).decode("utf-16-be")
