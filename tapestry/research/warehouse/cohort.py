@@ -28,9 +28,10 @@ predicate (demographics only) or a semi join with the union of its items' person
 exclude group the same negated (an anti join). A temporal relation is a join of the
 criterion's events with the anchor's on the same person and a range of days (a semi join when
 the criterion counts occurrences, so each event counts once however many anchors are near it),
-worked out only for the participants the groups before it left, a cohort the query names once. Everything is Ibis (no SQL written by
-hand), so `CohortEngine(ibis.pyspark.connect(session))` runs the same definitions on Spark; on
-DuckDB the SQL Ibis compiles for a definition is kept and run on the thread's cursor.
+worked out only for the participants the groups before it left (a cohort the query names
+once). Everything is Ibis (no SQL written by hand), so
+`CohortEngine(ibis.pyspark.connect(session))` runs the same definitions on Spark; on DuckDB the
+SQL Ibis compiles for a definition is kept and run on the thread's cursor.
 
 Serving (`engine_for(path)`): one read-only DuckDB database per warehouse file per process,
 opened with bounded memory and threads (QUERY_MEMORY_LIMIT, QUERY_THREADS); each thread gets
