@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tapestry.surveys",
     "tapestry.learning",
     "tapestry.engagement",
+    "tapestry.funding",
 ]
 
 MIDDLEWARE = [

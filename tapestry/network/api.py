@@ -66,18 +66,20 @@ def region_of_person(*, user_id: int) -> RegionRef | None:
 
 @dataclass(frozen=True)
 class OrganizationRef:
-    """A member organization as other apps may show it: name, state and region code."""
+    """A member organization as other apps may show it: name, state, region code and type
+    (an OrganizationType value: "public_library", ...)."""
 
     id: int
     name: str
     state_code: str
     region_code: str
+    org_type: str = ""
 
 
 def organizations_get(*, organization_ids: Iterable[int]) -> dict[int, OrganizationRef]:
     """The member organizations among these ids, by id, each with its region today."""
     organizations = Organization.objects.filter(pk__in=list(organization_ids)).only(
-        "pk", "name", "state_id"
+        "pk", "name", "state_id", "org_type"
     )
     region_by_state = _region_codes_by_state()
     return {
@@ -86,6 +88,7 @@ def organizations_get(*, organization_ids: Iterable[int]) -> dict[int, Organizat
             name=organization.name,
             state_code=organization.state_id,
             region_code=region_by_state.get(organization.state_id, ""),
+            org_type=organization.org_type,
         )
         for organization in organizations
     }

@@ -133,6 +133,12 @@ def test_the_public_surfaces_may_be_imported(pristine_copy: Path, tmp_path: Path
         ({"tapestry.engagement.uses": "from tapestry.accounts import models\n"}, ACCOUNTS),
         ({"tapestry.engagement.uses": "from tapestry.core.models import AuditEvent\n"}, CORE),
         ({"tapestry.surveys.uses": "from tapestry.engagement import api\n"}, SURVEYS),
+        # Funding, from the day it exists: other apps through their api.py only.
+        ({"tapestry.funding.uses": "from tapestry.network.models import Organization\n"}, DOMAINS),
+        ({"tapestry.funding.uses": "from tapestry.accounts import models\n"}, ACCOUNTS),
+        ({"tapestry.funding.uses": "from tapestry.core.models import AuditEvent\n"}, CORE),
+        ({"tapestry.network.uses": "from tapestry.funding import models\n"}, DOMAINS),
+        ({"tapestry.surveys.uses": "from tapestry.funding import api\n"}, SURVEYS),
         # Research gates on learning.api; learning never reaches back, not even research.api.
         ({"tapestry.research.uses": "from tapestry.learning.models import Course\n"}, DOMAINS),
         ({"tapestry.learning.uses": "from tapestry.research import api\n"}, LEARNING),
