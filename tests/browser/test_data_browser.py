@@ -95,6 +95,8 @@ def test_a_visitor_searches_and_reads_a_concept_page(
     page.get_by_role("navigation", name=visitor.t("Breadcrumbs")).get_by_role(
         "link", name=visitor.t("Search concepts")
     ).click()
+    # Typed before htmx has started on the new page, the text would send no search.
+    page.wait_for_load_state()
     page.get_by_label(visitor.t("Search by name or code")).fill(measurement.code)
     # In Spanish the link is the team's Spanish name, with the standard name beside it.
     shown = measurement.name_es if language == "es" and measurement.name_es else measurement.name
