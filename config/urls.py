@@ -28,6 +28,7 @@ urlpatterns = [
     path("surveys/", include("tapestry.surveys.urls")),
     path("learning/", include("tapestry.learning.urls")),
     path("engagement/", include("tapestry.engagement.urls")),
+    path("funding/", include("tapestry.funding.urls")),
     path(".well-known/jwks.json", learning_credentials.jwks, name="jwks"),
     # The public Data Browser at data/ and the diversity dashboard at research/diversity/.
     path("", include("tapestry.research.urls")),

@@ -11,18 +11,19 @@ from pathlib import Path
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TRANSITIONS_FILE = Path(__file__).resolve().parent / "data" / "transitions.csv"
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    SCREENED = "screened", _("Screened")
-    UNDER_REVIEW = "under_review", _("Under review")
-    AWARDED = "awarded", _("Awarded")
-    DECLINED = "declined", _("Declined")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DRAFT = "draft", pgettext_lazy("funding application", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("funding application", "Submitted")
+    SCREENED = "screened", pgettext_lazy("funding application", "Screened")
+    UNDER_REVIEW = "under_review", pgettext_lazy("funding application", "Under review")
+    AWARDED = "awarded", pgettext_lazy("funding application", "Awarded")
+    DECLINED = "declined", pgettext_lazy("funding application", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("funding application", "Withdrawn")
 
 
 class Actor(models.TextChoices):
