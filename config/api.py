@@ -14,6 +14,7 @@ from tapestry.accounts.endpoints import router as accounts_router
 from tapestry.engagement.event_endpoints import router as engagement_events_router
 from tapestry.engagement.kit_endpoints import router as engagement_kits_router
 from tapestry.engagement.report_endpoints import router as engagement_reports_router
+from tapestry.funding.endpoints import router as funding_router
 from tapestry.learning.endpoints import router as learning_router
 from tapestry.learning.xapi_endpoints import router as xapi_router
 from tapestry.network.endpoints import router as network_router
@@ -121,6 +122,7 @@ api.add_router("/learning", learning_router)
 api.add_router("/engagement/events", engagement_events_router)
 api.add_router("/engagement/kits", engagement_kits_router)
 api.add_router("/engagement/reports", engagement_reports_router)
+api.add_router("/funding", funding_router)
 
 
 @api.exception_handler(ValidationError)

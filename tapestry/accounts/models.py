@@ -74,6 +74,7 @@ class ApiTokenScope(models.TextChoices):
     SURVEYS = "surveys", _("Survey instruments and responses (program staff and administrators)")
     KITS = "kits", _("Program kit reservations (library liaisons)")
     REPORTS = "reports", _("Submit activity reports (library liaisons)")
+    FUNDING = "funding", _("Funding applications and invoices (library liaisons)")
 
 
 class ApiToken(models.Model):

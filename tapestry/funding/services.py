@@ -128,8 +128,16 @@ def may_edit(user: Any, application: Application) -> bool:
     return application.organization_id in organizations_of_liaison(user_id=user.pk)
 
 
-def application_start(*, actor: Any, opportunity: Opportunity, organization_id: int) -> Application:
-    """Start a draft for a member organization whose liaison the actor is."""
+def application_start(
+    *,
+    actor: Any,
+    opportunity: Opportunity,
+    organization_id: int,
+    project_title: str = "",
+    summary: str = "",
+) -> Application:
+    """Start a draft for a member organization whose liaison the actor is (with its title and
+    summary when the caller has them already)."""
     if organization_id not in organizations_of_liaison(user_id=actor.pk):
         raise NotAllowed(_("Only your organization's liaison may start its application."))
     _open_for_applications(opportunity, timezone.now())
@@ -139,7 +147,11 @@ def application_start(*, actor: Any, opportunity: Opportunity, organization_id: 
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                opportunity=opportunity, organization_id=organization_id, created_by=actor
+                opportunity=opportunity,
+                organization_id=organization_id,
+                created_by=actor,
+                project_title=project_title.strip()[:200],
+                summary=summary.strip(),
             )
             ApplicationMember.objects.create(application=application, user=actor)
             audit_record(actor=actor, action="funding.application_started", target=application)

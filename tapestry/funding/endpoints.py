@@ -1,0 +1,264 @@
+"""JSON API for funding: the open calls (public), and for a liaison's client (an API token
+with the `funding` scope) their applications: start one, set its budget, submit it.
+
+401 without a live token, 403 without the scope; 404 for a call that is not open or an
+application that is not the caller's, alike, so an answer never tells whether an id exists.
+A service's refusal keeps its message: 400 for input it refuses (a budget over the maximum, a
+missing title), 403 for someone who may not (or an organization the call is not open to), 409 for a state that forbids it (the deadline
+passed, already applied, already submitted). Nothing is written on any refusal.
+"""
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from tapestry.accounts.api import ApiTokenAuth, ApiTokenScope
+from tapestry.funding import services
+from tapestry.funding.models import Application, Opportunity
+from tapestry.funding.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    BudgetIn,
+    BudgetLineOut,
+    CallOut,
+    ErrorOut,
+    MessageOut,
+)
+from tapestry.network.api import organizations_of_liaison
+
+router = Router(tags=["funding"])
+
+AUTH = ApiTokenAuth(scope=ApiTokenScope.FUNDING)
+CALL_NOT_FOUND = "No such open call."
+APPLICATION_NOT_FOUND = "No such application among yours."
+REFUSALS: dict[int, Any] = {
+    400: ErrorOut,
+    401: MessageOut,
+    403: MessageOut,
+    404: MessageOut,
+    409: MessageOut,
+}
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def _open_calls() -> Any:
+    return Opportunity.objects.filter(published_at__isnull=False, deadline__gt=timezone.now())
+
+
+def _call_out(request: HttpRequest, call: Opportunity) -> CallOut:
+    return CallOut(
+        id=str(call.public_id),
+        title=call.title,
+        title_es=call.title_es,
+        description=call.description,
+        description_es=call.description_es,
+        eligible_types=call.eligible_types,
+        eligible_states=call.eligible_states,
+        performance_start=call.performance_start.isoformat(),
+        performance_end=call.performance_end.isoformat(),
+        awards_available=call.awards_available,
+        maximum_amount=_money(call.maximum_amount),
+        deadline=call.deadline.isoformat(),
+        url=request.build_absolute_uri(reverse("funding:call_detail", args=[call.public_id])),
+    )
+
+
+def _application_out(request: HttpRequest, application: Application) -> ApplicationOut:
+    lines = list(application.budget_lines.all())
+    return ApplicationOut(
+        id=str(application.public_id),
+        call_id=str(application.opportunity.public_id),
+        organization_id=application.organization_id,
+        status=application.status,
+        project_title=application.project_title,
+        summary=application.summary,
+        tracking_number=application.tracking_number,
+        submitted_at=application.submitted_at.isoformat() if application.submitted_at else None,
+        budget=[
+            BudgetLineOut(description=line.description, amount=_money(line.amount))
+            for line in lines
+        ],
+        budget_total=_money(sum((line.amount for line in lines), Decimal(0))),
+        url=request.build_absolute_uri(
+            reverse("funding:application_edit", args=[application.public_id])
+        ),
+    )
+
+
+def _refusal(refusal: services.FundingError) -> Status[Any]:
+    if isinstance(refusal, services.NotAllowed | services.NotEligible):
+        return Status(403, MessageOut(detail=str(refusal)))
+    if isinstance(
+        refusal, services.CallClosed | services.AlreadyApplied | services.InvalidTransition
+    ):
+        return Status(409, MessageOut(detail=str(refusal)))
+    return Status(400, ErrorOut(detail=str(refusal)))
+
+
+def _own_application(user: Any, application_id: uuid.UUID) -> Application | None:
+    """The caller's application: one they are a member of, or of an organization they are the
+    liaison of."""
+    return (
+        Application.objects.filter(public_id=application_id)
+        .filter(
+            Q(members__user=user) | Q(organization_id__in=organizations_of_liaison(user_id=user.pk))
+        )
+        .select_related("opportunity")
+        .distinct()
+        .first()
+    )
+
+
+@router.get(
+    "/calls",
+    response={200: list[CallOut], 400: ErrorOut},
+    auth=None,
+    summary="The calls for funding open to applications",
+)
+@paginate(LimitOffsetPagination)
+def call_list(request: HttpRequest) -> Any:
+    return [_call_out(request, call) for call in _open_calls().order_by("deadline", "pk")]
+
+
+@router.get(
+    "/calls/{call_id}",
+    response={200: CallOut, 400: ErrorOut, 404: MessageOut},
+    auth=None,
+    summary="One call open to applications",
+)
+def call_get(request: HttpRequest, call_id: uuid.UUID) -> Status[CallOut | MessageOut]:
+    call = _open_calls().filter(public_id=call_id).first()
+    if call is None:
+        return Status(404, MessageOut(detail=CALL_NOT_FOUND))
+    return Status(200, _call_out(request, call))
+
+
+@router.get(
+    "/applications",
+    response={200: list[ApplicationOut], 400: ErrorOut, 401: MessageOut, 403: MessageOut},
+    auth=AUTH,
+    summary="Your organizations' applications (scope: funding)",
+)
+@paginate(LimitOffsetPagination)
+def application_list(request: HttpRequest) -> Any:
+    user: Any = request.user
+    applications = (
+        Application.objects.filter(
+            Q(members__user=user) | Q(organization_id__in=organizations_of_liaison(user_id=user.pk))
+        )
+        .select_related("opportunity")
+        .prefetch_related("budget_lines")
+        .distinct()
+        .order_by("-created_at", "-pk")
+    )
+    return [_application_out(request, application) for application in applications]
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationOut, **REFUSALS},
+    auth=AUTH,
+    summary="Start an application to an open call for your organization (scope: funding)",
+)
+def application_create(
+    request: HttpRequest, body: ApplicationIn
+) -> Status[ApplicationOut | ErrorOut | MessageOut]:
+    user: Any = request.user
+    call = _open_calls().filter(public_id=uuid.UUID(body.call_id)).first()
+    if call is None:
+        return Status(404, MessageOut(detail=CALL_NOT_FOUND))
+    if body.organization_id not in organizations_of_liaison(user_id=user.pk):
+        return Status(404, MessageOut(detail="No such organization among yours."))
+    title, summary = body.project_title.strip(), body.summary.strip()
+    if not title or not summary:
+        return Status(
+            400,
+            ErrorOut(
+                detail="Invalid request.",
+                errors={"project_title" if not title else "summary": ["Write some text."]},
+            ),
+        )
+    try:
+        application = services.application_start(
+            actor=user,
+            opportunity=call,
+            organization_id=body.organization_id,
+            project_title=title,
+            summary=summary,
+        )
+    except services.FundingError as refusal:
+        return _refusal(refusal)
+    return Status(201, _application_out(request, application))
+
+
+@router.get(
+    "/applications/{application_id}",
+    response={
+        200: ApplicationOut,
+        400: ErrorOut,
+        401: MessageOut,
+        403: MessageOut,
+        404: MessageOut,
+    },
+    auth=AUTH,
+    summary="One of your organizations' applications (scope: funding)",
+)
+def application_get(
+    request: HttpRequest, application_id: uuid.UUID
+) -> Status[ApplicationOut | MessageOut]:
+    application = _own_application(request.user, application_id)
+    if application is None:
+        return Status(404, MessageOut(detail=APPLICATION_NOT_FOUND))
+    return Status(200, _application_out(request, application))
+
+
+@router.put(
+    "/applications/{application_id}/budget",
+    response={200: ApplicationOut, **REFUSALS},
+    auth=AUTH,
+    summary="Replace a draft's budget (scope: funding); at most the call's maximum",
+)
+def application_budget_set(
+    request: HttpRequest, application_id: uuid.UUID, body: BudgetIn
+) -> Status[ApplicationOut | ErrorOut | MessageOut]:
+    application = _own_application(request.user, application_id)
+    if application is None:
+        return Status(404, MessageOut(detail=APPLICATION_NOT_FOUND))
+    try:
+        services.budget_set(
+            actor=request.user,
+            application=application,
+            lines=[(line.description, Decimal(line.amount)) for line in body.lines],
+        )
+    except services.FundingError as refusal:
+        return _refusal(refusal)
+    return Status(200, _application_out(request, application))
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    response={200: ApplicationOut, **REFUSALS},
+    auth=AUTH,
+    summary="Submit a draft before the call's deadline (scope: funding)",
+)
+def application_submit(
+    request: HttpRequest, application_id: uuid.UUID
+) -> Status[ApplicationOut | ErrorOut | MessageOut]:
+    application = _own_application(request.user, application_id)
+    if application is None:
+        return Status(404, MessageOut(detail=APPLICATION_NOT_FOUND))
+    try:
+        application = services.application_submit(actor=request.user, application=application)
+    except services.FundingError as refusal:
+        return _refusal(refusal)
+    return Status(200, _application_out(request, application))
