@@ -198,8 +198,27 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # files through a view that checks who may read them.
 MEDIA_ROOT = Path(_env("TAPESTRY_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
+# Uploaded files go to MEDIA_ROOT, or with TAPESTRY_S3_BUCKET set to S3-compatible object
+# storage (AWS S3, MinIO, Ceph...): private objects, reached only through the apps' views.
+_S3_BUCKET = _env("TAPESTRY_S3_BUCKET")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": _S3_BUCKET,
+                "endpoint_url": _env("TAPESTRY_S3_ENDPOINT_URL") or None,
+                "region_name": _env("TAPESTRY_S3_REGION") or None,
+                "access_key": _env("TAPESTRY_S3_ACCESS_KEY_ID") or None,
+                "secret_key": _env("TAPESTRY_S3_SECRET_ACCESS_KEY") or None,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+        if _S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
