@@ -225,10 +225,12 @@ def award_new(request: AuthenticatedRequest, application_id: Any) -> HttpRespons
     form = AwardForm(
         request.POST or None,
         evaluations=evaluations,
+        # Strings as the inputs take them (the field template shows the value itself, which
+        # a date or a Decimal would show localized).
         initial={
-            "amount": min(budget, application.opportunity.maximum_amount) if budget else None,
-            "period_start": start,
-            "period_end": end,
+            "amount": str(min(budget, application.opportunity.maximum_amount)) if budget else "",
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
             "evaluation": evaluations[0][0] if evaluations else "",
         },
     )
