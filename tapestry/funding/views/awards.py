@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -148,10 +148,45 @@ def _detail(
             if (acts or staff)
             else None,
             "close_form": (forms.get("close_form") or CloseForm()) if staff and active else None,
-            "changes": award.changes.select_related("actor"),
+            "history": _history(award, invoices),
         },
         status=status,
     )
+
+
+def _status_label(subject: str, status: str) -> str:
+    choices: dict[str, Any] = {
+        "award": Award.Status,
+        "invoice": Invoice.Status,
+        "extension": ExtensionRequest.Status,
+    }
+    if subject == "report":
+        labels = {"due": pgettext("report", "Due"), "submitted": pgettext("report", "Submitted")}
+        return labels.get(status, status)
+    kind = choices.get(subject)
+    return str(kind(status).label) if kind and status in kind.values else status
+
+
+def _history(award: Award, invoices: list[Invoice]) -> list[dict[str, Any]]:
+    """The award's trail in words: "Invoice A2027-000001-01: Submitted → Approved"."""
+    names = {
+        "award": {award.pk: _("Award %(number)s") % {"number": award.number}},
+        "invoice": {
+            invoice.pk: _("Invoice %(number)s") % {"number": invoice.number} for invoice in invoices
+        },
+        "report": {report.pk: str(report.get_kind_display()) for report in award.reports.all()},
+    }
+    rows = []
+    for change in award.changes.select_related("actor"):
+        name = names.get(change.subject, {}).get(change.subject_id, _("Extension request"))
+        to = _status_label(change.subject, change.to_status)
+        what = (
+            f"{name}: {_status_label(change.subject, change.from_status)} → {to}"
+            if change.from_status
+            else f"{name}: {to}"
+        )
+        rows.append({"change": change, "what": what})
+    return rows
 
 
 def _invoice_initial() -> dict[str, str]:
