@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Role, user_has_role
-from tapestry.core.api import audit_record
+from tapestry.accounts.api import Role, people_get, user_has_role
+from tapestry.core.api import audit_record, email_send
 from tapestry.funding.models import (
     Application,
     ApplicationMember,
@@ -221,6 +224,23 @@ def application_submit(*, actor: Any, application: Application) -> Application:
         application.submitted_at = now
         application.tracking_number = _tracking_number(application)
         application.save(update_fields=["submitted_at", "tracking_number", "updated_at"])
+        # The confirmation with the tracking number, to each of the application's people in
+        # their language, queued when the submission commits.
+        url = settings.SITE_URL + reverse("funding:my_applications")
+        member_ids = application.members.values_list("user_id", flat=True)
+        for person in people_get(user_ids=member_ids):
+            email_send(
+                to=[person.email],
+                template="funding/email/application_submitted",
+                context={
+                    "application": application,
+                    "call_title": application.opportunity.title_in(person.language),
+                    "deadline": application.opportunity.deadline,
+                    "applications_url": url,
+                },
+                language=person.language,
+                recipient_name=person.name,
+            )
     return application
 
 
@@ -333,3 +353,35 @@ def application_for_review(*, reviewer: Any, public_id: Any) -> Application:
             _("You have a conflict of interest with this applicant and may not review it.")
         )
     return application
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+def application_member_add(
+    *, actor: Any, application: Application, email: str
+) -> ApplicationMember:
+    """Let a colleague work on a draft: the organization's liaison adds a person who already
+    has an account, by their email address."""
+    if application.organization_id not in organizations_of_liaison(user_id=actor.pk):
+        raise NotAllowed(_("Only your organization's liaison may add people to its application."))
+    colleague = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if colleague is None:
+        raise FundingError(
+            _("No one has an account with this email address: ask them to sign up first.")
+        )
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status != Status.DRAFT:
+            raise InvalidTransition(_("A submitted application can no longer be changed."))
+        member, created = ApplicationMember.objects.get_or_create(
+            application=application, user=colleague
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="funding.application_member_added",
+                target=application,
+                data={"user_id": colleague.pk},
+            )
+    return member

@@ -1,0 +1,156 @@
+"""A liaison applies for funding: she opens the call, starts an application, writes a section
+and sees it saved as she types, adds a budget line, uploads a PDF, reviews and submits, and
+gets the tracking number. In English and in Spanish; axe-core and the sideways-scroll check
+run on every page at desktop and 390 px."""
+
+import datetime
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.template.defaultfilters import floatformat
+from django.utils import timezone, translation
+from playwright.sync_api import expect
+from pytest_django.fixtures import Settings
+
+from tapestry.accounts.api import Role
+from tapestry.accounts.tests.factories import UserFactory
+from tapestry.funding.drafts import SECTIONS_BY_KEY
+from tapestry.funding.models import Application, ApplicationSection, Attachment, BudgetLine
+from tapestry.funding.states import Status
+from tapestry.funding.tests.factories import (
+    OpportunityFactory,
+    RubricCriterionFactory,
+    ScreeningItemFactory,
+)
+from tapestry.funding.tests.factories_applicant import PDF_BYTES
+from tapestry.network.tests.factories import OrganizationFactory
+
+from .conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NEED = {
+    "en": "Many older adults in our neighborhood have no internet at home.",
+    "es": "Muchos adultos mayores del barrio no tienen internet en casa.",
+}
+
+
+def money(language: str, amount: str) -> str:
+    """An amount as the page writes it in this language ("1,250.50", "1.250,50")."""
+    with translation.override(language):
+        return floatformat(Decimal(amount), "2g")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_liaison_applies_and_gets_a_tracking_number(
+    language: str, visit: Any, settings: Settings, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    # Given Alice, liaison of a public library in Chicago, and an open call
+    alice = UserFactory.create(
+        email="alice@example.org",
+        full_name="Alice Liaison",
+        password=PASSWORD,
+        roles=[Role.LIAISON],
+        preferred_language=language,
+    )
+    OrganizationFactory.create(name="Harold Washington Library", zip_code="60605", liaison=alice)
+    call = OpportunityFactory.create(
+        title="Health outreach awards 2027",
+        title_es="Premios de alcance en salud 2027",
+        maximum_amount=Decimal("5000.00"),
+        deadline=timezone.now() + datetime.timedelta(days=20),
+        eligible_types=["public_library"],
+    )
+    ScreeningItemFactory.create(opportunity=call)
+    RubricCriterionFactory.create(opportunity=call)
+    call_title = call.title_in(language)
+
+    applicant = visit("funding-applicant", language)
+    page = applicant.open("/")
+    applicant.choose_language()
+    applicant.sign_in(alice.email, step="0-sign-in")
+    expect(page.get_by_role("link", name=re.compile(r"Alice Liaison"))).to_be_visible()
+
+    # She finds the call among the open ones and opens it
+    applicant.open("/funding/")
+    applicant.check("1-calls")
+    page.get_by_role("link", name=call_title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(call_title)
+    applicant.check("2-call")
+
+    # She starts an application for her library
+    page.get_by_role(
+        "button", name=re.compile("^" + re.escape(applicant.t("Start an application")))
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(applicant.t("Your draft application"))
+    application = Application.objects.get()
+    applicant.check("3-draft")
+
+    # Title and summary, saved with the form
+    page.get_by_label(applicant.label("Project title")).fill("Health fair at the library")
+    page.get_by_label(applicant.label("Project summary")).fill("A Saturday health fair.")
+    page.get_by_role("button", name=applicant.t("Save the title and summary")).click()
+    expect(page.get_by_label(applicant.label("Project title"))).to_have_value(
+        "Health fair at the library"
+    )
+
+    # She types the community need; it saves itself a moment after she stops
+    need = page.get_by_label(SECTIONS_BY_KEY["need"].title_in(language), exact=True)
+    need.click()
+    need.press_sequentially(NEED[language], delay=5)
+    saved_prefix = applicant.t("Saved at %(time)s.").split("%(time)s")[0].strip()
+    expect(page.locator("#section-need-status")).to_contain_text(saved_prefix, timeout=10_000)
+    section = ApplicationSection.objects.get(application=application, key="need")
+    assert (section.text, section.updated_by_id) == (NEED[language], alice.pk)
+    applicant.check("4-autosaved")
+
+    # A budget line
+    page.get_by_label(applicant.t("Budget item, line %(number)s") % {"number": 1}).fill(
+        "Blood pressure cuffs"
+    )
+    page.get_by_label(applicant.t("Amount in dollars, line %(number)s") % {"number": 1}).fill(
+        "1250.50"
+    )
+    page.get_by_role("button", name=applicant.t("Save the budget")).click()
+    expect(
+        page.get_by_text(
+            applicant.t("Total: $%(total)s of at most $%(maximum)s.")
+            % {"total": money(language, "1250.50"), "maximum": money(language, "5000.00")}
+        )
+    ).to_be_visible()
+    assert [(line.description, line.amount) for line in BudgetLine.objects.all()] == [
+        ("Blood pressure cuffs", Decimal("1250.50"))
+    ]
+
+    # A letter of support as a PDF
+    page.get_by_label(applicant.t("Add a file")).set_input_files(
+        files=[{"name": "support-letter.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
+    )
+    page.get_by_role("button", name=applicant.t("Upload the file")).click()
+    expect(page.get_by_role("link", name="support-letter.pdf")).to_be_visible()
+    assert Attachment.objects.get().content_type == "application/pdf"
+    applicant.check("5-budget-and-file")
+
+    # She reviews what will be sent, with the deadline and its time zone, and submits
+    page.get_by_role("link", name=applicant.t("Review and submit")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(applicant.t("Review and submit"))
+    expect(page.get_by_text(NEED[language])).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\b(EST|EDT)\b"))).to_be_visible()
+    applicant.check("6-review")
+    page.get_by_role("button", name=applicant.t("Submit the application")).click()
+
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    assert application.tracking_number is not None
+    expect(page.get_by_role("heading", level=1)).to_have_text(applicant.t("Application submitted"))
+    expect(page.get_by_text(application.tracking_number, exact=True)).to_be_visible()
+    applicant.check("7-submitted")
+
+    # Her applications list it with its status
+    page.get_by_role("link", name=applicant.t("My applications")).click()
+    expect(page.get_by_role("cell", name=application.tracking_number)).to_be_visible()
+    applicant.check("8-my-applications")
