@@ -228,6 +228,7 @@ def application_move(
         if by == Actor.APPLICANT and not may_edit(actor, application):
             raise NotAllowed(_("Only the people of this application may change it."))
         _move(application, to, actor=actor, by=by, reason=reason)
+        _applicant_notify(application, reason=reason.strip())
     return application
 
 
@@ -297,6 +298,7 @@ def review_assign(*, actor: Any, application: Application, reviewer: Any) -> Rev
                 target=application,
                 data={"reviewer_id": reviewer.pk},
             )
+            _reviewer_notify(application, reviewer_id=reviewer.pk)
     except IntegrityError:
         return ReviewAssignment.objects.get(application=application, reviewer=reviewer)
     return assignment
@@ -321,3 +323,85 @@ def application_for_review(*, reviewer: Any, public_id: Any) -> Application:
             _("You have a conflict of interest with this applicant and may not review it.")
         )
     return application
+
+
+# --- staff ---------------------------------------------------------------------------------
+# (Imported here, not at the top, so this part merges apart from the others.)
+from django.conf import settings  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from tapestry.accounts.api import Person, people_get, person_get  # noqa: E402
+from tapestry.core.api import email_send  # noqa: E402
+
+# The email each status an application reaches sends its people (templates under
+# funding/email/); a status not listed here sends nothing.
+_APPLICANT_EMAILS = {
+    Status.SCREENED: "funding/email/review_screened",
+    Status.UNDER_REVIEW: "funding/email/review_sent",
+    Status.AWARDED: "funding/email/decision_awarded",
+    Status.DECLINED: "funding/email/decision_declined",
+    Status.WITHDRAWN: "funding/email/decision_withdrawn",
+}
+
+
+def _site_url(name: str, *args: Any) -> str:
+    return f"{settings.SITE_URL}{reverse(name, args=args)}"
+
+
+def _applicant_url(application: Application) -> str:
+    # The applicant side's page of the application, where it exists; else the funding home.
+    for name in ("funding:application_detail", "funding:application_edit"):
+        try:
+            return _site_url(name, application.public_id)
+        except NoReverseMatch:
+            continue
+    return f"{settings.SITE_URL}/funding/"
+
+
+def application_people(application: Application) -> list[Person]:
+    """Who hears of an application's progress: its members (the liaison who started it and
+    the colleagues added), each once, active people only."""
+    return people_get(user_ids=application.members.values_list("user_id", flat=True))
+
+
+def _applicant_notify(application: Application, *, reason: str) -> None:
+    """Email the application's people of the status it just reached, each in their language
+    (queued for after the commit by `email_send`)."""
+    template = _APPLICANT_EMAILS.get(Status(application.status))
+    if template is None:
+        return
+    opportunity = application.opportunity
+    for person in application_people(application):
+        email_send(
+            to=[person.email],
+            template=template,
+            context={
+                "call_title": opportunity.title_in(person.language),
+                "project_title": application.project_title,
+                "tracking_number": application.tracking_number or "",
+                "reason": reason,
+                "application_url": _applicant_url(application),
+            },
+            language=person.language,
+            recipient_name=person.name,
+        )
+
+
+def _reviewer_notify(application: Application, *, reviewer_id: int) -> None:
+    """Tell a reviewer of a new assignment. The subject names the call only: the applicant's
+    name is for the page, which checks conflicts of interest each time it opens."""
+    person = person_get(user_id=reviewer_id)
+    if person is None:
+        return
+    email_send(
+        to=[person.email],
+        template="funding/email/review_assigned",
+        context={
+            "call_title": application.opportunity.title_in(person.language),
+            "tracking_number": application.tracking_number or "",
+            "review_url": _site_url("funding:review_score", application.public_id),
+            "queue_url": _site_url("funding:review_queue"),
+        },
+        language=person.language,
+        recipient_name=person.name,
+    )
