@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Role, people_get, user_has_role
+from tapestry.accounts.api import Person, Role, people_get, person_get, user_has_role
 from tapestry.core.api import audit_record, email_send
 from tapestry.funding.models import (
     Application,
@@ -227,8 +227,7 @@ def application_submit(*, actor: Any, application: Application) -> Application:
         # The confirmation with the tracking number, to each of the application's people in
         # their language, queued when the submission commits.
         url = settings.SITE_URL + reverse("funding:my_applications")
-        member_ids = application.members.values_list("user_id", flat=True)
-        for person in people_get(user_ids=member_ids):
+        for person in application_people(application):
             email_send(
                 to=[person.email],
                 template="funding/email/application_submitted",
@@ -260,6 +259,7 @@ def application_move(
         if by == Actor.APPLICANT and not may_edit(actor, application):
             raise NotAllowed(_("Only the people of this application may change it."))
         _move(application, to, actor=actor, by=by, reason=reason)
+        _applicant_notify(application, reason=reason.strip())
     return application
 
 
@@ -329,6 +329,7 @@ def review_assign(*, actor: Any, application: Application, reviewer: Any) -> Rev
                 target=application,
                 data={"reviewer_id": reviewer.pk},
             )
+            _reviewer_notify(application, reviewer_id=reviewer.pk)
     except IntegrityError:
         return ReviewAssignment.objects.get(application=application, reviewer=reviewer)
     return assignment
@@ -385,3 +386,73 @@ def application_member_add(
                 data={"user_id": colleague.pk},
             )
     return member
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+# The email each status an application reaches sends its people (templates under
+# funding/email/); a status not listed here sends nothing.
+_APPLICANT_EMAILS = {
+    Status.SCREENED: "funding/email/review_screened",
+    Status.UNDER_REVIEW: "funding/email/review_sent",
+    Status.AWARDED: "funding/email/decision_awarded",
+    Status.DECLINED: "funding/email/decision_declined",
+    Status.WITHDRAWN: "funding/email/decision_withdrawn",
+}
+
+
+def _site_url(name: str, *args: Any) -> str:
+    return f"{settings.SITE_URL}{reverse(name, args=args)}"
+
+
+def _applicant_url(application: Application) -> str:
+    return _site_url("funding:application_edit", application.public_id)
+
+
+def application_people(application: Application) -> list[Person]:
+    """Who hears of an application's progress: its members (the liaison who started it and
+    the colleagues added), each once, active people only."""
+    return people_get(user_ids=application.members.values_list("user_id", flat=True))
+
+
+def _applicant_notify(application: Application, *, reason: str) -> None:
+    """Email the application's people of the status it just reached, each in their language
+    (queued for after the commit by `email_send`)."""
+    template = _APPLICANT_EMAILS.get(Status(application.status))
+    if template is None:
+        return
+    opportunity = application.opportunity
+    for person in application_people(application):
+        email_send(
+            to=[person.email],
+            template=template,
+            context={
+                "call_title": opportunity.title_in(person.language),
+                "project_title": application.project_title,
+                "tracking_number": application.tracking_number or "",
+                "reason": reason,
+                "application_url": _applicant_url(application),
+            },
+            language=person.language,
+            recipient_name=person.name,
+        )
+
+
+def _reviewer_notify(application: Application, *, reviewer_id: int) -> None:
+    """Tell a reviewer of a new assignment. The subject names the call only: the applicant's
+    name is for the page, which checks conflicts of interest each time it opens."""
+    person = person_get(user_id=reviewer_id)
+    if person is None:
+        return
+    email_send(
+        to=[person.email],
+        template="funding/email/review_assigned",
+        context={
+            "call_title": application.opportunity.title_in(person.language),
+            "tracking_number": application.tracking_number or "",
+            "review_url": _site_url("funding:review_score", application.public_id),
+            "queue_url": _site_url("funding:review_queue"),
+        },
+        language=person.language,
+        recipient_name=person.name,
+    )
