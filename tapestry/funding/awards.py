@@ -557,6 +557,29 @@ def report_submit(
     return report
 
 
+# An overdue report is reminded of the day after its due date, then every REMINDER_EVERY days.
+REMINDER_EVERY = datetime.timedelta(days=7)
+
+
+def report_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Email the people of each active award whose report is overdue: the day after the due
+    date, then weekly until it is in. Meant for a daily task; returns how many reports were
+    reminded of."""
+    today = today or timezone.localdate()
+    reminded = 0
+    overdue = AwardReport.objects.filter(
+        award__status=Award.Status.ACTIVE, submitted_at__isnull=True, due_on__lt=today
+    ).select_related("award__application__opportunity")
+    for report in overdue:
+        late = (today - report.due_on).days
+        if (late - 1) % REMINDER_EVERY.days:
+            continue
+        with transaction.atomic():
+            _email(_awardees(report.award), "report_overdue", report.award, report=report)
+        reminded += 1
+    return reminded
+
+
 # --- extensions ----------------------------------------------------------------------------
 
 
