@@ -309,13 +309,9 @@ def award_create(
                 _("The amount is more than the call's maximum of %(maximum)s.")
                 % {"maximum": dollars(maximum)}
             )
-        default_start, default_end = default_period(application)
-        start = period_start or default_start
-        end = period_end or (
-            default_end
-            if period_start is None
-            else months_later(start, 12) - datetime.timedelta(days=1)
-        )
+        start = period_start or default_period(application)[0]
+        # A year from the start unless given (the default year ends on April 30).
+        end = period_end or months_later(start, 12) - datetime.timedelta(days=1)
         if end <= start:
             raise AwardInvalid(_("The period must end after it starts."))
         organization = organizations_get(organization_ids=[application.organization_id]).get(
