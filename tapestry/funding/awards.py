@@ -309,13 +309,9 @@ def award_create(
                 _("The amount is more than the call's maximum of %(maximum)s.")
                 % {"maximum": dollars(maximum)}
             )
-        default_start, default_end = default_period(application)
-        start = period_start or default_start
-        end = period_end or (
-            default_end
-            if period_start is None
-            else months_later(start, 12) - datetime.timedelta(days=1)
-        )
+        start = period_start or default_period(application)[0]
+        # A year from the start unless given (the default year ends on April 30).
+        end = period_end or months_later(start, 12) - datetime.timedelta(days=1)
         if end <= start:
             raise AwardInvalid(_("The period must end after it starts."))
         organization = organizations_get(organization_ids=[application.organization_id]).get(
@@ -555,6 +551,29 @@ def report_submit(
         _change(award, "report", report.pk, "due", "submitted", actor)
         _email(_staff(), "report_submitted", award, report=report)
     return report
+
+
+# An overdue report is reminded of the day after its due date, then every REMINDER_EVERY days.
+REMINDER_EVERY = datetime.timedelta(days=7)
+
+
+def report_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Email the people of each active award whose report is overdue: the day after the due
+    date, then weekly until it is in. Meant for a daily task; returns how many reports were
+    reminded of."""
+    today = today or timezone.localdate()
+    reminded = 0
+    overdue = AwardReport.objects.filter(
+        award__status=Award.Status.ACTIVE, submitted_at__isnull=True, due_on__lt=today
+    ).select_related("award__application__opportunity")
+    for report in overdue:
+        late = (today - report.due_on).days
+        if (late - 1) % REMINDER_EVERY.days:
+            continue
+        with transaction.atomic():
+            _email(_awardees(report.award), "report_overdue", report.award, report=report)
+        reminded += 1
+    return reminded
 
 
 # --- extensions ----------------------------------------------------------------------------

@@ -15,10 +15,17 @@ from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from tapestry.accounts.api import Role
+from tapestry.accounts.personas import PERSONAS, persona_ensure
 from tapestry.accounts.tests.factories import UserFactory
-from tapestry.funding.awards import overdue_reports, report_submit
-from tapestry.funding.models import Invoice
-from tapestry.funding.tests.factories_awards import ACKNOWLEDGEMENT, ACKNOWLEDGEMENT_ES, award_make
+from tapestry.funding.awards import invoice_submit, material_add, overdue_reports, report_submit
+from tapestry.funding.models import Award, Invoice
+from tapestry.funding.tests.factories import OpportunityFactory
+from tapestry.funding.tests.factories_awards import (
+    ACKNOWLEDGEMENT,
+    ACKNOWLEDGEMENT_ES,
+    AwardedApplicationFactory,
+    award_make,
+)
 from tapestry.network.tests.factories import OrganizationFactory
 
 from .conftest import PASSWORD, Visit
@@ -109,3 +116,67 @@ def test_an_awardee_submits_her_first_invoice(
         today.replace(day=1),
     )
     assert [message.to for message in mail.outbox] == [["paula@example.org"]]
+
+
+def test_program_staff_make_an_award_and_approve_its_first_invoice(
+    visit: Callable[[str, str], Visit], authenticator_code: Callable[[], str]
+) -> None:
+    # Given Dana of program staff, and Alice's library whose application was awarded
+    dana = persona_ensure(
+        next(p for p in PERSONAS if p.email == "programstaff@tapestry.example"), password=PASSWORD
+    )
+    alice = UserFactory.create(email="alice@example.org", roles=[Role.LIAISON])
+    library = OrganizationFactory.create(name="Alice Memorial Library", zip_code="60601")
+    today = timezone.localdate()
+    year = today.year if today.month >= 5 else today.year - 1
+    application = AwardedApplicationFactory.create(
+        organization_id=library.pk,
+        created_by=alice,
+        opportunity=OpportunityFactory.create(
+            performance_start=datetime.date(year, 5, 1),
+            performance_end=datetime.date(year + 1, 4, 30),
+        ),
+    )
+
+    # Dana signs in with her authenticator code and opens the award form: the award year
+    # and the budget are filled in
+    staff = visit("funding-awards-staff", "en")
+    page = staff.open("/")
+    staff.sign_in(dana.email, step="1-sign-in")
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    page.get_by_label(staff.label("Code")).fill(authenticator_code())
+    page.get_by_role("button", name=staff.t("Sign In")).click()
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    staff.open(f"/funding/staff/applications/{application.public_id}/award/")
+    expect(page.get_by_label(staff.label("Period starts"))).to_have_value(f"{year}-05-01")
+    expect(page.get_by_label(staff.label("Period ends"))).to_have_value(f"{year + 1}-04-30")
+    expect(page.get_by_label(staff.label("Amount in dollars"))).to_have_value("4000.00")
+    staff.check("2-award-form")
+    page.get_by_label(staff.label("Acknowledgement text")).first.fill(ACKNOWLEDGEMENT)
+    page.get_by_role("button", name=staff.t("Make the award and send the letter")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Award A")
+
+    # Alice invoices and lists a flyer without the acknowledgement
+    award = Award.objects.get()
+    for report in overdue_reports(award):
+        report_submit(actor=alice, report=report, narrative="Two fairs.", activity_report_ids=[])
+    invoice = invoice_submit(
+        actor=alice,
+        award=award,
+        billing_month=today,
+        invoice_date=today,
+        amount=Decimal("500.00"),
+        description="Flyers.",
+    )
+    material_add(actor=alice, award=award, title="Fair flyer", url="", text="Come to the fair!")
+
+    # Dana sees the flyer flagged and approves the invoice
+    page.reload()
+    expect(page.get_by_text(staff.t("Acknowledgement missing"))).to_be_visible()
+    staff.check("3-award-to-decide")
+    page.get_by_label(staff.label("Decision")).select_option("approved")
+    page.get_by_role("button", name=staff.t("Save the decision")).click()
+    expect(page.get_by_text(staff.t("Decision saved; the awardee was emailed."))).to_be_visible()
+    staff.check("4-approved")
+    invoice.refresh_from_db()
+    assert invoice.status == "approved"

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.test import Client
 
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
+from tapestry.engagement.api import ActivityReportRef
+from tapestry.funding import awards as award_services
 from tapestry.funding.awards import invoice_submit
 from tapestry.funding.models import Award, AwardChange, Invoice
 from tapestry.funding.tests.factories_awards import (
@@ -332,3 +335,125 @@ def test_an_invoice_pdf_is_in_the_readers_language(
     strings = pdf_strings(response.content)
     assert invoice.number in strings
     assert "es" in re.findall(r"^(?:en|es)$", strings, flags=re.MULTILINE)
+
+
+# --- reports, the survey, extensions and close-out through the page ------------------------
+
+
+def test_an_overdue_report_is_flagged_and_the_invoice_refused(
+    award: Award, alice_liaison: Any, signed_in: Any
+) -> None:
+    with time_machine.travel(
+        datetime.datetime(2027, 11, 20, 12, 0, tzinfo=datetime.UTC), tick=False
+    ):
+        alice_client = signed_in(alice_liaison)  # a session of that day
+        text = alice_client.get(page(award)).content.decode()
+        response = alice_client.post(
+            page(award, "invoices/"),
+            {
+                "billing_month": "2027-10",
+                "invoice_date": "2027-11-01",
+                "amount": "100",
+                "description": "October.",
+            },
+        )
+
+    assert '<strong class="text-secondary-dark">Overdue: it was due on 15 Nov 2027.' in text
+    assert response.status_code == 400
+    assert "Submit the interim report due 15 Nov 2027 first" in response.content.decode()
+    assert not Invoice.objects.exists()
+
+
+def test_the_awardee_submits_a_report_linking_activity_reports(
+    award: Award, alice_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        award_services,
+        "activity_reports_of",
+        lambda **question: [
+            ActivityReportRef(
+                id=7,
+                organization_id=award.organization_id,
+                title="Health fair",
+                activity_date=datetime.date(2027, 6, 5),
+                activity_type="exhibit",
+                activity_type_label="Exhibit",
+                status="accepted",
+                participants=40,
+            )
+        ],
+    )
+    interim = award.reports.get(kind="interim")
+    assert "Health fair, 5 Jun 2027 (Exhibit, 40 participants)" in (
+        alice_client.get(page(award)).content.decode()
+    )
+
+    response = alice_client.post(
+        page(award, f"reports/{interim.pk}/"),
+        {"narrative": "One fair, 40 people.", "activity_report_ids": ["7"]},
+    )
+
+    assert response.status_code == 302
+    interim.refresh_from_db()
+    assert (interim.narrative, interim.activity_report_ids) == ("One fair, 40 people.", [7])
+
+
+def test_the_final_reports_survey_opens_with_a_link_of_ones_own(
+    alice_liaison: Any, alice_library: Any, paula_program_staff: Any, alice_client: Client
+) -> None:
+    apps.get_model("surveys", "Instrument").objects.create(
+        slug="award-final-report",
+        title_en="Final report of a funded project",
+        title_es="Informe final de un proyecto financiado",
+        purpose="award_evaluation",
+        mode="identified",
+        status="published",
+    )
+    award = award_make(
+        liaison=alice_liaison, organization_id=alice_library.pk, staff=paula_program_staff
+    )
+    assert "includes the survey “Final report of a funded project”" in (
+        alice_client.get(page(award)).content.decode()
+    )
+
+    response = alice_client.post(page(award, "evaluation/"))
+
+    assert response.status_code == 302
+    assert re.match(r"^http://[^/]+/surveys/award-final-report/", response["Location"])
+
+
+def test_the_survey_button_says_so_when_there_is_none(award: Award, alice_client: Client) -> None:
+    response = alice_client.post(page(award, "evaluation/"), follow=True)
+
+    assert "The survey is not open at the moment." in response.content.decode()
+
+
+def test_an_extension_is_requested_and_approved_through_the_page(
+    award: Award, alice_client: Client, paula_client: Client
+) -> None:
+    response = alice_client.post(
+        page(award, "extensions/"),
+        {"requested_end": "2029-06-30", "reason": "Repairs closed the library."},
+    )
+    assert response.status_code == 400
+    assert "at the latest" in response.content.decode()
+
+    alice_client.post(
+        page(award, "extensions/"),
+        {"requested_end": "2028-08-31", "reason": "Repairs closed the library."},
+    )
+    extension = award.extensions.get()
+    decide = page(award, f"extensions/{extension.pk}/decide/")
+    assert alice_client.post(decide, {"approve": "yes"}).status_code == 403
+    assert paula_client.post(decide, {"approve": "yes", "reason": ""}).status_code == 302
+
+    award.refresh_from_db()
+    assert award.period_end == datetime.date(2028, 8, 31)
+
+
+def test_close_out_refused_is_a_form_error_for_staff(award: Award, paula_client: Client) -> None:
+    response = paula_client.post(page(award, "close/"), {"note": "Done."})
+
+    assert response.status_code == 400
+    assert "Not yet: the interim report due 15 Nov 2027" in response.content.decode()
+    assert Award.objects.get().status == "active"

@@ -539,3 +539,28 @@ def test_close_out_waits_for_the_reports_and_the_invoices(
         )
     with pytest.raises(FundingError):
         award_close(actor=paula_program_staff, award=award, note="")
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def test_an_overdue_report_is_reminded_the_day_after_then_weekly(
+    award: Award,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    due = datetime.date(2027, 11, 15)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = {
+            offset: award_services.report_reminders_send(
+                today=due + datetime.timedelta(days=offset)
+            )
+            for offset in range(0, 16)
+        }
+
+    assert [offset for offset, count in sent.items() if count] == [1, 8, 15]
+    assert [message.subject for message in mail.outbox] == [
+        f"Overdue: Interim report of award {award.number}"
+    ] * 3
+    assert "was due on 15 Nov 2027 and is not in yet" in mail.outbox[0].body
