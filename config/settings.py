@@ -437,6 +437,10 @@ SCHEDULED_JOBS = {
         "task": "tapestry.engagement.tasks.kit_overdue_reminders_task",
         "every_seconds": 24 * 3600,
     },
+    "funding-report-reminders": {
+        "task": "tapestry.funding.tasks.report_reminders_task",
+        "every_seconds": 24 * 3600,
+    },
 }
 CSRF_FAILURE_VIEW = "tapestry.core.views.csrf_failure"
 PERMISSIONS_POLICY = (

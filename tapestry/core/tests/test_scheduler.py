@@ -42,6 +42,7 @@ def test_first_check_enqueues_every_job_once(
         "engagement-event-reminders",
         "engagement-registrants-retention",
         "engagement-kit-overdue-reminders",
+        "funding-report-reminders",
     ]
     assert enqueued_tasks == [
         "worker_heartbeat",
@@ -52,6 +53,7 @@ def test_first_check_enqueues_every_job_once(
         "event_reminders_task",
         "registrants_retention_task",
         "kit_overdue_reminders_task",
+        "report_reminders_task",
     ]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": START,
@@ -62,6 +64,7 @@ def test_first_check_enqueues_every_job_once(
         "engagement-event-reminders": START,
         "engagement-registrants-retention": START,
         "engagement-kit-overdue-reminders": START,
+        "funding-report-reminders": START,
     }
 
 
@@ -102,6 +105,7 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
         "engagement-event-reminders": START,
         "engagement-registrants-retention": START,
         "engagement-kit-overdue-reminders": START,
+        "funding-report-reminders": START,
     }
 
 
@@ -111,7 +115,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 8
+    assert len(callbacks) == 9
     assert enqueued_tasks == []
 
 
