@@ -159,12 +159,13 @@ def section_save(
         row, _created = ApplicationSection.objects.select_for_update().get_or_create(
             application=application, key=key
         )
+        if row.text == text:
+            # Nothing to save, and nothing to conflict with: the editor catches up.
+            return row
         if row.version != base_version and row.updated_by_id not in (None, actor.pk):
             raise SectionConflict(
                 _("Someone else changed this section after you opened it."), current=row
             )
-        if row.text == text and row.version == base_version:
-            return row
         row.text = text
         row.version += 1
         row.updated_by = actor

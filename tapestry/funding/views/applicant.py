@@ -301,7 +301,7 @@ def application_section_save(
         return render(
             request,
             f"{TEMPLATES}/_section.html",
-            {"entry": entry, "application": application, "editable": True},
+            {"entry": entry, "application": application, "editable": True, "focus": True},
         )
     form = SectionForm(request.POST)
     if not form.is_valid():
