@@ -116,6 +116,8 @@ def test_a_liaison_applies_and_gets_a_tracking_number(
     page.get_by_label(applicant.t("Amount in dollars, line %(number)s") % {"number": 1}).fill(
         "1250.50"
     )
+    # The running total follows her typing before she saves
+    expect(page.locator("#budget-total")).to_contain_text(money(language, "1250.50"))
     page.get_by_role("button", name=applicant.t("Save the budget")).click()
     expect(
         page.get_by_text(

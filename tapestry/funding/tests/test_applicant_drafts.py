@@ -364,3 +364,26 @@ def test_saving_the_text_already_there_is_no_conflict_and_no_new_version(
     )
 
     assert (section.version, section.updated_by) == (1, carmen)
+
+
+def test_the_running_total_adds_the_lines_as_typed_without_saving(
+    alice_client: Client, draft: Application
+) -> None:
+    response = alice_client.post(
+        url(draft, "budget/total/"),
+        budget_post([("Staff", "4000.00"), ("Laptops", "1000.25"), ("", "not a number")]),
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert response.content.decode() == (
+        "Total: $5,000.25 of at most $5,000.00. "
+        '<strong class="text-secondary-dark">That is $0.25 over the maximum.</strong>'
+    )
+    assert [line.amount for line in BudgetLine.objects.all()] == [Decimal("1200.50")]
+
+
+def test_a_stranger_gets_no_running_total(bob_client: Client, draft: Application) -> None:
+    response = bob_client.post(url(draft, "budget/total/"), budget_post([("Staff", "1.00")]))
+
+    assert response.status_code == 404
