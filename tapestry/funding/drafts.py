@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tapestry.core.api import audit_record
 from tapestry.funding.models import Application, ApplicationSection, Attachment
 from tapestry.funding.services import FundingError, InvalidTransition, NotAllowed, may_edit
 from tapestry.funding.states import Status
@@ -159,12 +160,13 @@ def section_save(
         row, _created = ApplicationSection.objects.select_for_update().get_or_create(
             application=application, key=key
         )
+        if row.text == text:
+            # Nothing to save, and nothing to conflict with: the editor catches up.
+            return row
         if row.version != base_version and row.updated_by_id not in (None, actor.pk):
             raise SectionConflict(
                 _("Someone else changed this section after you opened it."), current=row
             )
-        if row.text == text and row.version == base_version:
-            return row
         row.text = text
         row.version += 1
         row.updated_by = actor
@@ -275,6 +277,12 @@ def attachment_add(*, actor: Any, application: Application, upload: UploadedFile
             # The row did not land: neither may the file.
             attachment.file.storage.delete(str(attachment.file.name))
             raise
+        audit_record(
+            actor=actor,
+            action="funding.attachment_added",
+            target=application,
+            data={"attachment": str(attachment.public_id), "type": kind.content_type},
+        )
     return attachment
 
 
@@ -283,5 +291,11 @@ def attachment_remove(*, actor: Any, attachment: Attachment) -> None:
     with transaction.atomic():
         _editable_locked(actor, attachment.application)
         storage, stored = attachment.file.storage, str(attachment.file.name)
+        audit_record(
+            actor=actor,
+            action="funding.attachment_removed",
+            target=attachment.application,
+            data={"attachment": str(attachment.public_id)},
+        )
         attachment.delete()
         transaction.on_commit(lambda: storage.delete(stored))

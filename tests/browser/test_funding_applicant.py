@@ -19,13 +19,14 @@ from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.funding.drafts import SECTIONS_BY_KEY
 from tapestry.funding.models import Application, ApplicationSection, Attachment, BudgetLine
+from tapestry.funding.services import application_member_add
 from tapestry.funding.states import Status
 from tapestry.funding.tests.factories import (
     OpportunityFactory,
     RubricCriterionFactory,
     ScreeningItemFactory,
 )
-from tapestry.funding.tests.factories_applicant import PDF_BYTES
+from tapestry.funding.tests.factories_applicant import PDF_BYTES, draft_make
 from tapestry.network.tests.factories import OrganizationFactory
 
 from .conftest import PASSWORD
@@ -102,7 +103,7 @@ def test_a_liaison_applies_and_gets_a_tracking_number(
     need = page.get_by_label(SECTIONS_BY_KEY["need"].title_in(language), exact=True)
     need.click()
     need.press_sequentially(NEED[language], delay=5)
-    saved_prefix = applicant.t("Saved at %(time)s.").split("%(time)s")[0].strip()
+    saved_prefix = applicant.t("Saved at %(time)s").split("%(time)s")[0].strip()
     expect(page.locator("#section-need-status")).to_contain_text(saved_prefix, timeout=10_000)
     section = ApplicationSection.objects.get(application=application, key="need")
     assert (section.text, section.updated_by_id) == (NEED[language], alice.pk)
@@ -115,6 +116,8 @@ def test_a_liaison_applies_and_gets_a_tracking_number(
     page.get_by_label(applicant.t("Amount in dollars, line %(number)s") % {"number": 1}).fill(
         "1250.50"
     )
+    # The running total follows her typing before she saves
+    expect(page.locator("#budget-total")).to_contain_text(money(language, "1250.50"))
     page.get_by_role("button", name=applicant.t("Save the budget")).click()
     expect(
         page.get_by_text(
@@ -154,3 +157,90 @@ def test_a_liaison_applies_and_gets_a_tracking_number(
     page.get_by_role("link", name=applicant.t("My applications")).click()
     expect(page.get_by_role("cell", name=application.tracking_number)).to_be_visible()
     applicant.check("8-my-applications")
+
+
+def test_two_colleagues_editing_one_section_are_warned_instead_of_overwritten(
+    visit: Any,
+) -> None:
+    # Given Alice's draft, on which her colleague Carmen works too
+    alice = UserFactory.create(
+        email="alice@example.org",
+        full_name="Alice Liaison",
+        password=PASSWORD,
+        roles=[Role.LIAISON],
+    )
+    carmen = UserFactory.create(
+        email="carmen@example.org", full_name="Carmen Ruiz", password=PASSWORD
+    )
+    library = OrganizationFactory.create(name="Harold Washington Library", liaison=alice)
+    application = draft_make(liaison=alice, organization=library)
+    application_member_add(actor=alice, application=application, email=carmen.email)
+    draft_path = f"/funding/applications/{application.public_id}/"
+    need_title = SECTIONS_BY_KEY["need"].title
+
+    # Both open the draft
+    pages = {}
+    for person in (alice, carmen):
+        person_visit = visit(f"funding-conflict-{person.email.split('@')[0]}", "en")
+        person_visit.open("/")
+        person_visit.sign_in(person.email, step="0-sign-in")
+        expect(
+            person_visit.page.get_by_role("link", name=re.compile(person.full_name))
+        ).to_be_visible()
+        person_visit.open(draft_path)
+        pages[person.email] = person_visit
+    alice_visit, carmen_visit = pages[alice.email], pages[carmen.email]
+
+    # Carmen writes the community need; it is saved
+    carmen_need = carmen_visit.page.get_by_label(need_title, exact=True)
+    carmen_need.press_sequentially("Carmen: seniors lack internet.", delay=5)
+    expect(carmen_visit.page.locator("#section-need-status")).to_contain_text("Saved at")
+
+    # Alice, whose page still holds the empty section, writes hers: she is warned, not saved
+    alice_page = alice_visit.page
+    alice_need = alice_page.get_by_label(need_title, exact=True)
+    alice_need.press_sequentially("Alice: families need bilingual help.", delay=5)
+    status = alice_page.locator("#section-need-status")
+    expect(status).to_contain_text("Not saved: Carmen Ruiz changed this section at")
+    expect(alice_page.get_by_text("Carmen: seniors lack internet.")).to_be_visible()
+    section = ApplicationSection.objects.get(application=application, key="need")
+    assert (section.text, section.updated_by_id) == ("Carmen: seniors lack internet.", carmen.pk)
+    alice_visit.check("1-conflict")
+
+    # She chooses to overwrite with hers
+    alice_page.get_by_role("button", name="Overwrite with mine").click()
+    expect(status).to_contain_text("Saved at")
+    section.refresh_from_db()
+    assert (section.text, section.updated_by_id, section.version) == (
+        "Alice: families need bilingual help.",
+        alice.pk,
+        2,
+    )
+    alice_visit.check("2-overwritten")
+
+    # Carmen types on from her old page: warned in turn, she keeps Alice's text
+    carmen_need.press_sequentially(" More.", delay=5)
+    carmen_page = carmen_visit.page
+    expect(carmen_page.locator("#section-need-status")).to_contain_text(
+        "Not saved: Alice Liaison changed this section at"
+    )
+    carmen_page.get_by_role("link", name="Keep their text").click()
+    expect(carmen_page.get_by_label(need_title, exact=True)).to_have_value(
+        "Alice: families need bilingual help."
+    )
+    carmen_visit.check("3-kept-theirs")
+    section.refresh_from_db()
+    assert section.text == "Alice: families need bilingual help."
+
+    # And her next words save from the version she now holds
+    # (the section comes back focused, so she carries on from the keyboard)
+    expect(carmen_page.get_by_label(need_title, exact=True)).to_be_focused()
+    carmen_page.keyboard.press("Control+End")
+    carmen_page.keyboard.type(" Agreed.", delay=5)
+    expect(carmen_page.locator("#section-need-status")).to_contain_text("Saved at")
+    section.refresh_from_db()
+    assert (section.text, section.updated_by_id, section.version) == (
+        "Alice: families need bilingual help. Agreed.",
+        carmen.pk,
+        3,
+    )

@@ -61,6 +61,7 @@ def test_a_file_is_stored_as_the_type_its_content_shows(
     alice_client: Client,
     draft: Application,
     media: Path,
+    audit_log: Any,
     name: str,
     content: bytes,
     content_type: str,
@@ -81,6 +82,12 @@ def test_a_file_is_stored_as_the_type_its_content_shows(
     assert stored.startswith(f"funding/{draft.public_id}/")
     assert default_storage.open(stored).read() == content
     assert len(stored_files(media)) == 1
+    assert audit_log()[-1] == (
+        "funding.attachment_added",
+        "alice@example.org",
+        "funding.application",
+        str(draft.pk),
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,8 +100,15 @@ def test_a_file_is_stored_as_the_type_its_content_shows(
     ],
 )
 def test_a_file_of_another_type_is_refused_whatever_its_name(
-    alice_client: Client, draft: Application, media: Path, name: str, content: bytes
+    alice_client: Client,
+    draft: Application,
+    media: Path,
+    audit_log: Any,
+    name: str,
+    content: bytes,
 ) -> None:
+    before = audit_log()
+
     response = alice_client.post(add_url(draft), {"file": upload(name, content)})
 
     assert response.status_code == 400
@@ -104,6 +118,7 @@ def test_a_file_of_another_type_is_refused_whatever_its_name(
     )
     assert Attachment.objects.count() == 0
     assert stored_files(media) == []
+    assert audit_log() == before
 
 
 def test_a_file_over_the_limit_is_refused(

@@ -10,7 +10,7 @@ from django.test import Client
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.funding.drafts import SectionConflict, section_save
 from tapestry.funding.models import Application, ApplicationSection, BudgetLine
-from tapestry.funding.services import application_member_add
+from tapestry.funding.services import application_member_add, application_submit
 from tapestry.funding.tests.factories_applicant import draft_make
 from tapestry.network.tests.factories import OrganizationFactory
 
@@ -334,3 +334,56 @@ def test_a_third_decimal_or_an_amount_without_an_item_is_a_field_error(
     assert "Ensure that there are no more than 2 decimal places." in page
     assert "Say what this amount pays for." in page
     assert BudgetLine.objects.count() == 1
+
+
+def test_a_submitted_application_is_read_only(
+    alice_client: Client, alice_liaison: Any, draft: Application
+) -> None:
+    application_submit(actor=alice_liaison, application=draft)
+
+    page = alice_client.get(url(draft)).content.decode()
+    response = alice_client.post(
+        url(draft, "sections/need/"), {"text": "Late words.", "base_version": 0}, headers=HTMX
+    )
+
+    assert "<textarea" not in page
+    assert "Save the budget" not in page
+    assert (
+        "Not saved: A submitted application can no longer be changed." in response.content.decode()
+    )
+    assert ApplicationSection.objects.count() == 0
+
+
+def test_saving_the_text_already_there_is_no_conflict_and_no_new_version(
+    alice_liaison: Any, draft: Application, carmen: Any
+) -> None:
+    section_save(actor=carmen, application=draft, key="need", text="Same.", base_version=0)
+
+    section = section_save(
+        actor=alice_liaison, application=draft, key="need", text="Same.", base_version=0
+    )
+
+    assert (section.version, section.updated_by) == (1, carmen)
+
+
+def test_the_running_total_adds_the_lines_as_typed_without_saving(
+    alice_client: Client, draft: Application
+) -> None:
+    response = alice_client.post(
+        url(draft, "budget/total/"),
+        budget_post([("Staff", "4000.00"), ("Laptops", "1000.25"), ("", "not a number")]),
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert response.content.decode() == (
+        "Total: $5,000.25 of at most $5,000.00. "
+        '<strong class="text-secondary-dark">That is $0.25 over the maximum.</strong>'
+    )
+    assert [line.amount for line in BudgetLine.objects.all()] == [Decimal("1200.50")]
+
+
+def test_a_stranger_gets_no_running_total(bob_client: Client, draft: Application) -> None:
+    response = bob_client.post(url(draft, "budget/total/"), budget_post([("Staff", "1.00")]))
+
+    assert response.status_code == 404

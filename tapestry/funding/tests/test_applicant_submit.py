@@ -3,6 +3,7 @@ each of the application's people in their language; refusals change nothing; "My
 applications" and withdrawal."""
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +86,10 @@ def test_submitting_gives_the_tracking_number_and_emails_everyone_in_their_langu
     assert number in spanish.subject
     assert "Premios de alcance en salud" in spanish.body
     assert "Health outreach awards" not in spanish.body
+    assert re.search(r"\d{1,2} de [a-z]+ de \d{4}, \d\d:\d\d E[SD]T", str(spanish.body))
+    assert re.search(
+        r"[A-Z][a-z]+ \d{1,2}, \d{4}, \d{1,2}:\d\d [ap]\.m\. E[SD]T", str(english.body)
+    )
     assert number in spanish.body
 
 

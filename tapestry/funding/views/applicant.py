@@ -301,7 +301,7 @@ def application_section_save(
         return render(
             request,
             f"{TEMPLATES}/_section.html",
-            {"entry": entry, "application": application, "editable": True},
+            {"entry": entry, "application": application, "editable": True, "focus": True},
         )
     form = SectionForm(request.POST)
     if not form.is_valid():
@@ -355,6 +355,33 @@ def application_budget(request: AuthenticatedRequest, public_id: uuid.UUID) -> H
             return _back_to_edit(application, "budget")
     return _render_edit(
         request, application, status=400, budget_formset=formset, budget_error=budget_error
+    )
+
+
+@login_required
+@require_POST
+def application_budget_total(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The running total of the budget as typed, before it is saved (htmx, as people type):
+    the lines that read as amounts, and whether they pass the call's maximum."""
+    application = _application_of(request, public_id)
+    formset = BudgetFormSet(request.POST)
+    lines = [
+        form.cleaned_data["amount"]
+        for form in formset.forms
+        if form.is_valid()
+        and not form.cleaned_data.get("DELETE")
+        and form.cleaned_data.get("amount") is not None
+    ]
+    total = sum(lines, Decimal(0))
+    maximum = application.opportunity.maximum_amount
+    return render(
+        request,
+        f"{TEMPLATES}/_budget_total.html",
+        {
+            "budget_total": total,
+            "call": application.opportunity,
+            "over_by": total - maximum if total > maximum else None,
+        },
     )
 
 
@@ -568,6 +595,11 @@ urlpatterns = [
         name="application_section_save",
     ),
     path("applications/<uuid:public_id>/budget/", application_budget, name="application_budget"),
+    path(
+        "applications/<uuid:public_id>/budget/total/",
+        application_budget_total,
+        name="application_budget_total",
+    ),
     path(
         "applications/<uuid:public_id>/attachments/",
         application_attachment_add,
