@@ -12,7 +12,6 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from tapestry.accounts.api import ApiTokenAuth, ApiTokenScope
-from tapestry.funding import services
+from tapestry.funding import selectors, services
 from tapestry.funding.models import Application, Opportunity
 from tapestry.funding.schemas import (
     ApplicationIn,
@@ -49,10 +48,6 @@ REFUSALS: dict[int, Any] = {
 
 def _money(amount: Decimal) -> str:
     return f"{amount:.2f}"
-
-
-def _open_calls() -> Any:
-    return Opportunity.objects.filter(published_at__isnull=False, deadline__gt=timezone.now())
 
 
 def _call_out(request: HttpRequest, call: Opportunity) -> CallOut:
@@ -105,20 +100,6 @@ def _refusal(refusal: services.FundingError) -> Status[Any]:
     return Status(400, ErrorOut(detail=str(refusal)))
 
 
-def _own_application(user: Any, application_id: uuid.UUID) -> Application | None:
-    """The caller's application: one they are a member of, or of an organization they are the
-    liaison of."""
-    return (
-        Application.objects.filter(public_id=application_id)
-        .filter(
-            Q(members__user=user) | Q(organization_id__in=organizations_of_liaison(user_id=user.pk))
-        )
-        .select_related("opportunity")
-        .distinct()
-        .first()
-    )
-
-
 @router.get(
     "/calls",
     response={200: list[CallOut], 400: ErrorOut},
@@ -127,7 +108,7 @@ def _own_application(user: Any, application_id: uuid.UUID) -> Application | None
 )
 @paginate(LimitOffsetPagination)
 def call_list(request: HttpRequest) -> Any:
-    return [_call_out(request, call) for call in _open_calls().order_by("deadline", "pk")]
+    return [_call_out(request, call) for call in selectors.calls_open(now=timezone.now())]
 
 
 @router.get(
@@ -137,7 +118,7 @@ def call_list(request: HttpRequest) -> Any:
     summary="One call open to applications",
 )
 def call_get(request: HttpRequest, call_id: uuid.UUID) -> Status[CallOut | MessageOut]:
-    call = _open_calls().filter(public_id=call_id).first()
+    call = selectors.calls_open(now=timezone.now()).filter(public_id=call_id).first()
     if call is None:
         return Status(404, MessageOut(detail=CALL_NOT_FOUND))
     return Status(200, _call_out(request, call))
@@ -152,15 +133,7 @@ def call_get(request: HttpRequest, call_id: uuid.UUID) -> Status[CallOut | Messa
 @paginate(LimitOffsetPagination)
 def application_list(request: HttpRequest) -> Any:
     user: Any = request.user
-    applications = (
-        Application.objects.filter(
-            Q(members__user=user) | Q(organization_id__in=organizations_of_liaison(user_id=user.pk))
-        )
-        .select_related("opportunity")
-        .prefetch_related("budget_lines")
-        .distinct()
-        .order_by("-created_at", "-pk")
-    )
+    applications = selectors.applications_of_person(user=user).prefetch_related("budget_lines")
     return [_application_out(request, application) for application in applications]
 
 
@@ -174,7 +147,9 @@ def application_create(
     request: HttpRequest, body: ApplicationIn
 ) -> Status[ApplicationOut | ErrorOut | MessageOut]:
     user: Any = request.user
-    call = _open_calls().filter(public_id=uuid.UUID(body.call_id)).first()
+    call = (
+        selectors.calls_open(now=timezone.now()).filter(public_id=uuid.UUID(body.call_id)).first()
+    )
     if call is None:
         return Status(404, MessageOut(detail=CALL_NOT_FOUND))
     if body.organization_id not in organizations_of_liaison(user_id=user.pk):
@@ -216,7 +191,7 @@ def application_create(
 def application_get(
     request: HttpRequest, application_id: uuid.UUID
 ) -> Status[ApplicationOut | MessageOut]:
-    application = _own_application(request.user, application_id)
+    application = selectors.application_of_person_get(user=request.user, public_id=application_id)
     if application is None:
         return Status(404, MessageOut(detail=APPLICATION_NOT_FOUND))
     return Status(200, _application_out(request, application))
@@ -231,7 +206,7 @@ def application_get(
 def application_budget_set(
     request: HttpRequest, application_id: uuid.UUID, body: BudgetIn
 ) -> Status[ApplicationOut | ErrorOut | MessageOut]:
-    application = _own_application(request.user, application_id)
+    application = selectors.application_of_person_get(user=request.user, public_id=application_id)
     if application is None:
         return Status(404, MessageOut(detail=APPLICATION_NOT_FOUND))
     try:
@@ -254,7 +229,7 @@ def application_budget_set(
 def application_submit(
     request: HttpRequest, application_id: uuid.UUID
 ) -> Status[ApplicationOut | ErrorOut | MessageOut]:
-    application = _own_application(request.user, application_id)
+    application = selectors.application_of_person_get(user=request.user, public_id=application_id)
     if application is None:
         return Status(404, MessageOut(detail=APPLICATION_NOT_FOUND))
     try:
