@@ -176,7 +176,7 @@ def test_staff_screen_an_application_and_the_applicant_is_emailed(
     assert message.subject == "Your application was screened: Health outreach awards 2027"
     assert str(submitted.tracking_number) in message.body
     page = paula_client.get(f"/funding/staff/applications/{submitted.public_id}/").content.decode()
-    assert "Letter of support.: <strong>met</strong> (Signed by the director.)" in page
+    assert "Letter of support. — <strong>met</strong> (Signed by the director.)" in page
 
 
 def test_a_checklist_with_an_item_unanswered_saves_nothing(
