@@ -482,3 +482,73 @@ def test_the_staff_page_shows_the_application_the_budget_total_and_sections(
     assert "Our county has no clinic." in page
     assert "$1,200.50" in page and "$2,000.50" in page
     assert "Alice Memorial Library" in page
+
+
+def test_a_refused_screening_move_leaves_no_answers_behind(
+    submitted: Application, call: Opportunity, paula_program_staff: Any
+) -> None:
+    from tapestry.funding.reviews import Answer, screening_complete
+    from tapestry.funding.services import FundingError
+
+    answers = {item.pk: Answer(met=False) for item in call.screening_items.all()}
+
+    with pytest.raises(FundingError, match=r"Give a reason for this change\."):
+        screening_complete(
+            actor=paula_program_staff,
+            application=submitted,
+            answers=answers,
+            outcome=Status.DECLINED,
+            reason="",
+        )
+
+    assert not ScreeningAnswer.objects.exists()
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_a_step_posted_twice_says_so_and_changes_nothing(
+    paula_client: Client, screened: Application, call: Opportunity
+) -> None:
+    before = trail(screened)
+    answers = list(ScreeningAnswer.objects.values_list("item", "met", "note"))
+
+    response = paula_client.post(
+        f"/funding/staff/applications/{screened.public_id}/screen/",
+        screening_post(call, outcome="declined", reason="Changed our mind."),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Only a submitted application is screened." in response.content.decode()
+    assert trail(screened) == before
+    assert list(ScreeningAnswer.objects.values_list("item", "met", "note")) == answers
+
+
+def test_staff_see_an_assigned_reviewers_conflict_declared_since(
+    paula_client: Client, under_review: Application, rita: Any
+) -> None:
+    ConflictOfInterest.objects.create(
+        reviewer=rita, organization_id=under_review.organization_id, reason="New job there."
+    )
+
+    page = paula_client.get(
+        f"/funding/staff/applications/{under_review.public_id}/"
+    ).content.decode()
+
+    assert "Rita: <strong>conflict of interest declared</strong> (New job there.)" in page
+
+
+def test_attachments_are_listed_with_their_size(
+    paula_client: Client, submitted: Application, alice_liaison: Any
+) -> None:
+    submitted.attachments.create(
+        file="funding/x/letter",
+        name="Letter of support.pdf",
+        content_type="application/pdf",
+        size=2048,
+        uploaded_by=alice_liaison,
+    )
+
+    page = paula_client.get(f"/funding/staff/applications/{submitted.public_id}/").content.decode()
+
+    assert "Letter of support.pdf" in page and "2.0\xa0KB" in page
