@@ -552,3 +552,41 @@ def test_attachments_are_listed_with_their_size(
     page = paula_client.get(f"/funding/staff/applications/{submitted.public_id}/").content.decode()
 
     assert "Letter of support.pdf" in page and "2.0\xa0KB" in page
+
+
+@pytest.mark.parametrize("step", ["screen", "assign", "send-for-review", "decide"])
+def test_every_staff_step_is_refused_to_the_applicant_and_the_reviewer(
+    step: str,
+    alice_client: Client,
+    rita_client: Client,
+    screened: Application,
+    call: Opportunity,
+    rita: Any,
+    audit_log: Callable[[], list[tuple]],
+) -> None:
+    data = {
+        **screening_post(call),
+        "reviewer": str(rita.pk),
+        "decision": "declined",
+        "reason": "Because.",
+    }
+    before = (trail(screened), audit_log(), list(ScreeningAnswer.objects.values_list("pk")))
+    url = f"/funding/staff/applications/{screened.public_id}/{step}/"
+
+    assert alice_client.post(url, data).status_code == 403
+    assert rita_client.post(url, data).status_code == 403
+
+    screened.refresh_from_db()
+    assert screened.status == Status.SCREENED
+    assert not ReviewAssignment.objects.exists()
+    assert (trail(screened), audit_log(), list(ScreeningAnswer.objects.values_list("pk"))) == before
+
+
+def test_the_applicant_may_not_publish_a_call(alice_client: Client) -> None:
+    draft_call = OpportunityFactory.create(published_at=None)
+
+    response = alice_client.post(f"/funding/staff/calls/{draft_call.public_id}/publish/")
+
+    assert response.status_code == 403
+    draft_call.refresh_from_db()
+    assert draft_call.published_at is None
