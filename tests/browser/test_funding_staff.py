@@ -104,7 +104,7 @@ def test_staff_screen_assign_and_award_while_the_reviewer_scores(
     # (Submitted with the criterion unscored: refused, nothing saved.)
     review.get_by_role("button", name="Submit your review").click()
     expect(
-        review.get_by_text("Score every criterion before submitting your review.")
+        review.get_by_role("link", name="Reach: Score this criterion before submitting.")
     ).to_be_visible()
     reviewer.check("4-score-error")
     review.get_by_label(reviewer.label("Reach")).fill("9")
