@@ -28,6 +28,7 @@ from tapestry.funding.services import (
     InvalidTransition,
     NotAllowed,
     application_for_review,
+    application_move,
     is_staff,
 )
 from tapestry.funding.states import Status
@@ -226,3 +227,20 @@ def reviews_of(application: Application) -> list[ReviewRead]:
 def screening_answers_of(application: Application) -> dict[int, ScreeningAnswer]:
     """Staff's answers so far, by checklist item id."""
     return {answer.item_id: answer for answer in application.screening_answers.all()}
+
+
+def screening_complete(
+    *,
+    actor: Any,
+    application: Application,
+    answers: Mapping[int, Answer],
+    outcome: Status,
+    reason: str = "",
+) -> Application:
+    """Record the checklist and move the application to its outcome (screened, or declined
+    with a reason) in one transaction: a refused move leaves no answers behind."""
+    if outcome not in (Status.SCREENED, Status.DECLINED):
+        raise InvalidTransition(_("Screening ends in screened or declined."))
+    with transaction.atomic():
+        screening_record(actor=actor, application=application, answers=answers)
+        return application_move(actor=actor, application=application, to=outcome, reason=reason)

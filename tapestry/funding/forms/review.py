@@ -21,10 +21,16 @@ class ScoreForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, criteria: list[RubricCriterion], language: str, **kwargs: Any
+        self,
+        *args: Any,
+        criteria: list[RubricCriterion],
+        language: str,
+        final: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.criteria = criteria
+        self.final = final
         fields: dict[str, forms.Field] = {}
         for criterion in criteria:
             text = criterion.text_es if language == "es" and criterion.text_es else criterion.text
@@ -37,6 +43,17 @@ class ScoreForm(forms.Form):
                 widget=forms.NumberInput(attrs={"min": 0, "max": criterion.points, "step": 1}),
             )
         self.fields = {**fields, "comments": self.fields["comments"]}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.final:
+            # A submitted review scores every criterion (the service refuses it too); say
+            # which are missing beside them.
+            for criterion in self.criteria:
+                name = f"score_{criterion.pk}"
+                if name not in self.errors and cleaned.get(name) is None:
+                    self.add_error(name, _("Score this criterion before submitting."))
+        return cleaned
 
     def criterion_fields(self) -> list[forms.BoundField]:
         return [self[f"score_{criterion.pk}"] for criterion in self.criteria]

@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
+from tapestry.accounts.roles import Role
+from tapestry.accounts.tests.factories import UserFactory
 from tapestry.funding import dashboard
 from tapestry.funding.models import Invoice
 from tapestry.funding.states import Status
@@ -183,3 +185,28 @@ def test_staff_and_reviewer_panels_count_what_waits_for_them(
     assert dashboard.staff_panels(alice_liaison) == []
     assert dashboard.reviewer_panels(alice_liaison) == []
     assert dashboard.reviewer_panels(paula_program_staff) == []
+
+
+def test_the_staff_pages_speak_spanish_to_staff_who_read_it(
+    staff_signed_in: Any, awards: dict[str, Any]
+) -> None:
+    marta = UserFactory.create(
+        email="marta@example.org",
+        roles=[Role.PROGRAM_STAFF],
+        preferred_language="es",
+        two_factor=True,
+    )
+    client = staff_signed_in(marta)
+    application = awards["first"].application
+
+    for url in (
+        "/funding/staff/",
+        "/funding/staff/dashboard/",
+        f"/funding/staff/applications/{application.public_id}/",
+        f"/funding/staff/calls/{application.opportunity.public_id}/applications/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="es">' in response.content.decode(), url
+    application_page = client.get(f"/funding/staff/applications/{application.public_id}/")
+    assert application.opportunity.title_es in application_page.content.decode()

@@ -249,6 +249,20 @@ def test_the_service_refuses_a_score_out_of_range_or_missing_and_saves_nothing(
     assert ReviewAssignment.objects.get(reviewer=rita).comments == ""
 
 
+def test_submitting_says_which_criterion_is_unscored(
+    rita_client: Client, in_review: Application
+) -> None:
+    response = rita_client.post(
+        f"/funding/review/{in_review.public_id}/",
+        sheet(in_review.opportunity, "8", "", action="submit"),
+    )
+
+    assert response.status_code == 400
+    assert "Budget: Score this criterion before submitting." in response.content.decode()
+    assert "Reach: Score this criterion" not in response.content.decode()
+    assert not RubricScore.objects.exists()
+
+
 def test_a_submitted_review_no_longer_changes(
     rita_client: Client, in_review: Application, rita: Any
 ) -> None:

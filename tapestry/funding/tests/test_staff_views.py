@@ -176,7 +176,7 @@ def test_staff_screen_an_application_and_the_applicant_is_emailed(
     assert message.subject == "Your application was screened: Health outreach awards 2027"
     assert str(submitted.tracking_number) in message.body
     page = paula_client.get(f"/funding/staff/applications/{submitted.public_id}/").content.decode()
-    assert "Letter of support.: <strong>met</strong> (Signed by the director.)" in page
+    assert "Letter of support. — <strong>met</strong> (Signed by the director.)" in page
 
 
 def test_a_checklist_with_an_item_unanswered_saves_nothing(
@@ -482,3 +482,111 @@ def test_the_staff_page_shows_the_application_the_budget_total_and_sections(
     assert "Our county has no clinic." in page
     assert "$1,200.50" in page and "$2,000.50" in page
     assert "Alice Memorial Library" in page
+
+
+def test_a_refused_screening_move_leaves_no_answers_behind(
+    submitted: Application, call: Opportunity, paula_program_staff: Any
+) -> None:
+    from tapestry.funding.reviews import Answer, screening_complete
+    from tapestry.funding.services import FundingError
+
+    answers = {item.pk: Answer(met=False) for item in call.screening_items.all()}
+
+    with pytest.raises(FundingError, match=r"Give a reason for this change\."):
+        screening_complete(
+            actor=paula_program_staff,
+            application=submitted,
+            answers=answers,
+            outcome=Status.DECLINED,
+            reason="",
+        )
+
+    assert not ScreeningAnswer.objects.exists()
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_a_step_posted_twice_says_so_and_changes_nothing(
+    paula_client: Client, screened: Application, call: Opportunity
+) -> None:
+    before = trail(screened)
+    answers = list(ScreeningAnswer.objects.values_list("item", "met", "note"))
+
+    response = paula_client.post(
+        f"/funding/staff/applications/{screened.public_id}/screen/",
+        screening_post(call, outcome="declined", reason="Changed our mind."),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Only a submitted application is screened." in response.content.decode()
+    assert trail(screened) == before
+    assert list(ScreeningAnswer.objects.values_list("item", "met", "note")) == answers
+
+
+def test_staff_see_an_assigned_reviewers_conflict_declared_since(
+    paula_client: Client, under_review: Application, rita: Any
+) -> None:
+    ConflictOfInterest.objects.create(
+        reviewer=rita, organization_id=under_review.organization_id, reason="New job there."
+    )
+
+    page = paula_client.get(
+        f"/funding/staff/applications/{under_review.public_id}/"
+    ).content.decode()
+
+    assert "Rita: <strong>conflict of interest declared</strong> (New job there.)" in page
+
+
+def test_attachments_are_listed_with_their_size(
+    paula_client: Client, submitted: Application, alice_liaison: Any
+) -> None:
+    submitted.attachments.create(
+        file="funding/x/letter",
+        name="Letter of support.pdf",
+        content_type="application/pdf",
+        size=2048,
+        uploaded_by=alice_liaison,
+    )
+
+    page = paula_client.get(f"/funding/staff/applications/{submitted.public_id}/").content.decode()
+
+    assert "Letter of support.pdf" in page and "2.0\xa0KB" in page
+
+
+@pytest.mark.parametrize("step", ["screen", "assign", "send-for-review", "decide"])
+def test_every_staff_step_is_refused_to_the_applicant_and_the_reviewer(
+    step: str,
+    alice_client: Client,
+    rita_client: Client,
+    screened: Application,
+    call: Opportunity,
+    rita: Any,
+    audit_log: Callable[[], list[tuple]],
+) -> None:
+    data = {
+        **screening_post(call),
+        "reviewer": str(rita.pk),
+        "decision": "declined",
+        "reason": "Because.",
+    }
+    before = (trail(screened), audit_log(), list(ScreeningAnswer.objects.values_list("pk")))
+    url = f"/funding/staff/applications/{screened.public_id}/{step}/"
+
+    assert alice_client.post(url, data).status_code == 403
+    assert rita_client.post(url, data).status_code == 403
+
+    screened.refresh_from_db()
+    assert screened.status == Status.SCREENED
+    assert not ReviewAssignment.objects.exists()
+    assert (trail(screened), audit_log(), list(ScreeningAnswer.objects.values_list("pk"))) == before
+
+
+def test_the_applicant_may_not_publish_a_call(alice_client: Client) -> None:
+    draft_call = OpportunityFactory.create(published_at=None)
+
+    response = alice_client.post(f"/funding/staff/calls/{draft_call.public_id}/publish/")
+
+    assert response.status_code == 403
+    draft_call.refresh_from_db()
+    assert draft_call.published_at is None

@@ -105,10 +105,12 @@ def review_score(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse
     criteria = list(application.opportunity.rubric_criteria.all())
     language = get_language() or "en"
     saved = {score.criterion_id: score.points for score in assignment.scores.all()}
+    final = request.method == "POST" and request.POST.get("action") == "submit"
     form = ScoreForm(
         request.POST or None,
         criteria=criteria,
         language=language,
+        final=final,
         initial={
             "comments": assignment.comments,
             **{f"score_{pk}": points for pk, points in saved.items()},
@@ -116,7 +118,6 @@ def review_score(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse
     )
     status = 200
     if request.method == "POST":
-        final = request.POST.get("action") == "submit"
         if form.is_valid():
             try:
                 reviews.scores_submit(

@@ -146,6 +146,18 @@ def staff_applications(request: AuthenticatedRequest, public_id: UUID) -> HttpRe
 
 # --- an application ----------------------------------------------------------------------
 
+# While reviewers may be assigned.
+ASSIGNING = (Status.SCREENED, Status.UNDER_REVIEW)
+
+
+def _out_of_step(
+    request: AuthenticatedRequest, application: Application, message: str
+) -> HttpResponseBase:
+    """A step posted when the application is no longer at it (another tab, a colleague):
+    say so on its page, which shows what can be done now."""
+    messages.error(request, message)
+    return redirect("funding:staff_application", public_id=application.public_id)
+
 
 def reviewer_choices(
     application: Application,
@@ -202,7 +214,7 @@ def _detail(
         )
     available: list[tuple[int, str]] = []
     unavailable: list[dict[str, Any]] = []
-    assigning = application.status in (Status.SCREENED, Status.UNDER_REVIEW)
+    assigning = application.status in ASSIGNING
     if assigning:
         available, unavailable = reviewer_choices(application)
         assign_form = assign_form or AssignForm(reviewers=available)
@@ -216,6 +228,12 @@ def _detail(
         ]
     budget = list(application.budget_lines.all())
     answers = reviews.screening_answers_of(application)
+    # A reviewer assigned who declared a conflict since: staff see it and assign another.
+    conflicts = dict(
+        ConflictOfInterest.objects.filter(organization_id=application.organization_id).values_list(
+            "reviewer_id", "reason"
+        )
+    )
     return render(
         request,
         f"{TEMPLATES}/application.html",
@@ -241,7 +259,10 @@ def _detail(
             "screening_form": screening,
             "assign_form": assign_form if assigning else None,
             "unavailable": unavailable,
-            "assignments": application.assignments.select_related("reviewer").order_by("pk"),
+            "assignments": [
+                (assignment, conflicts.get(assignment.reviewer_id))
+                for assignment in application.assignments.select_related("reviewer").order_by("pk")
+            ],
             "may_send": application.status == Status.SCREENED and application.assignments.exists(),
             "reviews": reviews.reviews_of(application),
             "decision_form": decision_form if decisions else None,
@@ -260,6 +281,8 @@ def staff_application(request: AuthenticatedRequest, public_id: UUID) -> HttpRes
 @require_POST
 def staff_screen(request: AuthenticatedRequest, public_id: UUID) -> HttpResponseBase:
     application = _application_of(public_id)
+    if application.status != Status.SUBMITTED:
+        return _out_of_step(request, application, _("Only a submitted application is screened."))
     form = ScreeningForm(
         request.POST,
         items=list(application.opportunity.screening_items.all()),
@@ -268,13 +291,11 @@ def staff_screen(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse
     if form.is_valid():
         outcome = Status(form.cleaned_data["outcome"])
         try:
-            reviews.screening_record(
-                actor=request.user, application=application, answers=form.answers()
-            )
-            services.application_move(
+            reviews.screening_complete(
                 actor=request.user,
                 application=application,
-                to=outcome,
+                answers=form.answers(),
+                outcome=outcome,
                 reason=form.cleaned_data["reason"],
             )
         except services.FundingError as refusal:
@@ -294,6 +315,10 @@ def staff_screen(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse
 @require_POST
 def staff_assign(request: AuthenticatedRequest, public_id: UUID) -> HttpResponseBase:
     application = _application_of(public_id)
+    if application.status not in ASSIGNING:
+        return _out_of_step(
+            request, application, _("Only a screened application can be sent for review.")
+        )
     available, _unavailable = reviewer_choices(application)
     form = AssignForm(request.POST, reviewers=available)
     if form.is_valid():
@@ -328,6 +353,10 @@ def staff_send_for_review(request: AuthenticatedRequest, public_id: UUID) -> Htt
 @require_POST
 def staff_decide(request: AuthenticatedRequest, public_id: UUID) -> HttpResponseBase:
     application = _application_of(public_id)
+    if not _decisions(application):
+        return _out_of_step(
+            request, application, _("No decision can be made on this application now.")
+        )
     form = DecisionForm(request.POST)
     form.fields["decision"].choices = [  # type: ignore[attr-defined]
         (value, label)
