@@ -534,7 +534,9 @@ def application_submitted(request: AuthenticatedRequest, public_id: uuid.UUID) -
 @login_required
 @require_GET
 def my_applications(request: AuthenticatedRequest) -> HttpResponse:
-    applications = list(selectors.applications_of_person(user=request.user).select_related("award")[:200])
+    applications = list(
+        selectors.applications_of_person(user=request.user).select_related("award")[:200]
+    )
     names = organizations_get(organization_ids={a.organization_id for a in applications})
     language = _language()
     rows = [
