@@ -142,9 +142,16 @@ def funding_world(
         ),
         reviewer=rita,
     )
-    for status in (Status.SUBMITTED, Status.SCREENED, Status.DECLINED):
-        ApplicationFactory.create(status=status, opportunity=in_review.opportunity)
-    AwardFactory.create(application__opportunity=in_review.opportunity)
+    for number, status in enumerate((Status.SUBMITTED, Status.SCREENED, Status.DECLINED), 1):
+        ApplicationFactory.create(
+            status=status,
+            opportunity=in_review.opportunity,
+            project_title=f"Clases de nutrición en familia {number}",
+        )
+    AwardFactory.create(
+        application__opportunity=in_review.opportunity,
+        application__project_title="Biblioteca móvil de salud",
+    )
     return FundingWorld(
         clients={
             "visitor": _spanish(Client()),
@@ -178,6 +185,8 @@ PAGES = [
     ("liaison", "/funding/applications/", 200),
     ("liaison", "/funding/applications/{draft}/", 200),
     ("liaison", "/funding/applications/{draft}/submit/", 200),
+    ("liaison", "/funding/applications/{draft}/withdraw/", 200),
+    ("liaison", "/funding/applications/{application}/submitted/", 200),
     ("liaison", "/funding/awards/", 200),
     ("liaison", "/funding/awards/{award}/", 200),
     ("reviewer", "/funding/review/", 200),
@@ -185,6 +194,7 @@ PAGES = [
     ("reviewer", "/funding/review/{application}/conflict/", 200),
     ("program_staff", "/funding/staff/", 200),
     ("program_staff", "/funding/staff/dashboard/", 200),
+    ("program_staff", "/funding/staff/calls/{call}/applications/", 200),
     ("program_staff", "/funding/staff/applications/{application}/", 200),
     ("program_staff", "/funding/staff/applications/{awarded}/award/", 200),
     ("program_staff", "/funding/awards/", 200),
