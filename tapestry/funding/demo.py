@@ -295,7 +295,6 @@ def demo_funding_seed(*, people: dict[str, Any]) -> list[str]:
                     amount=min(budget, awarded_call.maximum_amount),
                     acknowledgement=spec["acknowledgement"],
                     acknowledgement_es=spec["acknowledgement_es"],
-                    evaluation_slug="",
                 )
             )
         _deadline_passed(awarded_call, -calls["awarded"]["deadline_days_from_today"], now)
