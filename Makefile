@@ -120,6 +120,7 @@ benchmarks: setup
 	$(PY) benchmarks/cohort_count.py
 	$(PY) benchmarks/cohort_live.py
 	$(PY) benchmarks/dataset_export.py
+	$(PY) benchmarks/funding_pipeline.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)
