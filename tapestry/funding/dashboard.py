@@ -241,8 +241,8 @@ def bar_chart(lines: list[tuple[str, float, float | None]], *, money: bool = Fal
     step = LABEL_HEIGHT + BAR_HEIGHT + (SECOND_HEIGHT + 2 if has_second else 0) + GAP
 
     def text(value: float) -> str:
-        shown = number_format(round(value), force_grouping=True)
-        return f"${shown}" if money else shown
+        # Dollars the U.S. way in both languages, as the tables beside the charts write them.
+        return f"${round(value):,}" if money else number_format(round(value), force_grouping=True)
 
     bars = []
     for index, (label, value, second) in enumerate(lines):

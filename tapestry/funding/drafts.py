@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from tapestry.core.api import audit_record
 from tapestry.funding.models import Application, ApplicationSection, Attachment
@@ -233,7 +233,9 @@ def file_kind(upload: Any) -> FileKind | None:
 def _display_name(uploaded_name: str, kind: FileKind) -> str:
     """The name people see and download under: theirs, with the extension of what the file
     really is ("budget.pdf" holding a PNG becomes "budget.png")."""
-    base = re.split(r"[\\/]", uploaded_name or "")[-1].strip() or _("attachment")
+    base = re.split(r"[\\/]", uploaded_name or "")[-1].strip() or pgettext(
+        "file name", "attachment"
+    )
     stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
     return f"{stem[:180]}.{kind.extension}"
 

@@ -86,8 +86,10 @@ class ScreeningItem(models.Model):
         Opportunity, on_delete=models.CASCADE, related_name="screening_items"
     )
     position = models.PositiveSmallIntegerField(default=0)
-    text = models.CharField(_("checklist item"), max_length=300)
-    text_es = models.CharField(_("checklist item in Spanish"), max_length=300)
+    text = models.CharField(pgettext_lazy("screening", "checklist item"), max_length=300)
+    text_es = models.CharField(
+        pgettext_lazy("screening", "checklist item in Spanish"), max_length=300
+    )
 
     class Meta:
         ordering = ["opportunity", "position", "pk"]
