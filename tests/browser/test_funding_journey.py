@@ -226,6 +226,10 @@ def test_a_call_an_application_a_review_an_award_and_the_first_invoice(
     expect(page).to_have_url(re.compile(r"#budget$"))
     expect(page.locator("#budget-total")).to_contain_text("$1,250.50")
     expect(page.locator("#budget-total")).to_contain_text("$5,000.00")
+    # (the saved amount comes back as the form reads it, so saving again keeps it)
+    expect(
+        page.get_by_label(liaison.t("Amount in dollars, line %(number)s") % {"number": 1})
+    ).to_have_value("1250.50")
 
     # And a letter of support, a real (small) PDF
     page.get_by_label(liaison.t("Add a file")).set_input_files(
