@@ -72,6 +72,7 @@ demo: setup
 	$(MANAGE) surveys_seed_demo
 	$(MANAGE) learning_seed_demo
 	$(MANAGE) engagement_seed_demo
+	$(MANAGE) funding_seed_demo
 	@# The FORHP rural ZIP lists are government reference data beside the project, never copied
 	@# into it (ADR 0016); without them geography is unknown and the release says so.
 	@if test -d $(FORHP); then \
@@ -119,6 +120,7 @@ benchmarks: setup
 	$(PY) benchmarks/cohort_count.py
 	$(PY) benchmarks/cohort_live.py
 	$(PY) benchmarks/dataset_export.py
+	$(PY) benchmarks/funding_pipeline.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

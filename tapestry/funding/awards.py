@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Person, Role, people_get, people_with_role
+from tapestry.accounts.api import Person, Role, people_with_role
 from tapestry.core.api import audit_record, email_send
 from tapestry.engagement.api import ActivityReportRef, activity_reports_of
 from tapestry.funding.models import (
@@ -38,7 +38,13 @@ from tapestry.funding.models import (
     Invoice,
     PublishedMaterial,
 )
-from tapestry.funding.services import FundingError, NotAllowed, is_staff, may_edit
+from tapestry.funding.services import (
+    FundingError,
+    NotAllowed,
+    application_people,
+    is_staff,
+    may_edit,
+)
 from tapestry.funding.states import Status
 from tapestry.network.api import organizations_get, organizations_of_liaison
 from tapestry.surveys.api import (
@@ -196,11 +202,8 @@ def award_visible_get(*, user: Any, public_id: Any) -> Award | None:
 
 
 def _awardees(award: Award) -> list[Person]:
-    """The award's people, as email recipients: its application's members (the liaison who
-    started the application is its first member)."""
-    return people_get(
-        user_ids=award.application.members.values_list("user_id", flat=True)  # type: ignore[arg-type]
-    )
+    """The award's people, as email recipients: its application's (`application_people`)."""
+    return application_people(award.application)
 
 
 def _staff() -> list[Person]:

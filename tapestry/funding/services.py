@@ -34,7 +34,11 @@ from tapestry.funding.models import (
     StatusChange,
 )
 from tapestry.funding.states import Actor, Status, transition_rule
-from tapestry.network.api import organizations_get, organizations_of_liaison
+from tapestry.network.api import (
+    organization_liaison,
+    organizations_get,
+    organizations_of_liaison,
+)
 
 
 class FundingError(Exception):
@@ -410,9 +414,14 @@ def _applicant_url(application: Application) -> str:
 
 
 def application_people(application: Application) -> list[Person]:
-    """Who hears of an application's progress: its members (the liaison who started it and
-    the colleagues added), each once, active people only."""
-    return people_get(user_ids=application.members.values_list("user_id", flat=True))
+    """Who hears of an application's (and its award's) progress: its members (the liaison who
+    started it and the colleagues added) and the organization's liaison today, should the
+    liaison have changed since; each once, active people only."""
+    user_ids = set(application.members.values_list("user_id", flat=True))
+    liaison = organization_liaison(organization_id=application.organization_id)
+    if liaison is not None:
+        user_ids.add(liaison)
+    return people_get(user_ids=user_ids)
 
 
 def _applicant_notify(application: Application, *, reason: str) -> None:

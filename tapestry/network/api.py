@@ -109,6 +109,14 @@ def organizations_of_liaison(*, user_id: int) -> list[int]:
     return list(Organization.objects.filter(liaison_id=user_id).values_list("pk", flat=True))
 
 
+def organization_liaison(*, organization_id: int) -> int | None:
+    """The user id of this member organization's liaison today, or None (none, or no such
+    organization)."""
+    return (
+        Organization.objects.filter(pk=organization_id).values_list("liaison_id", flat=True).first()
+    )
+
+
 def region_codes_of_specialist(*, user_id: int) -> list[str]:
     """The codes of the regions (of the map in force) this engagement specialist covers."""
     try:

@@ -1,4 +1,4 @@
-"""The surveys in `make demo`: the four shipped templates, published, with a few hundred
+"""The surveys in `make demo`: the five shipped templates, published, with a few hundred
 made-up responses in English and Spanish, placed in the regions of the map in force and, for
 the evaluations, spread over a few demo courses and events.
 
@@ -40,6 +40,8 @@ DEMO_RESPONSES = {
     "course-evaluation": 150,
     "event-evaluation": 150,
     "partner-learning-needs": 0,
+    # Awardees answer it as their final report (funding attaches it to each award).
+    "award-final-report": 0,
 }
 # The other apps' objects the evaluations are attached to (learning and engagement are not
 # built yet; their ids here are placeholders the demo keeps stable).

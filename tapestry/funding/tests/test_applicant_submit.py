@@ -199,3 +199,21 @@ def test_a_draft_is_withdrawn_without_a_reason(alice_client: Client, draft: Appl
     draft.refresh_from_db()
     assert response.status_code == 302
     assert draft.status == Status.WITHDRAWN
+
+
+def test_a_liaison_who_took_over_after_the_draft_began_is_emailed_too(
+    alice_client: Client,
+    alice_library: Any,
+    bob_applicant: Any,
+    draft: Application,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    type(alice_library).objects.filter(pk=alice_library.pk).update(liaison=bob_applicant)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(url(draft, "submit/"))
+
+    assert sorted(tuple(message.to) for message in mail.outbox) == [
+        ("alice@example.org",),
+        (bob_applicant.email,),
+    ]

@@ -1,4 +1,4 @@
-"""The four shipped templates: they load, they are whole in Spanish, their branching reads
+"""The five shipped templates: they load, they are whole in Spanish, their branching reads
 earlier questions; loading them (and the demo) twice changes nothing."""
 
 import io
@@ -26,6 +26,7 @@ TEMPLATES = {
     "partner-learning-needs": ("needs_assessment", "identified"),
     "course-evaluation": ("course_evaluation", "anonymous"),
     "event-evaluation": ("event_evaluation", "anonymous"),
+    "award-final-report": ("award_evaluation", "identified"),
 }
 
 
@@ -33,7 +34,7 @@ def _questions(spec: InstrumentSpec) -> list[QuestionSpec]:
     return [question for section in spec.sections for question in section.questions]
 
 
-def test_the_four_templates_are_shipped() -> None:
+def test_the_five_templates_are_shipped() -> None:
     assert template_names() == sorted(TEMPLATES)
 
 

@@ -1,4 +1,4 @@
-"""The surveys' part of `make demo`: the four templates published, and responses to them."""
+"""The surveys' part of `make demo`: the five templates published, and responses to them."""
 
 from typing import Any
 
@@ -10,7 +10,7 @@ from tapestry.surveys.demo_seed import demo_surveys_seed
 
 class Command(BaseCommand):
     help = (
-        "Load the four shipped survey templates, published, and a few hundred made-up "
+        "Load the five shipped survey templates, published, and a few hundred made-up "
         "responses in English and Spanish (some evaluating demo courses and events). Safe to "
         "run again: what exists is left as it is."
     )
