@@ -1,13 +1,16 @@
 """JSON API for funding: the open calls (public), and for a liaison's client (an API token
-with the `funding` scope) their applications: start one, set its budget, submit it.
+with the `funding` scope) their applications (start one, set its budget, submit it) and their
+awards (read one with its balance and invoices, submit an invoice).
 
 401 without a live token, 403 without the scope; 404 for a call that is not open or an
 application that is not the caller's, alike, so an answer never tells whether an id exists.
 A service's refusal keeps its message: 400 for input it refuses (a budget over the maximum, a
 missing title), 403 for someone who may not (or an organization the call is not open to), 409 for a state that forbids it (the deadline
-passed, already applied, already submitted). Nothing is written on any refusal.
+passed, already applied, already submitted, a report overdue, the award closed). Nothing is
+written on any refusal.
 """
 
+import datetime
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -19,15 +22,18 @@ from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from tapestry.accounts.api import ApiTokenAuth, ApiTokenScope
-from tapestry.funding import selectors, services
-from tapestry.funding.models import Application, Opportunity
+from tapestry.funding import awards, selectors, services
+from tapestry.funding.models import Application, Award, Invoice, Opportunity
 from tapestry.funding.schemas import (
     ApplicationIn,
     ApplicationOut,
+    AwardOut,
     BudgetIn,
     BudgetLineOut,
     CallOut,
     ErrorOut,
+    InvoiceIn,
+    InvoiceOut,
     MessageOut,
 )
 from tapestry.network.api import organizations_of_liaison
@@ -94,7 +100,12 @@ def _refusal(refusal: services.FundingError) -> Status[Any]:
     if isinstance(refusal, services.NotAllowed | services.NotEligible):
         return Status(403, MessageOut(detail=str(refusal)))
     if isinstance(
-        refusal, services.CallClosed | services.AlreadyApplied | services.InvalidTransition
+        refusal,
+        services.CallClosed
+        | services.AlreadyApplied
+        | services.InvalidTransition
+        | awards.ReportOverdue
+        | awards.AwardClosed,
     ):
         return Status(409, MessageOut(detail=str(refusal)))
     return Status(400, ErrorOut(detail=str(refusal)))
@@ -237,3 +248,95 @@ def application_submit(
     except services.FundingError as refusal:
         return _refusal(refusal)
     return Status(200, _application_out(request, application))
+
+
+AWARD_NOT_FOUND = "No such award among yours."
+
+
+def _invoice_out(invoice: Invoice) -> InvoiceOut:
+    return InvoiceOut(
+        id=str(invoice.public_id),
+        number=invoice.number,
+        billing_month=invoice.billing_month.isoformat(),
+        invoice_date=invoice.invoice_date.isoformat(),
+        amount=_money(invoice.amount),
+        status=invoice.status,
+    )
+
+
+def _award_out(request: HttpRequest, award: Award) -> AwardOut:
+    return AwardOut(
+        id=str(award.public_id),
+        number=award.number,
+        organization_id=award.organization_id,
+        status=award.status,
+        amount=_money(award.amount),
+        balance=_money(awards.balance_of(award)),
+        period_start=award.period_start.isoformat(),
+        period_end=award.period_end.isoformat(),
+        overdue_reports=[report.kind for report in awards.overdue_reports(award)],
+        invoices=[_invoice_out(invoice) for invoice in award.invoices.all()],
+        url=request.build_absolute_uri(
+            reverse("funding:award_detail", kwargs={"award_id": award.public_id})
+        ),
+    )
+
+
+@router.get(
+    "/awards",
+    response={200: list[AwardOut], 400: ErrorOut, 401: MessageOut, 403: MessageOut},
+    auth=AUTH,
+    summary="Your organizations' awards, with their balance and invoices (scope: funding)",
+)
+@paginate(LimitOffsetPagination)
+def award_list(request: HttpRequest) -> Any:
+    visible = awards.awards_visible(user=request.user).prefetch_related("invoices")
+    return [_award_out(request, award) for award in visible.order_by("-period_start", "pk")]
+
+
+@router.get(
+    "/awards/{award_id}",
+    response={200: AwardOut, 400: ErrorOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    auth=AUTH,
+    summary="One of your organizations' awards (scope: funding)",
+)
+def award_get(request: HttpRequest, award_id: uuid.UUID) -> Status[AwardOut | MessageOut]:
+    award = awards.award_visible_get(user=request.user, public_id=award_id)
+    if award is None:
+        return Status(404, MessageOut(detail=AWARD_NOT_FOUND))
+    return Status(200, _award_out(request, award))
+
+
+@router.post(
+    "/awards/{award_id}/invoices",
+    response={201: InvoiceOut, **REFUSALS},
+    auth=AUTH,
+    summary="Submit an invoice for one month of an award (scope: funding); at most one a "
+    "month, within the balance, never dated ahead, none while a report is overdue",
+)
+def invoice_create(
+    request: HttpRequest, award_id: uuid.UUID, body: InvoiceIn
+) -> Status[InvoiceOut | ErrorOut | MessageOut]:
+    award = awards.award_visible_get(user=request.user, public_id=award_id)
+    if award is None:
+        return Status(404, MessageOut(detail=AWARD_NOT_FOUND))
+    days = {}
+    for field in ("billing_month", "invoice_date"):
+        try:
+            days[field] = datetime.date.fromisoformat(getattr(body, field))
+        except ValueError:
+            return Status(
+                400, ErrorOut(detail="Invalid request.", errors={field: ["Not a calendar day."]})
+            )
+    try:
+        invoice = awards.invoice_submit(
+            actor=request.user,
+            award=award,
+            billing_month=days["billing_month"],
+            invoice_date=days["invoice_date"],
+            amount=Decimal(body.amount),
+            description=body.description,
+        )
+    except services.FundingError as refusal:
+        return _refusal(refusal)
+    return Status(201, _invoice_out(invoice))

@@ -17,6 +17,7 @@ from tapestry.core.schemas import CONTROL_CHARACTERS_PATTERN, ErrorOut, MessageO
 __all__ = [
     "ApplicationIn",
     "ApplicationOut",
+    "AwardOut",
     "BudgetIn",
     "BudgetLineIn",
     "CallOut",
@@ -111,3 +112,19 @@ class InvoiceOut(Schema):
     invoice_date: str
     amount: Money
     status: str
+
+
+class AwardOut(Schema):
+    id: str = Field(description="The award's public id (a UUID).")
+    number: str
+    organization_id: int
+    status: str
+    amount: Money
+    balance: Money = Field(description="The amount less every invoice not returned.")
+    period_start: str
+    period_end: str
+    overdue_reports: list[str] = Field(
+        description="Reports past their due date and not in: no invoice is taken until they are."
+    )
+    invoices: list[InvoiceOut]
+    url: str

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from tapestry.funding.drafts import SECTIONS
 from tapestry.funding.models import Application, Attachment, Opportunity
 from tapestry.funding.services import is_staff, may_edit
 from tapestry.network.api import organizations_of_liaison
@@ -76,3 +77,17 @@ def attachment_readable_get(*, user: Any, public_id: uuid.UUID) -> Attachment | 
     if is_staff(user) or may_edit(user, attachment.application):
         return attachment
     return None
+
+
+def application_sections(*, application: Application, language: str) -> list[dict[str, str]]:
+    """An application's narrative as staff and reviewers read it: each section of
+    `data/sections.csv` in order, titled in the reader's language, with its text ("" if
+    none was written)."""
+    texts = dict(application.sections.values_list("key", "text"))
+    return [
+        {
+            "title": section.title_in(language),
+            "text": texts.get(section.key, ""),
+        }
+        for section in SECTIONS
+    ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tapestry.network import selectors
 from tapestry.network.models import (
     Organization,
+    OrganizationType,
     Region,
     RegionMap,
     RegionSpecialist,
@@ -194,6 +195,15 @@ def specialists_of_region(*, region_code: str) -> list[int]:
         .order_by("pk")
         .values_list("user_id", flat=True)
     )
+
+
+def organization_type_label(code: str) -> str:
+    """The name of an organization type ("public_library") in the active language; the code
+    itself for an unknown one."""
+    try:
+        return str(OrganizationType(code).label)
+    except ValueError:
+        return code
 
 
 def state_choices(*, language: str | None = None) -> list[tuple[str, str]]:

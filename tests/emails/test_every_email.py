@@ -13,6 +13,7 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,37 @@ from tapestry.accounts.api import role_grant
 from tapestry.accounts.models import User
 from tapestry.accounts.roles import Role
 from tapestry.accounts.tests.factories import PASSWORD, UserFactory
+from tapestry.funding.awards import (
+    award_close,
+    award_create,
+    extension_decide,
+    extension_request,
+    invoice_decide,
+    invoice_submit,
+    report_reminders_send,
+    report_submit,
+)
+from tapestry.funding.models import Application, Award, AwardReport, ExtensionRequest, Opportunity
+from tapestry.funding.services import (
+    application_move,
+    application_start,
+    application_submit,
+    budget_set,
+    review_assign,
+)
+from tapestry.funding.states import Status
+from tapestry.funding.tests.factories import OpportunityFactory
+from tapestry.funding.tests.factories_awards import (
+    ACKNOWLEDGEMENT,
+    ACKNOWLEDGEMENT_ES,
+    AwardedApplicationFactory,
+)
+from tapestry.funding.tests.factories_staff import (
+    ApplicationFactory,
+    AwardFactory,
+    InvoiceFactory,
+    member_add,
+)
 from tapestry.learning.services import expiry_warnings_send
 from tapestry.learning.tests.factories import course_finish, course_make, requirement_make
 from tapestry.network.models import OrganizationType, StateTerritory
@@ -440,6 +472,262 @@ def workspace_member_added(language: str) -> Expected:
     return Expected(member.email, "Wei O'Neil & Chen", "Blood pressure & salt")
 
 
+# Funding: applications, review, decisions and awards -----------------------------------------
+
+# A call whose title HTML escaping would mangle, in each language; the emails name it in the
+# reader's language, so the subject shows which one they got.
+CALL_TITLE = {
+    "en": "Children's Health & Reading Awards",
+    "es": "Premios de Salud & Lectura para los Niños",
+}
+
+
+def _call() -> Opportunity:
+    return OpportunityFactory.create(title=CALL_TITLE["en"], title_es=CALL_TITLE["es"])
+
+
+def _liaison(language: str) -> User:
+    """Lucía, liaison of the organization, the application's first member."""
+    return _person("lucia@example.org", "Lucía O'Brien", language, roles=[Role.LIAISON])
+
+
+def _funding_staff(language: str) -> User:
+    return _person("dana@example.org", "Dana O'Neil", language, roles=[Role.PROGRAM_STAFF])
+
+
+def _application_at(language: str, status: Status) -> tuple[Application, User]:
+    """Lucía's application at `status`, written directly (no service, so no email of the
+    steps before it), she its member."""
+    liaison = _liaison(language)
+    organization = OrganizationFactory.create(name=ORGANIZATION, liaison=liaison)
+    application = ApplicationFactory.create(
+        opportunity=_call(),
+        organization_id=organization.pk,
+        status=status,
+        project_title="Story time & blood pressure checks",
+        created_by=liaison,
+    )
+    member_add(application, liaison)
+    return application, liaison
+
+
+def _lucia(language: str) -> Expected:
+    return Expected("lucia@example.org", "Lucía O'Brien", CALL_TITLE[language])
+
+
+def funding_application_submitted(language: str) -> Expected:
+    liaison = _liaison(language)
+    organization = OrganizationFactory.create(name=ORGANIZATION, liaison=liaison)
+    application = application_start(
+        actor=liaison,
+        opportunity=_call(),
+        organization_id=organization.pk,
+        project_title="Story time & blood pressure checks",
+        summary="A librarian's story hour with a nurse's checks after it.",
+    )
+    budget_set(
+        actor=liaison, application=application, lines=[("Cuffs & flyers", Decimal("850.00"))]
+    )
+    application = application_submit(actor=liaison, application=application)
+    return Expected("lucia@example.org", "Lucía O'Brien", str(application.tracking_number))
+
+
+def funding_screened(language: str) -> Expected:
+    application, _liaison_user = _application_at(language, Status.SUBMITTED)
+    application_move(actor=_funding_staff("en"), application=application, to=Status.SCREENED)
+    return _lucia(language)
+
+
+def funding_sent_for_review(language: str) -> Expected:
+    application, _liaison_user = _application_at(language, Status.SCREENED)
+    staff = _funding_staff("en")
+    # The reviewer's own email is another entry's; only Lucía's is read here.
+    review_assign(
+        actor=staff,
+        application=application,
+        reviewer=_person("priya@example.org", "Priya N'Dour", "en", roles=[Role.REVIEWER]),
+    )
+    application_move(actor=staff, application=application, to=Status.UNDER_REVIEW)
+    return _lucia(language)
+
+
+def funding_reviewer_assigned(language: str) -> Expected:
+    application, _liaison_user = _application_at("en", Status.SCREENED)
+    reviewer = _person("priya@example.org", "Priya N'Dour", language, roles=[Role.REVIEWER])
+    review_assign(actor=_funding_staff("en"), application=application, reviewer=reviewer)
+    return Expected("priya@example.org", "Priya N'Dour", CALL_TITLE[language])
+
+
+def _decision(language: str, to: Status, reason: str) -> Expected:
+    application, _liaison_user = _application_at(language, Status.UNDER_REVIEW)
+    application_move(actor=_funding_staff("en"), application=application, to=to, reason=reason)
+    return _lucia(language)
+
+
+def funding_awarded(language: str) -> Expected:
+    return _decision(language, Status.AWARDED, "It reaches the county's families & children.")
+
+
+def funding_declined(language: str) -> Expected:
+    return _decision(language, Status.DECLINED, "The budget's costs aren't allowable & it's late.")
+
+
+def funding_withdrawn(language: str) -> Expected:
+    application, liaison = _application_at(language, Status.SUBMITTED)
+    application_move(
+        actor=liaison,
+        application=application,
+        to=Status.WITHDRAWN,
+        reason="Our director's plans changed & the room is gone.",
+    )
+    return _lucia(language)
+
+
+def _award(language: str, *, staff_language: str = "en") -> tuple[Award, User, User]:
+    """An active award of Lucía's organization for a year from the first of this month,
+    written directly (no award letter), with Dana of program staff."""
+    liaison = _liaison(language)
+    staff = _funding_staff(staff_language)
+    organization = OrganizationFactory.create(name=ORGANIZATION, liaison=liaison)
+    application = AwardedApplicationFactory.create(
+        opportunity=_call(), organization_id=organization.pk, created_by=liaison
+    )
+    start = timezone.localdate().replace(day=1)
+    award = AwardFactory.create(
+        application=application,
+        organization_id=organization.pk,
+        amount=Decimal("4000.00"),
+        period_start=start,
+        period_end=start.replace(year=start.year + 1) - datetime.timedelta(days=1),
+        acknowledgement=ACKNOWLEDGEMENT,
+        acknowledgement_es=ACKNOWLEDGEMENT_ES,
+        awarded_by=staff,
+    )
+    return award, liaison, staff
+
+
+def _lucia_award(award: Award) -> Expected:
+    return Expected("lucia@example.org", "Lucía O'Brien", award.number)
+
+
+def _dana(award: Award) -> Expected:
+    return Expected("dana@example.org", "Dana O'Neil", award.number)
+
+
+def funding_award_letter(language: str) -> Expected:
+    liaison = _liaison(language)
+    organization = OrganizationFactory.create(name=ORGANIZATION, liaison=liaison)
+    application = AwardedApplicationFactory.create(
+        opportunity=_call(), organization_id=organization.pk, created_by=liaison
+    )
+    award = award_create(
+        actor=_funding_staff("en"),
+        application=application,
+        amount=Decimal("3500.00"),
+        acknowledgement="Funded by the Children's Health & Reading Awards.",
+        acknowledgement_es="Financiado por los Premios de Salud & Lectura para los Niños.",
+    )
+    return _lucia_award(award)
+
+
+def funding_invoice_submitted(language: str) -> Expected:
+    award, liaison, _staff = _award("en", staff_language=language)
+    today = timezone.localdate()
+    invoice_submit(
+        actor=liaison,
+        award=award,
+        billing_month=today,
+        invoice_date=today,
+        amount=Decimal("250.00"),
+        description="The interpreter's fee & flyers.",
+    )
+    return _dana(award)
+
+
+def funding_invoice_decided(language: str) -> Expected:
+    award, liaison, staff = _award(language)
+    invoice = InvoiceFactory.create(
+        award=award,
+        number=f"{award.number}-01",
+        billing_month=award.period_start,
+        invoice_date=award.period_start,
+        submitted_by=liaison,
+    )
+    invoice_decide(
+        actor=staff,
+        invoice=invoice,
+        to="returned",
+        reason="The receipt's missing & so is the date.",
+    )
+    return _lucia_award(award)
+
+
+def funding_report_overdue(language: str) -> Expected:
+    award, _liaison_user, _staff = _award(language)
+    today = timezone.localdate()
+    AwardReport.objects.create(
+        award=award, kind=AwardReport.Kind.INTERIM, due_on=today - datetime.timedelta(days=1)
+    )
+    report_reminders_send(today=today)
+    return _lucia_award(award)
+
+
+def funding_report_submitted(language: str) -> Expected:
+    award, liaison, _staff = _award("en", staff_language=language)
+    report = AwardReport.objects.create(
+        award=award, kind=AwardReport.Kind.INTERIM, due_on=award.period_end
+    )
+    report_submit(
+        actor=liaison,
+        report=report,
+        narrative="Two story hours & a health fair; the county's nurses came.",
+        activity_report_ids=[],
+    )
+    return _dana(award)
+
+
+def funding_extension_requested(language: str) -> Expected:
+    award, liaison, _staff = _award("en", staff_language=language)
+    extension_request(
+        actor=liaison,
+        award=award,
+        requested_end=award.period_end + datetime.timedelta(days=60),
+        reason="The fair moved to June & the school's gym is booked.",
+    )
+    return _dana(award)
+
+
+def _extension_decided(language: str, *, approve: bool) -> Expected:
+    award, liaison, staff = _award(language)
+    extension = ExtensionRequest.objects.create(
+        award=award,
+        requested_end=award.period_end + datetime.timedelta(days=60),
+        reason="The fair moved to June.",
+        requested_by=liaison,
+    )
+    extension_decide(
+        actor=staff,
+        extension=extension,
+        approve=approve,
+        reason="" if approve else "The call's rules don't allow it & the money's spent.",
+    )
+    return _lucia_award(award)
+
+
+def funding_extension_approved(language: str) -> Expected:
+    return _extension_decided(language, approve=True)
+
+
+def funding_extension_declined(language: str) -> Expected:
+    return _extension_decided(language, approve=False)
+
+
+def funding_award_closed(language: str) -> Expected:
+    award, _liaison_user, staff = _award(language)
+    award_close(actor=staff, award=award, note="Every report's in & every invoice is paid.")
+    return _lucia_award(award)
+
+
 EMAILS: dict[str, Callable[[str], Expected]] = {
     "sign-up confirmation": sign_up_confirmation,
     "password reset": password_reset,
@@ -466,6 +754,22 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "research bypass granted": bypass_granted,
     "research bypass withdrawn": bypass_withdrawn,
     "added to a workspace": workspace_member_added,
+    "funding application submitted": funding_application_submitted,
+    "funding application screened": funding_screened,
+    "funding application sent for review": funding_sent_for_review,
+    "funding reviewer assigned": funding_reviewer_assigned,
+    "funding decision: awarded": funding_awarded,
+    "funding decision: declined": funding_declined,
+    "funding application withdrawn": funding_withdrawn,
+    "funding award letter": funding_award_letter,
+    "funding invoice submitted (to staff)": funding_invoice_submitted,
+    "funding invoice decided": funding_invoice_decided,
+    "funding report overdue reminder": funding_report_overdue,
+    "funding report submitted (to staff)": funding_report_submitted,
+    "funding extension requested (to staff)": funding_extension_requested,
+    "funding extension approved": funding_extension_approved,
+    "funding extension declined": funding_extension_declined,
+    "funding award closed": funding_award_closed,
 }
 
 # &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.

@@ -99,7 +99,10 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         widget=forms.RadioSelect,
-        choices=[(Status.AWARDED, _("Award")), (Status.DECLINED, _("Decline"))],
+        choices=[
+            (Status.AWARDED, pgettext_lazy("decision", "Award")),
+            (Status.DECLINED, pgettext_lazy("decision", "Decline")),
+        ],
     )
     reason = forms.CharField(
         label=_("Reason (the applicant reads it)"), max_length=2000, widget=forms.Textarea

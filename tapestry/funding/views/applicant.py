@@ -33,7 +33,12 @@ from tapestry.funding.forms.applicant import (
 )
 from tapestry.funding.models import Application, ApplicationMember, Opportunity
 from tapestry.funding.states import Status
-from tapestry.network.api import organizations_get, organizations_of_liaison, state_choices
+from tapestry.network.api import (
+    organization_type_label,
+    organizations_get,
+    organizations_of_liaison,
+    state_choices,
+)
 
 TEMPLATES = "funding/applicant"
 
@@ -68,11 +73,6 @@ def call_list(request: HttpRequest) -> HttpResponse:
     return render(request, f"{TEMPLATES}/call_list.html", {"calls": calls})
 
 
-def _type_name(org_type: str) -> str:
-    # network.api gives the type's code only; its label would come from there (see report).
-    return org_type.replace("_", " ").capitalize()
-
-
 def _call_context(request: HttpRequest, call: Opportunity) -> dict[str, Any]:
     language = _language()
     state_names = dict(state_choices(language=language))
@@ -103,7 +103,7 @@ def _call_context(request: HttpRequest, call: Opportunity) -> dict[str, Any]:
         "eligibility_notes": call.eligibility_notes_es
         if language == "es" and call.eligibility_notes_es
         else call.eligibility_notes,
-        "eligible_types": [_type_name(code) for code in call.eligible_types],
+        "eligible_types": [organization_type_label(code) for code in call.eligible_types],
         "eligible_states": [state_names.get(code, code) for code in call.eligible_states],
         "screening_items": [
             item.text_es if language == "es" and item.text_es else item.text

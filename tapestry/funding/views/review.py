@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tapestry.accounts.api import AuthenticatedRequest, Role, user_has_role
-from tapestry.funding import reviews, services
+from tapestry.funding import reviews, selectors, services
 from tapestry.funding.forms.review import ConflictForm, ScoreForm
 from tapestry.funding.models import Application, ReviewAssignment
 from tapestry.network.api import organizations_get
@@ -155,7 +155,9 @@ def review_score(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse
             "organization": organizations_get(organization_ids=[application.organization_id]).get(
                 application.organization_id
             ),
-            "sections": application.sections.all(),
+            "sections": selectors.application_sections(
+                application=application, language=get_language() or "en"
+            ),
             "budget": budget,
             "budget_total": sum(line.amount for line in budget),
             "attachments": application.attachments.all(),

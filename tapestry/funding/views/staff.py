@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tapestry.accounts.api import AuthenticatedRequest, Role, people_with_role
-from tapestry.funding import dashboard, reviews, services
+from tapestry.funding import dashboard, reviews, selectors, services
 from tapestry.funding.forms.staff import (
     ApplicationSearchForm,
     AssignForm,
@@ -242,7 +242,9 @@ def _detail(
             "call": call,
             "call_title": call.title_in(language),
             "organization": organization,
-            "sections": application.sections.all(),
+            "sections": selectors.application_sections(
+                application=application, language=get_language() or "en"
+            ),
             "budget": budget,
             "budget_total": sum((line.amount for line in budget), Decimal("0.00")),
             "attachments": application.attachments.all(),
