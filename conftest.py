@@ -3,8 +3,14 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.reference_data import reference_data_ensure
+
+# No time limit per example: on shared CI cores a slow example is load, not a bug (timing is
+# measured by the benchmarks, never asserted in tests). Files set their own example counts.
+hypothesis_settings.register_profile("tapestry", deadline=None)
+hypothesis_settings.load_profile("tapestry")
 
 # Real task code runs inline in tests; the database worker itself is tested on its own.
 os.environ.setdefault("TAPESTRY_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
