@@ -67,14 +67,15 @@ WIDE_ELEMENTS_SCRIPT = """() => {
 }"""
 
 
-def message(language: str, text: str) -> str:
-    """`text` as the server renders it in `language`, from the same translation catalog.
+def message(language: str, text: str, context: str = "") -> str:
+    """`text` (in its `context`, if the server gives it one) as the server renders it in
+    `language`, from the same translation catalog.
 
     The tests find links, buttons and fields by their visible names; reading the names from
     the catalog keeps the Spanish journey right whatever the Spanish wording is.
     """
     with translation.override(language):
-        return translation.gettext(text)
+        return translation.pgettext(context, text) if context else translation.gettext(text)
 
 
 def label_pattern(language: str, text: str) -> re.Pattern[str]:
@@ -171,8 +172,8 @@ class Visit:
         if console_message.type == "error":
             self.console_errors.append(console_message.text)
 
-    def t(self, text: str) -> str:
-        return message(self.language, text)
+    def t(self, text: str, context: str = "") -> str:
+        return message(self.language, text, context)
 
     def label(self, text: str) -> re.Pattern[str]:
         return label_pattern(self.language, text)

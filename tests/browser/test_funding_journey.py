@@ -166,8 +166,8 @@ def test_a_call_an_application_a_review_an_award_and_the_first_invoice(
     desk = staff.page
     staff.open("/funding/staff/")
     staff.check("staff-01-calls")
-    desk.get_by_role("button", name=staff.t("Publish “%(title)s”") % {"title": call.title}).click()
-    expect(desk.get_by_role("button", name=re.compile(re.escape(call.title)))).to_have_count(0)
+    desk.get_by_role("button", name=staff.t("Publish “%(title)s”") % {"title": call_title}).click()
+    expect(desk.get_by_role("button", name=re.compile(re.escape(call_title)))).to_have_count(0)
     staff.check("staff-02-published")
     call.refresh_from_db()
     assert call.published_at is not None
@@ -314,7 +314,7 @@ def test_a_call_an_application_a_review_an_award_and_the_first_invoice(
     staff.open(f"/funding/staff/applications/{application.public_id}/")
     expect(desk.get_by_text("A strong plan; the cuffs will outlast the fair.")).to_be_visible()
     desk.get_by_role("group", name=staff.label("Decision")).get_by_text(
-        staff.t("Award"), exact=True
+        staff.t("Award", context="decision"), exact=True
     ).click()
     desk.get_by_label(staff.label("Reason (the applicant reads it)")).fill(
         "Reaches older adults the network does not reach yet."
