@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from tapestry.funding.drafts import SECTIONS
 from tapestry.funding.models import Application, Attachment, Opportunity
-from tapestry.funding.services import is_staff, may_edit
+from tapestry.funding.services import conflicted_organizations, is_staff, may_edit
 from tapestry.network.api import organizations_of_liaison
 
 # --- applicants ----------------------------------------------------------------------------
@@ -66,7 +66,8 @@ def application_of_person_get(*, user: Any, public_id: uuid.UUID) -> Application
 
 
 def attachment_readable_get(*, user: Any, public_id: uuid.UUID) -> Attachment | None:
-    """A file of an application, for its people and program staff; None for anyone else."""
+    """A file of an application, for its people, program staff and the reviewers assigned to
+    it (never one in conflict with its organization); None for anyone else."""
     attachment = (
         Attachment.objects.filter(public_id=public_id)
         .select_related("application", "application__opportunity")
@@ -74,7 +75,12 @@ def attachment_readable_get(*, user: Any, public_id: uuid.UUID) -> Attachment | 
     )
     if attachment is None:
         return None
-    if is_staff(user) or may_edit(user, attachment.application):
+    application = attachment.application
+    if is_staff(user) or may_edit(user, application):
+        return attachment
+    if application.assignments.filter(
+        reviewer=user
+    ).exists() and application.organization_id not in conflicted_organizations(reviewer_id=user.pk):
         return attachment
     return None
 

@@ -11,7 +11,8 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from tapestry.funding import drafts
-from tapestry.funding.models import Application, Attachment
+from tapestry.funding.models import Application, Attachment, ConflictOfInterest
+from tapestry.funding.services import application_submit
 from tapestry.funding.tests.factories_applicant import (
     EXE_BYTES,
     HTML_BYTES,
@@ -23,6 +24,7 @@ from tapestry.funding.tests.factories_applicant import (
     plain_zip_bytes,
     upload,
 )
+from tapestry.funding.tests.factories_staff import in_review_make, reviewer_make
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +212,31 @@ def test_a_stranger_cannot_remove_a_file(
     assert response.status_code == 404
     assert Attachment.objects.count() == 1
     assert len(stored_files(media)) == 1
+
+
+def test_an_assigned_reviewer_downloads_a_file_unless_in_conflict(
+    alice_liaison: Any,
+    paula_program_staff: Any,
+    draft: Application,
+    staff_signed_in: Any,
+) -> None:
+    attachment = drafts.attachment_add(
+        actor=alice_liaison, application=draft, upload=upload("letter.pdf", PDF_BYTES)
+    )
+    application_submit(actor=alice_liaison, application=draft)
+    rita = reviewer_make("rita@example.org")
+    other = reviewer_make("omar@example.org")
+    in_review_make(staff=paula_program_staff, application=draft, reviewer=rita)
+    download = f"/funding/attachments/{attachment.public_id}/"
+
+    assigned = staff_signed_in(rita).get(download)
+    not_assigned = staff_signed_in(other).get(download)
+    ConflictOfInterest.objects.create(
+        reviewer=rita, organization_id=draft.organization_id, reason="My employer."
+    )
+    conflicted = staff_signed_in(rita).get(download)
+
+    assert assigned.status_code == 200
+    assert assigned.getvalue() == PDF_BYTES
+    assert not_assigned.status_code == 404
+    assert conflicted.status_code == 404

@@ -417,8 +417,8 @@ def _attachment_of(request: AuthenticatedRequest, public_id: uuid.UUID) -> Any:
 def application_attachment_download(
     request: AuthenticatedRequest, public_id: uuid.UUID
 ) -> FileResponse:
-    """A file of an application, for its people and program staff, read through Django's
-    storage, always as a download with the type its content was found to be."""
+    """A file of an application, for its people, program staff and its reviewers (not in
+    conflict), read through Django's storage, always as a download with the type its content was found to be."""
     attachment = _attachment_of(request, public_id)
     try:
         handle = attachment.file.open("rb")
