@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import DashboardPanel, Role, user_has_role
 from tapestry.engagement.api import activity_reach
+from tapestry.funding.awards import awards_visible, overdue_reports
 from tapestry.funding.models import Application, Award, Invoice, Opportunity, ReviewAssignment
+from tapestry.funding.selectors import applications_of_person
 from tapestry.funding.services import is_staff
 from tapestry.funding.states import Status
 from tapestry.network.api import regions
@@ -299,3 +301,31 @@ def reviewer_panels(user: Any) -> list[DashboardPanel]:
             template="funding/review/dashboard_panel.html", context={"to_score": to_score}
         )
     ]
+
+
+def applicant_panels(user: Any) -> list[DashboardPanel]:
+    """An applicant or awardee: their drafts, applications in progress and active awards,
+    with how many of those awards have a report overdue. None for someone with neither."""
+    if is_staff(user):
+        return []
+    counts = (
+        applications_of_person(user=user)
+        .order_by()
+        .aggregate(
+            drafts=Count("pk", filter=Q(status=Status.DRAFT), distinct=True),
+            in_progress=Count(
+                "pk",
+                filter=Q(status__in=[Status.SUBMITTED, Status.SCREENED, Status.UNDER_REVIEW]),
+                distinct=True,
+            ),
+        )
+    )
+    active = list(awards_visible(user=user).filter(status=Award.Status.ACTIVE))
+    if not (counts["drafts"] or counts["in_progress"] or active):
+        return []
+    context = {
+        **counts,
+        "awards": len(active),
+        "overdue": sum(1 for award in active if overdue_reports(award)),
+    }
+    return [DashboardPanel(template="funding/applicant/dashboard_panel.html", context=context)]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from tapestry.accounts.roles import Role
@@ -18,6 +19,8 @@ from tapestry.funding import dashboard
 from tapestry.funding.models import Invoice
 from tapestry.funding.states import Status
 from tapestry.funding.tests.factories import OpportunityFactory
+from tapestry.funding.tests.factories_applicant import draft_make
+from tapestry.funding.tests.factories_awards import award_make
 from tapestry.funding.tests.factories_staff import (
     ApplicationFactory,
     AwardFactory,
@@ -210,3 +213,24 @@ def test_the_staff_pages_speak_spanish_to_staff_who_read_it(
         assert '<html lang="es">' in response.content.decode(), url
     application_page = client.get(f"/funding/staff/applications/{application.public_id}/")
     assert application.opportunity.title_es in application_page.content.decode()
+
+
+def test_an_applicant_sees_drafts_applications_and_awards_with_an_overdue_report(
+    alice_liaison: Any, alice_library: Any, paula_program_staff: Any
+) -> None:
+    assert dashboard.applicant_panels(alice_liaison) == []
+    draft_make(liaison=alice_liaison, organization=alice_library)
+    award = award_make(
+        liaison=alice_liaison, organization_id=alice_library.pk, staff=paula_program_staff
+    )
+    award.reports.filter(kind="interim").update(
+        due_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+
+    (panel,) = dashboard.applicant_panels(alice_liaison)
+
+    assert panel.context == {"drafts": 1, "in_progress": 0, "awards": 1, "overdue": 1}
+    html = render_to_string(panel.template, {"panel": panel.context})
+    assert "1 draft application to finish before its deadline." in html
+    assert "1 award has a report overdue" in html
+    assert dashboard.applicant_panels(paula_program_staff) == []
