@@ -97,6 +97,61 @@ def opportunity_publish(*, actor: Any, opportunity: Opportunity) -> Opportunity:
 
 
 @dataclass(frozen=True)
+class CallText:
+    """A line of a call's screening checklist or rubric, in English and Spanish; `points`
+    for a rubric criterion only."""
+
+    text: str
+    text_es: str
+    points: int = 0
+
+
+def opportunity_save(
+    *,
+    actor: Any,
+    details: dict[str, Any],
+    screening: Sequence[CallText],
+    rubric: Sequence[CallText],
+    opportunity: Opportunity | None = None,
+) -> Opportunity:
+    """Write a call that is not published yet (program staff): its fields from `details`,
+    its screening checklist and its rubric replaced whole. A published call is changed only
+    by administrators in the Django admin, since applicants have read it."""
+    if not is_staff(actor):
+        raise NotAllowed(_("Only program staff may write a funding opportunity."))
+    if details["performance_end"] <= details["performance_start"]:
+        raise FundingError(_("The period of performance must end after it starts."))
+    if details["deadline"] <= timezone.now():
+        raise CallClosed(_("The deadline must be ahead."))
+    if not screening or not rubric:
+        raise FundingError(_("Give the call at least one checklist item and one criterion."))
+    if any(line.points < 1 for line in rubric):
+        raise FundingError(_("Each criterion is worth at least 1 point."))
+    with transaction.atomic():
+        if opportunity is None:
+            opportunity = Opportunity(created_by=actor)
+        else:
+            opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+            if opportunity.published_at is not None:
+                raise InvalidTransition(_("A published call is changed only by administrators."))
+        for field, value in details.items():
+            setattr(opportunity, field, value)
+        opportunity.save()
+        opportunity.screening_items.all().delete()
+        opportunity.rubric_criteria.all().delete()
+        for position, line in enumerate(screening):
+            opportunity.screening_items.create(
+                position=position, text=line.text, text_es=line.text_es
+            )
+        for position, line in enumerate(rubric):
+            opportunity.rubric_criteria.create(
+                position=position, text=line.text, text_es=line.text_es, points=line.points
+            )
+        audit_record(actor=actor, action="funding.opportunity_saved", target=opportunity)
+    return opportunity
+
+
+@dataclass(frozen=True)
 class Eligibility:
     """Whether an organization may apply to a call, and if not, every reason why."""
 

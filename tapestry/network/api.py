@@ -197,6 +197,11 @@ def specialists_of_region(*, region_code: str) -> list[int]:
     )
 
 
+def organization_type_choices() -> list[tuple[str, str]]:
+    """Every organization type as (code, name in the active language), for a form."""
+    return [(code, str(label)) for code, label in OrganizationType.choices]
+
+
 def organization_type_label(code: str) -> str:
     """The name of an organization type ("public_library") in the active language; the code
     itself for an unknown one."""

@@ -131,3 +131,55 @@ def test_staff_screen_assign_and_award_while_the_reviewer_scores(
     stages = page.get_by_role("table", name="Applications by stage, every call")
     expect(stages.get_by_role("row", name=re.compile("^Awarded"))).to_contain_text("1")
     staff.check("7-dashboard")
+
+
+def test_staff_write_a_call_on_its_page(visit: Any, authenticator_code: Callable[[], str]) -> None:
+    # Given Dana, program staff, on the pipeline page with no call yet
+    dana = persona("programstaff")
+    staff = signed_in(visit, dana, "funding-staff-call", authenticator_code)
+    page = staff.page
+    staff.open("/funding/staff/")
+    page.get_by_role("link", name="Write a new call").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("A new funding call")
+    staff.check("2-call-form")
+
+    # When she writes it in both languages, but forgets a Spanish checklist line
+    page.get_by_label(staff.label("Title")).fill("Health outreach awards 2028")
+    page.get_by_label(staff.label("Title in Spanish")).fill("Premios de alcance en salud 2028")
+    page.get_by_label(staff.label("Description")).fill("Funds for health programs.")
+    page.get_by_label(staff.label("Description in Spanish")).fill("Fondos para programas de salud.")
+    page.get_by_text("Public library", exact=True).click()
+    page.get_by_label(staff.label("Number of awards")).fill("5")
+    page.get_by_label(staff.label("Maximum amount per award, in dollars")).fill("5000")
+    page.get_by_label(staff.label("Period of performance starts")).fill("2028-05-01")
+    page.get_by_label(staff.label("Period of performance ends")).fill("2029-04-30")
+    page.get_by_label(staff.label("Deadline")).fill("2028-01-15T17:00")
+    page.get_by_label(staff.label("Screening checklist, one item a line")).fill(
+        "Only allowable costs.\nDates fit."
+    )
+    page.get_by_label(staff.label("Screening checklist in Spanish, in the same order")).fill(
+        "Solo costos permitidos."
+    )
+    page.get_by_label(
+        staff.label("Review rubric, one criterion a line, ending in | and its points")
+    ).fill("Reach | 30\nPlan | 20")
+    page.get_by_label(
+        staff.label("Review rubric in Spanish, in the same order (points are read from English)")
+    ).fill("Alcance\nPlan")
+    page.get_by_role("button", name="Save the call").click()
+
+    # Then the form comes back with what she typed and says what is missing
+    expect(
+        page.get_by_text("Give as many Spanish items as English ones (2).").first
+    ).to_be_visible()
+    expect(page.get_by_label(staff.label("Title"))).to_have_value("Health outreach awards 2028")
+    staff.check("3-call-form-error")
+    page.get_by_label(staff.label("Screening checklist in Spanish, in the same order")).fill(
+        "Solo costos permitidos.\nLas fechas caben."
+    )
+    page.get_by_role("button", name="Save the call").click()
+
+    # And the saved call waits on the pipeline page, not yet published
+    expect(page.get_by_role("heading", name="Health outreach awards 2028")).to_be_visible()
+    expect(page.get_by_role("button", name="Publish “Health outreach awards 2028”")).to_be_visible()
+    staff.check("4-call-saved")

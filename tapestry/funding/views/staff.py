@@ -15,22 +15,28 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tapestry.accounts.api import AuthenticatedRequest, Role, people_with_role
 from tapestry.funding import dashboard, reviews, selectors, services
 from tapestry.funding.forms.staff import (
     ApplicationSearchForm,
     AssignForm,
+    CallForm,
     DecisionForm,
     ScreeningForm,
 )
 from tapestry.funding.models import Application, ConflictOfInterest, Opportunity
 from tapestry.funding.states import Actor, Status, next_statuses
-from tapestry.network.api import organizations_get, organizations_of_liaison
+from tapestry.network.api import (
+    organization_type_choices,
+    organizations_get,
+    organizations_of_liaison,
+    state_choices,
+)
 
 TEMPLATES = "funding/staff"
 PAGE_SIZE = 50
@@ -85,6 +91,54 @@ def staff_call_publish(request: AuthenticatedRequest, public_id: UUID) -> HttpRe
     else:
         messages.success(request, _("The call is published: organizations may apply."))
     return redirect("funding:staff_home")
+
+
+def _call_form(request: AuthenticatedRequest, call: Opportunity | None) -> HttpResponse:
+    """Write a new call, or change one not yet published; the checklist and rubric whole."""
+    form = CallForm(
+        request.POST or None,
+        initial=CallForm.initial_from(call) if call else None,
+        states=[code for code, _name in state_choices()],
+        types=organization_type_choices(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.opportunity_save(
+                actor=request.user,
+                opportunity=call,
+                details=form.details(),
+                screening=form.cleaned_data["screening_lines"],
+                rubric=form.cleaned_data["rubric_lines"],
+            )
+        except services.FundingError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, _("The call is saved. Publish it from this page when it is ready.")
+            )
+            return redirect(f"{reverse('funding:staff_home')}#call-{saved.public_id}")
+    return render(
+        request,
+        "funding/staff/call_form.html",
+        {"form": form, "call": call},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def staff_call_new(request: AuthenticatedRequest) -> HttpResponse:
+    return _call_form(request, None)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def staff_call_edit(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
+    call = _call_of(public_id)
+    if call.published_at is not None:
+        messages.info(request, _("A published call is changed only by administrators."))
+        return redirect("funding:staff_home")  # type: ignore[return-value]
+    return _call_form(request, call)
 
 
 def _organization_ids_named(call: Opportunity, query: str) -> list[int]:
@@ -428,6 +482,8 @@ def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
 urlpatterns = [
     path("staff/", staff_home, name="staff_home"),
     path("staff/dashboard/", staff_dashboard, name="staff_dashboard"),
+    path("staff/calls/new/", staff_call_new, name="staff_call_new"),
+    path("staff/calls/<uuid:public_id>/edit/", staff_call_edit, name="staff_call_edit"),
     path("staff/calls/<uuid:public_id>/publish/", staff_call_publish, name="staff_call_publish"),
     path(
         "staff/calls/<uuid:public_id>/applications/",
