@@ -194,6 +194,7 @@ PAGES = [
     ("reviewer", "/funding/review/{application}/conflict/", 200),
     ("program_staff", "/funding/staff/", 200),
     ("program_staff", "/funding/staff/dashboard/", 200),
+    ("program_staff", "/funding/staff/calls/new/", 200),
     ("program_staff", "/funding/staff/calls/{call}/applications/", 200),
     ("program_staff", "/funding/staff/applications/{application}/", 200),
     ("program_staff", "/funding/staff/applications/{awarded}/award/", 200),

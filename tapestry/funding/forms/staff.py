@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -176,7 +175,6 @@ class CallForm(forms.Form):
     )
     deadline = forms.DateTimeField(
         label=_("Deadline"),
-        help_text=_("In the site's time zone (%(zone)s).") % {"zone": settings.TIME_ZONE},
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M"],
     )
@@ -190,7 +188,7 @@ class CallForm(forms.Form):
     )
     rubric = forms.CharField(
         label=_("Review rubric, one criterion a line, ending in | and its points"),
-        help_text=_("For example: Reaches people the network does not reach yet | 30"),
+        help_text=_("For example, a criterion worth 30 points: Reach | 30"),
         max_length=10000,
         widget=forms.Textarea,
     )
@@ -203,6 +201,9 @@ class CallForm(forms.Form):
     def __init__(self, *args: Any, states: list[str], types: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.states = set(states)
+        self.fields["deadline"].help_text = _("In the site's time zone (%(zone)s).") % {
+            "zone": timezone.localtime().strftime("%Z")
+        }
         self.fields["eligible_types"].choices = types  # type: ignore[attr-defined]
 
     def clean_eligible_states(self) -> list[str]:
