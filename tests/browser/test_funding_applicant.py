@@ -191,13 +191,17 @@ def test_two_colleagues_editing_one_section_are_warned_instead_of_overwritten(
 
     # Carmen writes the community need; it is saved
     carmen_need = carmen_visit.page.get_by_label(need_title, exact=True)
-    carmen_need.press_sequentially("Carmen: seniors lack internet.", delay=5)
+    # (The whole text at once, then one key: typing slowly under load would save it in parts,
+    # and a later part would be a fresh change Alice was right to be warned about again.)
+    carmen_need.fill("Carmen: seniors lack internet.")
+    carmen_need.press("End")
     expect(carmen_visit.page.locator("#section-need-status")).to_contain_text("Saved at")
 
     # Alice, whose page still holds the empty section, writes hers: she is warned, not saved
     alice_page = alice_visit.page
     alice_need = alice_page.get_by_label(need_title, exact=True)
-    alice_need.press_sequentially("Alice: families need bilingual help.", delay=5)
+    alice_need.fill("Alice: families need bilingual help.")
+    alice_need.press("End")
     status = alice_page.locator("#section-need-status")
     expect(status).to_contain_text("Not saved: Carmen Ruiz changed this section at")
     expect(alice_page.get_by_text("Carmen: seniors lack internet.")).to_be_visible()
@@ -217,7 +221,8 @@ def test_two_colleagues_editing_one_section_are_warned_instead_of_overwritten(
     alice_visit.check("2-overwritten")
 
     # Carmen types on from her old page: warned in turn, she keeps Alice's text
-    carmen_need.press_sequentially(" More.", delay=5)
+    carmen_need.fill("Carmen: seniors lack internet. More.")
+    carmen_need.press("End")
     carmen_page = carmen_visit.page
     expect(carmen_page.locator("#section-need-status")).to_contain_text(
         "Not saved: Alice Liaison changed this section at"
@@ -234,7 +239,8 @@ def test_two_colleagues_editing_one_section_are_warned_instead_of_overwritten(
     # (the section comes back focused, so she carries on from the keyboard)
     expect(carmen_page.get_by_label(need_title, exact=True)).to_be_focused()
     carmen_page.keyboard.press("Control+End")
-    carmen_page.keyboard.type(" Agreed.", delay=5)
+    carmen_page.keyboard.insert_text(" Agreed.")
+    carmen_page.keyboard.press("End")
     expect(carmen_page.locator("#section-need-status")).to_contain_text("Saved at")
     section.refresh_from_db()
     assert (section.text, section.updated_by_id, section.version) == (
