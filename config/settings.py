@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tapestry.learning",
     "tapestry.engagement",
     "tapestry.funding",
+    "tapestry.resources",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,554 @@
+"""Writes of the resources app: keyword-only `<entity>_<verb>` functions, each in a transaction,
+each refusal a ResourceError whose message is safe to show the person (ADR 0027).
+
+Who may do what: program staff, engagement specialists (the network's health educators) and
+administrators write resources; program staff, reviewers and administrators review them, never
+a text they wrote or last changed. A text moves draft → in review → published; any change of
+its words sends it back to draft (the published copy stays up until the next publication).
+Every save scores the words in their own language; publishing above the target needs a written
+reason, a passing Clear Communication Index sheet from the reviewer, and alt text on every image.
+"""
+
+import csv
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nh3
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from tapestry.accounts.api import Role, user_has_role
+from tapestry.core.api import audit_record
+from tapestry.resources import clear_communication, readability, search
+from tapestry.resources.models import (
+    MAX_BODY_CHARACTERS,
+    Audience,
+    ClearCommunicationReview,
+    FocusArea,
+    Kind,
+    Language,
+    Resource,
+    ResourceEvent,
+    ResourceText,
+    Status,
+)
+
+FUNCTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "function_words.csv"
+MINIMUM_REASON_CHARACTERS = 20
+
+
+class ResourceError(Exception):
+    """A request the resources app cannot carry out; the message is safe to show the person."""
+
+    status = 400
+
+
+class NotAllowed(ResourceError):
+    status = 403
+
+
+class WrongStatus(ResourceError):
+    """The text is not in a status this step starts from (a stale page, a double submit)."""
+
+    status = 409
+
+
+class Invalid(ResourceError):
+    """What was sent cannot be saved or published as it is; the message says why."""
+
+    status = 400
+
+
+def may_author(user: Any) -> bool:
+    return user_has_role(user, Role.PROGRAM_STAFF, Role.ENGAGEMENT_SPECIALIST, Role.ADMINISTRATOR)
+
+
+def may_review(user: Any) -> bool:
+    return user_has_role(user, Role.PROGRAM_STAFF, Role.REVIEWER, Role.ADMINISTRATOR)
+
+
+# --- what a text may contain ----------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "h2", "h3", "h4", "a", "blockquote",
+    "table", "thead", "tbody", "tr", "th", "td", "caption", "abbr", "img", "figure",
+    "figcaption",
+}  # fmt: skip
+
+
+def html_clean(markup: str) -> str:
+    """A text's HTML with only the tags a health page needs; scripts, styles and handlers go."""
+    return nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes={
+            "a": {"href", "title"},
+            "abbr": {"title"},
+            "th": {"scope"},
+            "img": {"src", "alt", "width", "height"},
+            # `lang` marks a phrase in the other language so screen readers pronounce it.
+            "*": {"lang"},
+        },
+        url_schemes={"https", "http", "mailto"},
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ALT = re.compile(r"""\balt\s*=\s*("([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def images_without_alt(markup: str) -> int:
+    """How many images in cleaned HTML have no alternative text (or only spaces)."""
+    missing = 0
+    for image in _IMAGE.findall(markup):
+        match = _ALT.search(image)
+        if not match or not (match.group(2) or match.group(3) or "").strip():
+            missing += 1
+    return missing
+
+
+@cache
+def _function_words() -> dict[str, frozenset[str]]:
+    with FUNCTION_WORDS_FILE.open(newline="", encoding="utf-8") as file:
+        return {row["language"]: frozenset(row["words"].split()) for row in csv.DictReader(file)}
+
+
+def language_detected(text: str) -> str | None:
+    """The language a text reads as, from its most common little words; None when too short.
+
+    Function words ("the", "of" / "el", "de") make up a third or more of running text in
+    either language and hardly overlap, so comparing their shares tells the two apart reliably
+    once there are a couple of dozen words.
+    """
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if len(words) < 20:
+        return None
+    shares = {
+        language: sum(word in vocabulary for word in words) / len(words)
+        for language, vocabulary in _function_words().items()
+    }
+    best = max(shares, key=lambda language: shares[language])
+    others = [share for language, share in shares.items() if language != best]
+    return best if shares[best] >= 0.15 and shares[best] >= 2 * max(others) else None
+
+
+def _words_of(text: ResourceText) -> str:
+    return readability.plain_text(f"<p>{text.summary}</p>{text.body}{text.transcript}")
+
+
+def _score(text: ResourceText) -> None:
+    result = readability.score(
+        _words_of(text), language=text.language, critical=text.resource.critical
+    )
+    text.readability = {
+        **result.as_dict(),
+        "target_grade": result.target_grade,
+        "words": result.words,
+        "sentences": result.sentences,
+    }
+    text.meets_target = result.meets_target
+
+
+def _check_words(*, language: str, title: str, summary: str, body: str, transcript: str) -> None:
+    if not title.strip():
+        raise Invalid(_("Give the resource a title."))
+    if len(body) > MAX_BODY_CHARACTERS or len(transcript) > MAX_BODY_CHARACTERS:
+        raise Invalid(
+            _("The text is too long: keep it under %(count)s characters, or split it in two.")
+            % {"count": f"{MAX_BODY_CHARACTERS:,}"}
+        )
+    words = readability.plain_text(f"<p>{title}</p><p>{summary}</p>{body}{transcript}")
+    detected = language_detected(words)
+    if detected is not None and detected != language:
+        raise Invalid(
+            _(
+                "This text reads as %(detected)s but is marked %(marked)s. Mark it as "
+                "%(detected)s, or check that the right text was pasted."
+            )
+            % {"detected": Language(detected).label, "marked": Language(language).label}
+        )
+
+
+def _slug_for(*, language: str, title: str, resource_id: int) -> str:
+    base = slugify(title)[:100] or "resource"
+    if not ResourceText.objects.filter(language=language, slug=base).exists():
+        return base
+    return f"{base}-{resource_id}"
+
+
+def _event(text: ResourceText, action: str, actor: Any, note: str = "") -> None:
+    ResourceEvent.objects.create(text=text, action=action, actor=actor, note=note)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def resource_create(
+    *,
+    actor: Any,
+    kind: str,
+    focus_areas: Iterable[str],
+    audiences: Iterable[str],
+    critical: bool,
+    language: str,
+    title: str,
+    summary: str = "",
+    body: str = "",
+    transcript: str = "",
+    url: str = "",
+) -> ResourceText:
+    """Start a resource with its first language's text, as a draft of `actor`'s."""
+    if not may_author(actor):
+        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    if kind not in Kind.values or language not in Language.values:
+        raise Invalid(_("Choose the kind of resource and its language."))
+    with transaction.atomic():
+        resource = Resource.objects.create(kind=kind, critical=critical, created_by=actor)
+        _set_topics(resource, focus_areas=focus_areas, audiences=audiences)
+        text = _text_create(
+            actor=actor,
+            resource=resource,
+            language=language,
+            title=title,
+            summary=summary,
+            body=body,
+            transcript=transcript,
+            url=url,
+        )
+        audit_record(actor=actor, action="resources.create", target=text, summary=text.title)
+    return text
+
+
+def _set_topics(
+    resource: Resource, *, focus_areas: Iterable[str], audiences: Iterable[str]
+) -> None:
+    areas = list(FocusArea.objects.filter(slug__in=list(focus_areas)))
+    if not areas:
+        raise Invalid(_("Choose at least one focus area."))
+    groups = list(Audience.objects.filter(slug__in=list(audiences)))
+    if not groups:
+        raise Invalid(_("Choose at least one audience."))
+    resource.focus_areas.set(areas)
+    resource.audiences.set(groups)
+
+
+def _text_create(
+    *,
+    actor: Any,
+    resource: Resource,
+    language: str,
+    title: str,
+    summary: str,
+    body: str,
+    transcript: str,
+    url: str,
+) -> ResourceText:
+    body = html_clean(body)
+    _check_words(language=language, title=title, summary=summary, body=body, transcript=transcript)
+    text = ResourceText(
+        resource=resource,
+        language=language,
+        title=title.strip(),
+        summary=summary.strip(),
+        body=body,
+        transcript=transcript.strip(),
+        url=url.strip(),
+        author=actor,
+        last_edited_by=actor,
+        content_changed_at=timezone.now(),
+        slug=_slug_for(language=language, title=title, resource_id=resource.pk),
+    )
+    _score(text)
+    try:
+        with transaction.atomic():
+            text.save()
+    except IntegrityError as error:
+        raise WrongStatus(_("This resource already has a text in that language.")) from error
+    _event(text, ResourceEvent.Action.CREATED, actor)
+    return text
+
+
+def resource_update(
+    *,
+    actor: Any,
+    resource: Resource,
+    kind: str,
+    focus_areas: Iterable[str],
+    audiences: Iterable[str],
+    critical: bool,
+) -> Resource:
+    """Change what a resource is and who it is for (not its words); rescores both texts when
+    the target changes (critical instructions aim at grade 6)."""
+    if not may_author(actor):
+        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    if kind not in Kind.values:
+        raise Invalid(_("Choose the kind of resource."))
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        resource.kind = kind
+        resource.critical = critical
+        resource.save(update_fields=["kind", "critical"])
+        _set_topics(resource, focus_areas=focus_areas, audiences=audiences)
+        for text in resource.texts.all():
+            _score(text)
+            text.save(update_fields=["readability", "meets_target", "updated_at"])
+    return resource
+
+
+def translation_add(
+    *,
+    actor: Any,
+    resource: Resource,
+    language: str,
+    title: str,
+    summary: str = "",
+    body: str = "",
+    transcript: str = "",
+    url: str = "",
+) -> ResourceText:
+    """Add the resource's text in its other language, as a draft of `actor`'s."""
+    if not may_author(actor):
+        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    if language not in Language.values:
+        raise Invalid(_("Choose the language of the text."))
+    with transaction.atomic():
+        text = _text_create(
+            actor=actor,
+            resource=resource,
+            language=language,
+            title=title,
+            summary=summary,
+            body=body,
+            transcript=transcript,
+            url=url,
+        )
+        audit_record(actor=actor, action="resources.translate", target=text, summary=text.title)
+    return text
+
+
+def text_save(
+    *,
+    actor: Any,
+    text: ResourceText,
+    title: str,
+    summary: str,
+    body: str,
+    transcript: str = "",
+    url: str = "",
+) -> ResourceText:
+    """Save new words for a text: cleaned, checked for language, scored. A change of words
+    sends a text in review or published back to draft (the published copy stays up)."""
+    if not may_author(actor):
+        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    body = html_clean(body)
+    _check_words(
+        language=text.language, title=title, summary=summary, body=body, transcript=transcript
+    )
+    with transaction.atomic():
+        text = ResourceText.objects.select_related("resource").select_for_update().get(pk=text.pk)
+        new = {
+            "title": title.strip(),
+            "summary": summary.strip(),
+            "body": body,
+            "transcript": transcript.strip(),
+            "url": url.strip(),
+        }
+        if all(getattr(text, field) == value for field, value in new.items()):
+            return text
+        for field, value in new.items():
+            setattr(text, field, value)
+        text.last_edited_by = actor
+        text.content_changed_at = timezone.now()
+        text.status = Status.DRAFT
+        _score(text)
+        text.save()
+        _event(text, ResourceEvent.Action.EDITED, actor)
+    return text
+
+
+def _locked(text: ResourceText, *expected: str) -> ResourceText:
+    text = ResourceText.objects.select_related("resource").select_for_update().get(pk=text.pk)
+    if text.status not in expected:
+        raise WrongStatus(
+            _("This text is now “%(status)s”: reload the page to see its latest state.")
+            % {"status": Status(text.status).label}
+        )
+    return text
+
+
+def _missing_for_review(text: ResourceText) -> str | None:
+    kind = text.resource.kind
+    if kind in (Kind.ARTICLE, Kind.HANDOUT) and not readability.plain_text(text.body):
+        return _("Write the text before sending it for review.")
+    if kind in (Kind.VIDEO, Kind.LINK) and not text.url:
+        return _("Give the address of the video or the page before sending it for review.")
+    if kind == Kind.VIDEO and not text.transcript:
+        return _("A video needs its transcript, for people who cannot hear or play it.")
+    if images_without_alt(text.body):
+        return _("Every image needs alternative text describing it for people who cannot see it.")
+    return None
+
+
+def text_submit(*, actor: Any, text: ResourceText) -> ResourceText:
+    """Send a draft for review."""
+    if not may_author(actor):
+        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    with transaction.atomic():
+        text = _locked(text, Status.DRAFT)
+        problem = _missing_for_review(text)
+        if problem:
+            raise Invalid(problem)
+        text.status = Status.IN_REVIEW
+        text.review_note = ""
+        text.save(update_fields=["status", "review_note", "updated_at"])
+        _event(text, ResourceEvent.Action.SUBMITTED, actor)
+    return text
+
+
+def _check_reviewer(actor: Any, text: ResourceText) -> None:
+    if not may_review(actor):
+        raise NotAllowed(_("Only program staff and reviewers may review resources."))
+    if actor.pk in (text.author_id, text.last_edited_by_id):
+        raise NotAllowed(_("Someone other than its author must review this text: ask a colleague."))
+
+
+def text_return(*, actor: Any, text: ResourceText, note: str) -> ResourceText:
+    """Send a text in review back to its author with a note of what to change."""
+    if not note.strip():
+        raise Invalid(_("Say what the author should change."))
+    with transaction.atomic():
+        text = _locked(text, Status.IN_REVIEW)
+        _check_reviewer(actor, text)
+        text.status = Status.DRAFT
+        text.review_note = note.strip()
+        text.save(update_fields=["status", "review_note", "updated_at"])
+        _event(text, ResourceEvent.Action.RETURNED, actor, note.strip())
+    return text
+
+
+def clear_communication_record(
+    *, actor: Any, text: ResourceText, answers: dict[str, str]
+) -> ClearCommunicationReview:
+    """The reviewer's Clear Communication Index score sheet for a text in review."""
+    with transaction.atomic():
+        text = _locked(text, Status.IN_REVIEW)
+        _check_reviewer(actor, text)
+        try:
+            result = clear_communication.score_sheet(answers)
+        except clear_communication.SheetInvalid as error:
+            raise Invalid(str(error)) from error
+        sheet = ClearCommunicationReview.objects.create(
+            text=text,
+            reviewer=actor,
+            answers={key: answers[key] for key in sorted(answers, key=int) if key.isdigit()},
+            score=result.score,
+            passed=result.passed,
+        )
+        _event(text, ResourceEvent.Action.SCORED, actor, f"{result.score}/100")
+    return sheet
+
+
+def latest_sheet(text: ResourceText) -> ClearCommunicationReview | None:
+    """The score sheet that counts: the newest one filled in since the words last changed."""
+    return (
+        text.reviews.filter(created_at__gte=text.content_changed_at)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def text_publish(*, actor: Any, text: ResourceText, above_target_reason: str = "") -> ResourceText:
+    """Publish a text in review: someone other than its author, with a passing Clear
+    Communication Index sheet, a written reason when it reads above its target, and alt text
+    on every image. The public then reads this copy until the next publication."""
+    reason = above_target_reason.strip()
+    with transaction.atomic():
+        text = _locked(text, Status.IN_REVIEW)
+        _check_reviewer(actor, text)
+        problem = _missing_for_review(text)
+        if problem:
+            raise Invalid(problem)
+        sheet = latest_sheet(text)
+        if sheet is None:
+            raise Invalid(_("Fill in the Clear Communication Index score sheet first."))
+        if not sheet.passed:
+            raise Invalid(
+                _(
+                    "The Clear Communication Index score is %(score)s; a text needs %(passing)s "
+                    "to be published. Return it to the author with what to change."
+                )
+                % {"score": sheet.score, "passing": clear_communication.PASSING_SCORE}
+            )
+        if not text.meets_target and len(reason) < MINIMUM_REASON_CHARACTERS:
+            raise Invalid(
+                _(
+                    "This text reads above grade %(grade)s. Write why it should be published "
+                    "anyway (at least %(count)s characters), or ask the author to simplify it."
+                )
+                % {
+                    "grade": text.readability.get("target_grade"),
+                    "count": MINIMUM_REASON_CHARACTERS,
+                }
+            )
+        now = timezone.now()
+        text.status = Status.PUBLISHED
+        text.reviewer = actor
+        text.above_target_reason = "" if text.meets_target else reason
+        text.published_title = text.title
+        text.published_summary = text.summary
+        text.published_body = text.body
+        text.published_transcript = text.transcript
+        text.published_readability = text.readability
+        text.first_published_at = text.first_published_at or now
+        text.published_at = now
+        text.save()
+        search.text_index(text)
+        _event(text, ResourceEvent.Action.PUBLISHED, actor, text.above_target_reason)
+        audit_record(actor=actor, action="resources.publish", target=text, summary=text.title)
+    return text
+
+
+def text_withdraw(*, actor: Any, text: ResourceText, reason: str) -> ResourceText:
+    """Take a published text down from the public pages (its words stay, as a draft)."""
+    if not may_review(actor):
+        raise NotAllowed(_("Only program staff and reviewers may withdraw a resource."))
+    if not reason.strip():
+        raise Invalid(_("Say why the resource is withdrawn."))
+    with transaction.atomic():
+        text = ResourceText.objects.select_for_update().get(pk=text.pk)
+        if not text.is_live:
+            raise WrongStatus(_("This text is not published."))
+        text.published_at = None
+        text.status = Status.DRAFT
+        text.save(update_fields=["published_at", "status", "updated_at"])
+        search.text_remove(text)
+        _event(text, ResourceEvent.Action.WITHDRAWN, actor, reason.strip())
+        audit_record(actor=actor, action="resources.withdraw", target=text, summary=reason.strip())
+    return text
+
+
+def text_mark_in_step(*, actor: Any, text: ResourceText) -> ResourceText:
+    """Confirm that a text needs no change after its other language changed."""
+    if not may_author(actor):
+        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    with transaction.atomic():
+        text = ResourceText.objects.select_for_update().get(pk=text.pk)
+        text.in_step_confirmed_at = timezone.now()
+        text.save(update_fields=["in_step_confirmed_at", "updated_at"])
+        _event(text, ResourceEvent.Action.IN_STEP, actor)
+    return text
+
+
+def translation_out_of_date(text: ResourceText, other: ResourceText | None) -> bool:
+    """Whether `text` is behind its other language: the other's words changed after its own
+    last change and after anyone last confirmed it needs no change."""
+    if other is None:
+        return False
+    own = max(filter(None, (text.content_changed_at, text.in_step_confirmed_at)))
+    return other.content_changed_at > own
