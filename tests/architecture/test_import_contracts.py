@@ -24,6 +24,7 @@ DOMAINS = "Domain apps use each other only through their api.py"
 NO_DJANGO = "The research warehouse, the privacy rules and survey logic run without Django"
 SURVEYS = "Surveys know nothing of what they evaluate"
 LEARNING = "Learning knows nothing of research"
+RESOURCES = "Resources know nothing of research"
 PRIVACY = (ROOT / "tapestry" / "research" / "privacy.py").read_text()
 SURVEY_LOGIC = (ROOT / "tapestry" / "surveys" / "logic.py").read_text()
 SURVEY_SUPPRESSION = (ROOT / "tapestry" / "surveys" / "suppression.py").read_text()
@@ -35,6 +36,7 @@ ALL_KEPT = {
     NO_DJANGO: "KEPT",
     SURVEYS: "KEPT",
     LEARNING: "KEPT",
+    RESOURCES: "KEPT",
 }
 
 
@@ -142,6 +144,13 @@ def test_the_public_surfaces_may_be_imported(pristine_copy: Path, tmp_path: Path
         # Research gates on learning.api; learning never reaches back, not even research.api.
         ({"tapestry.research.uses": "from tapestry.learning.models import Course\n"}, DOMAINS),
         ({"tapestry.learning.uses": "from tapestry.research import api\n"}, LEARNING),
+        # Resources, from the day it exists: other apps through their api.py only, and never
+        # research, not even its api.py.
+        ({"tapestry.resources.uses": "from tapestry.network.models import Region\n"}, DOMAINS),
+        ({"tapestry.resources.uses": "from tapestry.accounts import models\n"}, ACCOUNTS),
+        ({"tapestry.resources.uses": "from tapestry.core.models import AuditEvent\n"}, CORE),
+        ({"tapestry.network.uses": "from tapestry.resources import models\n"}, DOMAINS),
+        ({"tapestry.resources.uses": "from tapestry.research import api\n"}, RESOURCES),
     ],
 )
 def test_a_violation_breaks_its_contract_and_only_that_one(
