@@ -33,18 +33,27 @@ PAGES = ["/resources/for-libraries/", *(f"/resources/for-libraries/{slug}/" for 
 CONTENT = case.content()
 
 
-def _stub_resources_home(request: HttpRequest) -> HttpResponse:
+def _stub_resources_page(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     return HttpResponse("resources")
 
 
-# The site with a stand-in for the resources list (`resources:home`, written on another branch),
-# so the "see all" link can be checked before that page exists here.
+# The site with stand-ins for the public resource pages (`resources:home` and
+# `resources:detail_language`, written on another branch), so the links to them can be checked
+# before those pages exist here.
 urlpatterns = [
     path(
         "resources/",
         include(
             (
-                [*resources_urls.urlpatterns, path("", _stub_resources_home, name="home")],
+                [
+                    *resources_urls.urlpatterns,
+                    path("", _stub_resources_page, name="home"),
+                    path(
+                        "<int:resource_id>/<str:language>/",
+                        _stub_resources_page,
+                        name="detail_language",
+                    ),
+                ],
                 "resources",
             )
         ),
@@ -233,8 +242,12 @@ def test_a_literacy_page_lists_its_newest_published_resources_in_the_visitors_la
 
     # Then the five newest show, by their published title and summary, with a link to all
     html = response.content.decode()
-    titles = re.findall(r'<p class="margin-0 text-bold">(Published title \d+)</p>', html)
-    assert titles == [text.published_title for text in shown[:5]]
+    titles = re.findall(
+        r'<p class="margin-0 text-bold"><a class="usa-link" href="([^"]+)">([^<]+)</a></p>', html
+    )
+    assert titles == [
+        (f"/resources/{text.resource_id}/en/", text.published_title) for text in shown[:5]
+    ]
     assert html.count("What the public reads.") == 5
     assert "Working title" not in html
     assert "Solo en español" not in html
@@ -278,3 +291,26 @@ def test_the_content_covers_every_literacy_in_both_languages() -> None:
         for slug, literacy in CONTENT.literacies.items()
     ] == [(slug, 4, 4, True) for slug in CONTENT.literacies]
     assert set(CONTENT.labels["en"]) == set(CONTENT.labels["es"])
+
+
+@pytest.mark.urls(__name__)
+def test_the_spanish_page_lists_the_spanish_resources(visitor: Client) -> None:
+    # Given a resource in health literacy published in both languages
+    english = PublishedTextFactory.create(published_title="Reading a medicine label")
+    spanish = PublishedTextFactory.create(
+        resource=english.resource,
+        language="es",
+        published_title="Cómo leer la etiqueta de un remedio",
+        published_summary="Lo que dice cada parte.",
+    )
+
+    response = _in("es", visitor).get(reverse("resources:case_literacy", args=["health-literacy"]))
+
+    html = response.content.decode()
+    assert (
+        f'<a class="usa-link" href="/resources/{spanish.resource_id}/es/">'
+        "Cómo leer la etiqueta de un remedio</a>"
+    ) in html
+    assert "Lo que dice cada parte." in html
+    assert "Reading a medicine label" not in html
+    assert '<a class="usa-link" href="/resources/?area=health-literacy">' in html

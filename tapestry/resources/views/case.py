@@ -133,8 +133,14 @@ def _published_in_area(*, slug: str, language: str) -> list[ResourceText]:
             resource__in=Resource.objects.filter(focus_areas__slug=slug).values("pk"),
         )
         .order_by("-published_at", "-pk")
-        .only("pk", "slug", "language", "published_title", "published_summary")[:RESOURCES_SHOWN]
+        .only("pk", "resource_id", "language", "published_title", "published_summary")[
+            :RESOURCES_SHOWN
+        ]
     )
+
+
+# The public resource pages come from another module of this app; until they exist (they are
+# written alongside these pages), the list shows its titles without links rather than fail.
 
 
 def _resources_home(slug: str) -> str:
@@ -143,6 +149,20 @@ def _resources_home(slug: str) -> str:
         return f"{reverse('resources:home')}?area={slug}"
     except NoReverseMatch:
         return ""
+
+
+def _resource_links(texts: list[ResourceText]) -> list[tuple[ResourceText, str]]:
+    """Each text with the address of its public page, or "" while that page does not exist."""
+    try:
+        return [
+            (
+                text,
+                reverse("resources:detail_language", args=[text.resource_id, text.language]),
+            )
+            for text in texts
+        ]
+    except NoReverseMatch:
+        return [(text, "") for text in texts]
 
 
 @require_GET
@@ -177,7 +197,7 @@ def case_literacy(request: HttpRequest, slug: str) -> HttpResponse:
             "why": literacy.why[language],
             "points": literacy.points[language],
             "actions": [by_key[key] for key in literacy.action_keys],
-            "resources": _published_in_area(slug=slug, language=language),
+            "resources": _resource_links(_published_in_area(slug=slug, language=language)),
             "resources_href": _resources_home(slug),
         },
     )
