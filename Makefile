@@ -73,6 +73,7 @@ demo: setup
 	$(MANAGE) learning_seed_demo
 	$(MANAGE) engagement_seed_demo
 	$(MANAGE) funding_seed_demo
+	$(MANAGE) resources_seed_demo
 	@# The FORHP rural ZIP lists are government reference data beside the project, never copied
 	@# into it (ADR 0016); without them geography is unknown and the release says so.
 	@if test -d $(FORHP); then \
