@@ -3,11 +3,9 @@ five literacies, then health literacy, and follows "take a free class" into the 
 where a course in her language waits. In English and in Spanish, walked on a desktop and on a
 phone; every page scanned with axe-core at both widths, with a screenshot."""
 
-import importlib
 from typing import Any
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from tapestry.learning.tests.factories import course_make
@@ -33,11 +31,7 @@ COURSE_SUMMARY = {
 def test_a_librarian_reads_the_case_and_goes_to_a_free_class(
     language: str, width: str, visit: Any
 ) -> None:
-    # Given the five literacies (a transactional test flushed the migration's rows: load them
-    # again until tests/reference_data.py lists this loader) and a free course in her language
-    importlib.import_module(
-        "tapestry.resources.migrations.0002_load_focus_areas_and_audiences"
-    ).load(apps, None)
+    # Given a free course in her language
     course = course_make(
         slug=f"trusted-facts-{language}", title=COURSE_TITLE[language], language=language
     )
