@@ -532,3 +532,20 @@ def test_the_list_searches_titles_and_says_when_nothing_matches(
     assert "Why take part in research" in found
     assert "Why take part in research" not in nothing
     assert 'id="empty"' in nothing
+
+
+def test_the_django_admin_shows_resources_read_only(
+    staff_signed_in: Callable[[User], Client], admin: User, sam_specialist: User
+) -> None:
+    text = _draft(sam_specialist)
+    client = staff_signed_in(admin)
+
+    listing = client.get("/admin/resources/resource/")
+    change = client.get(f"/admin/resources/resource/{text.resource_id}/change/")
+    events = client.get("/admin/resources/resourceevent/")
+    add = client.get("/admin/resources/resource/add/")
+
+    assert [listing.status_code, change.status_code, events.status_code] == [200, 200, 200]
+    assert add.status_code == 403
+    assert _text_url(text) in change.content.decode()
+    assert 'name="title"' not in change.content.decode()
