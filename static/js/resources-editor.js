@@ -34,7 +34,8 @@
     const status = editor.querySelector("[role=status]");
     if (!toolbar || !textarea) return;
     const buttons = Array.from(toolbar.querySelectorAll("button"));
-    toolbar.hidden = false;
+    // Hidden on a wrapper: USWDS's display utilities on the toolbar would override `hidden`.
+    (toolbar.closest("[hidden]") || toolbar).hidden = false;
 
     function say(text, isError) {
       if (!status) return;
@@ -94,7 +95,9 @@
         insert(`<a href="${escapeAttribute(address)}">${words}</a>`);
       } else if (tag === "img") {
         const address = (window.prompt(toolbar.dataset.imagePrompt, "https://") || "").trim();
-        if (!/^https?:\/\/\S+$/i.test(address)) {
+        // An address on this site (/static/...) or a full one; the page's Content Security
+        // Policy shows only images served by the site itself.
+        if (!/^(https?:\/\/|\/)\S+$/i.test(address)) {
           say(toolbar.dataset.addressRefused, true);
           textarea.focus();
           return;
