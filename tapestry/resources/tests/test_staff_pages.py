@@ -548,3 +548,34 @@ def test_the_django_admin_shows_resources_read_only(
     assert add.status_code == 403
     assert _text_url(text) in change.content.decode()
     assert 'name="title"' not in change.content.decode()
+
+
+def test_saving_spanish_words_on_an_english_text_is_refused_and_kept(
+    staff_signed_in: Callable[[Any], Client], sam_specialist: Any
+) -> None:
+    # Given Sam's English draft
+    text = _draft(sam_specialist)
+
+    # When he pastes Spanish words into it and saves
+    response = staff_signed_in(sam_specialist).post(
+        _text_url(text), _words(text, title="Por qué participar", body=SPANISH_BODY)
+    )
+
+    # Then the page says why, shows what he pasted, and the draft is unchanged
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="refusal"' in page
+    assert "This text reads as Spanish but is marked English." in page
+    assert escape(SPANISH_BODY) in page
+    assert ResourceText.objects.get(pk=text.pk).body == text.body
+
+
+def test_the_editor_works_without_script(
+    staff_signed_in: Callable[[Any], Client], sam_specialist: Any
+) -> None:
+    page = staff_signed_in(sam_specialist).get(reverse("resources:staff_new")).content.decode()
+
+    # The toolbar needs script, so it starts hidden; the textarea is a plain form field
+    assert '<div id="editor-toolbar-wrapper" hidden>' in page
+    assert '<textarea class="usa-textarea tapestry-editor" name="body" id="id_body"' in page
+    assert 'src="/static/js/resources-editor.js"' in page
