@@ -894,7 +894,8 @@ def test_sending_for_review_emails_the_people_who_may_review_it_in_their_languag
     assert to_paula.subject == "A resource awaits review: Living with diabetes"
     assert to_paula.body.splitlines()[0] == "Hello Paula Program,"
     assert f"/resources/staff/texts/{text.pk}/" in to_paula.body
-    assert "“Living with diabetes” (English) was sent for review." in to_paula.body
+    assert "“Living with diabetes” was sent for review." in to_paula.body
+    assert "Language of the text: English" in to_paula.body.splitlines()
     (to_rita,) = _to("rita@example.org")
     assert to_rita.body.splitlines()[0] == "Hola, Rita Revisora:"
     assert "Gracias por usar Tapestry." in to_rita.body.splitlines()
