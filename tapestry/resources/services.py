@@ -11,6 +11,8 @@ reason, a passing Clear Communication Index sheet from the reviewer, and alt tex
 
 import csv
 import re
+from html import escape
+from html.parser import HTMLParser
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -108,18 +110,27 @@ def html_clean(markup: str) -> str:
     ).strip()
 
 
-_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ALT = re.compile(r"""\balt\s*=\s*("([^"]*)"|'([^']*)')""", re.IGNORECASE)
+class _ImageAltCounter(HTMLParser):
+    """Counts images without alternative text, reading attributes as a browser would (a
+    pattern over the markup took `?alt='x'` inside an image's address for its alt text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.missing = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and not (dict(attrs).get("alt") or "").strip():
+            self.missing += 1
+
+    handle_startendtag = handle_starttag
 
 
 def images_without_alt(markup: str) -> int:
-    """How many images in cleaned HTML have no alternative text (or only spaces)."""
-    missing = 0
-    for image in _IMAGE.findall(markup):
-        match = _ALT.search(image)
-        if not match or not (match.group(2) or match.group(3) or "").strip():
-            missing += 1
-    return missing
+    """How many images in HTML have no alternative text (or only spaces)."""
+    counter = _ImageAltCounter()
+    counter.feed(markup)
+    counter.close()
+    return counter.missing
 
 
 @cache
@@ -148,7 +159,15 @@ def language_detected(text: str) -> str | None:
 
 
 def _words_of(text: ResourceText) -> str:
-    return readability.plain_text(f"<p>{text.summary}</p>{text.body}{text.transcript}")
+    return _reader_words(summary=text.summary, body=text.body, transcript=text.transcript)
+
+
+def _reader_words(*, summary: str, body: str, transcript: str, title: str = "") -> str:
+    # The title, summary and transcript are plain text: escaped, so a "<" in them is a
+    # character, not the start of a tag that would swallow the words after it.
+    return readability.plain_text(
+        f"<p>{escape(title)}</p><p>{escape(summary)}</p>{body}<p>{escape(transcript)}</p>"
+    )
 
 
 def _score(text: ResourceText) -> None:
@@ -213,7 +232,7 @@ def _check_words(
     if len(body) > MAX_BODY_CHARACTERS or len(transcript) > MAX_BODY_CHARACTERS:
         raise _too_long()
     _check_url(url)
-    words = readability.plain_text(f"<p>{title}</p><p>{summary}</p>{body}{transcript}")
+    words = _reader_words(title=title, summary=summary, body=body, transcript=transcript)
     detected = language_detected(words)
     if detected is not None and detected != language:
         raise Invalid(

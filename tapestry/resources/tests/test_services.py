@@ -466,6 +466,63 @@ def test_an_image_without_alternative_text_cannot_be_submitted(
     assert state(text) == before
 
 
+def test_an_address_that_mentions_alt_is_not_alternative_text(sam_specialist: User) -> None:
+    # A pattern over the markup once read the alt='x' inside the address as the image's alt.
+    text = text_write(
+        author=sam_specialist,
+        body=html(PLAIN_EN) + "<img src=\"https://example.org/p.png?alt='x'\">",
+    )
+    before = state(text)
+
+    with pytest.raises(Invalid):
+        services.text_submit(actor=sam_specialist, text=text)
+
+    assert state(text) == before
+
+
+def test_an_article_without_words_cannot_be_submitted(sam_specialist: User) -> None:
+    text = text_write(author=sam_specialist, body="<p> </p>")
+    before = state(text)
+
+    with pytest.raises(Invalid) as error:
+        services.text_submit(actor=sam_specialist, text=text)
+
+    assert str(error.value) == "Write the text before sending it for review."
+    assert state(text) == before
+
+
+def test_a_video_without_a_transcript_cannot_be_submitted(sam_specialist: User) -> None:
+    text = text_write(
+        author=sam_specialist, kind=Kind.VIDEO, url="https://videos.example.org/a1c", body=""
+    )
+    before = state(text)
+
+    with pytest.raises(Invalid) as error:
+        services.text_submit(actor=sam_specialist, text=text)
+
+    assert str(error.value) == (
+        "A video needs its transcript, for people who cannot hear or play it."
+    )
+    assert state(text) == before
+
+
+def test_a_less_than_sign_in_a_transcript_does_not_hide_the_words_after_it(
+    sam_specialist: User,
+) -> None:
+    transcript = "If your blood sugar is < 70, eat something sweet. If it is > 250, call us."
+
+    text = text_write(
+        author=sam_specialist,
+        kind=Kind.VIDEO,
+        url="https://videos.example.org/low",
+        body="",
+        transcript=f"{PLAIN_EN} {transcript}",
+    )
+
+    # if your blood sugar is 70 eat something sweet (9 words) if it is 250 call us (6)
+    assert (text.readability["words"], text.readability["sentences"]) == (76 + 9 + 6, 9 + 2)
+
+
 def test_an_image_without_alternative_text_cannot_be_published(
     sam_specialist: User, paula_program_staff: User
 ) -> None:
