@@ -11,10 +11,10 @@ reason, a passing Clear Communication Index sheet from the reviewer, and alt tex
 
 import csv
 import re
-from html import escape
-from html.parser import HTMLParser
 from collections.abc import Iterable
 from functools import cache
+from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
