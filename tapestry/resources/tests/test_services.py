@@ -52,7 +52,6 @@ def state(text: ResourceText) -> dict[str, Any]:
         "fields": {
             field.name: getattr(fresh, field.attname)
             for field in ResourceText._meta.concrete_fields
-            if field.name != "updated_at"
         },
         "events": list(fresh.events.values_list("action", flat=True)),
         "sheets": fresh.reviews.count(),
@@ -255,6 +254,20 @@ def test_publishing_with_a_failing_score_sheet_is_refused(
         "Return it to the author with what to change."
     )
     assert state(text) == before
+
+
+def test_a_sheet_of_91_passes_and_an_administrator_may_publish(
+    sam_specialist: Any, admin: Any
+) -> None:
+    text = in_review(sam_specialist)
+
+    sheet = services.clear_communication_record(
+        actor=admin, text=text, answers=PASSING_SHEET | {"3": "no"}
+    )
+    text = services.text_publish(actor=admin, text=text)
+
+    assert (sheet.score, sheet.passed) == (91, True)
+    assert (text.status, text.reviewer) == (Status.PUBLISHED, admin)
 
 
 def test_a_score_sheet_older_than_the_last_change_does_not_count(
