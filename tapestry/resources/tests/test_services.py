@@ -27,6 +27,7 @@ from tapestry.resources.tests.factories import (
     PLAIN_EN,
     PLAIN_ES,
     ResourceTextFactory,
+    SpanishTextFactory,
     html,
     reviewer_make,
     text_publish,
@@ -1052,3 +1053,17 @@ def test_no_email_is_sent_before_the_step_commits(
 
     assert mail.outbox == []
     assert len(callbacks) == 1
+
+
+def test_the_factories_make_scored_drafts_in_each_language() -> None:
+    english = ResourceTextFactory.create()
+    spanish = SpanishTextFactory.create(resource=english.resource)
+
+    assert (english.status, english.meets_target, english.readability["target_grade"]) == (
+        Status.DRAFT,
+        True,
+        8,
+    )
+    assert (spanish.language, spanish.meets_target) == ("es", True)
+    assert english.resource.texts.count() == 2
+    assert list(english.resource.focus_areas.values_list("slug", flat=True)) == ["health-literacy"]
