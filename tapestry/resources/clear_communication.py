@@ -60,13 +60,36 @@ class Result:
     applicable: int
 
 
-def score_sheet(answers: dict[str, str]) -> Result:
-    """Score a complete sheet: one of "yes", "no", "na" for each item number (as text)."""
-    missing = [item.number for item in items() if answers.get(str(item.number)) not in ANSWERS]
+def score_sheet(answers: object) -> Result:
+    """Score a complete sheet: one of "yes", "no", "na" for each item number (as text).
+
+    Whatever was sent (a form's fields, a JSON body) is checked here, so a malformed sheet is
+    refused with a message naming what is wrong rather than failing somewhere later.
+    """
+    if not isinstance(answers, dict):
+        raise SheetInvalid(_("Answer every item of the score sheet."))
+    numbers = {str(item.number) for item in items()}
+    unknown = sorted(str(key) for key in answers if key not in numbers)
+    if unknown:
+        raise SheetInvalid(
+            _("The score sheet has no item %(items)s.") % {"items": ", ".join(unknown)}
+        )
+    missing = [item.number for item in items() if str(item.number) not in answers]
     if missing:
         raise SheetInvalid(
             _("Answer every item; not answered: %(items)s.")
             % {"items": ", ".join(map(str, missing))}
+        )
+    wrong = [
+        item.number
+        for item in items()
+        if not isinstance(answers[str(item.number)], str)
+        or answers[str(item.number)] not in ANSWERS
+    ]
+    if wrong:
+        raise SheetInvalid(
+            _("Answer yes, no or not applicable for item %(items)s.")
+            % {"items": ", ".join(map(str, wrong))}
         )
     earned = applicable = 0
     for item in items():

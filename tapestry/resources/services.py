@@ -13,20 +13,27 @@ import csv
 import re
 from collections.abc import Iterable
 from functools import cache
+from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from tapestry.accounts.api import Role, user_has_role
-from tapestry.core.api import audit_record
+from tapestry.accounts.api import Person, Role, people_get, people_with_role, user_has_role
+from tapestry.core.api import audit_record, email_send
 from tapestry.resources import clear_communication, readability, search
 from tapestry.resources.models import (
     MAX_BODY_CHARACTERS,
+    MAX_SUMMARY_CHARACTERS,
+    MAX_TITLE_CHARACTERS,
     Audience,
     ClearCommunicationReview,
     FocusArea,
@@ -40,6 +47,10 @@ from tapestry.resources.models import (
 
 FUNCTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "function_words.csv"
 MINIMUM_REASON_CHARACTERS = 20
+# Pasted HTML (from a word processor) shrinks a lot when cleaned, so the limit applies to the
+# cleaned text; anything this much larger is refused before it is even cleaned.
+MAX_PASTED_CHARACTERS = 4 * MAX_BODY_CHARACTERS
+MAX_URL_CHARACTERS = 500
 
 
 class ResourceError(Exception):
@@ -99,18 +110,27 @@ def html_clean(markup: str) -> str:
     ).strip()
 
 
-_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ALT = re.compile(r"""\balt\s*=\s*("([^"]*)"|'([^']*)')""", re.IGNORECASE)
+class _ImageAltCounter(HTMLParser):
+    """Counts images without alternative text, reading attributes as a browser would (a
+    pattern over the markup took `?alt='x'` inside an image's address for its alt text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.missing = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and not (dict(attrs).get("alt") or "").strip():
+            self.missing += 1
+
+    handle_startendtag = handle_starttag
 
 
 def images_without_alt(markup: str) -> int:
-    """How many images in cleaned HTML have no alternative text (or only spaces)."""
-    missing = 0
-    for image in _IMAGE.findall(markup):
-        match = _ALT.search(image)
-        if not match or not (match.group(2) or match.group(3) or "").strip():
-            missing += 1
-    return missing
+    """How many images in HTML have no alternative text (or only spaces)."""
+    counter = _ImageAltCounter()
+    counter.feed(markup)
+    counter.close()
+    return counter.missing
 
 
 @cache
@@ -139,7 +159,15 @@ def language_detected(text: str) -> str | None:
 
 
 def _words_of(text: ResourceText) -> str:
-    return readability.plain_text(f"<p>{text.summary}</p>{text.body}{text.transcript}")
+    return _reader_words(summary=text.summary, body=text.body, transcript=text.transcript)
+
+
+def _reader_words(*, summary: str, body: str, transcript: str, title: str = "") -> str:
+    # The title, summary and transcript are plain text: escaped, so a "<" in them is a
+    # character, not the start of a tag that would swallow the words after it.
+    return readability.plain_text(
+        f"<p>{escape(title)}</p><p>{escape(summary)}</p>{body}<p>{escape(transcript)}</p>"
+    )
 
 
 def _score(text: ResourceText) -> None:
@@ -155,15 +183,56 @@ def _score(text: ResourceText) -> None:
     text.meets_target = result.meets_target
 
 
-def _check_words(*, language: str, title: str, summary: str, body: str, transcript: str) -> None:
+def _too_long() -> Invalid:
+    return Invalid(
+        _("The text is too long: keep it under %(count)s characters, or split it in two.")
+        % {"count": f"{MAX_BODY_CHARACTERS:,}"}
+    )
+
+
+def _cleaned_body(body: str) -> str:
+    if len(body) > MAX_PASTED_CHARACTERS:
+        raise _too_long()
+    return html_clean(body)
+
+
+_WEB_ADDRESS = URLValidator(schemes=["https", "http"])
+
+
+def _check_url(url: str) -> None:
+    # The address becomes a link on the public page: only web addresses, never javascript:.
+    if not url:
+        return
+    try:
+        _WEB_ADDRESS(url)
+    except ValidationError as error:
+        raise Invalid(_("Give a web address that starts with https:// (or http://).")) from error
+    if len(url) > MAX_URL_CHARACTERS:
+        raise Invalid(
+            _("The address is too long: keep it under %(count)s characters.")
+            % {"count": MAX_URL_CHARACTERS}
+        )
+
+
+def _check_words(
+    *, language: str, title: str, summary: str, body: str, transcript: str, url: str = ""
+) -> None:
     if not title.strip():
         raise Invalid(_("Give the resource a title."))
-    if len(body) > MAX_BODY_CHARACTERS or len(transcript) > MAX_BODY_CHARACTERS:
+    if len(title.strip()) > MAX_TITLE_CHARACTERS:
         raise Invalid(
-            _("The text is too long: keep it under %(count)s characters, or split it in two.")
-            % {"count": f"{MAX_BODY_CHARACTERS:,}"}
+            _("The title is too long: keep it under %(count)s characters.")
+            % {"count": MAX_TITLE_CHARACTERS}
         )
-    words = readability.plain_text(f"<p>{title}</p><p>{summary}</p>{body}{transcript}")
+    if len(summary.strip()) > MAX_SUMMARY_CHARACTERS:
+        raise Invalid(
+            _("The summary is too long: keep it under %(count)s characters.")
+            % {"count": MAX_SUMMARY_CHARACTERS}
+        )
+    if len(body) > MAX_BODY_CHARACTERS or len(transcript) > MAX_BODY_CHARACTERS:
+        raise _too_long()
+    _check_url(url)
+    words = _reader_words(title=title, summary=summary, body=body, transcript=transcript)
     detected = language_detected(words)
     if detected is not None and detected != language:
         raise Invalid(
@@ -249,8 +318,11 @@ def _text_create(
     transcript: str,
     url: str,
 ) -> ResourceText:
-    body = html_clean(body)
-    _check_words(language=language, title=title, summary=summary, body=body, transcript=transcript)
+    body = _cleaned_body(body)
+    url = url.strip()
+    _check_words(
+        language=language, title=title, summary=summary, body=body, transcript=transcript, url=url
+    )
     text = ResourceText(
         resource=resource,
         language=language,
@@ -346,9 +418,15 @@ def text_save(
     sends a text in review or published back to draft (the published copy stays up)."""
     if not may_author(actor):
         raise NotAllowed(_("Only program staff and health educators may write resources."))
-    body = html_clean(body)
+    body = _cleaned_body(body)
+    url = url.strip()
     _check_words(
-        language=text.language, title=title, summary=summary, body=body, transcript=transcript
+        language=text.language,
+        title=title,
+        summary=summary,
+        body=body,
+        transcript=transcript,
+        url=url,
     )
     with transaction.atomic():
         text = ResourceText.objects.select_related("resource").select_for_update().get(pk=text.pk)
@@ -408,6 +486,11 @@ def text_submit(*, actor: Any, text: ResourceText) -> ResourceText:
         text.review_note = ""
         text.save(update_fields=["status", "review_note", "updated_at"])
         _event(text, ResourceEvent.Action.SUBMITTED, actor)
+        _notify(
+            text,
+            people=_possible_reviewers(text, actor=actor),
+            template="resources/email/review_requested",
+        )
     return text
 
 
@@ -420,22 +503,29 @@ def _check_reviewer(actor: Any, text: ResourceText) -> None:
 
 def text_return(*, actor: Any, text: ResourceText, note: str) -> ResourceText:
     """Send a text in review back to its author with a note of what to change."""
-    if not note.strip():
-        raise Invalid(_("Say what the author should change."))
     with transaction.atomic():
         text = _locked(text, Status.IN_REVIEW)
         _check_reviewer(actor, text)
+        if not note.strip():
+            raise Invalid(_("Say what the author should change."))
         text.status = Status.DRAFT
         text.review_note = note.strip()
         text.save(update_fields=["status", "review_note", "updated_at"])
         _event(text, ResourceEvent.Action.RETURNED, actor, note.strip())
+        _notify(
+            text,
+            people=people_get(user_ids={text.author_id, text.last_edited_by_id}),
+            template="resources/email/returned",
+            note=text.review_note,
+        )
     return text
 
 
 def clear_communication_record(
     *, actor: Any, text: ResourceText, answers: dict[str, str]
 ) -> ClearCommunicationReview:
-    """The reviewer's Clear Communication Index score sheet for a text in review."""
+    """The reviewer's Clear Communication Index score sheet for a text in review: an answer
+    ("yes", "no" or "na") for each of the 20 items, keyed by item number as text."""
     with transaction.atomic():
         text = _locked(text, Status.IN_REVIEW)
         _check_reviewer(actor, text)
@@ -446,7 +536,7 @@ def clear_communication_record(
         sheet = ClearCommunicationReview.objects.create(
             text=text,
             reviewer=actor,
-            answers={key: answers[key] for key in sorted(answers, key=int) if key.isdigit()},
+            answers={key: answers[key] for key in sorted(answers, key=int)},
             score=result.score,
             passed=result.passed,
         )
@@ -511,6 +601,11 @@ def text_publish(*, actor: Any, text: ResourceText, above_target_reason: str = "
         search.text_index(text)
         _event(text, ResourceEvent.Action.PUBLISHED, actor, text.above_target_reason)
         audit_record(actor=actor, action="resources.publish", target=text, summary=text.title)
+        _notify(
+            text,
+            people=people_get(user_ids={text.author_id}),
+            template="resources/email/published",
+        )
     return text
 
 
@@ -552,3 +647,43 @@ def translation_out_of_date(text: ResourceText, other: ResourceText | None) -> b
         return False
     own = max(filter(None, (text.content_changed_at, text.in_step_confirmed_at)))
     return other.content_changed_at > own
+
+
+# --- who hears of it ------------------------------------------------------------------------
+
+
+def _possible_reviewers(text: ResourceText, *, actor: Any) -> list[Person]:
+    """Who may review the text: program staff and reviewers, not its author or last editor
+    (who may not), nor the person who just sent it (who knows)."""
+    excluded = {text.author_id, text.last_edited_by_id, actor.pk}
+    found: dict[int, Person] = {}
+    for role in (Role.PROGRAM_STAFF, Role.REVIEWER):
+        for person in people_with_role(role=role):
+            if person.id not in excluded:
+                found[person.id] = person
+    return sorted(found.values(), key=lambda person: person.email)
+
+
+def staff_text_url(text_id: int) -> str:
+    """The address of a text's staff page, for emails."""
+    # TODO(lead): switch to reverse("resources:staff_text", kwargs={"text_id": text_id}) once
+    # the staff pages are merged; the path is the one they use.
+    return f"{settings.SITE_URL}/resources/staff/texts/{text_id}/"
+
+
+def _notify(text: ResourceText, *, people: Iterable[Person], template: str, note: str = "") -> None:
+    """Email each person in their own language; `email_send` queues the message for after the
+    transaction commits, so a refused or rolled-back step sends nothing."""
+    for person in people:
+        email_send(
+            to=[person.email],
+            template=template,
+            context={
+                "title": text.title,
+                "text_language": Language(text.language).label,
+                "note": note,
+                "text_url": staff_text_url(text.pk),
+            },
+            language=person.language,
+            recipient_name=person.name,
+        )

@@ -82,6 +82,8 @@ from tapestry.research.services import (
     workspace_member_add,
 )
 from tapestry.research.tests.researchers import program_staff, researcher_make
+from tapestry.resources import services as resource_services
+from tapestry.resources.tests.factories import PASSING_SHEET, text_write
 from tapestry.surveys.api import evaluation_attach, evaluation_invite
 from tapestry.surveys.tests.factories import instrument_make
 
@@ -728,6 +730,54 @@ def funding_award_closed(language: str) -> Expected:
     return _lucia_award(award)
 
 
+# Health information resources -----------------------------------------------------------------
+
+RESOURCE_TITLE = "Children's health & the internet"
+
+
+def _resource_in_review(author_language: str) -> Any:
+    """Ana's text in review, sent before the reviewer below exists, so only the step under test
+    sends to them."""
+    author = _person(
+        "ana@example.org", "Ana O'Brien-Núñez", author_language, roles=[Role.ENGAGEMENT_SPECIALIST]
+    )
+    text = text_write(author=author, title=RESOURCE_TITLE)
+    return resource_services.text_submit(actor=author, text=text)
+
+
+def _resource_reviewer(language: str) -> User:
+    return _person("wei@example.org", "Wei O'Neil & Chen", language, roles=[Role.REVIEWER])
+
+
+def resource_review_requested(language: str) -> Expected:
+    _resource_reviewer(language)
+    author = _person(
+        "ana@example.org", "Ana O'Brien-Núñez", "en", roles=[Role.ENGAGEMENT_SPECIALIST]
+    )
+    resource_services.text_submit(
+        actor=author, text=text_write(author=author, title=RESOURCE_TITLE)
+    )
+    return Expected("wei@example.org", "Wei O'Neil & Chen", RESOURCE_TITLE)
+
+
+def resource_returned(language: str) -> Expected:
+    text = _resource_in_review(language)
+    resource_services.text_return(
+        actor=_resource_reviewer("en"),
+        text=text,
+        note="Say what the “A1C” test is & don't use the word “glycemic”.",
+    )
+    return Expected("ana@example.org", "Ana O'Brien-Núñez", RESOURCE_TITLE)
+
+
+def resource_published(language: str) -> Expected:
+    text = _resource_in_review(language)
+    reviewer = _resource_reviewer("en")
+    resource_services.clear_communication_record(actor=reviewer, text=text, answers=PASSING_SHEET)
+    resource_services.text_publish(actor=reviewer, text=text)
+    return Expected("ana@example.org", "Ana O'Brien-Núñez", RESOURCE_TITLE)
+
+
 EMAILS: dict[str, Callable[[str], Expected]] = {
     "sign-up confirmation": sign_up_confirmation,
     "password reset": password_reset,
@@ -770,6 +820,9 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "funding extension approved": funding_extension_approved,
     "funding extension declined": funding_extension_declined,
     "funding award closed": funding_award_closed,
+    "resource sent for review (to reviewers)": resource_review_requested,
+    "resource returned to its author": resource_returned,
+    "resource published": resource_published,
 }
 
 # &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.
