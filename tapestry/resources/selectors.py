@@ -241,7 +241,7 @@ def other_language_public(
     return text_public(resource_id=resource_id, language=other_language(language), labels=labels)
 
 
-def texts_newest(*, language: str, limit: int = FEED_SIZE) -> list[PublicText]:
-    """The `limit` texts in `language` published first most recently (for the Atom feed)."""
+def texts_newest(*, language: str, limit: int | None = None) -> list[PublicText]:
+    """The `limit` (FEED_SIZE) texts in `language` first published most recently."""
     texts = _live(language).order_by("-first_published_at", "-pk")
-    return [_public(text, language) for text in _with_facts(texts)[:limit]]
+    return [_public(text, language) for text in _with_facts(texts)[: limit or FEED_SIZE]]
