@@ -147,3 +147,15 @@ def test_a_spanish_speaking_visitor_browses_searches_and_reads_in_both_languages
     expect(page.get_by_role("link", name=DIABETES_ES["title"])).to_be_visible()
     rosa.open("/resources/?q=zzz")
     rosa.check("8-nothing-found")
+
+    # Her neighbor reads the handout in English, where the page speaks English too
+    neighbor = visit("resources-public", "en")
+    neighbor.open(f"/resources/{diabetes_en.resource_id}/")
+    expect(neighbor.page.get_by_role("heading", level=1)).to_have_text(DIABETES_EN["title"])
+    expect(neighbor.page.get_by_role("link", name="Leer en español")).to_have_attribute(
+        "lang", "es"
+    )
+    neighbor.check("1-resource")
+    neighbor.page.get_by_role("link", name="Health resources", exact=True).click()
+    expect(neighbor.page.get_by_role("link", name=VIDEO_EN["title"])).to_be_visible()
+    neighbor.check("2-home")

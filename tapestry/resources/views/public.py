@@ -44,7 +44,8 @@ def _page_number(params: QueryDict) -> int:
 def home(request: HttpRequest) -> HttpResponse:
     visitor = _visitor_language()
     params = request.GET
-    areas = selectors.focus_areas(labels=visitor)
+    area_cards = selectors.focus_area_summaries(language=visitor)
+    areas = [area for area, _ in area_cards]
     audiences = selectors.audiences(labels=visitor)
     # A Spanish reader may choose to list the resources written in English only, and back.
     language = _choice(params, "language", set(Language.values)) or visitor
@@ -65,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "visitor_language": visitor,
             "listing_language": language,
             "other_language": other,
-            "area_cards": selectors.focus_area_summaries(language=visitor),
+            "area_cards": area_cards,
             "areas": areas,
             "audiences": audiences,
             "kinds": Kind.choices,
