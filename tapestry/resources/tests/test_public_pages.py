@@ -5,15 +5,18 @@ engagement specialist) writes and sends for review, Paula (program staff) fills 
 Communication Index sheet and publishes. The public reads only what was published.
 """
 
+import datetime
 import re
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
+from django.utils.formats import date_format
 
-from tapestry.resources import services
+from tapestry.resources import search, services
 from tapestry.resources.models import Kind, Resource, ResourceText
 
 pytestmark = pytest.mark.django_db
@@ -545,3 +548,52 @@ def test_an_unknown_language_is_not_found(
     assert visitor.get(detail_url(text, "fr")).status_code == 404
     assert visitor.get(f"{detail_url(text, 'fr')}handout.pdf").status_code == 404
     assert visitor.get(detail_url(text, "en")).status_code == 200
+
+
+def test_the_browsers_language_picks_the_texts_when_no_language_was_chosen(
+    sam_specialist: Any, paula_program_staff: Any, visitor: Client
+) -> None:
+    in_both_languages(sam_specialist, paula_program_staff)
+
+    html = page_of(visitor.get("/resources/", HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9"))
+
+    assert '<html lang="es">' in html
+    assert titles_listed(html) == ["Vivir bien con diabetes"]
+
+
+def test_search_goes_through_the_full_text_search_in_the_listed_language(
+    sam_specialist: Any,
+    paula_program_staff: Any,
+    visitor: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    in_both_languages(sam_specialist, paula_program_staff)
+    asked: list[tuple[str, str]] = []
+    find = search.texts_find
+
+    def texts_find_spy(*, query: str, language: str) -> Any:
+        asked.append((query, language))
+        return find(query=query, language=language)
+
+    monkeypatch.setattr(search, "texts_find", texts_find_spy)
+
+    html = page_of(spanish(visitor).get("/resources/?q=+diabetes+"))
+
+    assert titles_listed(html) == ["Vivir bien con diabetes"]
+    # the listed language, then the other one for the note about what is only there
+    assert asked == [("diabetes", "es"), ("diabetes", "en")]
+
+
+def test_the_last_updated_date_is_written_the_way_the_reader_writes_dates(
+    sam_specialist: Any, paula_program_staff: Any, visitor: Client
+) -> None:
+    with time_machine.travel(datetime.datetime(2027, 5, 3, 15, tzinfo=datetime.UTC), tick=False):
+        text_en, _ = in_both_languages(sam_specialist, paula_program_staff)
+
+    english = page_of(visitor.get(detail_url(text_en)))
+    spanish_html = page_of(spanish(Client()).get(detail_url(text_en)))
+
+    assert '<time datetime="2027-05-03T11:00:00-04:00">3 May 2027</time>' in english
+    with translation.override("es"):
+        spanish_date = date_format(datetime.date(2027, 5, 3), "DATE_FORMAT")
+    assert f'<time datetime="2027-05-03T11:00:00-04:00">{spanish_date}</time>' in spanish_html
