@@ -340,8 +340,17 @@ def test_with_nothing_published_the_page_says_so(visitor: Client) -> None:
 
 
 def test_the_home_page_links_the_feed_of_its_language(visitor: Client) -> None:
-    assert 'href="/resources/feed/en.atom"' in page_of(visitor.get("/resources/"))
-    assert 'href="/resources/feed/es.atom"' in page_of(spanish(Client()).get("/resources/"))
+    english = visitor.get("/resources/")
+    spanish_response = spanish(Client()).get("/resources/")
+
+    assert 'href="/resources/feed/en.atom" type="application/atom+xml"' in page_of(english)
+    assert 'href="/resources/feed/es.atom" type="application/atom+xml"' in page_of(spanish_response)
+    assert (
+        english["Link"] == '</resources/feed/en.atom>; rel="alternate"; type="application/atom+xml"'
+    )
+    assert spanish_response["Link"] == (
+        '</resources/feed/es.atom>; rel="alternate"; type="application/atom+xml"'
+    )
 
 
 # --- a resource's page ----------------------------------------------------------------------

@@ -59,7 +59,8 @@ def home(request: HttpRequest) -> HttpResponse:
         language=language, labels=visitor, page=_page_number(params), **filters
     )
     other = selectors.other_language(language)
-    return render(
+    feed_url = reverse("resources:feed", args=[language])
+    response = render(
         request,
         f"{TEMPLATES}/home.html",
         {
@@ -78,9 +79,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "only_in_other_language": selectors.texts_only_in_other_language(
                 language=language, **filters
             ),
-            "feed_url": reverse("resources:feed", args=[language]),
+            "feed_url": feed_url,
         },
     )
+    # Feed discovery until base.html has a block for a <link rel="alternate"> in its head.
+    response["Link"] = f'<{feed_url}>; rel="alternate"; type="application/atom+xml"'
+    return response
 
 
 def _detail(
