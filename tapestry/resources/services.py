@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -400,6 +401,8 @@ def translation_add(
             transcript=transcript,
             url=url,
         )
+        # Written from the other language as it stands now: that one is not behind it.
+        resource.texts.exclude(pk=text.pk).update(in_step_confirmed_at=text.content_changed_at)
         audit_record(actor=actor, action="resources.translate", target=text, summary=text.title)
     return text
 
@@ -666,9 +669,7 @@ def _possible_reviewers(text: ResourceText, *, actor: Any) -> list[Person]:
 
 def staff_text_url(text_id: int) -> str:
     """The address of a text's staff page, for emails."""
-    # TODO(lead): switch to reverse("resources:staff_text", kwargs={"text_id": text_id}) once
-    # the staff pages are merged; the path is the one they use.
-    return f"{settings.SITE_URL}/resources/staff/texts/{text_id}/"
+    return settings.SITE_URL + reverse("resources:staff_text", kwargs={"text_id": text_id})
 
 
 def _notify(text: ResourceText, *, people: Iterable[Person], template: str, note: str = "") -> None:

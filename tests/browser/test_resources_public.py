@@ -3,12 +3,10 @@ browses a focus area, searches, opens a handout, switches to its English version
 resource not yet in Spanish. axe-core and the sideways-scroll check run on every page, at
 desktop (1280 px) and phone (390 px) width; the screenshots are in var/screenshots/."""
 
-import importlib
 import re
 from typing import Any
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from tapestry.accounts.api import Role
@@ -39,20 +37,11 @@ TRANSCRIPT = (
 )
 
 
-def focus_areas_load() -> None:
-    """The focus areas and audiences (a transactional test flushed what the migration loaded)."""
-    migration = importlib.import_module(
-        "tapestry.resources.migrations.0002_load_focus_areas_and_audiences"
-    )
-    migration.load(apps, None)
-
-
 def test_a_spanish_speaking_visitor_browses_searches_and_reads_in_both_languages(
     visit: Any,
 ) -> None:
     # Given resources written by Sam and published by Paula: a handout and an article in both
     # languages, and a video in English only
-    focus_areas_load()
     sam = UserFactory.create(email="sam@example.org", roles=[Role.ENGAGEMENT_SPECIALIST])
     paula = UserFactory.create(email="paula@example.org", roles=[Role.PROGRAM_STAFF])
     diabetes_en, diabetes_es = in_both_languages(
