@@ -145,6 +145,7 @@ class ResourceText(models.Model):
     published_summary = models.CharField(max_length=MAX_SUMMARY_CHARACTERS, blank=True)
     published_body = models.TextField(blank=True)
     published_transcript = models.TextField(blank=True)
+    published_url = models.URLField(max_length=500, blank=True)
     published_readability = models.JSONField(default=dict, blank=True)
     first_published_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

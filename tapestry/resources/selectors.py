@@ -1,7 +1,8 @@
 """Reads of the resources app for the public pages: published texts only (ADR 0027).
 
 A text is public while `published_at` is set; what the public reads is its published copy
-(`published_title`, `published_summary`, `published_body`, `published_transcript`), never the
+(`published_title`, `published_summary`, `published_body`, `published_transcript`,
+`published_url`), never the
 working copy an author may be changing. Every read here goes through `_live` and hands out a
 `PublicText`, a plain value holding the published words only, so a page cannot show a draft
 by reaching for the wrong field.
@@ -32,8 +33,7 @@ _PUBLIC_FIELDS = (
     "published_summary",
     "published_body",
     "published_transcript",
-    # The address of a video or a trusted source: the model keeps one for both copies.
-    "url",
+    "published_url",
     "first_published_at",
     "published_at",
 )
@@ -133,7 +133,7 @@ def _public(text: ResourceText, labels: str) -> PublicText:
         summary=text.published_summary,
         body=text.published_body,
         transcript=text.published_transcript,
-        url=text.url,
+        url=text.published_url,
         first_published_at=text.first_published_at,
         published_at=text.published_at,
         focus_areas=tuple(

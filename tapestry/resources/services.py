@@ -597,6 +597,7 @@ def text_publish(*, actor: Any, text: ResourceText, above_target_reason: str = "
         text.published_summary = text.summary
         text.published_body = text.body
         text.published_transcript = text.transcript
+        text.published_url = text.url
         text.published_readability = text.readability
         text.first_published_at = text.first_published_at or now
         text.published_at = now
