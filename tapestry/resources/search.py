@@ -15,9 +15,9 @@ column:
 
 - **PostgreSQL**: a stored tsvector per text, `setweight(to_tsvector(config, title), 'A') ||
   … summary 'B' || … body and transcript 'C'`, in the text's own language configuration
-  (`english` for en, `spanish` for es), under a GIN index. A query is
-  `plainto_tsquery(config of the language searched, words)`, ranked by `ts_rank` (title above
-  summary above body), then newest first.
+  (`english` for en, `spanish` for es), under a GIN index, beside the text's language. A
+  query is `plainto_tsquery(config of the language searched, words)`, ranked by `ts_rank`
+  (title above summary above body), then newest first.
 - **SQLite**: an FTS5 virtual table with three columns (title, summary, body and transcript)
   holding accent-free Snowball stems (the `snowballstemmer` package, the same algorithms as
   PostgreSQL's `english_stem` and `spanish_stem`). A query is its words, stemmed the same way
@@ -34,7 +34,9 @@ The query: its words are the runs of letters and digits, accents off; the langua
 words ("the", "of" / "el", "de", from data/function_words.csv) are dropped, as the PostgreSQL
 configurations drop their stop words; at most `MAX_QUERY_WORDS` are kept. Every remaining word
 must be found (`plainto_tsquery` semantics; no operators: quotes, `*`, `-`, `OR`, `NEAR(` are
-punctuation to both databases). **A query with no word left (empty, only spaces,
+punctuation to both databases). `plainto_tsquery` rather than `websearch_to_tsquery` because
+FTS5 has no equivalent of the latter's rules ("or", "-word", quoted phrases): with plain
+words, both databases find the same texts. **A query with no word left (empty, only spaces,
 punctuation or operators, only little words) finds nothing**: `texts_find` returns an empty
 QuerySet, never raises, on either database.
 
@@ -126,19 +128,29 @@ def _published_parts(text: ResourceText) -> tuple[str, str, str]:
 def _index_rows(texts: Iterable[ResourceText]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            vectors: list[tuple[int, str, str, str, str, str, str]] = []
+            vectors: list[tuple[int, str, str, str, str, str, str, str]] = []
             for text in texts:
                 configuration = _configuration(text.language)
                 title, summary, body = _published_parts(text)
                 vectors.append(
-                    (text.pk, configuration, title, configuration, summary, configuration, body)
+                    (
+                        text.pk,
+                        text.language,
+                        configuration,
+                        title,
+                        configuration,
+                        summary,
+                        configuration,
+                        body,
+                    )
                 )
             cursor.executemany(
-                f"INSERT INTO {INDEX_TABLE} (text_id, vector) VALUES (%s, "  # noqa: S608
+                f"INSERT INTO {INDEX_TABLE} (text_id, language, vector) VALUES (%s, %s, "  # noqa: S608
                 "setweight(to_tsvector(%s::regconfig, %s), 'A') || "
                 "setweight(to_tsvector(%s::regconfig, %s), 'B') || "
                 "setweight(to_tsvector(%s::regconfig, %s), 'C')) "
-                "ON CONFLICT (text_id) DO UPDATE SET vector = EXCLUDED.vector",
+                "ON CONFLICT (text_id) DO UPDATE "
+                "SET language = EXCLUDED.language, vector = EXCLUDED.vector",
                 vectors,
             )
         else:
@@ -224,9 +236,12 @@ def texts_find(*, query: str, language: str) -> QuerySet[ResourceText]:
             tables=[INDEX_TABLE],
             where=[
                 f"{INDEX_TABLE}.text_id = {TEXT_TABLE}.id",
+                # The language here too, so only the language's texts are ranked: English
+                # and Spanish share stems ("diabet", "clinic").
+                f"{INDEX_TABLE}.language = %s",
                 f"{INDEX_TABLE}.vector @@ {tsquery}",
             ],
-            params=parameters,
+            params=[language, *parameters],
             order_by=["-search_rank", "-published_at", "-id"],
         )
     # Stems hold only letters and digits, so quoting each is all FTS5's syntax needs; a

@@ -6,8 +6,9 @@ migration runs on, since Django cannot declare either kind portably:
 - SQLite: an FTS5 virtual table (title, summary, body) holding the accent-free snowball stems
   search.py writes; a trigger drops a text's row when the text is deleted.
 - PostgreSQL: a table of a stored tsvector per text (title weight A, summary B, body and
-  transcript C, in the text's own language configuration) with a GIN index; the row goes with
-  its text (ON DELETE CASCADE).
+  transcript C, in the text's own language configuration) with a GIN index, and the text's
+  language (so a search ranks only the texts in its language); the row goes with its text
+  (ON DELETE CASCADE).
 
 Texts published before this migration are indexed by `search.texts_reindex()`.
 """
@@ -30,6 +31,7 @@ POSTGRESQL_INDEX = [
     "CREATE TABLE resources_textsearch ("
     "text_id bigint PRIMARY KEY REFERENCES resources_resourcetext (id) "
     "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, "
+    "language varchar(2) NOT NULL, "
     "vector tsvector NOT NULL)",
     "CREATE INDEX resources_textsearch_vector ON resources_textsearch USING gin (vector)",
 ]
