@@ -4,6 +4,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -356,6 +357,29 @@ def test_reindexing_indexes_every_published_text_once(sam_specialist: User) -> N
     assert count == 2
     assert _found("sleep", "en") == ["Sleep"]
     assert _found("dormir", "es") == ["Dormir"]
+
+
+def _index_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {search.INDEX_TABLE}")  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def test_deleting_a_resource_drops_its_texts_from_the_index(
+    transactional_db: None, sam_specialist: User
+) -> None:
+    # Given two published resources, indexed; this test commits, so the flush after it
+    # (TRUNCATE on PostgreSQL) must get past the index table too
+    text = _published(sam_specialist, language="en", title="Sleep")
+    _published(sam_specialist, language="en", title="Sleep well")
+    assert _index_rows() == 2
+
+    # When the first resource is deleted
+    Resource.objects.filter(pk=text.resource_id).delete()
+
+    # Then its text's row is gone from the index; the other is still found
+    assert _index_rows() == 1
+    assert _found("sleep", "en") == ["Sleep well"]
 
 
 # --- queries with nothing to look for ---------------------------------------------------
