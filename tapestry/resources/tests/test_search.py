@@ -382,6 +382,33 @@ def test_deleting_a_resource_drops_its_texts_from_the_index(
     assert _found("sleep", "en") == ["Sleep well"]
 
 
+def test_the_search_reads_the_full_text_index(sam_specialist: Any) -> None:
+    # Given a published text (and, on PostgreSQL, the plans a table of one row favours priced
+    # out: reading it whole, or from the texts' side; at 20,000 texts the planner picks the
+    # GIN index by itself, as benchmarks/resources_search.py records)
+    _published(sam_specialist, language="en", title="Heart health")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_nestloop = off")
+
+        # When the database plans the first page of a search
+        sql, parameters = search.texts_find(query="hearts", language="en")[
+            :20
+        ].query.sql_with_params()
+        prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        cursor.execute(prefix + sql, parameters)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+
+    # Then it reads the index: FTS5's virtual table, or the GIN index of the tsvectors
+    expected = {
+        "sqlite": "SCAN resources_textsearch VIRTUAL TABLE INDEX",
+        "postgresql": "Bitmap Index Scan on resources_textsearch_vector",
+    }
+    assert expected[connection.vendor] in plan
+
+
 # --- queries with nothing to look for ---------------------------------------------------
 
 
