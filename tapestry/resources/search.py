@@ -40,6 +40,13 @@ words, both databases find the same texts. **A query with no word left (empty, o
 punctuation or operators, only little words) finds nothing**: `texts_find` returns an empty
 QuerySet, never raises, on either database.
 
+Where the two differ: PostgreSQL's stop word lists are longer than data/function_words.csv,
+so a query made only of, say, "those" finds nothing there and what has "those" on SQLite;
+ts_rank and bm25 weigh repeated words differently, so the order of close matches may differ
+(a title match still comes before a body-only one on both). Rows leave the index with their
+texts (triggers, on delete and, on PostgreSQL, on truncate); texts loaded in bulk, or
+published before the index existed, are indexed with `texts_reindex()`.
+
 The QuerySet `texts_find` returns can be filtered further (`.filter(resource__focus_areas__
 slug=…)`), counted, sliced and paginated; it carries `search_rank` and its order. It joins
 the index table by name (`QuerySet.extra`), so use it as the outer query: do not nest it
