@@ -122,6 +122,7 @@ benchmarks: setup
 	$(PY) benchmarks/cohort_live.py
 	$(PY) benchmarks/dataset_export.py
 	$(PY) benchmarks/funding_pipeline.py
+	$(PY) benchmarks/resources_search.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

@@ -11,6 +11,10 @@ migration runs on, since Django cannot declare either kind portably:
   when the text is deleted or the table truncated.
 
 Texts published before this migration are indexed by `search.texts_reindex()`.
+
+On SQLite, Django changes a table's columns by building a new table and dropping the old one,
+which drops its triggers: a later migration that alters `resources_resourcetext` must create
+the delete trigger again (test_search's deletion test fails until it does).
 """
 
 from typing import Any
@@ -64,7 +68,7 @@ def _run(statements: dict[str, list[str]]) -> Any:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("resources", "0002_load_focus_areas_and_audiences"),
+        ("resources", "0003_published_url"),
     ]
 
     operations = [
