@@ -10,16 +10,13 @@ from typing import Any
 import factory
 import pytest
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
 from django.test import Client
-from django.urls import URLResolver, include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from config import urls as site_urls
 from tapestry.accounts.tests.factories import UserFactory
 from tapestry.resources import readability
-from tapestry.resources import urls as resources_urls
 from tapestry.resources.models import FocusArea, Kind, Resource, ResourceText
 from tapestry.resources.views import case
 from tests.i18n.english_leaks import english_leaks, english_words
@@ -31,39 +28,6 @@ SLUGS = ["diversity-in-research", "digital-literacy", "health-literacy", "precis
          "community-science"]  # fmt: skip
 PAGES = ["/resources/for-libraries/", *(f"/resources/for-libraries/{slug}/" for slug in SLUGS)]
 CONTENT = case.content()
-
-
-def _stub_resources_page(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("resources")
-
-
-# The site with stand-ins for the public resource pages (`resources:home` and
-# `resources:detail_language`, written on another branch), so the links to them can be checked
-# before those pages exist here.
-urlpatterns = [
-    path(
-        "resources/",
-        include(
-            (
-                [
-                    *resources_urls.urlpatterns,
-                    path("", _stub_resources_page, name="home"),
-                    path(
-                        "<int:resource_id>/<str:language>/",
-                        _stub_resources_page,
-                        name="detail_language",
-                    ),
-                ],
-                "resources",
-            )
-        ),
-    ),
-    *(
-        pattern
-        for pattern in site_urls.urlpatterns
-        if not (isinstance(pattern, URLResolver) and pattern.app_name == "resources")
-    ),
-]
 
 
 class ResourceFactory(DjangoModelFactory[Resource]):
@@ -218,7 +182,6 @@ def test_an_unknown_literacy_is_not_found(visitor: Client) -> None:
     assert response.status_code == 404
 
 
-@pytest.mark.urls(__name__)
 def test_a_literacy_page_lists_its_newest_published_resources_in_the_visitors_language(
     visitor: Client,
 ) -> None:
@@ -293,7 +256,6 @@ def test_the_content_covers_every_literacy_in_both_languages() -> None:
     assert set(CONTENT.labels["en"]) == set(CONTENT.labels["es"])
 
 
-@pytest.mark.urls(__name__)
 def test_the_spanish_page_lists_the_spanish_resources(visitor: Client) -> None:
     # Given a resource in health literacy published in both languages
     english = PublishedTextFactory.create(published_title="Reading a medicine label")

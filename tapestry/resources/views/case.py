@@ -13,11 +13,12 @@ from pathlib import Path
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from tapestry.resources.models import FocusArea, Language, Resource, ResourceText
+from tapestry.resources.models import FocusArea, Language
+from tapestry.resources.selectors import texts_published
 
 CONTENT_FILE = Path(__file__).resolve().parents[1] / "data" / "making_the_case.toml"
 TEMPLATES = "resources/case"
@@ -123,48 +124,6 @@ def actions(language: str, *, queries: dict[str, str] | None = None) -> list[Act
     return found
 
 
-def _published_in_area(*, slug: str, language: str) -> list[ResourceText]:
-    """The newest published texts of a focus area in the visitor's language (public data)."""
-    return list(
-        ResourceText.objects.filter(
-            language=language,
-            published_at__isnull=False,
-            # A subquery, not a join: a resource in two areas must not come back twice.
-            resource__in=Resource.objects.filter(focus_areas__slug=slug).values("pk"),
-        )
-        .order_by("-published_at", "-pk")
-        .only("pk", "resource_id", "language", "published_title", "published_summary")[
-            :RESOURCES_SHOWN
-        ]
-    )
-
-
-# The public resource pages come from another module of this app; until they exist (they are
-# written alongside these pages), the list shows its titles without links rather than fail.
-
-
-def _resources_home(slug: str) -> str:
-    """The resources page filtered to one focus area, or "" while that page does not exist."""
-    try:
-        return f"{reverse('resources:home')}?area={slug}"
-    except NoReverseMatch:
-        return ""
-
-
-def _resource_links(texts: list[ResourceText]) -> list[tuple[ResourceText, str]]:
-    """Each text with the address of its public page, or "" while that page does not exist."""
-    try:
-        return [
-            (
-                text,
-                reverse("resources:detail_language", args=[text.resource_id, text.language]),
-            )
-            for text in texts
-        ]
-    except NoReverseMatch:
-        return [(text, "") for text in texts]
-
-
 @require_GET
 def case_home(request: HttpRequest) -> HttpResponse:
     language = _language()
@@ -197,8 +156,8 @@ def case_literacy(request: HttpRequest, slug: str) -> HttpResponse:
             "why": literacy.why[language],
             "points": literacy.points[language],
             "actions": [by_key[key] for key in literacy.action_keys],
-            "resources": _resource_links(_published_in_area(slug=slug, language=language)),
-            "resources_href": _resources_home(slug),
+            "resources": texts_published(language=language, area=slug)[:RESOURCES_SHOWN],
+            "resources_href": f"{reverse('resources:home')}?area={slug}",
         },
     )
 
