@@ -111,27 +111,39 @@ def html_clean(markup: str) -> str:
     ).strip()
 
 
-class _ImageAltCounter(HTMLParser):
-    """Counts images without alternative text, reading attributes as a browser would (a
-    pattern over the markup took `?alt='x'` inside an image's address for its alt text)."""
+class _ImageChecker(HTMLParser):
+    """Counts images without alternative text, and images kept on another site, reading
+    attributes as a browser would (a pattern over the markup took `?alt='x'` inside an image's
+    address for its alt text)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.missing = 0
+        self.without_alt = 0
+        self.elsewhere = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img" and not (dict(attrs).get("alt") or "").strip():
-            self.missing += 1
+        if tag != "img":
+            return
+        attributes = dict(attrs)
+        if not (attributes.get("alt") or "").strip():
+            self.without_alt += 1
+        source = attributes.get("src") or ""
+        if not source.startswith("/") or source.startswith("//"):
+            self.elsewhere += 1
 
     handle_startendtag = handle_starttag
 
 
+def _images_checked(markup: str) -> _ImageChecker:
+    checker = _ImageChecker()
+    checker.feed(markup)
+    checker.close()
+    return checker
+
+
 def images_without_alt(markup: str) -> int:
     """How many images in HTML have no alternative text (or only spaces)."""
-    counter = _ImageAltCounter()
-    counter.feed(markup)
-    counter.close()
-    return counter.missing
+    return _images_checked(markup).without_alt
 
 
 @cache
@@ -471,8 +483,16 @@ def _missing_for_review(text: ResourceText) -> str | None:
         return _("Give the address of the video or the page before sending it for review.")
     if kind == Kind.VIDEO and not text.transcript:
         return _("A video needs its transcript, for people who cannot hear or play it.")
-    if images_without_alt(text.body):
+    images = _images_checked(text.body)
+    if images.without_alt:
         return _("Every image needs alternative text describing it for people who cannot see it.")
+    if images.elsewhere:
+        # The site's content security policy loads images from this site only, so that no
+        # other site learns who reads which health page: an outside image would show broken.
+        return _(
+            "Every image must be kept on this site (an address starting with /). Images from "
+            "other sites do not show here, so that no other site learns who reads the page."
+        )
     return None
 
 

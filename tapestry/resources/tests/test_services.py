@@ -558,12 +558,30 @@ def test_an_image_without_alternative_text_cannot_be_published(
 def test_an_image_with_alternative_text_is_published(
     sam_specialist: Any, paula_program_staff: Any
 ) -> None:
-    image = '<img src="https://example.org/plate.png" alt="A plate: half vegetables">'
+    image = '<img src="/static/img/plate.png" alt="A plate: half vegetables">'
     text = text_write(author=sam_specialist, body=html(PLAIN_EN) + image)
 
     text = text_publish(text, reviewer=paula_program_staff)
 
     assert text.published_body == html(PLAIN_EN) + image
+
+
+@pytest.mark.parametrize(
+    "source", ["https://example.org/plate.png", "//example.org/plate.png", "plate.png"]
+)
+def test_an_image_kept_on_another_site_cannot_be_sent_for_review(
+    sam_specialist: Any, source: str
+) -> None:
+    # Given a draft with an image from elsewhere, described
+    text = text_write(
+        author=sam_specialist, body=html(PLAIN_EN) + f'<img src="{source}" alt="A plate">'
+    )
+
+    # When its author sends it for review, it is refused and stays a draft
+    with pytest.raises(services.Invalid, match="kept on this site"):
+        services.text_submit(actor=sam_specialist, text=text)
+    text.refresh_from_db()
+    assert text.status == Status.DRAFT
 
 
 # --- what a text may contain ------------------------------------------------------------------
