@@ -80,6 +80,11 @@ def may_author(user: Any) -> bool:
     return user_has_role(user, Role.PROGRAM_STAFF, Role.ENGAGEMENT_SPECIALIST, Role.ADMINISTRATOR)
 
 
+def _require_author(actor: Any) -> None:
+    if not may_author(actor):
+        raise NotAllowed(_("Only program staff and health educators may write resources."))
+
+
 def may_review(user: Any) -> bool:
     return user_has_role(user, Role.PROGRAM_STAFF, Role.REVIEWER, Role.ADMINISTRATOR)
 
@@ -286,8 +291,7 @@ def resource_create(
     url: str = "",
 ) -> ResourceText:
     """Start a resource with its first language's text, as a draft of `actor`'s."""
-    if not may_author(actor):
-        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    _require_author(actor)
     if kind not in Kind.values or language not in Language.values:
         raise Invalid(_("Choose the kind of resource and its language."))
     with transaction.atomic():
@@ -370,8 +374,7 @@ def resource_update(
 ) -> Resource:
     """Change what a resource is and who it is for (not its words); rescores both texts when
     the target changes (critical instructions aim at grade 6)."""
-    if not may_author(actor):
-        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    _require_author(actor)
     if kind not in Kind.values:
         raise Invalid(_("Choose the kind of resource."))
     with transaction.atomic():
@@ -398,8 +401,7 @@ def translation_add(
     url: str = "",
 ) -> ResourceText:
     """Add the resource's text in its other language, as a draft of `actor`'s."""
-    if not may_author(actor):
-        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    _require_author(actor)
     if language not in Language.values:
         raise Invalid(_("Choose the language of the text."))
     with transaction.atomic():
@@ -431,8 +433,7 @@ def text_save(
 ) -> ResourceText:
     """Save new words for a text: cleaned, checked for language, scored. A change of words
     sends a text in review or published back to draft (the published copy stays up)."""
-    if not may_author(actor):
-        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    _require_author(actor)
     body = _cleaned_body(body)
     url = url.strip()
     _check_words(
@@ -498,8 +499,7 @@ def _missing_for_review(text: ResourceText) -> str | None:
 
 def text_submit(*, actor: Any, text: ResourceText) -> ResourceText:
     """Send a draft for review."""
-    if not may_author(actor):
-        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    _require_author(actor)
     with transaction.atomic():
         text = _locked(text, Status.DRAFT)
         problem = _missing_for_review(text)
@@ -654,8 +654,7 @@ def text_withdraw(*, actor: Any, text: ResourceText, reason: str) -> ResourceTex
 
 def text_mark_in_step(*, actor: Any, text: ResourceText) -> ResourceText:
     """Confirm that a text needs no change after its other language changed."""
-    if not may_author(actor):
-        raise NotAllowed(_("Only program staff and health educators may write resources."))
+    _require_author(actor)
     with transaction.atomic():
         text = ResourceText.objects.select_for_update().get(pk=text.pk)
         text.in_step_confirmed_at = timezone.now()

@@ -4,12 +4,14 @@ language, the trail). For the people who write resources (`services.may_author`)
 them (`services.may_review`); anyone else gets 403. Every write goes through a service; its
 refusal comes back as a message on the same page with everything typed kept."""
 
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -347,16 +349,40 @@ def staff_text(request: HttpRequest, text_id: int) -> HttpResponse:
     return redirect(_text_url(saved))  # type: ignore[return-value]
 
 
+def _step(
+    request: HttpRequest,
+    text_id: int,
+    *,
+    form_class: type[Form] | None,
+    form_name: str,
+    step: Callable[[ResourceText, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """One step of a text's review (POST): the form, then the service; a refusal comes back on
+    the text's page with what was typed, success as a message on it."""
+    text = _text_of(text_id)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        return _text_page(request, text, status=400, **{form_name: form})
+    try:
+        step(text, form.cleaned_data if form is not None else {})
+    except services.ResourceError as refusal:
+        return _refused(request, text, refusal, **({form_name: form} if form else {}))
+    messages.success(request, done)
+    return redirect(_text_url(text))  # type: ignore[return-value]
+
+
 @staff_only
 @require_POST
 def staff_submit(request: HttpRequest, text_id: int) -> HttpResponse:
-    text = _text_of(text_id)
-    try:
-        services.text_submit(actor=request.user, text=text)
-    except services.ResourceError as refusal:
-        return _refused(request, text, refusal)
-    messages.success(request, _("Sent for review. A colleague will read it and score it."))
-    return redirect(_text_url(text))  # type: ignore[return-value]
+    return _step(
+        request,
+        text_id,
+        form_class=None,
+        form_name="",
+        step=lambda text, data: services.text_submit(actor=request.user, text=text),
+        done=_("Sent for review. A colleague will read it and score it."),
+    )
 
 
 @staff_only
@@ -391,62 +417,59 @@ def staff_sheet(request: HttpRequest, text_id: int) -> HttpResponse:
 @staff_only
 @require_POST
 def staff_return(request: HttpRequest, text_id: int) -> HttpResponse:
-    text = _text_of(text_id)
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        return _text_page(request, text, status=400, return_form=form)
-    try:
-        services.text_return(actor=request.user, text=text, note=form.cleaned_data["note"])
-    except services.ResourceError as refusal:
-        return _refused(request, text, refusal, return_form=form)
-    messages.success(request, _("Returned to the author with your note."))
-    return redirect(_text_url(text))  # type: ignore[return-value]
+    return _step(
+        request,
+        text_id,
+        form_class=ReturnForm,
+        form_name="return_form",
+        step=lambda text, data: services.text_return(
+            actor=request.user, text=text, note=data["note"]
+        ),
+        done=_("Returned to the author with your note."),
+    )
 
 
 @staff_only
 @require_POST
 def staff_publish(request: HttpRequest, text_id: int) -> HttpResponse:
-    text = _text_of(text_id)
-    form = PublishForm(request.POST)
-    if not form.is_valid():
-        return _text_page(request, text, status=400, publish_form=form)
-    try:
-        services.text_publish(
-            actor=request.user,
-            text=text,
-            above_target_reason=form.cleaned_data["above_target_reason"],
-        )
-    except services.ResourceError as refusal:
-        return _refused(request, text, refusal, publish_form=form)
-    messages.success(request, _("Published: the public now reads this version."))
-    return redirect(_text_url(text))  # type: ignore[return-value]
+    return _step(
+        request,
+        text_id,
+        form_class=PublishForm,
+        form_name="publish_form",
+        step=lambda text, data: services.text_publish(
+            actor=request.user, text=text, above_target_reason=data["above_target_reason"]
+        ),
+        done=_("Published: the public now reads this version."),
+    )
 
 
 @staff_only
 @require_POST
 def staff_withdraw(request: HttpRequest, text_id: int) -> HttpResponse:
-    text = _text_of(text_id)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        return _text_page(request, text, status=400, withdraw_form=form)
-    try:
-        services.text_withdraw(actor=request.user, text=text, reason=form.cleaned_data["reason"])
-    except services.ResourceError as refusal:
-        return _refused(request, text, refusal, withdraw_form=form)
-    messages.success(request, _("Withdrawn: the public pages no longer show this text."))
-    return redirect(_text_url(text))  # type: ignore[return-value]
+    return _step(
+        request,
+        text_id,
+        form_class=WithdrawForm,
+        form_name="withdraw_form",
+        step=lambda text, data: services.text_withdraw(
+            actor=request.user, text=text, reason=data["reason"]
+        ),
+        done=_("Withdrawn: the public pages no longer show this text."),
+    )
 
 
 @staff_only
 @require_POST
 def staff_in_step(request: HttpRequest, text_id: int) -> HttpResponse:
-    text = _text_of(text_id)
-    try:
-        services.text_mark_in_step(actor=request.user, text=text)
-    except services.ResourceError as refusal:
-        return _refused(request, text, refusal)
-    messages.success(request, _("Marked as needing no change."))
-    return redirect(_text_url(text))  # type: ignore[return-value]
+    return _step(
+        request,
+        text_id,
+        form_class=None,
+        form_name="",
+        step=lambda text, data: services.text_mark_in_step(actor=request.user, text=text),
+        done=_("Marked as needing no change."),
+    )
 
 
 @staff_only
