@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -58,6 +58,12 @@ from tapestry.surveys.api import SurveyError, evaluation_attach, evaluation_invi
 
 
 logger = logging.getLogger(__name__)
+
+
+# PostgreSQL's SQLSTATE for "deadlock detected", and how often a kit's loan is inserted again
+# after one (see kit_reserve).
+DEADLOCK_DETECTED = "40P01"
+KIT_INSERT_ATTEMPTS = 3
 
 
 class EventError(Exception):
@@ -780,25 +786,35 @@ def kit_reserve(
         ).exists()
         if overlapping:
             raise _dates_taken(kit.pk, wanted=ship_date, today=today)
-        try:
-            with transaction.atomic():
-                reservation = KitReservation.objects.create(
-                    kit=kit,
-                    organization_id=organization_id,
-                    region_code=organization.region_code if organization else "",
-                    requested_by_id=user.pk,
-                    ship_date=dates.ship_date,
-                    due_date=dates.due_date,
-                    blocked_from=dates.blocked_from,
-                    blocked_until=dates.blocked_until,
-                    program_note=program_note.strip(),
-                )
-        except IntegrityError as error:
-            # Another request for overlapping dates committed between the check and the
-            # insert: the exclusion constraint refused this one.
-            if "no_overlap" not in str(error):
-                raise
-            raise _dates_taken(kit.pk, wanted=ship_date, today=today) from error
+        # PostgreSQL checks an exclusion constraint by waiting for every in-progress insert that
+        # conflicts; two such inserts can wait for each other, and the deadlock detector then
+        # cancels one. Insert again: this time it waits for the other to end, then either
+        # meets its committed loan (refused below) or finds the dates free.
+        for attempt in range(1, KIT_INSERT_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    reservation = KitReservation.objects.create(
+                        kit=kit,
+                        organization_id=organization_id,
+                        region_code=organization.region_code if organization else "",
+                        requested_by_id=user.pk,
+                        ship_date=dates.ship_date,
+                        due_date=dates.due_date,
+                        blocked_from=dates.blocked_from,
+                        blocked_until=dates.blocked_until,
+                        program_note=program_note.strip(),
+                    )
+                break
+            except OperationalError as error:
+                deadlock = getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+                if not deadlock or attempt == KIT_INSERT_ATTEMPTS:
+                    raise
+            except IntegrityError as error:
+                # Another request for overlapping dates committed between the check and the
+                # insert: the exclusion constraint refused this one.
+                if "no_overlap" not in str(error):
+                    raise
+                raise _dates_taken(kit.pk, wanted=ship_date, today=today) from error
         audit_record(
             actor=user,
             action="kit.reserve",

@@ -82,7 +82,7 @@ def test_many_libraries_at_once_one_wins_each_loser_is_told_why() -> None:
         thread.join(timeout=60)
 
     kinds = sorted(kind for kind, _detail in outcomes)
-    assert kinds == ["refused"] * (LIBRARIES - 1) + ["won"]
+    assert kinds == ["refused"] * (LIBRARIES - 1) + ["won"], outcomes
     assert all(
         detail.startswith("Those dates overlap another loan of this kit: the next free ship date")
         for kind, detail in outcomes
