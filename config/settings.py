@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tapestry.engagement",
     "tapestry.funding",
     "tapestry.resources",
+    "tapestry.sharing",
 ]
 
 MIDDLEWARE = [
@@ -402,6 +403,23 @@ ENGAGEMENT_REPORTS_PAGE_SIZE = 20
 # Community engagement: the outreach dashboard (issue 10). The longest period one view or CSV
 # may cover, in months (its figures are grouped by month at the finest).
 ENGAGEMENT_OUTREACH_MAX_MONTHS = 60
+
+# Resource sharing (issue 14). Routing asks at most this many lenders; a lender answers within
+# its policy's business days (this default for a new policy); business hours for turnaround.
+SHARING_MAX_LENDERS = 5
+SHARING_DEFAULT_ANSWER_BUSINESS_DAYS = 2
+SHARING_BUSINESS_HOURS = (9, 17)
+# The CONTU guidelines' "rule of five": articles a year from one journal's recent issues
+# (published within this many years before the request) before royalties are due.
+SHARING_RULE_OF_FIVE_ARTICLES = 5
+SHARING_RULE_OF_FIVE_YEARS = 5
+# A delivered PDF: its largest size, and the days its link works before the file is deleted.
+SHARING_DELIVERY_MAX_BYTES = 25 * 1024 * 1024
+SHARING_DELIVERY_DAYS = 14
+# Holdings CSV: the largest file and the most rows one import may hold; lists per page.
+SHARING_HOLDINGS_CSV_MAX_BYTES = 2 * 1024 * 1024
+SHARING_HOLDINGS_CSV_MAX_ROWS = 5000
+SHARING_PAGE_SIZE = 25
 
 API_TOKEN_PREFIX = "tap_"  # noqa: S105 - a public prefix, not a secret
 # The lifetimes a person may choose for a new API token (the second is the default).

@@ -8,14 +8,18 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from tapestry.network import selectors
 from tapestry.network.models import (
+    Audience,
     Organization,
     OrganizationType,
     Region,
     RegionMap,
     RegionSpecialist,
     RegionState,
+    Service,
     StateTerritory,
 )
 
@@ -195,6 +199,28 @@ def specialists_of_region(*, region_code: str) -> list[int]:
         .order_by("pk")
         .values_list("user_id", flat=True)
     )
+
+
+def organization_service_set(
+    *, organization_id: int, service: str, audiences: Iterable[str] | None
+) -> None:
+    """List a service ("document_delivery", a `Service` value) in the directory entry of this
+    member organization for these audiences (`Audience` values), or remove it with None. Other
+    apps call this when the service follows from what they hold (resource sharing's lending)."""
+    if service not in Service.values:
+        raise ValueError(f"unknown service {service!r}")
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().filter(pk=organization_id).first()
+        if organization is None:
+            return
+        services = dict(organization.services)
+        if audiences is None:
+            services.pop(service, None)
+        else:
+            services[service] = sorted(set(audiences) & set(Audience.values))
+        if services != organization.services:
+            organization.services = services
+            organization.save(update_fields=["services"])
 
 
 def organization_type_choices() -> list[tuple[str, str]]:
