@@ -296,6 +296,8 @@ class Request(models.Model):
         related_name="sharing_requests",
     )
     patron_note = models.TextField(_("note to the library"), blank=True, max_length=1000)
+    # The form's one-time token: a second submit of the same form finds the first request.
+    submission_token = models.UUIDField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ROUTING)
     # 1-based position of the lender asked now in `lenders` (0 before routing).
     position = models.PositiveSmallIntegerField(default=0)
@@ -314,6 +316,9 @@ class Request(models.Model):
             models.Index(fields=["borrower_id", "issn", "created_at"], name="sharing_req_rule5"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["borrower_id", "submission_token"], name="sharing_request_submitted_once"
+            ),
             models.CheckConstraint(
                 condition=(Q(kind="article") & ~Q(issn="") & Q(year__isnull=False))
                 | (Q(kind="book") & ~Q(isbn="")),

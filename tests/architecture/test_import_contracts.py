@@ -25,6 +25,7 @@ NO_DJANGO = "The research warehouse, the privacy rules and survey logic run with
 SURVEYS = "Surveys know nothing of what they evaluate"
 LEARNING = "Learning knows nothing of research"
 RESOURCES = "Resources know nothing of research"
+SHARING = "Resource sharing reaches only the network"
 PRIVACY = (ROOT / "tapestry" / "research" / "privacy.py").read_text()
 SURVEY_LOGIC = (ROOT / "tapestry" / "surveys" / "logic.py").read_text()
 SURVEY_SUPPRESSION = (ROOT / "tapestry" / "surveys" / "suppression.py").read_text()
@@ -37,6 +38,7 @@ ALL_KEPT = {
     SURVEYS: "KEPT",
     LEARNING: "KEPT",
     RESOURCES: "KEPT",
+    SHARING: "KEPT",
 }
 
 
@@ -151,6 +153,11 @@ def test_the_public_surfaces_may_be_imported(pristine_copy: Path, tmp_path: Path
         ({"tapestry.resources.uses": "from tapestry.core.models import AuditEvent\n"}, CORE),
         ({"tapestry.network.uses": "from tapestry.resources import models\n"}, DOMAINS),
         ({"tapestry.resources.uses": "from tapestry.research import api\n"}, RESOURCES),
+        # Resource sharing, from the day it exists: the network's api.py and nothing else of
+        # the domain apps; others reach it through its api.py only.
+        ({"tapestry.sharing.uses": "from tapestry.engagement import api\n"}, SHARING),
+        ({"tapestry.sharing.uses": "from tapestry.funding import api\n"}, SHARING),
+        ({"tapestry.network.uses": "from tapestry.sharing import models\n"}, DOMAINS),
     ],
 )
 def test_a_violation_breaks_its_contract_and_only_that_one(
