@@ -30,6 +30,7 @@ urlpatterns = [
     path("engagement/", include("tapestry.engagement.urls")),
     path("funding/", include("tapestry.funding.urls")),
     path("resources/", include("tapestry.resources.urls")),
+    path("sharing/", include("tapestry.sharing.urls")),
     path(".well-known/jwks.json", learning_credentials.jwks, name="jwks"),
     # The public Data Browser at data/ and the diversity dashboard at research/diversity/.
     path("", include("tapestry.research.urls")),

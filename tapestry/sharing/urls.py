@@ -1,0 +1,7 @@
+"""The resource-sharing pages, under /sharing/: each views module lists its own paths."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "sharing"
+
+urlpatterns: list[URLPattern | URLResolver] = []
