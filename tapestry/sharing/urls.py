@@ -2,6 +2,8 @@
 
 from django.urls import URLPattern, URLResolver
 
+from tapestry.sharing.views import requests
+
 app_name = "sharing"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [*requests.urlpatterns]

@@ -5,6 +5,7 @@ from typing import Any
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
 from tapestry.accounts.api import Role
@@ -31,7 +32,7 @@ def library(
     language: str = "en",
 ) -> Organization:
     """A member library with a liaison of its own (who acts for it)."""
-    email = liaison_email or f"{name.split()[0].lower()}@example.org"
+    email = liaison_email or f"{slugify(name)}@example.org"
     liaison = UserFactory.create(
         email=email, full_name=f"{name} Liaison", roles=[Role.LIAISON], preferred_language=language
     )
@@ -74,7 +75,7 @@ def serial_holding(
         holding_format=holding_format,
         licence_allows_lending=licence_allows_lending,
     )
-    for year_from, year_to in years or [(1990, None)]:
+    for year_from, year_to in [(1990, None)] if years is None else years:
         HoldingRange.objects.create(
             holding=holding,
             organization_id=organization.pk,
