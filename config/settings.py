@@ -460,6 +460,14 @@ SCHEDULED_JOBS = {
         "task": "tapestry.funding.tasks.report_reminders_task",
         "every_seconds": 24 * 3600,
     },
+    "sharing-lenders-overdue": {
+        "task": "tapestry.sharing.tasks.lenders_overdue_task",
+        "every_seconds": 3600,
+    },
+    "sharing-deliveries-purge": {
+        "task": "tapestry.sharing.tasks.deliveries_purge_task",
+        "every_seconds": 24 * 3600,
+    },
 }
 CSRF_FAILURE_VIEW = "tapestry.core.views.csrf_failure"
 PERMISSIONS_POLICY = (

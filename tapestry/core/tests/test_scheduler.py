@@ -43,6 +43,8 @@ def test_first_check_enqueues_every_job_once(
         "engagement-registrants-retention",
         "engagement-kit-overdue-reminders",
         "funding-report-reminders",
+        "sharing-lenders-overdue",
+        "sharing-deliveries-purge",
     ]
     assert enqueued_tasks == [
         "worker_heartbeat",
@@ -54,6 +56,8 @@ def test_first_check_enqueues_every_job_once(
         "registrants_retention_task",
         "kit_overdue_reminders_task",
         "report_reminders_task",
+        "lenders_overdue_task",
+        "deliveries_purge_task",
     ]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": START,
@@ -65,6 +69,8 @@ def test_first_check_enqueues_every_job_once(
         "engagement-registrants-retention": START,
         "engagement-kit-overdue-reminders": START,
         "funding-report-reminders": START,
+        "sharing-lenders-overdue": START,
+        "sharing-deliveries-purge": START,
     }
 
 
@@ -106,6 +112,8 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
         "engagement-registrants-retention": START,
         "engagement-kit-overdue-reminders": START,
         "funding-report-reminders": START,
+        "sharing-lenders-overdue": START,
+        "sharing-deliveries-purge": START,
     }
 
 
@@ -115,7 +123,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 9
+    assert len(callbacks) == 11
     assert enqueued_tasks == []
 
 
