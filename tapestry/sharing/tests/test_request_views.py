@@ -187,7 +187,7 @@ def test_the_lender_fills_with_a_pdf_and_the_borrower_downloads_it(
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert download["Cache-Control"] == "private, no-store"
-    assert b"".join(download.streaming_content) == PDF
+    assert b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
     assert Delivery.objects.get().downloads == 1
 
 
