@@ -84,6 +84,10 @@ from tapestry.research.services import (
 from tapestry.research.tests.researchers import program_staff, researcher_make
 from tapestry.resources import services as resource_services
 from tapestry.resources.tests.factories import PASSING_SHEET, text_write
+from tapestry.sharing import services as sharing_services
+from tapestry.sharing.models import PatronAgreement
+from tapestry.sharing.tests.factories import LendingPolicyFactory
+from tapestry.sharing.tests.factories import serial_holding as sharing_serial_holding
 from tapestry.surveys.api import evaluation_attach, evaluation_invite
 from tapestry.surveys.tests.factories import instrument_make
 
@@ -778,6 +782,151 @@ def resource_published(language: str) -> Expected:
     return Expected("ana@example.org", "Ana O'Brien-Núñez", RESOURCE_TITLE)
 
 
+SHARED_TITLE = "Kids' sleep & screens"
+
+
+def _sharing_libraries(lender_language: str, borrower_language: str) -> tuple[Any, Any]:
+    """A public library and a medical library that lends it Nature, each with a liaison whose
+    name has an apostrophe and an ampersand."""
+    borrower_liaison = _person(
+        "nora@example.org", "Nora O'Hara & Kim", borrower_language, roles=[Role.LIAISON]
+    )
+    borrower = OrganizationFactory.create(
+        name="O'Hare & Elm Public Library",
+        org_type=OrganizationType.PUBLIC_LIBRARY,
+        liaison=borrower_liaison,
+    )
+    lender_liaison = _person(
+        "liam@example.org", "Liam D'Souza & Ng", lender_language, roles=[Role.LIAISON]
+    )
+    lender = OrganizationFactory.create(
+        name="St. Mary's & Rush Medical Library", zip_code="60612", liaison=lender_liaison
+    )
+    LendingPolicyFactory.create(organization_id=lender.pk, accepts_patron_requests=False)
+    sharing_serial_holding(lender)
+    return borrower, lender
+
+
+def _sharing_request(borrower: Any, **changes: Any) -> Any:
+    values: dict[str, Any] = {
+        "issn": "0028-0836",
+        "journal_title": "Nature",
+        "year": 2024,
+        "title": SHARED_TITLE,
+        "needed_by": timezone.localdate() + datetime.timedelta(days=14),
+        "max_cost_cents": 2000,
+        "compliance": "ccg",
+    }
+    values.update(changes)
+    return sharing_services.request_create(
+        actor=borrower.liaison, borrower_id=borrower.pk, **values
+    )
+
+
+def sharing_lender_asked(language: str) -> Expected:
+    borrower, _lender = _sharing_libraries(language, "en")
+    _sharing_request(borrower)
+    return Expected("liam@example.org", "Liam D'Souza & Ng", SHARED_TITLE)
+
+
+def sharing_filled(language: str) -> Expected:
+    borrower, lender = _sharing_libraries("en", language)
+    request = _sharing_request(borrower)
+    sharing_services.request_fill(
+        actor=lender.liaison, lender_id=lender.pk, request_id=request.pk, method="mail"
+    )
+    return Expected("nora@example.org", "Nora O'Hara & Kim", request.reference)
+
+
+def sharing_unfilled(language: str) -> Expected:
+    borrower, _lender = _sharing_libraries("en", language)
+    request = _sharing_request(borrower, max_cost_cents=0)
+    return Expected("nora@example.org", "Nora O'Hara & Kim", request.reference)
+
+
+def _sharing_patron(language: str) -> tuple[Any, Any, Any]:
+    borrower, lender = _sharing_libraries("en", "en")
+    LendingPolicyFactory.create(
+        organization_id=borrower.pk, accepts_patron_requests=True, lends=False
+    )
+    patron = _person("pat@example.org", "Pat O'Malley & Ruiz", language)
+    return borrower, lender, patron
+
+
+def sharing_agreement_asked(language: str) -> Expected:
+    borrower, _lender = _sharing_libraries("en", language)
+    LendingPolicyFactory.create(
+        organization_id=borrower.pk, accepts_patron_requests=True, lends=False
+    )
+    patron = _person("pat@example.org", "Pat O'Malley & Ruiz", "en")
+    sharing_services.agreement_ask(
+        person=patron, organization_id=borrower.pk, is_health_professional=True
+    )
+    return Expected("nora@example.org", "Nora O'Hara & Kim", "")
+
+
+def sharing_agreement_decided(language: str) -> Expected:
+    borrower, _lender, patron = _sharing_patron(language)
+    agreement = sharing_services.agreement_ask(
+        person=patron, organization_id=borrower.pk, is_health_professional=False
+    )
+    sharing_services.agreement_decide(
+        actor=borrower.liaison, agreement_id=agreement.pk, approve=True
+    )
+    return Expected("pat@example.org", "Pat O'Malley & Ruiz", "O'Hare & Elm Public Library")
+
+
+def _sharing_patron_request(borrower: Any, patron: Any) -> Any:
+    # The agreement made directly: its own emails are the entries above.
+    PatronAgreement.objects.create(
+        organization_id=borrower.pk, person=patron, status=PatronAgreement.Status.APPROVED
+    )
+    return sharing_services.patron_request_create(
+        person=patron,
+        organization_id=borrower.pk,
+        issn="0028-0836",
+        journal_title="Nature",
+        year=2024,
+        title=SHARED_TITLE,
+        needed_by=timezone.localdate() + datetime.timedelta(days=14),
+    )
+
+
+def sharing_patron_request(language: str) -> Expected:
+    borrower, _lender = _sharing_libraries("en", language)
+    LendingPolicyFactory.create(
+        organization_id=borrower.pk, accepts_patron_requests=True, lends=False
+    )
+    patron = _person("pat@example.org", "Pat O'Malley & Ruiz", "en")
+    request = _sharing_patron_request(borrower, patron)
+    return Expected("nora@example.org", "Nora O'Hara & Kim", request.reference)
+
+
+def sharing_patron_declined(language: str) -> Expected:
+    borrower, _lender, patron = _sharing_patron(language)
+    request = _sharing_patron_request(borrower, patron)
+    sharing_services.patron_request_decline(
+        actor=borrower.liaison, request_id=request.pk, note="We hold it: come & read it here."
+    )
+    return Expected("pat@example.org", "Pat O'Malley & Ruiz", "O'Hare & Elm Public Library")
+
+
+def sharing_patron_filled(language: str) -> Expected:
+    borrower, lender, patron = _sharing_patron(language)
+    request = _sharing_patron_request(borrower, patron)
+    sharing_services.patron_request_approve(
+        actor=borrower.liaison,
+        request_id=request.pk,
+        patron_reference="PAT-1",
+        max_cost_cents=2000,
+        compliance="ccg",
+    )
+    sharing_services.request_fill(
+        actor=lender.liaison, lender_id=lender.pk, request_id=request.pk, method="mail"
+    )
+    return Expected("pat@example.org", "Pat O'Malley & Ruiz", "O'Hare & Elm Public Library")
+
+
 EMAILS: dict[str, Callable[[str], Expected]] = {
     "sign-up confirmation": sign_up_confirmation,
     "password reset": password_reset,
@@ -823,6 +972,14 @@ EMAILS: dict[str, Callable[[str], Expected]] = {
     "resource sent for review (to reviewers)": resource_review_requested,
     "resource returned to its author": resource_returned,
     "resource published": resource_published,
+    "sharing: a lender is asked": sharing_lender_asked,
+    "sharing: the request is filled": sharing_filled,
+    "sharing: nobody could fill it": sharing_unfilled,
+    "sharing: a person asks a library": sharing_agreement_asked,
+    "sharing: the library answers the person": sharing_agreement_decided,
+    "sharing: a patron's request to approve": sharing_patron_request,
+    "sharing: a patron's request declined": sharing_patron_declined,
+    "sharing: a patron's item arrived": sharing_patron_filled,
 }
 
 # &amp; &#x27; &#39; … anywhere in a plain-text message means it was escaped for HTML.

@@ -10,7 +10,6 @@ from factory.django import DjangoModelFactory
 
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
-from tapestry.network.models import Organization, OrganizationType
 from tapestry.network.tests.factories import OrganizationFactory
 from tapestry.sharing.models import (
     Charge,
@@ -27,10 +26,10 @@ def library(
     name: str,
     *,
     zip_code: str = "60601",
-    org_type: str = OrganizationType.HOSPITAL_LIBRARY,
+    org_type: str = "hospital_library",
     liaison_email: str = "",
     language: str = "en",
-) -> Organization:
+) -> Any:
     """A member library with a liaison of its own (who acts for it)."""
     email = liaison_email or f"{slugify(name)}@example.org"
     liaison = UserFactory.create(
@@ -58,7 +57,7 @@ class LendingPolicyFactory(DjangoModelFactory[LendingPolicy]):
 
 
 def serial_holding(
-    organization: Organization,
+    organization: Any,
     *,
     issn: str = "0028-0836",
     title: str = "Nature",

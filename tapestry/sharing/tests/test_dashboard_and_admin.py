@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tapestry.network.models import OrganizationType
 from tapestry.sharing import services
 from tapestry.sharing.dashboard import liaison_panels
 from tapestry.sharing.models import Request
@@ -21,7 +20,7 @@ def test_someone_who_acts_for_no_library_sees_no_panel(bob_applicant: Any) -> No
 
 
 def test_the_panel_counts_what_waits_for_each_library(signed_in: Any) -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     lender = library("Northwestern Galter Library", zip_code="60612")
     LendingPolicyFactory.create(organization_id=lender.pk)
     serial_holding(lender)
@@ -50,7 +49,7 @@ def test_the_panel_counts_what_waits_for_each_library(signed_in: Any) -> None:
 
 
 def test_the_admin_reads_requests_but_never_changes_them(admin_signed_in: Client) -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     lender = library("Northwestern Galter Library", zip_code="60612")
     LendingPolicyFactory.create(organization_id=lender.pk)
     serial_holding(lender)

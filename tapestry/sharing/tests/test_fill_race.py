@@ -11,7 +11,6 @@ import pytest
 import time_machine
 from django.db import connection, connections
 
-from tapestry.network.models import OrganizationType
 from tapestry.sharing import services
 from tapestry.sharing.models import Charge, Delivery, Lender, Request
 from tapestry.sharing.tests.factories import LendingPolicyFactory, library, serial_holding
@@ -25,7 +24,7 @@ EASTERN = ZoneInfo("America/New_York")
 
 @pytest.mark.django_db(transaction=True)
 def test_lenders_racing_to_fill_one_request_exactly_one_fill_counts() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     lenders = []
     for name, fee in [("Galter Library", 800), ("Rush Library", 1200)]:
         lender = library(name, zip_code="60612")

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 
-from tapestry.network.models import OrganizationType
 from tapestry.sharing.models import Closure, Holding, HoldingRange, PreferredLender
 from tapestry.sharing.routing import PREFERRED, REGION, Citation, lenders_route
 from tapestry.sharing.tests.factories import LendingPolicyFactory, library, serial_holding
@@ -39,7 +38,7 @@ def _lender(name: str, *, zip_code: str = "60612", fee: int = 1000, **policy: ob
 def test_preferred_lenders_come_first_in_the_borrowers_order_then_region_then_network() -> None:
     # Given a public library in Chicago (region 6); medical libraries in Illinois and Minnesota
     # (region 6), Texas, Washington and New York; it prefers Seattle, then Houston
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     _lender("Rush Medical Library", fee=1200)
     _lender("Northwestern Galter Library", fee=800)
     _lender("Minnesota Bio-Medical Library", zip_code="55455", fee=500)
@@ -64,7 +63,7 @@ def test_preferred_lenders_come_first_in_the_borrowers_order_then_region_then_ne
 
 
 def test_the_network_is_asked_cheaper_before_dearer_and_at_most_five() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     for number, fee in enumerate([900, 100, 700, 300, 500, 0, 1100]):
         _lender(f"Far Library {number}", zip_code="98195", fee=fee)
 
@@ -89,7 +88,7 @@ def test_never_the_borrower_itself_even_when_it_holds_the_journal() -> None:
 
 
 def test_a_year_in_a_gap_of_the_holdings_or_a_volume_outside_them_is_not_routed() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     gap = library("Gap Library", zip_code="60612")
     LendingPolicyFactory.create(organization_id=gap.pk)
     serial_holding(gap, years=[(1990, 2019), (2025, None)])
@@ -117,7 +116,7 @@ def test_a_year_in_a_gap_of_the_holdings_or_a_volume_outside_them_is_not_routed(
 
 
 def test_an_electronic_journal_lends_only_where_its_licence_allows() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     for name, allowed in [("Licensed Library", True), ("Unlicensed Library", False)]:
         lender = library(name, zip_code="60612")
         LendingPolicyFactory.create(organization_id=lender.pk)
@@ -128,7 +127,7 @@ def test_an_electronic_journal_lends_only_where_its_licence_allows() -> None:
 
 def test_a_policy_lends_only_to_whom_it_says() -> None:
     # Given a Texas library lending to its region only, and one lending to public libraries
-    public = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    public = library("Oak Park Public Library", org_type="public_library")
     hospital = library("Advocate Hospital Library", zip_code="60612")
     _lender("Texas Region Library", zip_code="77030", lends_to_network=False)
     _lender(
@@ -145,7 +144,7 @@ def test_a_policy_lends_only_to_whom_it_says() -> None:
 
 
 def test_a_library_closed_today_or_paused_is_skipped_and_one_reopened_is_asked() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     holiday = _lender("Holiday Library")
     paused = _lender("Paused Library")
     reopened = _lender("Reopened Library")
@@ -166,7 +165,7 @@ def test_a_library_closed_today_or_paused_is_skipped_and_one_reopened_is_asked()
 
 
 def test_a_lender_dearer_than_the_maximum_or_not_lending_is_not_asked() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     _lender("Dear Library", fee=2500)
     _lender("Resting Library", lends=False)
     _lender("Free Library", fee=0)
@@ -176,7 +175,7 @@ def test_a_lender_dearer_than_the_maximum_or_not_lending_is_not_asked() -> None:
 
 
 def test_a_book_goes_to_libraries_that_hold_its_isbn_and_mail() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     for name, mails in [("Mailing Library", True), ("Scanning Library", False)]:
         lender = library(name, zip_code="60612")
         LendingPolicyFactory.create(organization_id=lender.pk, delivers_by_mail=mails)
@@ -191,7 +190,7 @@ def test_a_book_goes_to_libraries_that_hold_its_isbn_and_mail() -> None:
 
 
 def test_libraries_of_equal_fee_share_the_load_in_an_order_drawn_from_the_request() -> None:
-    borrower = library("Oak Park Public Library", org_type=OrganizationType.PUBLIC_LIBRARY)
+    borrower = library("Oak Park Public Library", org_type="public_library")
     for number in range(5):
         _lender(f"Equal Library {number}")
 
