@@ -2,6 +2,10 @@
 
 from django.urls import URLPattern, URLResolver
 
+from tapestry.sharing.views import holdings
+
 app_name = "sharing"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+urlpatterns += holdings.urlpatterns
