@@ -10,6 +10,7 @@ message per field (the form's field names), and nothing changes either.
 import csv
 import datetime
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -117,7 +118,9 @@ def statement_parse(statement: str, *, today: datetime.date | None = None) -> li
         for year in (year_from, year_to):
             if year is not None and not FIRST_YEAR <= year <= last_year:
                 part_errors.append(
-                    _("In “%(part)s”, %(year)s is not a year held: years run from %(first)s to %(last)s.")
+                    _(
+                        "In “%(part)s”, %(year)s is not a year held: years run from %(first)s to %(last)s."
+                    )
                     % {"part": part, "year": year, "first": FIRST_YEAR, "last": last_year}
                 )
         if year_to is not None and year_to < year_from:
@@ -138,7 +141,7 @@ def statement_parse(statement: str, *, today: datetime.date | None = None) -> li
         if not part_errors:
             spans.append((part, HoldingSpan(year_from, year_to, volume_from, volume_to)))
     spans.sort(key=lambda item: item[1].year_from)
-    for (earlier_text, earlier), (later_text, later) in zip(spans, spans[1:], strict=False):
+    for (earlier_text, earlier), (later_text, later) in itertools.pairwise(spans):
         if earlier.year_to is None or earlier.year_to >= later.year_from:
             errors.append(
                 _("“%(first)s” and “%(second)s” overlap: name each year once.")
@@ -276,7 +279,9 @@ def _duplicate_error(values: HoldingValues, existing_title: str) -> ValidationEr
         )
     return ValidationError(
         {
-            "isbn": _("Your library already holds the book %(isbn)s (“%(title)s”): change that one instead.")
+            "isbn": _(
+                "Your library already holds the book %(isbn)s (“%(title)s”): change that one instead."
+            )
             % {"isbn": values.isbn, "title": existing_title}
         },
         code="duplicate",
@@ -500,7 +505,13 @@ def _csv_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
             % {"columns": ", ".join(CSV_COLUMNS), "missing": ", ".join(missing)}
         )
     rows = [
-        (number, {name: (cells[index] if index < len(cells) else "") for index, name in enumerate(header)})
+        (
+            number,
+            {
+                name: (cells[index] if index < len(cells) else "")
+                for index, name in enumerate(header)
+            },
+        )
         for number, cells in enumerate(lines[1:], start=2)
         if any(cell.strip() for cell in cells)
     ]
@@ -676,12 +687,11 @@ def lending_policy_save(*, actor: Any, organization_id: int, **fields: Any) -> L
     if unknown:
         raise TypeError(f"unknown lending policy fields: {sorted(unknown)}")
     with transaction.atomic():
-        policy = (
-            LendingPolicy.objects.select_for_update().filter(organization_id=organization_id).first()
-            or LendingPolicy(
-                organization_id=organization_id,
-                answer_business_days=settings.SHARING_DEFAULT_ANSWER_BUSINESS_DAYS,
-            )
+        policy = LendingPolicy.objects.select_for_update().filter(
+            organization_id=organization_id
+        ).first() or LendingPolicy(
+            organization_id=organization_id,
+            answer_business_days=settings.SHARING_DEFAULT_ANSWER_BUSINESS_DAYS,
         )
         for name, value in fields.items():
             setattr(policy, name, value)
@@ -691,12 +701,12 @@ def lending_policy_save(*, actor: Any, organization_id: int, **fields: Any) -> L
         if not isinstance(policy.answer_business_days, int) or not (
             1 <= policy.answer_business_days <= 10
         ):
-            errors["answer_business_days"] = [
-                _("Answer within 1 to 10 business days.")
-            ]
+            errors["answer_business_days"] = [_("Answer within 1 to 10 business days.")]
         if policy.lends and not (policy.delivers_electronically or policy.delivers_by_mail):
             errors[NON_FIELD_ERRORS] = [
-                _("A library that lends must deliver somehow: choose secure electronic delivery, mail, or both.")
+                _(
+                    "A library that lends must deliver somehow: choose secure electronic delivery, mail, or both."
+                )
             ]
         elif policy.lends and not (
             policy.lends_to_region or policy.lends_to_network or policy.lends_to_public_libraries
@@ -720,7 +730,10 @@ def lending_policy_save(*, actor: Any, organization_id: int, **fields: Any) -> L
             action="sharing.policy_create" if created else "sharing.policy_update",
             target=policy,
             summary=f"lends={policy.lends} fee_cents={policy.fee_cents}",
-            data={"organization_id": organization_id, **{name: getattr(policy, name) for name in POLICY_FIELDS}},
+            data={
+                "organization_id": organization_id,
+                **{name: getattr(policy, name) for name in POLICY_FIELDS},
+            },
         )
         directory_sync(organization_id=organization_id)
     return policy
@@ -748,9 +761,11 @@ def closures_of(*, organization_id: int, today: datetime.date | None = None) -> 
 def closures_list(*, actor: Any, organization_id: int) -> QuerySet[Closure]:
     """This library's closures that are not over, first first. Raises NotYourLibrary."""
     _require_library(actor, organization_id)
-    return Closure.objects.filter(organization_id=organization_id).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate())
-    ).order_by("starts_on", "pk")
+    return (
+        Closure.objects.filter(organization_id=organization_id)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate()))
+        .order_by("starts_on", "pk")
+    )
 
 
 def closure_add(

@@ -9,5 +9,7 @@ def holdings_csv(rows: Iterable[Sequence[str]], *, header: Sequence[str] = HEADE
     """A CSV file (UTF-8, CRLF lines as spreadsheets save them) of these rows under a header."""
     lines = [",".join(header)]
     for row in rows:
-        lines.append(",".join(f'"{cell}"' if ("," in cell or ";" in cell) else cell for cell in row))
+        lines.append(
+            ",".join(f'"{cell}"' if ("," in cell or ";" in cell) else cell for cell in row)
+        )
     return ("\r\n".join(lines) + "\r\n").encode()

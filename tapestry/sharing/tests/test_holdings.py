@@ -39,7 +39,15 @@ def _ranges(holding: Holding) -> list[tuple[Any, ...]]:
     return list(
         HoldingRange.objects.filter(holding=holding)
         .order_by("year_from")
-        .values_list("organization_id", "issn", "lendable", "year_from", "year_to", "volume_from", "volume_to")
+        .values_list(
+            "organization_id",
+            "issn",
+            "lendable",
+            "year_from",
+            "year_to",
+            "volume_from",
+            "volume_to",
+        )
     )
 
 
@@ -333,7 +341,9 @@ def test_a_holding_is_changed_only_through_its_own_library(lakeshore: Any, prair
             statement="2000-",
         )
     with pytest.raises(Holding.DoesNotExist):
-        holdings.holding_delete(actor=prairie.liaison, organization_id=prairie.pk, holding_id=held.pk)
+        holdings.holding_delete(
+            actor=prairie.liaison, organization_id=prairie.pk, holding_id=held.pk
+        )
 
     assert _holdings(lakeshore) == [("serial", "Nature", "0028-0836", "", "print", False)]
 
@@ -341,7 +351,9 @@ def test_a_holding_is_changed_only_through_its_own_library(lakeshore: Any, prair
 def test_the_liaison_deletes_a_holding(lakeshore: Any, audit_log: Audit) -> None:
     held = serial_holding(lakeshore)
 
-    holdings.holding_delete(actor=lakeshore.liaison, organization_id=lakeshore.pk, holding_id=held.pk)
+    holdings.holding_delete(
+        actor=lakeshore.liaison, organization_id=lakeshore.pk, holding_id=held.pk
+    )
 
     assert _holdings(lakeshore) == []
     assert HoldingRange.objects.count() == 0
@@ -382,7 +394,9 @@ def test_an_import_adds_and_updates_holdings(lakeshore: Any, audit_log: Audit) -
         ]
     )
 
-    result = holdings.holdings_import(actor=lakeshore.liaison, organization_id=lakeshore.pk, data=data)
+    result = holdings.holdings_import(
+        actor=lakeshore.liaison, organization_id=lakeshore.pk, data=data
+    )
 
     assert (result.created, result.updated) == (2, 1)
     assert _holdings(lakeshore) == [
@@ -543,7 +557,7 @@ def test_another_librarys_liaison_cannot_import_or_export(lakeshore: Any, prairi
 
 
 def test_the_export_reads_back_and_cannot_run_formulas(lakeshore: Any) -> None:
-    serial_holding(lakeshore, title="=HYPERLINK(\"http://evil\")", years=[(1990, 1995), (1998, None)])
+    serial_holding(lakeshore, title='=HYPERLINK("http://evil")', years=[(1990, 1995), (1998, None)])
     holdings.holding_save(
         actor=lakeshore.liaison,
         organization_id=lakeshore.pk,
@@ -555,12 +569,14 @@ def test_the_export_reads_back_and_cannot_run_formulas(lakeshore: Any) -> None:
     )
 
     text = "".join(
-        csv_lines(holdings.holdings_export_rows(actor=lakeshore.liaison, organization_id=lakeshore.pk))
+        csv_lines(
+            holdings.holdings_export_rows(actor=lakeshore.liaison, organization_id=lakeshore.pk)
+        )
     )
 
     assert text.splitlines() == [
         "kind,title,issn,isbn,format,licence_allows_lending,holdings",
-        "serial,\"'=HYPERLINK(\"\"http://evil\"\")\",0028-0836,,print,no,1990-1995; 1998-",
+        'serial,"\'=HYPERLINK(""http://evil"")",0028-0836,,print,no,1990-1995; 1998-',
         "book,Gray's Anatomy,,9780306406157,electronic,yes,",
     ]
 
@@ -568,7 +584,9 @@ def test_the_export_reads_back_and_cannot_run_formulas(lakeshore: Any) -> None:
 def test_an_exported_file_imports_as_an_update(lakeshore: Any) -> None:
     serial_holding(lakeshore, years=[(1990, 1995), (1998, None)])
     text = "".join(
-        csv_lines(holdings.holdings_export_rows(actor=lakeshore.liaison, organization_id=lakeshore.pk))
+        csv_lines(
+            holdings.holdings_export_rows(actor=lakeshore.liaison, organization_id=lakeshore.pk)
+        )
     )
 
     result = holdings.holdings_import(
@@ -621,8 +639,14 @@ def test_the_liaison_sets_the_lending_policy(lakeshore: Any, audit_log: Audit) -
                 ]
             },
         ),
-        ({"answer_business_days": 0}, {"answer_business_days": ["Answer within 1 to 10 business days."]}),
-        ({"answer_business_days": 11}, {"answer_business_days": ["Answer within 1 to 10 business days."]}),
+        (
+            {"answer_business_days": 0},
+            {"answer_business_days": ["Answer within 1 to 10 business days."]},
+        ),
+        (
+            {"answer_business_days": 11},
+            {"answer_business_days": ["Answer within 1 to 10 business days."]},
+        ),
         ({"fee_cents": -1}, {"fee_cents": ["The fee is an amount of at least $0.00."]}),
     ],
 )
@@ -632,7 +656,9 @@ def test_a_policy_that_cannot_work_is_refused(
     LendingPolicyFactory.create(organization_id=lakeshore.pk, fee_cents=500)
 
     with pytest.raises(ValidationError) as refused:
-        holdings.lending_policy_save(actor=lakeshore.liaison, organization_id=lakeshore.pk, **fields)
+        holdings.lending_policy_save(
+            actor=lakeshore.liaison, organization_id=lakeshore.pk, **fields
+        )
 
     assert refused.value.message_dict == errors
     policy = LendingPolicy.objects.get(organization_id=lakeshore.pk)
@@ -654,7 +680,9 @@ def test_a_library_that_does_not_lend_needs_no_delivery(lakeshore: Any) -> None:
 
 def test_another_librarys_liaison_cannot_set_the_policy(lakeshore: Any, prairie: Any) -> None:
     with pytest.raises(holdings.NotYourLibrary):
-        holdings.lending_policy_save(actor=prairie.liaison, organization_id=lakeshore.pk, lends=True)
+        holdings.lending_policy_save(
+            actor=prairie.liaison, organization_id=lakeshore.pk, lends=True
+        )
 
     assert LendingPolicy.objects.count() == 0
 
@@ -679,10 +707,14 @@ def test_the_liaison_adds_and_removes_closures(lakeshore: Any, audit_log: Audit)
         reason="Moving the collection",
     )
 
-    holdings.closure_remove(actor=lakeshore.liaison, organization_id=lakeshore.pk, closure_id=winter.pk)
+    holdings.closure_remove(
+        actor=lakeshore.liaison, organization_id=lakeshore.pk, closure_id=winter.pk
+    )
 
     assert list(Closure.objects.values_list("pk", "ends_on")) == [(paused.pk, None)]
-    assert [closed.ends_on for closed in holdings.closures_of(organization_id=lakeshore.pk)] == [None]
+    assert [closed.ends_on for closed in holdings.closures_of(organization_id=lakeshore.pk)] == [
+        None
+    ]
     assert [row[0] for row in audit_log()] == [
         "sharing.closure_add",
         "sharing.closure_add",
@@ -780,7 +812,9 @@ def test_preferred_lenders_that_cannot_be_are_refused(
     assert holdings.preferred_lenders_of(organization_id=lakeshore.pk) == [prairie.pk]
 
 
-def test_another_librarys_liaison_cannot_set_preferred_lenders(lakeshore: Any, prairie: Any) -> None:
+def test_another_librarys_liaison_cannot_set_preferred_lenders(
+    lakeshore: Any, prairie: Any
+) -> None:
     with pytest.raises(holdings.NotYourLibrary):
         holdings.preferred_lenders_set(
             actor=prairie.liaison, borrower_id=lakeshore.pk, lender_ids=[prairie.pk]
@@ -808,7 +842,9 @@ def _nature(organization: Any, **fields: Any) -> Holding:
         "statement": "1990-",
         **fields,
     }
-    return holdings.holding_save(actor=organization.liaison, organization_id=organization.pk, **values)
+    return holdings.holding_save(
+        actor=organization.liaison, organization_id=organization.pk, **values
+    )
 
 
 def test_a_library_with_a_policy_and_a_holding_is_listed_for_document_delivery(
@@ -848,7 +884,9 @@ def test_the_service_leaves_the_directory_with_the_last_holding_or_the_policy(
     _policy(prairie, lends=True)
     _nature(prairie)
 
-    holdings.holding_delete(actor=lakeshore.liaison, organization_id=lakeshore.pk, holding_id=nature.pk)
+    holdings.holding_delete(
+        actor=lakeshore.liaison, organization_id=lakeshore.pk, holding_id=nature.pk
+    )
     _policy(prairie, lends=False)
 
     assert _services(lakeshore) == {}

@@ -38,7 +38,9 @@ def test_an_issn_with_a_wrong_check_digit_is_refused() -> None:
     ]
 
 
-@pytest.mark.parametrize("typed", ["", "nature", "0028-083", "0028-08361", "X028-0836", "0028/0836"])
+@pytest.mark.parametrize(
+    "typed", ["", "nature", "0028-083", "0028-08361", "X028-0836", "0028/0836"]
+)
 def test_what_is_not_an_issn_is_refused(typed: str) -> None:
     with pytest.raises(ValidationError) as refused:
         issn_normalize(typed)

@@ -43,7 +43,9 @@ def _library(request: AuthenticatedRequest, organization_id: int) -> dict[str, A
     return {"library": reference, "lending": holdings.lends_now(organization_id=organization_id)}
 
 
-def _errors_to_form(form: Any, error: ValidationError, renamed: dict[str, str] | None = None) -> None:
+def _errors_to_form(
+    form: Any, error: ValidationError, renamed: dict[str, str] | None = None
+) -> None:
     """The service's refusal on the form: on its field where the form has it, else on top."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -147,7 +149,9 @@ def _holding_of(request: AuthenticatedRequest, organization_id: int, holding_id:
 def holding_edit(
     request: AuthenticatedRequest, organization_id: int, holding_id: int
 ) -> HttpResponse:
-    return _holding_page(request, organization_id, _holding_of(request, organization_id, holding_id))
+    return _holding_page(
+        request, organization_id, _holding_of(request, organization_id, holding_id)
+    )
 
 
 @login_required
