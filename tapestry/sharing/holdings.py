@@ -464,6 +464,16 @@ class HoldingsImportResult:
     holding_ids: list[int] = field(default_factory=list)
 
 
+_NOT_CSV_STARTS = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")
+
+
+def _not_csv_message() -> str:
+    return _(
+        "The file is not a CSV file. In your spreadsheet, choose Save As and “CSV UTF-8 "
+        "(comma delimited)”, then import that file."
+    )
+
+
 def _file_refused(message: str) -> HoldingsImportRefused:
     return HoldingsImportRefused([RowError(row=None, column="", message=message)])
 
@@ -475,6 +485,9 @@ def _csv_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
             _("The file is larger than %(size)s KB: split it into smaller files.")
             % {"size": settings.SHARING_HOLDINGS_CSV_MAX_BYTES // 1024}
         )
+    # A spreadsheet's own file (an .xlsx is a zip, an .xls an OLE file) or a PDF, not its CSV.
+    if b"\x00" in data[:4096] or data.startswith(_NOT_CSV_STARTS):
+        raise _file_refused(_not_csv_message())
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -486,14 +499,14 @@ def _csv_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         ) from None
     if not text.strip():
         raise _file_refused(_("The file is empty."))
-    if "\x00" in text:
-        raise _file_refused(_("The file is not a CSV file: save your spreadsheet as CSV."))
+    # Spreadsheets set to Spanish (and most of Europe) separate CSV cells with semicolons.
+    text = text.lstrip("\r\n")
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
-        raise _file_refused(
-            _("The file is not a CSV file: save your spreadsheet as CSV.")
-        ) from None
+        raise _file_refused(_not_csv_message()) from None
     header = [name.strip().lower() for name in lines[0]]
     missing = [column for column in CSV_COLUMNS if column not in header]
     if missing:

@@ -481,6 +481,12 @@ def test_an_import_is_all_or_nothing_when_the_database_refuses_a_row(lakeshore: 
     assert HoldingRange.objects.count() == 0
 
 
+NOT_CSV = (
+    "The file is not a CSV file. In your spreadsheet, choose Save As and “CSV UTF-8 (comma "
+    "delimited)”, then import that file."
+)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -491,7 +497,9 @@ def test_an_import_is_all_or_nothing_when_the_database_refuses_a_row(lakeshore: 
             "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8 (comma "
             "delimited)” and try again.",
         ),
-        (b"PK\x03\x04\x00\x00binary", "The file is not a CSV file: save your spreadsheet as CSV."),
+        (b"PK\x03\x04\x14\x00\x06\x00", NOT_CSV),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3", NOT_CSV),
+        (b"kind,title\x00\x00", NOT_CSV),
         (
             b"kind,title,issn\r\nserial,Nature,0028-0836\r\n",
             "The first row must name the columns kind, title, issn, isbn, format, "
@@ -579,6 +587,23 @@ def test_the_export_reads_back_and_cannot_run_formulas(lakeshore: Any) -> None:
         'serial,"\'=HYPERLINK(""http://evil"")",0028-0836,,print,no,1990-1995; 1998-',
         "book,Gray's Anatomy,,9780306406157,electronic,yes,",
     ]
+
+
+def test_a_spreadsheet_saved_with_semicolons_imports(lakeshore: Any) -> None:
+    # Given a file saved by a spreadsheet set to Spanish: cells separated by semicolons
+    data = (
+        "\ufeffkind;title;issn;isbn;format;licence_allows_lending;holdings\r\n"
+        'serial;Revista Médica;0028-0836;;print;sí;"1990-1995; 1998-"\r\n'
+    ).encode()
+
+    result = holdings.holdings_import(
+        actor=lakeshore.liaison, organization_id=lakeshore.pk, data=data
+    )
+
+    assert (result.created, result.updated) == (1, 0)
+    holding = Holding.objects.get(organization_id=lakeshore.pk)
+    assert holding.title == "Revista Médica"
+    assert [(span[3], span[4]) for span in _ranges(holding)] == [(1990, 1995), (1998, None)]
 
 
 def test_an_exported_file_imports_as_an_update(lakeshore: Any) -> None:
