@@ -555,24 +555,30 @@ def _row_values(number: int, row: dict[str, str]) -> tuple[HoldingValues | None,
     licence_word = row["licence_allows_lending"].strip().lower()
     if licence_word not in _YES | _NO:
         errors.append(RowError(number, "licence_allows_lending", _("Write “yes” or “no”.")))
-    if errors:
+    if kind is None:
+        # Without a kind, which identifier the row needs is unknown: the rest waits for it.
         return None, errors
     try:
         values = holding_clean(
-            kind=kind or "",
+            kind=kind,
             title=row["title"],
             issn=row["issn"],
             isbn=row["isbn"],
-            holding_format=holding_format,
+            # A wrong format or licence is reported above; check the rest of the row anyway.
+            holding_format=(
+                holding_format if holding_format in HoldingFormat.values else HoldingFormat.PRINT
+            ),
             licence_allows_lending=licence_word in _YES,
             statement=row["holdings"],
         )
     except ValidationError as error:
-        return None, [
+        return None, errors + [
             RowError(number, _COLUMN_OF_FIELD.get(name, ""), message)
             for name, messages in error.message_dict.items()
             for message in messages
         ]
+    if errors:
+        return None, errors
     return values, []
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -278,6 +279,35 @@ def test_the_same_journal_in_the_same_format_twice_is_refused(lakeshore: Any) ->
     assert _ranges(held) == [(lakeshore.pk, "0028-0836", True, 1990, None, None, None)]
 
 
+def test_a_twin_saved_at_the_same_moment_is_refused_not_an_error(
+    lakeshore: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the same journal saved by another request after this one looked for it
+    serial_holding(lakeshore)
+    monkeypatch.setattr(holdings, "_same_holding", lambda *args: Q(pk__in=[]))
+
+    with pytest.raises(ValidationError) as refused:
+        holdings.holding_save(
+            actor=lakeshore.liaison,
+            organization_id=lakeshore.pk,
+            kind="serial",
+            title="Nature",
+            issn="0028-0836",
+            holding_format="print",
+            licence_allows_lending=False,
+            statement="2000-",
+        )
+
+    assert refused.value.message_dict == {
+        "issn": [
+            "Your library already holds the print journal 0028-0836 (“Nature”): change that "
+            "one instead."
+        ]
+    }
+    assert Holding.objects.count() == 1
+    assert HoldingRange.objects.filter(year_from=2000).count() == 0
+
+
 def test_the_same_journal_in_another_format_is_another_holding(lakeshore: Any) -> None:
     serial_holding(lakeshore)
 
@@ -446,6 +476,26 @@ def test_an_import_with_a_wrong_row_writes_nothing_and_lists_each_error(
     assert _holdings(lakeshore) == [("serial", "Nature", "0028-0836", "", "print", False)]
     assert _ranges(nature) == [(lakeshore.pk, "0028-0836", True, 1990, None, None, None)]
     assert audit_log() == []
+
+
+def test_every_problem_of_a_row_is_listed(lakeshore: Any) -> None:
+    data = holdings_csv([("serial", "", "0140-6737", "", "paper", "no", "1995-1990")])
+
+    with pytest.raises(holdings.HoldingsImportRefused) as refused:
+        holdings.holdings_import(actor=lakeshore.liaison, organization_id=lakeshore.pk, data=data)
+
+    assert refused.value.errors == [
+        holdings.RowError(2, "format", "Write “print” or “electronic”."),
+        holdings.RowError(2, "title", "Enter the title."),
+        holdings.RowError(
+            2,
+            "issn",
+            "“0140-6737” is not a valid ISSN: its last character (the check digit) is wrong.",
+        ),
+        holdings.RowError(
+            2, "holdings", "In “1995-1990” the years are out of order: 1995 comes after 1990."
+        ),
+    ]
 
 
 def test_an_import_is_all_or_nothing_when_the_database_refuses_a_row(lakeshore: Any) -> None:

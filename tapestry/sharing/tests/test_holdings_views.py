@@ -156,6 +156,28 @@ def test_a_wrong_holding_shows_the_errors_on_its_fields(lakeshore: Any, liaison:
     assert Holding.objects.count() == 0
 
 
+def test_a_duplicate_holding_is_explained_on_the_form(lakeshore: Any, liaison: Client) -> None:
+    serial_holding(lakeshore)
+
+    response = liaison.post(
+        _url(lakeshore, "holdings/new/"),
+        {
+            "kind": "serial",
+            "title": "Nature",
+            "issn": "00280836",
+            "holding_format": "print",
+            "statement": "2000-",
+        },
+    )
+
+    assert response.status_code == 400
+    assert (
+        "Your library already holds the print journal 0028-0836 (“Nature”): change that one "
+        "instead." in _text(response)
+    )
+    assert Holding.objects.count() == 1
+
+
 def test_the_liaison_changes_and_deletes_a_holding(lakeshore: Any, liaison: Client) -> None:
     holding = serial_holding(lakeshore)
 
