@@ -2,8 +2,8 @@
 
 from django.urls import URLPattern, URLResolver
 
-from tapestry.sharing.views import requests
+from tapestry.sharing.views import holdings, requests
 
 app_name = "sharing"
 
-urlpatterns: list[URLPattern | URLResolver] = [*requests.urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [*requests.urlpatterns, *holdings.urlpatterns]

@@ -1,0 +1,1 @@
+"""The resource-sharing forms, one module per part of the app."""
