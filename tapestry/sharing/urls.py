@@ -2,6 +2,9 @@
 
 from django.urls import URLPattern, URLResolver
 
+from tapestry.sharing.views import money
+
 app_name = "sharing"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += money.urlpatterns
