@@ -170,7 +170,7 @@ def test_the_statement_csv_downloads(
         response["Content-Disposition"]
         == f'attachment; filename="statement-{alice_library.pk}-2026-10.csv"'
     )
-    lines = b"".join(response.streaming_content).decode().split("\r\n")
+    lines = response.getvalue().decode().split("\r\n")
     assert lines[0] == "Library,Library ID,We owe,We are owed,Net we owe,Net we are owed"
     assert lines[3] == "Total,,9.99,12.50,0.00,2.51"
 
@@ -188,13 +188,16 @@ def test_a_bad_month_on_the_csv_is_a_400_with_the_reason(
 
 
 def test_the_statement_in_spanish(
-    october: None, signed_in: Callable[[User], Client], alice_library: Organization
+    october: None,
+    signed_in: Callable[[User], Client],
+    alice_liaison: User,
+    alice_library: Organization,
 ) -> None:
     # given Alice reads Spanish
-    alice_library.liaison.preferred_language = "es"
-    alice_library.liaison.save(update_fields=["preferred_language"])
+    alice_liaison.preferred_language = "es"
+    alice_liaison.save(update_fields=["preferred_language"])
 
-    response = signed_in(alice_library.liaison).get(statement_url(alice_library), OCTOBER)
+    response = signed_in(alice_liaison).get(statement_url(alice_library), OCTOBER)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -307,13 +310,13 @@ def test_the_network_csvs_download(
         figures["Content-Disposition"]
         == 'attachment; filename="sharing-figures-2026-09-2026-10.csv"'
     )
-    figure_lines = b"".join(figures.streaming_content).decode().split("\r\n")
+    figure_lines = figures.getvalue().decode().split("\r\n")
     assert figure_lines[0].startswith("Grouped by,Group,Code,Filled,Not filled,Fill rate (%),")
     assert "Month,October 2026,2026-10,3,1,75.0,2.0,8.0,1,0,0,0,0,0,0,0,0" in figure_lines
     assert (
         statements["Content-Disposition"] == 'attachment; filename="sharing-statements-2026-10.csv"'
     )
-    statement_lines = b"".join(statements.streaming_content).decode().split("\r\n")
+    statement_lines = statements.getvalue().decode().split("\r\n")
     assert statement_lines[-2] == "Total,,100.26,100.26,0.00,0.00"
 
 
