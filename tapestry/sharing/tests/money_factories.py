@@ -2,14 +2,22 @@
 the moments a test chooses (the rows' own timestamps are set after they are written)."""
 
 import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from tapestry.accounts.tests.factories import UserFactory
-from tapestry.network.models import Organization
 from tapestry.sharing.models import Charge, Delivery, Lender, Request
 from tapestry.sharing.tests.factories import ChargeFactory, LenderFactory, RequestFactory
 
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+class Library(Protocol):
+    """A member library as these tests use it (the network's Library, which the import
+    contracts keep out of sharing's reach)."""
+
+    pk: int
+    name: str
 
 
 def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime.datetime:
@@ -19,14 +27,14 @@ def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> date
 
 def filled_request(
     *,
-    borrower: Organization,
-    lender: Organization,
+    borrower: Library,
+    lender: Library,
     filled_at: datetime.datetime,
     routed_at: datetime.datetime | None = None,
     amount_cents: int = 1000,
     region_code: str = "region-6",
     title: str = "Gut microbes and the immune system",
-    refused_by: list[tuple[Organization, str, str]] | None = None,
+    refused_by: list[tuple[Library, str, str]] | None = None,
 ) -> Request:
     """A request `borrower` sent, routed at `routed_at` (default: a day before the fill), that
     `lender` filled at `filled_at` by mail, charged `amount_cents` in the fill's month. Lenders
@@ -83,9 +91,9 @@ def filled_request(
 
 def unfilled_request(
     *,
-    borrower: Organization,
+    borrower: Library,
     closed_at: datetime.datetime,
-    turns: list[tuple[Organization, str, str]],
+    turns: list[tuple[Library, str, str]],
     region_code: str = "region-6",
 ) -> Request:
     """A request no lender filled: each of `turns` (library, Lender.Status, Lender.Reason)
@@ -111,9 +119,7 @@ def unfilled_request(
     return request
 
 
-def asked_request(
-    *, borrower: Organization, lender: Organization, asked_at: datetime.datetime
-) -> Request:
+def asked_request(*, borrower: Library, lender: Library, asked_at: datetime.datetime) -> Request:
     """A request waiting on `lender`'s answer."""
     request = RequestFactory.create(
         borrower_id=borrower.pk, status=Request.Status.ROUTING, routed_at=asked_at, position=1

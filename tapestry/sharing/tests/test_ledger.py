@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 
-from tapestry.network.models import Organization
 from tapestry.sharing.ledger import (
     dollars,
     network_csv_lines,
@@ -14,7 +13,7 @@ from tapestry.sharing.ledger import (
     statements_network,
 )
 from tapestry.sharing.tests.factories import library
-from tapestry.sharing.tests.money_factories import at, filled_request
+from tapestry.sharing.tests.money_factories import Library, at, filled_request
 
 pytestmark = pytest.mark.django_db
 
@@ -22,22 +21,22 @@ OCTOBER = datetime.date(2026, 10, 1)
 
 
 @pytest.fixture
-def ada() -> Organization:
+def ada() -> Library:
     return library("Ada Hospital Library")
 
 
 @pytest.fixture
-def birch() -> Organization:
+def birch() -> Library:
     return library("Birch Public Library", org_type="public_library")
 
 
 @pytest.fixture
-def cedar() -> Organization:
+def cedar() -> Library:
     return library("Cedar Medical Library")
 
 
 @pytest.fixture
-def october_charges(ada: Organization, birch: Organization, cedar: Organization) -> None:
+def october_charges(ada: Library, birch: Library, cedar: Library) -> None:
     """Birch borrows twice from Ada ($12.50, $10.75), Ada once from Cedar ($9.99) and once
     from Birch ($3.00), Cedar once from Birch ($15.00); and one charge each in September and
     November that October must not count."""
@@ -64,7 +63,7 @@ def test_dollars_are_written_with_cents_and_grouping() -> None:
 
 
 def test_a_statement_nets_each_counterparty_in_exact_cents(
-    october_charges: None, ada: Organization, birch: Organization, cedar: Organization
+    october_charges: None, ada: Library, birch: Library, cedar: Library
 ) -> None:
     # given the October charges
     # when Ada reads its October statement (any day of the month names it)
@@ -97,7 +96,7 @@ def test_a_statement_nets_each_counterparty_in_exact_cents(
 
 
 def test_the_last_evening_of_the_month_counts_in_that_month(
-    october_charges: None, cedar: Organization
+    october_charges: None, cedar: Library
 ) -> None:
     # given Cedar's fill from Birch at 23:30 on 31 October, New York time
     # when Cedar reads October
@@ -113,7 +112,7 @@ def test_the_last_evening_of_the_month_counts_in_that_month(
 
 
 def test_the_network_nets_sum_to_zero(
-    october_charges: None, ada: Organization, birch: Organization, cedar: Organization
+    october_charges: None, ada: Library, birch: Library, cedar: Library
 ) -> None:
     # when the network's October is read
     nets = statements_network(month=OCTOBER)
@@ -137,8 +136,8 @@ def test_the_network_nets_sum_to_zero(
 
 def test_the_network_reads_in_a_fixed_number_of_queries(
     october_charges: None,
-    ada: Organization,
-    birch: Organization,
+    ada: Library,
+    birch: Library,
     django_assert_max_num_queries: object,
 ) -> None:
     # given twenty more charges
@@ -151,9 +150,7 @@ def test_the_network_reads_in_a_fixed_number_of_queries(
     assert sum(net.net_cents for net in nets) == 0
 
 
-def test_a_month_without_charges_is_an_empty_statement(
-    october_charges: None, ada: Organization
-) -> None:
+def test_a_month_without_charges_is_an_empty_statement(october_charges: None, ada: Library) -> None:
     # when Ada reads a month years before any charge
     result = statement(organization_id=ada.pk, month=datetime.date(1999, 1, 1))
 
@@ -165,7 +162,7 @@ def test_a_month_without_charges_is_an_empty_statement(
     assert statements_network(month=datetime.date(1999, 1, 1)) == []
 
 
-def test_the_statement_csv_is_exact_and_a_formula_name_stays_text(ada: Organization) -> None:
+def test_the_statement_csv_is_exact_and_a_formula_name_stays_text(ada: Library) -> None:
     # given a library whose name is a spreadsheet formula, which lent to Ada and borrowed from it
     formula = library(
         '=HYPERLINK("http://evil.example/","Click")', liaison_email="evil@example.org"
@@ -194,7 +191,7 @@ def test_the_statement_csv_is_exact_and_a_formula_name_stays_text(ada: Organizat
     )
 
 
-def test_an_empty_statement_csv_has_its_headers_and_a_zero_total(ada: Organization) -> None:
+def test_an_empty_statement_csv_has_its_headers_and_a_zero_total(ada: Library) -> None:
     text = "".join(statement_csv_lines(statement(organization_id=ada.pk, month=OCTOBER)))
 
     assert text == (
@@ -206,7 +203,7 @@ def test_an_empty_statement_csv_has_its_headers_and_a_zero_total(ada: Organizati
 
 
 def test_the_network_csv_lists_every_library_and_balances(
-    october_charges: None, ada: Organization, birch: Organization, cedar: Organization
+    october_charges: None, ada: Library, birch: Library, cedar: Library
 ) -> None:
     text = "".join(network_csv_lines(statements_network(month=OCTOBER)))
 

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 
-from tapestry.network.models import Organization
 from tapestry.sharing.metrics import (
     GroupFigures,
     Period,
@@ -23,6 +22,7 @@ from tapestry.sharing.metrics import (
 from tapestry.sharing.models import Lender, Request
 from tapestry.sharing.tests.factories import LenderFactory, RequestFactory, library
 from tapestry.sharing.tests.money_factories import (
+    Library,
     asked_request,
     at,
     filled_request,
@@ -38,22 +38,22 @@ TIMED_OUT = Lender.Status.TIMED_OUT
 
 
 @pytest.fixture
-def ada() -> Organization:
+def ada() -> Library:
     return library("Ada Hospital Library")
 
 
 @pytest.fixture
-def birch() -> Organization:
+def birch() -> Library:
     return library("Birch Public Library", org_type="public_library")
 
 
 @pytest.fixture
-def cedar() -> Organization:
+def cedar() -> Library:
     return library("Cedar Medical Library", zip_code="19901")
 
 
 @pytest.fixture
-def autumn(ada: Organization, birch: Organization, cedar: Organization) -> None:
+def autumn(ada: Library, birch: Library, cedar: Library) -> None:
     """Birch (Region 6) borrows three times: filled by Ada in September after Cedar said "not
     owned", filled by Ada in October, and unfilled in October (Ada timed out, Cedar "in use").
     Cedar (Region 1) borrows twice in October: filled by Birch, and unfilled (Ada "not
@@ -120,9 +120,7 @@ def test_figures_by_region_of_the_borrower(autumn: None) -> None:
     }
 
 
-def test_figures_by_borrower(
-    autumn: None, ada: Organization, birch: Organization, cedar: Organization
-) -> None:
+def test_figures_by_borrower(autumn: None, ada: Library, birch: Library, cedar: Library) -> None:
     figures = sharing_figures(period=AUTUMN_2026, group_by="borrower")
 
     assert _counts(figures.groups) == {
@@ -134,7 +132,7 @@ def test_figures_by_borrower(
 
 
 def test_figures_by_lender_count_its_turns(
-    autumn: None, ada: Organization, birch: Organization, cedar: Organization
+    autumn: None, ada: Library, birch: Library, cedar: Library
 ) -> None:
     figures = sharing_figures(period=AUTUMN_2026, group_by="lender", as_lender=True)
 
@@ -149,9 +147,7 @@ def test_figures_by_lender_count_its_turns(
     assert by_key[str(cedar.pk)].fill_rate == 0.0
 
 
-def test_one_library_as_lender_and_as_borrower(
-    autumn: None, ada: Organization, birch: Organization
-) -> None:
+def test_one_library_as_lender_and_as_borrower(autumn: None, ada: Library, birch: Library) -> None:
     as_lender = sharing_figures(
         period=AUTUMN_2026, group_by="month", as_lender=True, organization_id=ada.pk
     )
@@ -183,7 +179,7 @@ def test_grouping_by_lender_needs_the_lenders_turns() -> None:
 
 
 def test_figures_take_three_queries_whatever_the_number_of_requests(
-    autumn: None, ada: Organization, birch: Organization, django_assert_num_queries: object
+    autumn: None, ada: Library, birch: Library, django_assert_num_queries: object
 ) -> None:
     for day in range(1, 16):
         filled_request(borrower=birch, lender=ada, filled_at=at(2026, 10, day))
@@ -197,7 +193,7 @@ def test_figures_take_three_queries_whatever_the_number_of_requests(
 
 
 def test_turnaround_leaves_out_nights_weekends_and_the_fourth_of_july(
-    ada: Organization, birch: Organization
+    ada: Library, birch: Library
 ) -> None:
     # given, in July 2025 (the 4th a Friday), with business hours 9:00 to 17:00:
     # routed Thursday 3rd 15:00, filled Monday 7th 11:00: 2 + 0 (holiday) + 0 + 0 + 2 = 4 hours
@@ -293,7 +289,7 @@ def test_a_period_covers_at_most_sixty_months() -> None:
 # --- A lender's load ---
 
 
-def test_a_lenders_load(ada: Organization, birch: Organization, cedar: Organization) -> None:
+def test_a_lenders_load(ada: Library, birch: Library, cedar: Library) -> None:
     now = at(2026, 11, 30, 12)
     # given Ada is asked two requests now
     asked_request(borrower=birch, lender=ada, asked_at=at(2026, 11, 27, 10))
@@ -336,7 +332,7 @@ def test_a_lenders_load(ada: Organization, birch: Organization, cedar: Organizat
     assert library_figures(organization_id=cedar.pk, period=AUTUMN_2026, now=now).load == loads[1]
 
 
-def test_a_library_without_turns_has_an_empty_load(ada: Organization) -> None:
+def test_a_library_without_turns_has_an_empty_load(ada: Library) -> None:
     figures = library_figures(organization_id=ada.pk, period=AUTUMN_2026)
 
     assert (figures.load.asked_now, figures.load.answered_recently) == (0, 0)
