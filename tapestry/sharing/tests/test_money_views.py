@@ -299,7 +299,11 @@ def test_a_bad_period_on_the_network_page_is_said(
 
 
 def test_the_network_csvs_download(
-    october: None, paula_client: Client, alice_library: Library
+    october: None,
+    paula_client: Client,
+    alice_library: Library,
+    birch: Library,
+    cedar: Library,
 ) -> None:
     figures = paula_client.get("/sharing/network/figures.csv", AUTUMN)
     statements = paula_client.get("/sharing/network/statements.csv", AUTUMN)
@@ -312,6 +316,15 @@ def test_the_network_csvs_download(
     figure_lines = figures.getvalue().decode().split("\r\n")
     assert figure_lines[0].startswith("Grouped by,Group,Code,Filled,Not filled,Fill rate (%),")
     assert "Month,October 2026,2026-10,3,1,75.0,2.0,8.0,1,0,0,0,0,0,0,0,0" in figure_lines
+    # and every library, as lender (its turns) and as borrower
+    assert [line for line in figure_lines if line.startswith("Library as")] == [
+        f"Library as lender,Alice Memorial Library,{alice_library.pk},1,1,50.0,2.0,2.0,1,0,0,0,0,0,0,0,0",
+        f"Library as lender,Birch Public Library,{birch.pk},1,0,100.0,2.0,2.0,0,0,0,0,0,0,0,0,0",
+        f"Library as lender,Cedar Medical Library,{cedar.pk},1,0,100.0,8.0,8.0,0,0,0,0,0,0,0,0,0",
+        f"Library as borrower,Alice Memorial Library,{alice_library.pk},1,0,100.0,8.0,8.0,0,0,0,0,0,0,0,0,0",
+        f"Library as borrower,Birch Public Library,{birch.pk},1,0,100.0,2.0,2.0,0,0,0,0,0,0,0,0,0",
+        f"Library as borrower,Cedar Medical Library,{cedar.pk},1,1,50.0,2.0,2.0,1,0,0,0,0,0,0,0,0",
+    ]
     assert (
         statements["Content-Disposition"] == 'attachment; filename="sharing-statements-2026-10.csv"'
     )

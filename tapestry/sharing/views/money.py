@@ -559,8 +559,9 @@ def network_figures(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def figures_csv_rows(figures: dict[str, Figures]) -> list[list[Any]]:
-    """One line per region, then per month: counts, fill rate (%), turnaround hours (one
-    decimal) and each unfilled reason."""
+    """One line per group of each grouping in `figures`, in its order: counts, fill rate (%),
+    turnaround hours (one decimal) and each unfilled reason. As lender, the counts are the
+    library's turns."""
     choices = metrics.reason_choices()
     rows: list[list[Any]] = [
         [
@@ -575,7 +576,12 @@ def figures_csv_rows(figures: dict[str, Figures]) -> list[list[Any]]:
             *(label for _key, label in choices),
         ]
     ]
-    titles = {"region": _("Region"), "month": _("Month")}
+    titles = {
+        "region": _("Region"),
+        "month": _("Month"),
+        "lender": _("Library as lender"),
+        "borrower": _("Library as borrower"),
+    }
 
     def hours(value: float | None) -> str:
         return "" if value is None else f"{value:.1f}"
@@ -614,8 +620,15 @@ def _network_csv(
 @require_GET
 def network_figures_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     def build(period: Period, _month: datetime.date) -> HttpResponseBase:
+        # The page shows regions and months; the CSV adds every library, as lender and as
+        # borrower (thousands of lines would not read on a page).
+        figures = {
+            **_network_figures(period),
+            "lender": metrics.sharing_figures(period=period, group_by="lender", as_lender=True),
+            "borrower": metrics.sharing_figures(period=period, group_by="borrower"),
+        }
         return _csv_response(
-            csv_lines(figures_csv_rows(_network_figures(period))),
+            csv_lines(figures_csv_rows(figures)),
             f"sharing-figures-{period.first_month:%Y-%m}-{period.last_month:%Y-%m}.csv",
         )
 
