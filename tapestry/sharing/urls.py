@@ -2,8 +2,12 @@
 
 from django.urls import URLPattern, URLResolver
 
-from tapestry.sharing.views import holdings, requests
+from tapestry.sharing.views import holdings, money, requests
 
 app_name = "sharing"
 
-urlpatterns: list[URLPattern | URLResolver] = [*requests.urlpatterns, *holdings.urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *requests.urlpatterns,
+    *holdings.urlpatterns,
+    *money.urlpatterns,
+]

@@ -175,7 +175,7 @@ def test_the_liaison_adds_a_journal_with_its_ranges(lakeshore: Any, audit_log: A
         (lakeshore.pk, "0140-6736", True, 1998, None, None, None),
     ]
     assert audit_log() == [
-        ("sharing.holding_create", "lakeshore@example.org", "sharing.holding", str(holding.pk))
+        ("sharing.holding_create", "lakeshore-medical-library@example.org", "sharing.holding", str(holding.pk))
     ]
 
 
@@ -388,7 +388,7 @@ def test_the_liaison_deletes_a_holding(lakeshore: Any, audit_log: Audit) -> None
     assert _holdings(lakeshore) == []
     assert HoldingRange.objects.count() == 0
     assert audit_log() == [
-        ("sharing.holding_delete", "lakeshore@example.org", "sharing.holding", str(held.pk))
+        ("sharing.holding_delete", "lakeshore-medical-library@example.org", "sharing.holding", str(held.pk))
     ]
 
 
