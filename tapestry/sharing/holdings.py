@@ -758,11 +758,6 @@ def lending_policy_save(*, actor: Any, organization_id: int, **fields: Any) -> L
     return policy
 
 
-def dollars(cents: int) -> str:
-    """An amount in cents as people read it: "$12.50"."""
-    return f"${cents // 100:,}.{cents % 100:02d}"
-
-
 # --- Closures ---
 
 

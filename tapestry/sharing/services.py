@@ -15,18 +15,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import person_get
 from tapestry.core.api import audit_record, email_send
 from tapestry.network.api import organization_liaison, organizations_get
-from tapestry.sharing.business_days import Closed, answer_due, network_zone
+from tapestry.sharing.business_days import answer_due, network_zone
+from tapestry.sharing.holdings import closures_of
 from tapestry.sharing.identifiers import isbn_normalize, issn_normalize
+from tapestry.sharing.ledger import dollars
 from tapestry.sharing.models import (
     Charge,
-    Closure,
     CopyrightCompliance,
     Delivery,
     Lender,
@@ -328,7 +328,7 @@ def _ask_next(request: Request, *, actor: Any) -> None:
     today = network_today()
     for lender in request.lenders.filter(status=Lender.Status.WAITING).order_by("position"):
         policy = LendingPolicy.objects.filter(organization_id=lender.organization_id).first()
-        closures = _closures(lender.organization_id, today)
+        closures = closures_of(organization_id=lender.organization_id, today=today)
         if (
             policy is None
             or not policy.lends
@@ -361,15 +361,6 @@ def _ask_next(request: Request, *, actor: Any) -> None:
     request.save(update_fields=["status", "closed_at", "unfilled_reason"])
     _event(request, RequestEvent.Kind.UNFILLED, actor=actor, note=request.unfilled_reason)
     _email_library(request.borrower_id, "sharing/email/unfilled", {"request": request})
-
-
-def _closures(organization_id: int, today: datetime.date) -> list[Closed]:
-    return [
-        Closed(starts_on, ends_on)
-        for starts_on, ends_on in Closure.objects.filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=today), organization_id=organization_id
-        ).values_list("starts_on", "ends_on")
-    ]
 
 
 # Stored (not translated) so the reason reads the same in every page and export; shown
@@ -422,10 +413,6 @@ def unfilled_reason_display(request: Request) -> list[str]:
 def _name(organization_id: int) -> str:
     organization = organizations_get(organization_ids=[organization_id]).get(organization_id)
     return organization.name if organization else ""
-
-
-def dollars(cents: int) -> str:
-    return f"${cents // 100:,}.{cents % 100:02d}"
 
 
 def _email_library(organization_id: int, template: str, context: dict[str, Any]) -> None:

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import template
 
-from tapestry.sharing.services import dollars as _dollars
+from tapestry.sharing.ledger import dollars as _dollars
 
 register = template.Library()
 

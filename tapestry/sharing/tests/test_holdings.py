@@ -175,7 +175,12 @@ def test_the_liaison_adds_a_journal_with_its_ranges(lakeshore: Any, audit_log: A
         (lakeshore.pk, "0140-6736", True, 1998, None, None, None),
     ]
     assert audit_log() == [
-        ("sharing.holding_create", "lakeshore-medical-library@example.org", "sharing.holding", str(holding.pk))
+        (
+            "sharing.holding_create",
+            "lakeshore-medical-library@example.org",
+            "sharing.holding",
+            str(holding.pk),
+        )
     ]
 
 
@@ -388,7 +393,12 @@ def test_the_liaison_deletes_a_holding(lakeshore: Any, audit_log: Audit) -> None
     assert _holdings(lakeshore) == []
     assert HoldingRange.objects.count() == 0
     assert audit_log() == [
-        ("sharing.holding_delete", "lakeshore-medical-library@example.org", "sharing.holding", str(held.pk))
+        (
+            "sharing.holding_delete",
+            "lakeshore-medical-library@example.org",
+            "sharing.holding",
+            str(held.pk),
+        )
     ]
 
 
@@ -690,7 +700,6 @@ def test_the_liaison_sets_the_lending_policy(lakeshore: Any, audit_log: Audit) -
     saved = LendingPolicy.objects.get(organization_id=lakeshore.pk)
     assert saved.pk == policy.pk
     assert (saved.lends_to_network, saved.fee_cents, saved.answer_business_days) == (True, 1250, 3)
-    assert holdings.dollars(saved.fee_cents) == "$12.50"
     assert [row[0] for row in audit_log()] == ["sharing.policy_create"]
 
 

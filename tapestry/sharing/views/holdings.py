@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tapestry.accounts.api import AuthenticatedRequest
 from tapestry.core.api import csv_lines
 from tapestry.network.api import organization_choices, organizations_get
-from tapestry.sharing import holdings
+from tapestry.sharing import holdings, ledger
 from tapestry.sharing.forms.holdings import (
     ClosureForm,
     HoldingForm,
@@ -254,7 +254,7 @@ def lending_policy(request: AuthenticatedRequest, organization_id: int) -> HttpR
             **context,
             "form": form,
             "policy": policy,
-            "fee": holdings.dollars(policy.fee_cents) if policy else "",
+            "fee": ledger.dollars(policy.fee_cents) if policy else "",
         },
         status=400 if form.is_bound and form.errors else 200,
     )

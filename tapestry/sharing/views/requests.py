@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tapestry.network.api import OrganizationRef, organizations_get
-from tapestry.sharing import selectors, services
+from tapestry.sharing import ledger, selectors, services
 from tapestry.sharing.forms.requests import (
     AgreementForm,
     ApproveForm,
@@ -30,7 +30,7 @@ from tapestry.sharing.forms.requests import (
     cents,
 )
 from tapestry.sharing.models import Lender, Request
-from tapestry.sharing.permissions import acts_for, libraries_of
+from tapestry.sharing.permissions import acts_for, libraries_of, sees_network_figures
 
 
 def _library(request: HttpRequest, organization_id: int) -> OrganizationRef:
@@ -64,7 +64,11 @@ def home(request: HttpRequest) -> HttpResponse:
         for pk in sorted(library_ids, key=lambda pk: names[pk].name)
         if pk in names
     ]
-    return render(request, "sharing/home.html", {"libraries": libraries})
+    return render(
+        request,
+        "sharing/home.html",
+        {"libraries": libraries, "sees_network": sees_network_figures(request.user)},
+    )
 
 
 @login_required
@@ -154,7 +158,7 @@ def request_detail(request: HttpRequest, organization_id: int, request_id: int) 
             "library": library,
             "item": item,
             "lenders": [
-                (lender, names.get(lender.organization_id), services.dollars(lender.fee_cents))
+                (lender, names.get(lender.organization_id), ledger.dollars(lender.fee_cents))
                 for lender in lenders
             ],
             "delivery": delivery,
@@ -255,7 +259,7 @@ def _lending_page(
             "borrower": borrower,
             "fill_form": fill_form or FillForm(),
             "not_fill_form": not_fill_form or NotFillForm(),
-            "fee": services.dollars(lender.fee_cents),
+            "fee": ledger.dollars(lender.fee_cents),
         },
         status=status,
     )
