@@ -513,7 +513,7 @@ def test_a_patron_asks_a_library_which_approves_then_routes_their_request(
     assert _state(request) == [(galter.pk, "asked")]
     to_rosa = [message for message in mail.outbox if message.to == [rosa_spanish.email]]
     assert [message.subject for message in to_rosa] == [
-        "Oak Park Public Library le pedirá artículos y libros",
+        "Oak Park Public Library solicitará documentos para usted",
     ]
 
 
