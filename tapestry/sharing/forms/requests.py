@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tapestry.sharing.models import CopyrightCompliance, Delivery, Lender, Request, Urgency
@@ -102,8 +103,11 @@ class RequestForm(CitationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["needed_by"].initial = datetime.date.today() + datetime.timedelta(days=14)
-        self.fields["max_cost"].initial = Decimal("15.00")
+        # As the inputs read them: an ISO date and a point for cents, whatever the language
+        # (a localized "15,00" is no number to a number input).
+        in_two_weeks = timezone.localdate() + datetime.timedelta(days=14)
+        self.fields["needed_by"].initial = in_two_weeks.isoformat()
+        self.fields["max_cost"].initial = "15.00"
 
 
 class NotFillForm(forms.Form):
