@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -115,8 +116,9 @@ def hours_text(hours: float | None) -> str:
 
 
 def month_label(month: datetime.date) -> str:
-    """ "October 2026", "Octubre de 2026"."""
-    return date_format(month, "YEAR_MONTH_FORMAT").capitalize()
+    """ "October 2026", "octubre de 2026" (Spanish months are lowercase inside a sentence;
+    `capfirst` where one starts a heading or a row)."""
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def net_text(net_cents: int, *, we: bool = True) -> str:
@@ -140,7 +142,10 @@ def _region_labels() -> dict[str, str]:
 def _group_labels(figures: Figures) -> dict[str, str]:
     keys = [group.key for group in figures.groups]
     if figures.group_by == "month":
-        return {key: month_label(datetime.date(int(key[:4]), int(key[5:7]), 1)) for key in keys}
+        return {
+            key: capfirst(month_label(datetime.date(int(key[:4]), int(key[5:7]), 1)))
+            for key in keys
+        }
     if figures.group_by == "region":
         names = _region_labels()
         return {key: names.get(key, key) if key else _("No region") for key in keys}
@@ -157,7 +162,7 @@ def _groups_in_order(figures: Figures) -> list[tuple[str, GroupFigures]]:
         months = figures.period.months
         keys = [f"{month:%Y-%m}" for month in months]
         return [
-            (month_label(month), by_key.get(key, GroupFigures(key=key)))
+            (capfirst(month_label(month)), by_key.get(key, GroupFigures(key=key)))
             for month, key in zip(months, keys, strict=True)
         ]
     return sorted(
