@@ -90,6 +90,9 @@ NOT_ASKED = "Your library has not been asked for this request."
 ACCESS: dict[int, Any] = {400: ErrorOut, 401: MessageOut, 403: MessageOut, 404: MessageOut}
 REFUSALS: dict[int, Any] = {**ACCESS, 409: ConflictOut}
 
+# The fill's optional PDF, a multipart field (a default, not an annotation: `File[...] | None`
+# would drop it from the form).
+PDF_FIELD: Any = File(None, description="The PDF, for an electronic fill (at most 25 MB).")
 LibraryId = PathEx[
     int, P(ge=1, le=ID_MAX, description="A member library you act for (its organization id).")
 ]
@@ -141,9 +144,7 @@ def _delivery_out(item: Request) -> DeliveryOut | None:
         method=delivery.method,
         expires_at=delivery.expires_at,
         download_path=(
-            reverse("sharing:request_document", args=[item.borrower_id, item.pk])
-            if opens
-            else None
+            reverse("sharing:request_document", args=[item.borrower_id, item.pk]) if opens else None
         ),
         downloads=delivery.downloads,
     )
@@ -330,8 +331,7 @@ def request_create(
 @router.get(
     "/libraries/{organization_id}/requests/{request_id}",
     response={200: RequestOut, **ACCESS},
-    summary="One of your library's requests, with its lenders and its delivery "
-    "(scope: sharing)",
+    summary="One of your library's requests, with its lenders and its delivery (scope: sharing)",
 )
 def request_get(
     request: HttpRequest,
@@ -456,7 +456,7 @@ def lending_fill(
     organization_id: LibraryId,  # type: ignore[valid-type]
     request_id: RequestId,  # type: ignore[valid-type]
     body: Form[FillIn],
-    file: UploadedFile | None = File(None),  # type: ignore[assignment]
+    file: UploadedFile | None = PDF_FIELD,
 ) -> Status[Any]:
     """Sent as a form (multipart/form-data): `method` "mail", or "electronic" with the PDF in
     `file` (at most 25 MB; only the borrowing library can open it, until its link expires).
