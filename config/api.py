@@ -123,6 +123,7 @@ api.add_router("/engagement/events", engagement_events_router)
 api.add_router("/engagement/kits", engagement_kits_router)
 api.add_router("/engagement/reports", engagement_reports_router)
 api.add_router("/funding", funding_router)
+api.add_router("/sharing", "tapestry.sharing.endpoints.router")
 
 
 @api.exception_handler(ValidationError)
