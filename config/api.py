@@ -20,6 +20,7 @@ from tapestry.learning.xapi_endpoints import router as xapi_router
 from tapestry.network.endpoints import router as network_router
 from tapestry.research.endpoints import researcher_router
 from tapestry.research.endpoints import router as research_router
+from tapestry.sharing.endpoints import router as sharing_router
 from tapestry.surveys.endpoints import router as surveys_router
 
 
@@ -100,10 +101,13 @@ class TapestryAPI(NinjaAPI):
 api = TapestryAPI(
     title="Tapestry API",
     version="1",
-    description="Public network directory, public research statistics, account endpoints and "
-    "survey instruments and responses (staff only). "
+    description="Public network directory, public research statistics, account endpoints, "
+    "survey instruments and responses (staff only), and for library liaisons program kits, "
+    "activity reports, funding, and resource sharing (requests, lending, holdings, "
+    "statements). "
     "Authenticate with `Authorization: Bearer <token>`, made on the API tokens page; a token "
-    "has an expiry date and scopes (`read`, `research`, `surveys`). "
+    "has an expiry date and scopes (`read`, `research`, `surveys`, `kits`, `reports`, "
+    "`funding`, `sharing`). "
     "Every error is JSON with a `detail` and, when parameters are at fault, `errors` by "
     "parameter name: 400 for a value outside what this document allows, 404 for a "
     "well-formed value that names nothing. Requests are throttled per address (and per "
@@ -123,7 +127,7 @@ api.add_router("/engagement/events", engagement_events_router)
 api.add_router("/engagement/kits", engagement_kits_router)
 api.add_router("/engagement/reports", engagement_reports_router)
 api.add_router("/funding", funding_router)
-api.add_router("/sharing", "tapestry.sharing.endpoints.router")
+api.add_router("/sharing", sharing_router)
 
 
 @api.exception_handler(ValidationError)

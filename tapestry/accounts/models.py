@@ -75,6 +75,7 @@ class ApiTokenScope(models.TextChoices):
     KITS = "kits", _("Program kit reservations (library liaisons)")
     REPORTS = "reports", _("Submit activity reports (library liaisons)")
     FUNDING = "funding", _("Funding applications and invoices (library liaisons)")
+    SHARING = "sharing", _("Resource sharing: requests and lending (library liaisons)")
 
 
 class ApiToken(models.Model):

@@ -41,14 +41,8 @@ def clock() -> Any:
 
 
 def sharing_token(user: Any) -> str:
-    """A live token of `user` with the `sharing` scope.
-
-    accounts' ApiTokenScope does not offer `sharing` yet, so the token is made with `read`
-    and given the scope on its row (through the person: this app may not import accounts'
-    models)."""
-    raw = api_token_make(user=user, scopes=["read"])
-    user.api_tokens.update(scopes=["sharing"])
-    return raw
+    """A live token of `user` with the `sharing` scope."""
+    return api_token_make(user=user, scopes=["sharing"])
 
 
 def call_api(method: str, path: str, token: str | None = None, data: Any = None) -> Any:

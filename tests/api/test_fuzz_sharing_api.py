@@ -14,15 +14,11 @@ on), so a documented 400, 404 or 409 is an expected answer to the writes.
 """
 
 import datetime
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.core.parameters import ParameterLocation
 
@@ -32,6 +28,7 @@ from tapestry.accounts.tests.factories import api_token_make
 from tapestry.network.tests.factories import OrganizationFactory
 from tapestry.sharing import services
 from tapestry.sharing.tests.factories import LendingPolicyFactory, serial_holding
+from tests.api.fuzzing import fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -51,28 +48,11 @@ def _schema() -> Any:
 
 
 operations = _schema().include(path_regex=SHARING)
-fuzz = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+fuzz = fuzz_settings(EXAMPLES)
 
 
 @pytest.fixture(autouse=True)
-def _test_connection_kept() -> Iterator[None]:
-    """Keep the test's transaction open across the WSGI app's requests (as tests/api does)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _unthrottled_and_media(settings: Any, tmp_path: Path) -> None:
-    settings.API_THROTTLE_ANONYMOUS = "1000000/s"
-    settings.API_THROTTLE_TOKEN = "1000000/s"
+def _media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
@@ -95,9 +75,7 @@ def world() -> dict[str, Any]:
         max_cost_cents=2000,
         compliance="ccg",
     )
-    token = api_token_make(user=lucia, scopes=["read"])
-    # accounts' ApiTokenScope does not offer `sharing` yet: the scope is set on the row.
-    lucia.api_tokens.update(scopes=["sharing"])
+    token = api_token_make(user=lucia, scopes=["sharing"])
     return {
         "auth": {"Authorization": f"Bearer {token}"},
         "borrower": borrower.pk,
