@@ -1,5 +1,6 @@
 """JSON API for resource sharing, under /api/v1/sharing: a library's requests (enter one,
-follow it through its lenders, cancel it) and its lending queue (fill, or say why not).
+follow it through its lenders, cancel it), its lending queue (fill, or say why not), its
+holdings (list, add, remove, import a CSV) and its monthly statements.
 
 Every path names the library: the caller must act for it (be its liaison), with an API token
 holding the `sharing` scope or signed in on the site (the session, with its CSRF token on
@@ -14,6 +15,8 @@ delivered PDF is not served here: a request's `delivery.download_path` is the we
 serves it to the borrowing library's signed-in liaison.
 """
 
+import datetime
+import re
 from typing import Any
 
 from django.conf import settings
@@ -29,8 +32,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from tapestry.accounts.api import ApiTokenRefused, token_check
 from tapestry.network.api import organizations_get
-from tapestry.sharing import selectors, services
-from tapestry.sharing.models import Delivery, Lender, Request
+from tapestry.sharing import holdings, ledger, selectors, services
+from tapestry.sharing.models import Delivery, Holding, Lender, Request
 from tapestry.sharing.permissions import acts_for
 from tapestry.sharing.schemas import (
     ID_MAX,
@@ -38,6 +41,13 @@ from tapestry.sharing.schemas import (
     DeliveryOut,
     ErrorOut,
     FillIn,
+    HoldingIn,
+    HoldingOut,
+    HoldingPage,
+    HoldingQuery,
+    ImportOut,
+    ImportRefusedOut,
+    ImportRowErrorOut,
     LenderOut,
     LendingOut,
     LendingPage,
@@ -48,10 +58,11 @@ from tapestry.sharing.schemas import (
     RequestOut,
     RequestPage,
     RequestQuery,
+    StatementItemOut,
+    StatementLineOut,
+    StatementOut,
 )
 
-# Until accounts offers it among ApiTokenScope's choices, no token can be made with it; the
-# session serves meanwhile.
 SCOPE = "sharing"
 
 
@@ -475,3 +486,209 @@ def lending_fill(
     except (services.SharingError, ValidationError) as error:
         return _refusal(error)
     return _answered(organization_id, request_id)
+
+
+# --- Holdings ---
+
+HoldingId = PathEx[int, P(ge=1, le=ID_MAX, description="The holding's id.")]
+Month = PathEx[str, P(max_length=20, description="The month, as 2026-11.")]
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+CSV_FIELD: Any = File(description="The holdings CSV (columns as the export writes them).")
+
+
+def _holding_out(holding: Holding) -> HoldingOut:
+    return HoldingOut(
+        id=holding.pk,
+        kind=holding.kind,
+        title=holding.title,
+        issn=holding.issn,
+        isbn=holding.isbn,
+        holding_format=holding.holding_format,
+        licence_allows_lending=holding.licence_allows_lending,
+        lendable=holding.lendable,
+        holdings=holdings.statement_format(holding.ranges.all()),
+    )
+
+
+@router.get(
+    "/libraries/{organization_id}/holdings",
+    response={200: HoldingPage, **ACCESS},
+    summary="Your library's holdings, by title (scope: sharing)",
+)
+def holdings_list(
+    request: HttpRequest,
+    organization_id: LibraryId,  # type: ignore[valid-type]
+    query: Query[HoldingQuery],
+) -> Status[Any]:
+    unknown = _unknown_parameters(request, {"q", "page"})
+    if unknown:
+        return Status(400, unknown)
+    if not acts_for(request.user, organization_id):
+        return Status(404, MessageOut(detail=NO_LIBRARY))
+    found = holdings.holdings_search(
+        actor=request.user, organization_id=organization_id, query=query.q or ""
+    ).prefetch_related("ranges")
+    page = Paginator(found, settings.SHARING_PAGE_SIZE).get_page(query.page or 1)
+    return Status(
+        200,
+        HoldingPage(
+            count=page.paginator.count,
+            page=page.number,
+            pages=page.paginator.num_pages,
+            holdings=[_holding_out(holding) for holding in page.object_list],
+        ),
+    )
+
+
+@router.post(
+    "/libraries/{organization_id}/holdings",
+    response={201: HoldingOut, **ACCESS},
+    summary="Add a journal or a book your library holds (scope: sharing)",
+)
+def holding_create(
+    request: HttpRequest,
+    organization_id: LibraryId,  # type: ignore[valid-type]
+    body: HoldingIn,
+) -> Status[Any]:
+    if not acts_for(request.user, organization_id):
+        return Status(404, MessageOut(detail=NO_LIBRARY))
+    try:
+        holding = holdings.holding_save(
+            actor=request.user,
+            organization_id=organization_id,
+            kind=body.kind.value,
+            title=body.title,
+            issn=body.issn,
+            isbn=body.isbn,
+            holding_format=body.holding_format.value,
+            licence_allows_lending=body.licence_allows_lending,
+            statement=body.holdings,
+        )
+    except ValidationError as error:
+        # The service names the statement as its form does; here it is the `holdings` field.
+        errors = {
+            ("holdings" if field == "statement" else field): problems
+            for field, problems in error.message_dict.items()
+        }
+        return Status(400, ErrorOut(detail="Invalid request.", errors=errors))
+    return Status(201, _holding_out(holding))
+
+
+@router.post(
+    "/libraries/{organization_id}/holdings/import",
+    response={
+        200: ImportOut,
+        400: ImportRefusedOut,
+        401: MessageOut,
+        403: MessageOut,
+        404: MessageOut,
+    },
+    summary="Add or update holdings from a CSV; all rows or none (scope: sharing)",
+)
+def holdings_csv_import(
+    request: HttpRequest,
+    organization_id: LibraryId,  # type: ignore[valid-type]
+    file: UploadedFile = CSV_FIELD,
+) -> Status[Any]:
+    """Sent as a form (multipart/form-data) with the CSV in `file` (columns `kind, title,
+    issn, isbn, format, licence_allows_lending, holdings`, as the web page's export writes
+    them). Every row is checked first; if any is wrong the answer lists each by row and
+    column and nothing is written."""
+    if not acts_for(request.user, organization_id):
+        return Status(404, MessageOut(detail=NO_LIBRARY))
+    data = bytes(file.read(settings.SHARING_HOLDINGS_CSV_MAX_BYTES + 1))
+    try:
+        result = holdings.holdings_import(
+            actor=request.user, organization_id=organization_id, data=data
+        )
+    except holdings.HoldingsImportRefused as refused:
+        return Status(
+            400,
+            ImportRefusedOut(
+                detail="Nothing was imported: correct these rows and send the file again.",
+                rows=[
+                    ImportRowErrorOut(row=error.row, column=error.column, message=error.message)
+                    for error in refused.errors
+                ],
+            ),
+        )
+    return Status(200, ImportOut(created=result.created, updated=result.updated))
+
+
+# Registered after the import: Django tries paths in order, and "import" would be read as
+# a holding's id.
+@router.delete(
+    "/libraries/{organization_id}/holdings/{holding_id}",
+    response={204: None, **ACCESS},
+    summary="Remove one of your library's holdings (scope: sharing)",
+)
+def holding_remove(
+    request: HttpRequest,
+    organization_id: LibraryId,  # type: ignore[valid-type]
+    holding_id: HoldingId,  # type: ignore[valid-type]
+) -> Status[Any]:
+    if not acts_for(request.user, organization_id):
+        return Status(404, MessageOut(detail=NO_LIBRARY))
+    try:
+        holdings.holding_delete(
+            actor=request.user, organization_id=organization_id, holding_id=holding_id
+        )
+    except (holdings.NotYourLibrary, Holding.DoesNotExist):
+        return Status(404, MessageOut(detail="No such holding in your library."))
+    return Status(204, None)
+
+
+# --- Statements ---
+
+
+@router.get(
+    "/libraries/{organization_id}/statements/{month}",
+    response={200: StatementOut, **ACCESS},
+    summary="Your library's statement for a month: what it owes and is owed, library by "
+    "library, and the filled requests behind it (scope: sharing)",
+)
+def statement_get(
+    request: HttpRequest,
+    organization_id: LibraryId,  # type: ignore[valid-type]
+    month: Month,  # type: ignore[valid-type]
+) -> Status[Any]:
+    if not MONTH.match(month) or month < "1900":
+        return Status(
+            400, ErrorOut(detail="Invalid request.", errors={"month": ["A month, as 2026-11."]})
+        )
+    if not acts_for(request.user, organization_id):
+        return Status(404, MessageOut(detail=NO_LIBRARY))
+    first_day = datetime.date(int(month[:4]), int(month[5:7]), 1)
+    result = ledger.statement(organization_id=organization_id, month=first_day)
+    return Status(
+        200,
+        StatementOut(
+            library_id=organization_id,
+            month=month,
+            owed_by_us_cents=result.owed_by_us_cents,
+            owed_to_us_cents=result.owed_to_us_cents,
+            net_cents=result.net_cents,
+            lines=[
+                StatementLineOut(
+                    library_id=line.counterparty_id,
+                    library_name=line.counterparty_name,
+                    owed_by_us_cents=line.owed_by_us_cents,
+                    owed_to_us_cents=line.owed_to_us_cents,
+                    net_cents=line.net_cents,
+                )
+                for line in result.lines
+            ],
+            items=[
+                StatementItemOut(
+                    request_id=item.request_id,
+                    reference=item.reference,
+                    title=item.title,
+                    filled_at=item.filled_at,
+                    we_borrowed=item.we_borrowed,
+                    library_id=item.counterparty_id,
+                    amount_cents=item.amount_cents,
+                )
+                for item in result.items
+            ],
+        ),
+    )

@@ -1,5 +1,5 @@
 """Shapes of the resource-sharing JSON API (`/api/v1/sharing`): a library's requests (enter,
-follow, cancel) and its lending queue (fill, or say why not).
+follow, cancel), its lending queue (fill, or say why not), its holdings and its statements.
 
 Money travels in whole cents (JSON integers), as the models keep it. Every constraint the
 services apply that JSON Schema can say is in the OpenAPI document, so django-ninja refuses
@@ -21,13 +21,27 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from tapestry.core.schemas import CONTROL_CHARACTERS_PATTERN, ErrorOut, MessageOut
-from tapestry.sharing.models import CopyrightCompliance, Delivery, Lender, Request, Urgency
+from tapestry.sharing.models import (
+    CopyrightCompliance,
+    Delivery,
+    Holding,
+    HoldingFormat,
+    Lender,
+    Request,
+    Urgency,
+)
 
 __all__ = [
     "ConflictOut",
     "DeliveryOut",
     "ErrorOut",
     "FillIn",
+    "HoldingIn",
+    "HoldingOut",
+    "HoldingPage",
+    "HoldingQuery",
+    "ImportOut",
+    "ImportRefusedOut",
     "LenderOut",
     "LendingOut",
     "LendingPage",
@@ -38,6 +52,7 @@ __all__ = [
     "RequestOut",
     "RequestPage",
     "RequestQuery",
+    "StatementOut",
     "StatusFilter",
 ]
 
@@ -243,3 +258,95 @@ class ConflictOut(MessageOut):
         description="For the rule of five: the articles from this journal's recent issues your "
         "library already asked for this year.",
     )
+
+
+# --- Holdings and statements ---
+
+
+class HoldingQuery(Schema):
+    q: Annotated[str, Field(max_length=100, pattern=CONTROL_CHARACTERS_PATTERN)] | Absent = Field(
+        default=None, description="Words of the title, an ISSN or an ISBN."
+    )
+    page: Annotated[int, Field(ge=1, le=PAGE_MAX)] | Absent = Field(
+        default=None, description="Page number; a page past the last gives the last."
+    )
+
+
+class HoldingIn(Schema):
+    kind: Holding.Kind = Field(description="A journal (by ISSN) or a book (by ISBN).")
+    title: Annotated[str, Field(min_length=1, max_length=300, pattern=CONTROL_CHARACTERS_PATTERN)]
+    issn: Text12 = ""
+    isbn: Text17 = ""
+    holding_format: HoldingFormat = HoldingFormat.PRINT
+    licence_allows_lending: bool = Field(
+        default=False, description="For an electronic journal: its licence allows lending."
+    )
+    holdings: Annotated[str, Field(max_length=500, pattern=CONTROL_CHARACTERS_PATTERN)] = Field(
+        default="",
+        description='The years (and volumes) held, as "1990-1995; 1998-" or '
+        '"1990-1995 v.1-6; 1998- v.9-"; a journal only.',
+    )
+
+
+class HoldingOut(Schema):
+    id: int
+    kind: str
+    title: str
+    issn: str
+    isbn: str
+    holding_format: str
+    licence_allows_lending: bool
+    lendable: bool
+    holdings: str
+
+
+class HoldingPage(Schema):
+    count: int
+    page: int
+    pages: int
+    holdings: list[HoldingOut]
+
+
+class ImportRowErrorOut(Schema):
+    row: int | None = Field(description="The row's number in the file (1 is the header).")
+    column: str
+    message: str
+
+
+class ImportRefusedOut(ErrorOut):
+    """Bad parameters (`errors`, as everywhere), or a file whose rows are wrong (`rows`)."""
+
+    rows: list[ImportRowErrorOut] = []
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+
+
+class StatementLineOut(Schema):
+    library_id: int
+    library_name: str
+    owed_by_us_cents: int
+    owed_to_us_cents: int
+    net_cents: int = Field(description="Positive: the other library owes yours.")
+
+
+class StatementItemOut(Schema):
+    request_id: int
+    reference: str
+    title: str
+    filled_at: datetime.datetime
+    we_borrowed: bool
+    library_id: int
+    amount_cents: int
+
+
+class StatementOut(Schema):
+    library_id: int
+    month: str
+    owed_by_us_cents: int
+    owed_to_us_cents: int
+    net_cents: int
+    lines: list[StatementLineOut]
+    items: list[StatementItemOut]

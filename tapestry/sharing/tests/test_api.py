@@ -593,3 +593,100 @@ def test_another_library_cannot_answer_for_the_lender(
 
     assert (not_fill.status_code, queue.status_code) == (404, 404)
     assert Lender.objects.get(organization_id=galter.pk).status == Lender.Status.ASKED
+
+
+# --- Holdings and statements ---
+
+
+def test_a_library_adds_lists_and_removes_its_holdings(galter: Any, galter_token: str) -> None:
+    added = call_api(
+        "post",
+        f"/{galter.pk}/holdings",
+        galter_token,
+        {"kind": "serial", "title": "JAMA", "issn": "0098-7484", "holdings": "1990-1995; 1998-"},
+    )
+
+    assert added.status_code == 201
+    assert (added.json()["issn"], added.json()["holdings"], added.json()["lendable"]) == (
+        "0098-7484",
+        "1990-1995; 1998-",
+        True,
+    )
+    listed = call_api("get", f"/{galter.pk}/holdings?q=0098", galter_token)
+    assert [holding["title"] for holding in listed.json()["holdings"]] == ["JAMA"]
+    removed = call_api("delete", f"/{galter.pk}/holdings/{added.json()['id']}", galter_token)
+    assert removed.status_code == 204
+    assert call_api("get", f"/{galter.pk}/holdings?q=JAMA", galter_token).json()["count"] == 0
+
+
+def test_a_holding_with_a_wrong_issn_or_years_is_refused_by_field(
+    galter: Any, galter_token: str
+) -> None:
+    refused = call_api(
+        "post",
+        f"/{galter.pk}/holdings",
+        galter_token,
+        {"kind": "serial", "title": "JAMA", "issn": "0098-7485", "holdings": "1999-1990"},
+    )
+
+    assert refused.status_code == 400
+    assert sorted(refused.json()["errors"]) == ["holdings", "issn"]
+    assert call_api("get", f"/{galter.pk}/holdings?q=JAMA", galter_token).json()["count"] == 0
+
+
+def test_a_holdings_csv_is_imported_whole_or_refused_row_by_row(
+    galter: Any, galter_token: str
+) -> None:
+    good = (
+        "kind,title,issn,isbn,format,licence_allows_lending,holdings\n"
+        "serial,BMJ,0959-8138,,print,no,2000-\n"
+    )
+    bad = good + "serial,Broken,1234-5678,,print,no,2000-\n"
+
+    refused = Client().post(
+        f"{API}/{galter.pk}/holdings/import",
+        {"file": SimpleUploadedFile("h.csv", bad.encode(), "text/csv")},
+        headers={"Authorization": f"Bearer {galter_token}"},
+    )
+    assert refused.status_code == 400
+    assert [(row["row"], row["column"]) for row in refused.json()["rows"]] == [(3, "issn")]
+    assert call_api("get", f"/{galter.pk}/holdings?q=BMJ", galter_token).json()["count"] == 0
+
+    imported = Client().post(
+        f"{API}/{galter.pk}/holdings/import",
+        {"file": SimpleUploadedFile("h.csv", good.encode(), "text/csv")},
+        headers={"Authorization": f"Bearer {galter_token}"},
+    )
+    assert (imported.status_code, imported.json()) == (200, {"created": 1, "updated": 0})
+
+
+def test_the_statement_nets_what_a_library_owes_and_is_owed(
+    oak_park: Any, galter: Any, oak_token: str, galter_token: str
+) -> None:
+    request_id = ask(oak_park, oak_token).json()["id"]
+    fill_api(f"/{galter.pk}/lending/{request_id}/fill", galter_token, {"method": "mail"})
+
+    borrower = call_api("get", f"/{oak_park.pk}/statements/2026-12", oak_token).json()
+    lender = call_api("get", f"/{galter.pk}/statements/2026-12", galter_token).json()
+
+    assert (borrower["owed_by_us_cents"], borrower["net_cents"]) == (800, -800)
+    assert [(line["library_name"], line["net_cents"]) for line in lender["lines"]] == [
+        ("Oak Park Public Library", 800)
+    ]
+    assert [item["we_borrowed"] for item in borrower["items"]] == [True]
+    assert call_api("get", f"/{oak_park.pk}/statements/2026-13", oak_token).status_code == 400
+
+
+def test_another_librarys_holdings_and_statements_are_not_found(
+    oak_park: Any, galter: Any, oak_token: str, galter_token: str
+) -> None:
+    holding_id = call_api("get", f"/{galter.pk}/holdings", galter_token).json()["holdings"][0]["id"]
+
+    for method, path in [
+        ("get", f"/{galter.pk}/holdings"),
+        ("delete", f"/{galter.pk}/holdings/{holding_id}"),
+        ("delete", f"/{oak_park.pk}/holdings/{holding_id}"),
+        ("get", f"/{galter.pk}/statements/2026-12"),
+    ]:
+        assert call_api(method, path, oak_token).status_code == 404, path
+    assert call_api("get", f"/{galter.pk}/holdings", galter_token).json()["count"] == 1
