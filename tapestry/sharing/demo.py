@@ -45,6 +45,7 @@ from django.utils import timezone
 from tapestry.accounts.api import person_ensure
 from tapestry.network.api import (
     OrganizationRef,
+    organization_liaison,
     organizations_get,
     organizations_in_regions,
     organizations_of_liaison,
@@ -182,13 +183,15 @@ def _cast(spec: dict[str, Any], people: dict[str, Any]) -> Cast | None:
     public_library = sorted(own)[0]
     ids = organizations_in_regions(region_codes=[region.code for region in regions()])
     members = organizations_get(organization_ids=[*ids, public_library])
-    # Libraries that already keep holdings or a policy are theirs to keep: the demo lends
-    # through the others.
+    # Libraries that already keep holdings or a policy are theirs to keep, and those with a
+    # liaison account act for themselves: the demo lends and borrows through the others.
     taken = set(LendingPolicy.objects.values_list("organization_id", flat=True)) | set(
         Holding.objects.values_list("organization_id", flat=True)
     )
     by_type: dict[tuple[str, str], list[OrganizationRef]] = {}
     for organization in sorted(members.values(), key=lambda item: item.id):
+        if organization.id in taken or organization_liaison(organization_id=organization.id):
+            continue
         by_type.setdefault((organization.region_code, organization.org_type), []).append(
             organization
         )
@@ -199,14 +202,12 @@ def _cast(spec: dict[str, Any], people: dict[str, Any]) -> Cast | None:
         for organization in by_type.get((region, org_type), [])[
             : spec["lenders_per_region"][org_type]
         ]
-        if organization.id != public_library and organization.id not in taken
     ]
     other_public = [
         organization.id
         for (_region, org_type), organizations in sorted(by_type.items())
         if org_type == "public_library"
         for organization in organizations[:1]
-        if organization.id != public_library
     ][: spec["other_public_borrowers"]]
     hospitals = [
         organization.id for organization in lenders if organization.org_type == "hospital_library"
