@@ -391,7 +391,9 @@ def _time_out(request: Request) -> None:
     services.lenders_overdue_advance(now=now)
 
 
-def _fill(cast: Cast, request: Request, *, mail: bool, rng: random.Random) -> None:
+def _fill(
+    cast: Cast, request: Request, *, mail: bool, rng: random.Random, opened: bool = True
+) -> None:
     lender = _asked(request)
     if lender is None:
         return
@@ -403,7 +405,7 @@ def _fill(cast: Cast, request: Request, *, mail: bool, rng: random.Random) -> No
         method=Delivery.Method.MAIL if by_mail else Delivery.Method.ELECTRONIC,
         upload=None if by_mail else _upload(request.title),
     )
-    if not by_mail and rng.random() < 0.8:
+    if not by_mail and opened and rng.random() < 0.8:
         services.delivery_open(actor=cast.actor_for(request.borrower_id), request_id=request.pk)
 
 
@@ -422,6 +424,7 @@ PLAYS = {
     "leave": [],
     "fill_pdf": ["fill_pdf"],
     "fill_mail": ["fill_mail"],
+    "fill_pdf_unopened": ["fill_pdf_unopened"],
     "not_fill_then_fill": ["not_fill", "fill_pdf"],
     "timeout_then_fill": ["time_out", "fill_pdf"],
     "timeout_then_asked": ["time_out"],
@@ -443,6 +446,8 @@ def _play(cast: Cast, request: Request, outcome: str, rng: random.Random) -> Non
             step = "cancel"
         if step == "fill_pdf":
             _fill(cast, request, mail=False, rng=rng)
+        elif step == "fill_pdf_unopened":
+            _fill(cast, request, mail=False, rng=rng, opened=False)
         elif step == "fill_mail":
             _fill(cast, request, mail=True, rng=rng)
         elif step == "not_fill":
@@ -513,6 +518,10 @@ def _stories(spec: dict[str, Any], cast: Cast, rng: random.Random) -> list[Story
     request = _ask(cast, cast.public_library, _citation(articles[5], titles))
     _play(cast, request, "timeout_then_asked", rng)
     told(request, now - datetime.timedelta(hours=2))
+    # Filled yesterday by PDF: its link works, and the public library has not opened it yet.
+    request = _ask(cast, cast.public_library, _citation(articles[6], titles))
+    _play(cast, request, "fill_pdf_unopened", rng)
+    told(request, now - datetime.timedelta(days=1))
 
     # Nobody holds the year: unfilled at once. A book by ISBN, mailed.
     for article in spec["articles"]:

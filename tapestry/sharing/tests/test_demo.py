@@ -172,6 +172,14 @@ def test_the_demo_has_requests_in_every_state_over_six_months(
         request.closed_at is None or request.created_at < request.closed_at <= now
         for request in requests
     )
+    # a PDF filled lately waits for Lucía's library to open it, its link still working
+    assert Delivery.objects.filter(
+        request__borrower_id=network.pk,
+        method="electronic",
+        downloads=0,
+        expires_at__gt=now,
+        purged_at__isnull=True,
+    ).exists()
     # every filled request is charged its lender's fee, from $0 to $15
     assert Charge.objects.count() == requests.filter(status=Request.Status.FILLED).count()
     assert {charge.amount_cents for charge in Charge.objects.all()} <= {0, 500, 1000, 1200, 1500}
