@@ -74,6 +74,7 @@ demo: setup
 	$(MANAGE) engagement_seed_demo
 	$(MANAGE) funding_seed_demo
 	$(MANAGE) resources_seed_demo
+	$(MANAGE) sharing_seed_demo
 	@# The FORHP rural ZIP lists are government reference data beside the project, never copied
 	@# into it (ADR 0016); without them geography is unknown and the release says so.
 	@if test -d $(FORHP); then \
@@ -123,6 +124,7 @@ benchmarks: setup
 	$(PY) benchmarks/dataset_export.py
 	$(PY) benchmarks/funding_pipeline.py
 	$(PY) benchmarks/resources_search.py
+	$(PY) benchmarks/sharing_routing.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)
