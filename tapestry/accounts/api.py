@@ -155,7 +155,7 @@ def email_is_verified(*, user_id: int, email: str) -> bool:
 
 def __getattr__(name: str) -> Any:
     # Personas are demo and test fixtures; load them only when asked for.
-    if name in {"PERSONAS", "DEMO_TOTP_SECRET", "persona_ensure"}:
+    if name in {"PERSONAS", "DEMO_TOTP_SECRET", "Persona", "persona_ensure"}:
         from tapestry.accounts import personas
 
         return getattr(personas, name)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from tapestry.accounts.api import Role, person_ensure, role_grant
 from tapestry.network import selectors
 from tapestry.network.models import (
     Audience,
@@ -221,6 +222,24 @@ def organization_service_set(
         if services != organization.services:
             organization.services = services
             organization.save(update_fields=["services"])
+
+
+def organization_liaison_account_ensure(*, organization_id: int) -> int | None:
+    """The user id of this member organization's liaison, giving it an account first when it
+    has none: the person with the liaison address on its record (made if needed, with no
+    password, the liaison role granted). None for an unknown organization. Demos use it to give
+    the members they act through their own liaison."""
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().filter(pk=organization_id).first()
+        if organization is None:
+            return None
+        if organization.liaison_id is None:
+            organization.liaison_id = person_ensure(
+                email=organization.liaison_email, name=organization.liaison_name, language="en"
+            )
+            organization.save(update_fields=["liaison"])
+        role_grant(user_id=organization.liaison_id, roles=[Role.LIAISON])
+        return organization.liaison_id
 
 
 def organization_type_choices() -> list[tuple[str, str]]:

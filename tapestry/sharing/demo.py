@@ -15,26 +15,24 @@ the network's seed_demo), from `data/demo.toml`.
   end of the sequence (or at once, nobody holding the year), cancelled; a book by ISBN; and
   the sixth article of the year from one journal, under CCL.
 
-Every request goes through the services, as the libraries would do it, at today's date; the
-request's moments (asked, answered, filled, its charge's month) are then moved back along a
-believable timeline with queryset updates, so that the pages show months of history. Two
-things no person can do are done around the services: the holdings and policies are written
-directly (their services are another part of the app), and the demo's member libraries, which
-have no liaison accounts (the network's demo gives them names only, and its api cannot name
-one), are acted for by one stand-in person, the "interlibrary loan desk", while the demo runs.
+Every request goes through the services, as each library's liaison would do it, at today's
+date; the request's moments (asked, answered, filled, its charge's month) are then moved back
+along a believable timeline with queryset updates, so that the pages show months of history.
+The holdings and policies are written directly (the demo's shapes, in bulk). The network's
+demo members have a liaison's name and address but no account: each library the demo uses
+gets one (`network.api.organization_liaison_link`, for the person holding that address), so
+every request is made and answered by the library's own liaison; the first preferred lender's
+liaison gets the demo password, to sign in as a lending library.
 
-Safe to run again: it does nothing once the desk has made requests.
+Safe to run again: it does nothing once the liaison persona's library has made requests.
 """
 
 import datetime
 import random
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -42,10 +40,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from tapestry.accounts.api import person_ensure
+from tapestry.accounts.api import Persona, Role, persona_ensure
 from tapestry.network.api import (
     OrganizationRef,
     organization_liaison,
+    organization_liaison_account_ensure,
     organizations_get,
     organizations_in_regions,
     organizations_of_liaison,
@@ -138,20 +137,15 @@ def demo_pdf(title: str) -> bytes:
     return bytes(pdf)
 
 
-@contextmanager
-def acting_for(desk: Any, library_ids: set[int]) -> Iterator[None]:
-    """While the demo runs, the stand-in desk acts for these libraries (which have no liaison
-    account of their own) in the services' permission check; everyone else is checked as
-    always. Nothing outside this block sees it."""
-    checked = services.acts_for
-
-    def acts_for(user: Any, organization_id: int) -> bool:
-        if getattr(user, "pk", None) == desk.pk and organization_id in library_ids:
-            return True
-        return checked(user, organization_id)
-
-    with mock.patch.object(services, "acts_for", acts_for):
-        yield
+def _liaisons_give(library_ids: set[int]) -> dict[int, Any]:
+    """Each library's liaison account (given one from its record where it has none), by id."""
+    user_model = get_user_model()
+    accounts = {}
+    for library_id in sorted(library_ids):
+        user_id = organization_liaison_account_ensure(organization_id=library_id)
+        if user_id is not None:
+            accounts[library_id] = user_model.objects.get(pk=user_id)
+    return accounts
 
 
 @dataclass
@@ -162,7 +156,7 @@ class Cast:
     public_library: int
     borrowers: list[int]
     lucia: Any
-    desk: Any
+    liaisons: dict[int, Any]
     patron: Any
     professional: Any
     by_id: dict[int, OrganizationRef] = field(default_factory=dict)
@@ -172,7 +166,9 @@ class Cast:
         return {lender.id for lender in self.lenders}
 
     def actor_for(self, organization_id: int) -> Any:
-        return self.lucia if organization_id == self.public_library else self.desk
+        return (
+            self.lucia if organization_id == self.public_library else self.liaisons[organization_id]
+        )
 
 
 def _cast(spec: dict[str, Any], people: dict[str, Any]) -> Cast | None:
@@ -214,16 +210,14 @@ def _cast(spec: dict[str, Any], people: dict[str, Any]) -> Cast | None:
     ][: spec["hospital_borrowers"]]
     if len(lenders) < 3:
         return None
-    user_model = get_user_model()
-    desk = user_model.objects.get(
-        pk=person_ensure(email=spec["desk_email"], name=spec["desk_name"], language="en")
-    )
+    borrowers = [public_library, *other_public, *hospitals]
+    liaisons = _liaisons_give({*(lender.id for lender in lenders), *borrowers[1:]})
     return Cast(
         lenders=lenders,
         public_library=public_library,
-        borrowers=[public_library, *other_public, *hospitals],
+        borrowers=borrowers,
         lucia=lucia,
-        desk=desk,
+        liaisons=liaisons,
         patron=people[spec["patrons"]["patron_email"]],
         professional=people[spec["patrons"]["health_professional_email"]],
         by_id=members,
@@ -399,7 +393,7 @@ def _fill(
         return
     by_mail = mail or request.kind == Request.Kind.BOOK
     services.request_fill(
-        actor=cast.desk,
+        actor=cast.actor_for(lender.organization_id),
         lender_id=lender.organization_id,
         request_id=request.pk,
         method=Delivery.Method.MAIL if by_mail else Delivery.Method.ELECTRONIC,
@@ -413,7 +407,7 @@ def _not_fill(cast: Cast, request: Request, rng: random.Random) -> None:
     lender = _asked(request)
     if lender is not None:
         services.request_not_fill(
-            actor=cast.desk,
+            actor=cast.actor_for(lender.organization_id),
             lender_id=lender.organization_id,
             request_id=request.pk,
             reason=rng.choice(NOT_FILLED_REASONS),
@@ -739,12 +733,14 @@ def _retime(story: Story, rng: random.Random, now: datetime.datetime) -> None:
 # --- All together ---
 
 
-def demo_sharing_seed(*, people: dict[str, Any], spec: dict[str, Any] | None = None) -> list[str]:
+def demo_sharing_seed(
+    *, people: dict[str, Any], spec: dict[str, Any] | None = None, password: str | None = None
+) -> list[str]:
     """Holdings, policies and a hundred requests in every state; returns what was done, line
-    by line. `people` by email: the personas (persona_ensure)."""
+    by line. `people` by email: the personas (persona_ensure); with `password`, the first
+    preferred lender's liaison may sign in with it."""
     spec = spec or demo_spec()
-    desk_id = person_ensure(email=spec["desk_email"], name=spec["desk_name"], language="en")
-    if Request.objects.filter(created_by_id=desk_id).exists():
+    if Request.objects.filter(created_by=people["liaison@tapestry.example"]).exists():
         return [f"Resource sharing: already there ({Request.objects.count()} requests)."]
     cast = _cast(spec, people)
     if cast is None:
@@ -757,8 +753,18 @@ def demo_sharing_seed(*, people: dict[str, Any], spec: dict[str, Any] | None = N
     with transaction.atomic():
         holdings = _holdings_seed(spec, cast, rng)
         _policies_seed(spec, cast, today)
-        with acting_for(cast.desk, cast.lender_ids | set(cast.borrowers)):
-            stories = _stories(spec, cast, rng)
+        lender_liaison_library = (
+            PreferredLender.objects.filter(borrower_id=cast.public_library)
+            .order_by("position")
+            .values_list("lender_id", flat=True)[0]
+        )
+        lender_liaison = cast.liaisons[lender_liaison_library]
+        if password:
+            persona_ensure(
+                Persona(lender_liaison.email, lender_liaison.full_name, (Role.LIAISON,)),
+                password=password,
+            )
+        stories = _stories(spec, cast, rng)
         now = timezone.now()
         for story in stories:
             _retime(story, rng, now)
@@ -775,4 +781,6 @@ def demo_sharing_seed(*, people: dict[str, Any], spec: dict[str, Any] | None = N
         f"{len(stories)} requests ("
         + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
         + f"); {purged} expired deliveries purged; {agreements} patron agreements.",
+        f"Resource sharing: sign in as {lender_liaison.email} to answer requests as "
+        f"{cast.by_id[lender_liaison_library].name}.",
     ]

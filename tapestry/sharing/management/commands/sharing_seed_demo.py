@@ -25,5 +25,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, password: str, **options: Any) -> None:
         people = {persona.email: persona_ensure(persona, password=password) for persona in PERSONAS}
-        for line in demo_sharing_seed(people=people):
+        for line in demo_sharing_seed(people=people, password=password):
             self.stdout.write(self.style.SUCCESS(line))
