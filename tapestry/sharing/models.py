@@ -101,8 +101,11 @@ class HoldingRange(models.Model):
             ),
         ]
         indexes = [
+            # Routing reads the holders of a journal's year from this index alone on
+            # PostgreSQL (the included columns; SQLite ignores `include`).
             models.Index(
                 fields=["issn", "year_from", "year_to"],
+                include=["organization_id", "volume_from", "volume_to"],
                 condition=Q(lendable=True),
                 name="sharing_range_routing",
             ),

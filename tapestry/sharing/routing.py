@@ -14,9 +14,9 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from tapestry.network.api import OrganizationRef, organizations_get
+from tapestry.network.api import organizations_get, organizations_in_regions
 from tapestry.sharing.business_days import Closed
 from tapestry.sharing.models import Closure, Holding, HoldingRange, LendingPolicy, PreferredLender
 
@@ -70,15 +70,6 @@ def _holders(citation: Citation) -> Q:
     return Q(organization_id__in=ranges.values("organization_id"))
 
 
-def _lends_to(policy: LendingPolicy, lender: OrganizationRef, borrower: OrganizationRef) -> bool:
-    same_region = bool(lender.region_code) and lender.region_code == borrower.region_code
-    return (
-        policy.lends_to_network
-        or (policy.lends_to_region and same_region)
-        or (policy.lends_to_public_libraries and borrower.org_type == "public_library")
-    )
-
-
 def _load_order(seed: int, organization_id: int) -> bytes:
     return hashlib.blake2b(f"{seed}:{organization_id}".encode(), digest_size=8).digest()
 
@@ -91,12 +82,31 @@ def lenders_route(
     today: datetime.date,
     seed: int,
 ) -> list[Candidate]:
-    """The lender sequence for a request, best first (see the module's docstring)."""
-    policies = list(
+    """The lender sequence for a request, best first (see the module's docstring).
+
+    A popular journal has thousands of holders: they are read as plain rows (libraries closed
+    today already left out by the database) and ranked, and only the few chosen are looked up
+    further (their closures, that they are still members)."""
+    borrower = organizations_get(organization_ids=[borrower_id]).get(borrower_id)
+    if borrower is None:
+        return []
+    same_region = (
+        set(organizations_in_regions(region_codes=[borrower.region_code]))
+        if borrower.region_code
+        else set()
+    )
+    borrower_is_public = borrower.org_type == "public_library"
+    closed_today = Closure.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        organization_id=OuterRef("organization_id"),
+        starts_on__lte=today,
+    )
+    rows = (
         LendingPolicy.objects.filter(_holders(citation), lends=True, fee_cents__lte=max_cost_cents)
         .exclude(organization_id=borrower_id)
         .filter(Q(delivers_by_mail=True) if citation.is_book else Q())
-        .only(
+        .exclude(Exists(closed_today))
+        .values_list(
             "organization_id",
             "fee_cents",
             "answer_business_days",
@@ -105,52 +115,48 @@ def lenders_route(
             "lends_to_public_libraries",
         )
     )
-    if not policies:
-        return []
-    ids = [policy.organization_id for policy in policies]
-    closures: dict[int, list[Closed]] = {}
-    for organization_id, starts_on, ends_on in Closure.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today), organization_id__in=ids
-    ).values_list("organization_id", "starts_on", "ends_on"):
-        closures.setdefault(organization_id, []).append(Closed(starts_on, ends_on))
-    organizations = organizations_get(organization_ids=[*ids, borrower_id])
-    borrower = organizations.get(borrower_id)
-    if borrower is None:
-        return []
     preferred = dict(
         PreferredLender.objects.filter(borrower_id=borrower_id).values_list("lender_id", "position")
     )
-    candidates = []
-    for policy in policies:
-        lender = organizations.get(policy.organization_id)
-        own_closures = tuple(closures.get(policy.organization_id, ()))
-        closed_today = any(
-            closed.starts_on <= today and (closed.ends_on is None or today <= closed.ends_on)
-            for closed in own_closures
-        )
-        if lender is None or closed_today or not _lends_to(policy, lender, borrower):
+    ranked = []
+    for organization_id, fee, days, to_region, to_network, to_public in rows:
+        in_region = organization_id in same_region
+        if not (to_network or (to_region and in_region) or (to_public and borrower_is_public)):
             continue
-        if policy.organization_id in preferred:
+        if organization_id in preferred:
             group = PREFERRED
-        elif lender.region_code and lender.region_code == borrower.region_code:
+        elif in_region:
             group = REGION
         else:
             group = NETWORK
-        candidates.append(
-            Candidate(
-                organization_id=policy.organization_id,
-                fee_cents=policy.fee_cents,
-                group=group,
-                answer_business_days=policy.answer_business_days,
-                closures=own_closures,
+        ranked.append(
+            (
+                group,
+                preferred.get(organization_id, 0),
+                fee,
+                _load_order(seed, organization_id),
+                organization_id,
+                days,
             )
         )
-    candidates.sort(
-        key=lambda candidate: (
-            candidate.group,
-            preferred.get(candidate.organization_id, 0),
-            candidate.fee_cents,
-            _load_order(seed, candidate.organization_id),
+    ranked.sort()
+    # A policy may outlive its library's membership: keep those still in the directory.
+    shortlist = ranked[: settings.SHARING_MAX_LENDERS * 2]
+    members = organizations_get(organization_ids=[row[4] for row in shortlist])
+    chosen = [row for row in shortlist if row[4] in members][: settings.SHARING_MAX_LENDERS]
+    closures: dict[int, list[Closed]] = {}
+    for organization_id, starts_on, ends_on in Closure.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        organization_id__in=[row[4] for row in chosen],
+    ).values_list("organization_id", "starts_on", "ends_on"):
+        closures.setdefault(organization_id, []).append(Closed(starts_on, ends_on))
+    return [
+        Candidate(
+            organization_id=organization_id,
+            fee_cents=fee,
+            group=group,
+            answer_business_days=days,
+            closures=tuple(closures.get(organization_id, ())),
         )
-    )
-    return candidates[: settings.SHARING_MAX_LENDERS]
+        for group, _position, fee, _order, organization_id, days in chosen
+    ]
