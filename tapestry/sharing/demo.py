@@ -21,8 +21,8 @@ along a believable timeline with queryset updates, so that the pages show months
 The holdings and policies are written directly (the demo's shapes, in bulk). The network's
 demo members have a liaison's name and address but no account: each library the demo uses
 gets one (`network.api.organization_liaison_link`, for the person holding that address), so
-every request is made and answered by the library's own liaison; the first preferred lender's
-liaison gets the demo password, to sign in as a lending library.
+every request is made and answered by the library's own liaison; the liaison of a library asked
+now for one of Lucía's requests gets the demo password, to sign in and answer it.
 
 Safe to run again: it does nothing once the liaison persona's library has made requests.
 """
@@ -737,8 +737,8 @@ def demo_sharing_seed(
     *, people: dict[str, Any], spec: dict[str, Any] | None = None, password: str | None = None
 ) -> list[str]:
     """Holdings, policies and a hundred requests in every state; returns what was done, line
-    by line. `people` by email: the personas (persona_ensure); with `password`, the first
-    preferred lender's liaison may sign in with it."""
+    by line. `people` by email: the personas (persona_ensure); with `password`, the liaison of
+    a library asked now for one of Lucía's requests may sign in with it."""
     spec = spec or demo_spec()
     if Request.objects.filter(created_by=people["liaison@tapestry.example"]).exists():
         return [f"Resource sharing: already there ({Request.objects.count()} requests)."]
@@ -753,21 +753,26 @@ def demo_sharing_seed(
     with transaction.atomic():
         holdings = _holdings_seed(spec, cast, rng)
         _policies_seed(spec, cast, today)
+        stories = _stories(spec, cast, rng)
+        now = timezone.now()
+        for story in stories:
+            _retime(story, rng, now)
+        # The library asked now for one of Lucía's requests: its liaison may sign in to
+        # answer it.
         lender_liaison_library = (
-            PreferredLender.objects.filter(borrower_id=cast.public_library)
-            .order_by("position")
-            .values_list("lender_id", flat=True)[0]
-        )
+            Lender.objects.filter(
+                status=Lender.Status.ASKED, request__borrower_id=cast.public_library
+            )
+            .order_by("due_at", "pk")
+            .values_list("organization_id", flat=True)
+            .first()
+        ) or cast.lenders[0].id
         lender_liaison = cast.liaisons[lender_liaison_library]
         if password:
             persona_ensure(
                 Persona(lender_liaison.email, lender_liaison.full_name, (Role.LIAISON,)),
                 password=password,
             )
-        stories = _stories(spec, cast, rng)
-        now = timezone.now()
-        for story in stories:
-            _retime(story, rng, now)
         # The daily job's work: links older than their days are deleted with their files.
         purged = services.deliveries_purge(now=now)
     statuses: dict[str, int] = {}

@@ -7,13 +7,16 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from tapestry.accounts.api import PERSONAS, persona_ensure
 from tapestry.network.api import (
+    organization_liaison,
     organization_places,
     organizations_get,
     organizations_in_regions,
+    organizations_of_liaison,
     regions,
 )
 from tapestry.network.tests.factories import OrganizationFactory
@@ -292,3 +295,33 @@ def test_without_the_liaison_personas_library_the_demo_does_nothing(
     # then it says so and makes nothing
     assert lines[0].startswith("Resource sharing: skipped")
     assert set(_counts().values()) == {0}
+
+
+def test_the_demo_lenders_act_through_their_own_liaisons_one_of_whom_may_sign_in(
+    people: dict[str, Any], network: Any
+) -> None:
+    lines = demo_sharing_seed(people=people, password="demo-password-1")
+
+    # Every lender that answered acts through its own liaison account, not a stand-in
+    answered = Lender.objects.exclude(status__in=["waiting", "asked", "skipped", "timed_out"])
+    assert answered.exists()
+    for lender in answered:
+        liaison_id = organization_liaison(organization_id=lender.organization_id)
+        assert liaison_id is not None
+        event = (
+            lender.request.events.filter(organization_id=lender.organization_id)
+            .exclude(kind="asked")
+            .first()
+        )
+        assert event is not None and event.actor_id == liaison_id
+    # The liaison named at the end signs in and finds Lucía's request waiting
+    email = lines[-1].split("sign in as ")[1].split(" ")[0]
+    client = Client()
+    assert client.login(email=email, password="demo-password-1")
+    # (a demo liaison may act for several libraries of the same address)
+    library_ids = organizations_of_liaison(user_id=int(client.session["_auth_user_id"]))
+    queues = "".join(
+        client.get(f"/sharing/library/{library_id}/lending/").content.decode()
+        for library_id in library_ids
+    )
+    assert "Pilsen Community Public Library" in queues
