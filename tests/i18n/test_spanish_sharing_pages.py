@@ -71,7 +71,7 @@ def sharing_world(
     )
     serial_holding(galter)
     needed = services.network_today() + datetime.timedelta(days=14)
-    citation = {
+    citation: dict[str, Any] = {
         "issn": "0028-0836",
         "journal_title": "Nature",
         "year": 2024,
