@@ -5,11 +5,13 @@ Libraries are member organizations of the network, held here by id (`network.api
 Money is kept in whole cents.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # --- Holdings and lending policy ---
@@ -393,6 +395,13 @@ class Lender(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} #{self.position} → {self.organization_id}"
+
+    @property
+    def answer_by(self) -> datetime.date | None:
+        """The last day to answer (the answer is due at midnight ending it, network time)."""
+        if self.due_at is None:
+            return None
+        return timezone.localtime(self.due_at - datetime.timedelta(seconds=1)).date()
 
 
 def _delivery_path(delivery: "Delivery", filename: str) -> str:

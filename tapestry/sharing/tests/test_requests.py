@@ -111,6 +111,7 @@ def test_a_request_asks_the_cheapest_lender_first_with_two_business_days_to_answ
     first = request.lenders.get(position=1)
     # Wednesday and Thursday are its two business days: due at midnight ending Thursday.
     assert first.due_at == datetime.datetime(2026, 12, 4, 0, 0, tzinfo=EASTERN)
+    assert first.answer_by == datetime.date(2026, 12, 3)
     assert [event.kind for event in request.events.all()] == ["created", "asked"]
     (message,) = mail.outbox
     assert message.to == [galter.liaison_email]
@@ -120,6 +121,7 @@ def test_a_request_asks_the_cheapest_lender_first_with_two_business_days_to_answ
     assert "Oak Park Public Library asks Northwestern Galter Library for this item:" in message.body
     assert "Nature (0028-0836) 2024;625:12-19" in message.body
     assert "Your fee: $8.00" in message.body
+    assert "say why you cannot by the end of 3 Dec 2026." in " ".join(message.body.split())
     assert f"/sharing/library/{galter.pk}/lending/{request.pk}/" in message.body
     # The lender never learns the borrower's patron reference.
     assert "P-114" not in message.body
