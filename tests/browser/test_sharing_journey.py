@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,7 +29,11 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_public_library_gets_an_article_from_a_medical_library(
-    language: str, visit: Any, settings: Any, tmp_path: Any
+    language: str,
+    visit: Any,
+    settings: Any,
+    tmp_path: Any,
+    authenticator_code: Callable[[], str],
 ) -> None:
     # Given Lucía, liaison of a Chicago public library, and Grace, liaison of a medical library
     # that holds Nature and lends to the network for $8
@@ -142,3 +147,38 @@ def test_a_public_library_gets_an_article_from_a_medical_library(
     expect(page.get_by_role("main")).to_contain_text("Galter Health Sciences Library")
     expect(page.get_by_role("main")).to_contain_text("$8.00")
     borrower.check("6-statement")
+
+    # And the rest of a library's pages pass the same checks: its figures, patrons, holdings
+    # (the list, a new one, the CSV import), lending policy, closures, preferred lenders
+    for step, path in [
+        ("7-figures", "figures/"),
+        ("8-patrons", "patrons/"),
+        ("9-holdings", "holdings/"),
+        ("10-holding-new", "holdings/new/"),
+        ("11-import", "holdings/import/"),
+        ("12-policy", "policy/"),
+        ("13-closures", "closures/"),
+        ("14-preferred", "preferred/"),
+    ]:
+        borrower.open(f"/sharing/library/{pilsen.pk}/{path}")
+        borrower.check(step)
+    lender.open(f"/sharing/library/{galter.pk}/holdings/")
+    expect(lender.page.get_by_role("main")).to_contain_text("0028-0836")
+    lender.check("6-holdings")
+
+    # Dana, program staff, reads the network's figures after her second factor
+    dana = persona_ensure(
+        next(p for p in PERSONAS if p.email.startswith("programstaff")), password=PASSWORD
+    )
+    staff = visit("sharing-staff", language)
+    page = staff.page
+    staff.open("/")
+    staff.choose_language()
+    staff.sign_in(dana.email, step="1-sign-in")
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    page.get_by_label(staff.label("Code")).fill(authenticator_code())
+    page.get_by_role("button", name=staff.t("Sign In")).click()
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    staff.open("/sharing/network/")
+    expect(page.get_by_role("main")).to_contain_text("Galter Health Sciences Library")
+    staff.check("2-network")
