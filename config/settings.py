@@ -404,10 +404,6 @@ ENGAGEMENT_REPORTS_PAGE_SIZE = 20
 # may cover, in months (its figures are grouped by month at the finest).
 ENGAGEMENT_OUTREACH_MAX_MONTHS = 60
 
-# The sharing routing index includes columns on PostgreSQL to be read alone; SQLite has no
-# such indexes and uses the key columns (the warning says so, and nothing is wrong).
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
-
 # Resource sharing (issue 14). Routing asks at most this many lenders; a lender answers within
 # its policy's business days (this default for a new policy); business hours for turnaround.
 SHARING_MAX_LENDERS = 5

@@ -103,11 +103,18 @@ class HoldingRange(models.Model):
             ),
         ]
         indexes = [
-            # Routing reads the holders of a journal's year from this index alone on
-            # PostgreSQL (the included columns; SQLite ignores `include`).
+            # Routing reads the holders of a journal's year from this index alone (every
+            # column it needs is a key column: an index-only scan on PostgreSQL; key columns
+            # rather than INCLUDE, which SQLite lacks).
             models.Index(
-                fields=["issn", "year_from", "year_to"],
-                include=["organization_id", "volume_from", "volume_to"],
+                fields=[
+                    "issn",
+                    "year_from",
+                    "year_to",
+                    "organization_id",
+                    "volume_from",
+                    "volume_to",
+                ],
                 condition=Q(lendable=True),
                 name="sharing_range_routing",
             ),
