@@ -124,7 +124,9 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     expect(page.get_by_label(visitor.t("Lowest age"), exact=True)).to_be_visible()
     page.get_by_label(visitor.t("Lowest age"), exact=True).fill("40")
     page.get_by_label(visitor.t("Highest age"), exact=True).fill("64")
-    page.get_by_role("button", name=visitor.t("Add the criterion")).click()
+    # (Waiting for the swap to settle: htmx wires the new form's controls only then, and a
+    # kind chosen before that would be a change no one hears.)
+    swapped(page, lambda: page.get_by_role("button", name=visitor.t("Add the criterion")).click())
     expect(page.locator("#cohort-builder")).to_contain_text("40")
     expect(count).not_to_have_text(everyone)
     after_age = count.inner_text()
@@ -139,7 +141,9 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     page.locator(f'label[for="concept-{TYPE_2_DIABETES}"]').click()
     expect(page.get_by_label(re.compile(visitor.t("Include descendants")))).to_be_checked()
     page.get_by_label(visitor.t("Add it to")).select_option("include:new")
-    page.get_by_role("button", name=visitor.t("Add the criterion")).click()
+    # (Waiting for the swap to settle: htmx wires the new form's controls only then, and a
+    # kind chosen before that would be a change no one hears.)
+    swapped(page, lambda: page.get_by_role("button", name=visitor.t("Add the criterion")).click())
     expect(page.locator("#cohort-builder")).to_contain_text(str(TYPE_2_DIABETES))
     expect(count).not_to_have_text(after_age)
 
@@ -157,7 +161,9 @@ def test_a_researcher_builds_counts_and_saves_the_issues_cohort(
     page.get_by_label(visitor.t("Days"), exact=True).fill("365")
     page.get_by_label(visitor.t("Of the event")).select_option("include:1:0")
     page.get_by_label(visitor.t("Add it to")).select_option("include:new")
-    page.get_by_role("button", name=visitor.t("Add the criterion")).click()
+    # (Waiting for the swap to settle: htmx wires the new form's controls only then, and a
+    # kind chosen before that would be a change no one hears.)
+    swapped(page, lambda: page.get_by_role("button", name=visitor.t("Add the criterion")).click())
     expect(page.locator("#cohort-builder")).to_contain_text("365")
 
     # Then the count was updated in place each time, without the page reloading (the last one
