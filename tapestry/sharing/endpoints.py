@@ -28,9 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, P, PathEx, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import SessionAuth
 
-from tapestry.accounts.api import ApiTokenRefused, token_check
+from tapestry.accounts.api import ApiTokenAuth, ApiTokenScope
 from tapestry.network.api import organizations_get
 from tapestry.sharing import holdings, ledger, selectors, services
 from tapestry.sharing.models import Delivery, Holding, Lender, Request
@@ -63,25 +63,6 @@ from tapestry.sharing.schemas import (
     StatementOut,
 )
 
-SCOPE = "sharing"
-
-
-class SharingTokenAuth(HttpBearer):
-    """`Authorization: Bearer tap_…` with a live token holding the `sharing` scope."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        check = token_check(token)
-        if check.user is None:
-            raise ApiTokenRefused(status=401, detail=check.refusal)
-        if SCOPE not in check.scopes:
-            raise ApiTokenRefused(
-                status=403,
-                detail=f"This API token does not have the “{SCOPE}” scope. "
-                "Make a token with that scope on the API tokens page.",
-            )
-        request.user = check.user
-        return check.user
-
 
 class SignedInSession(SessionAuth):
     """The site's session (a page's own fetches). Django checks the CSRF token on writes; an
@@ -93,7 +74,10 @@ class SignedInSession(SessionAuth):
         return super()._get_key(request)
 
 
-router = Router(tags=["sharing"], auth=[SharingTokenAuth(), SignedInSession()])
+router = Router(
+    tags=["sharing"],
+    auth=[ApiTokenAuth(scope=ApiTokenScope.SHARING), SignedInSession()],
+)
 
 NO_LIBRARY = "No such library among those you act for."
 NO_REQUEST = "No such request among your library's."
