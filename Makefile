@@ -20,14 +20,15 @@ TAPESTRY_SECRET_KEY := $(shell mkdir -p var && (test -s var/secret_key || (umask
 endif
 export TAPESTRY_SECRET_KEY
 
-# What `check --deploy` sees: a production-like environment (HTTPS only, secure cookies, HSTS,
-# SMTP, its own random key), so a setting that would be unsafe in production fails the lint.
-DEPLOY_ENV := TAPESTRY_DEBUG=0 \
+# What `check --deploy` sees: the production profile (docs/operations.md) with its own random key,
+# so a setting that would be unsafe in production fails the lint. Nothing here is connected to.
+DEPLOY_ENV := TAPESTRY_ENV=production \
   TAPESTRY_SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
   TAPESTRY_ALLOWED_HOSTS=tapestry.example TAPESTRY_SITE_URL=https://tapestry.example \
-  TAPESTRY_SECURE_COOKIES=1 TAPESTRY_SSL_REDIRECT=1 TAPESTRY_HSTS_SECONDS=31536000 \
-  TAPESTRY_HSTS_INCLUDE_SUBDOMAINS=1 TAPESTRY_HSTS_PRELOAD=1 \
-  TAPESTRY_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+  DATABASE_URL=postgres://tapestry@db.tapestry.example/tapestry \
+  TAPESTRY_CACHE_URL=redis://cache.tapestry.example:6379/0 \
+  TAPESTRY_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+  TAPESTRY_EMAIL_HOST=smtp.tapestry.example TAPESTRY_FROM_EMAIL=no-reply@tapestry.example
 
 .PHONY: setup python-deps assets messages browser demo serve test lint check benchmarks clean
 

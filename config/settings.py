@@ -19,6 +19,16 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return _env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
+# `TAPESTRY_ENV=production` is the one documented way to run Tapestry for real
+# (docs/operations.md): it turns the safe defaults on and refuses to start while anything a
+# production site needs is missing or unsafe (see `_production_problems` at the end).
+ENVIRONMENT = _env("TAPESTRY_ENV", "development")
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"TAPESTRY_ENV is {ENVIRONMENT!r}; it must be 'development' or 'production'."
+    )
+PRODUCTION = ENVIRONMENT == "production"
+
 DEBUG = _env_bool("TAPESTRY_DEBUG")
 # No fallback outside DEBUG: a key written in the code would sign the sessions and password-reset
 # links of every deployment that forgot to set one, so refuse to start instead. `make` writes a
@@ -32,8 +42,15 @@ if not SECRET_KEY:
         "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; `make demo` and "
         "`make test` create one in var/secret_key."
     )
+# Signing keys retired by a rotation: what they signed (sessions, password-reset links, signed
+# cookies) still verifies until they are dropped from this list (docs/operations.md).
+SECRET_KEY_FALLBACKS = [k for k in _env("TAPESTRY_SECRET_KEY_FALLBACKS").split(",") if k]
 ALLOWED_HOSTS = [
-    h for h in _env("TAPESTRY_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+    h
+    for h in _env(
+        "TAPESTRY_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+    ).split(",")
+    if h
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in _env("TAPESTRY_CSRF_TRUSTED_ORIGINS").split(",") if o]
 SITE_URL = _env("TAPESTRY_SITE_URL", "http://127.0.0.1:8000")
@@ -114,7 +131,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'tapestry.sqlite3'}"),
-        conn_max_age=int(_env("TAPESTRY_DB_CONN_MAX_AGE", "0")),
+        # Production keeps each connection for a minute of requests instead of opening one per
+        # request; the health check drops a connection the server closed (a restart).
+        conn_max_age=int(_env("TAPESTRY_DB_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -221,9 +241,15 @@ STORAGES = {
         if _S3_BUCKET
         else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     ),
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Production serves what `collectstatic` wrote, with content hashes in the names so
+    # browsers may cache each file for ever; development serves the source folders as they are.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Email: SMTP when configured, otherwise files in var/mail that a person can open.
 # One process keeps its own cache by default; several web processes share one through Redis
@@ -271,13 +297,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("TAPESTRY_SECURE_COOKIES")
+# Production is HTTPS only by default; development serves plain HTTP on loopback.
+SESSION_COOKIE_SECURE = _env_bool("TAPESTRY_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = _env_bool("TAPESTRY_SSL_REDIRECT")
-# HSTS: off unless the deployment serves HTTPS only (a year is what `check --deploy` asks).
-SECURE_HSTS_SECONDS = int(_env("TAPESTRY_HSTS_SECONDS", "0"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("TAPESTRY_HSTS_INCLUDE_SUBDOMAINS")
-SECURE_HSTS_PRELOAD = _env_bool("TAPESTRY_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = _env_bool("TAPESTRY_SSL_REDIRECT", PRODUCTION)
+# HSTS: a year in production (what `check --deploy` asks), off in development.
+SECURE_HSTS_SECONDS = int(_env("TAPESTRY_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("TAPESTRY_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("TAPESTRY_HSTS_PRELOAD", PRODUCTION)
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto so SSL redirects do not loop.
 if _env_bool("TAPESTRY_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -493,3 +520,43 @@ RESEARCH_BYPASS_MAX_DAYS = 365
 # one. Past it, 429 with Retry-After.
 API_THROTTLE_ANONYMOUS = _env("TAPESTRY_API_THROTTLE_ANONYMOUS", "120/m")
 API_THROTTLE_TOKEN = _env("TAPESTRY_API_THROTTLE_TOKEN", "600/m")
+
+
+def _production_problems() -> list[str]:
+    """What a production site must not start without: each a sentence an operator can act on."""
+    problems = []
+    if DEBUG:
+        problems.append("TAPESTRY_DEBUG is on: it shows tracebacks and settings to anyone.")
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 10
+        or SECRET_KEY.startswith(("insecure-", "test-only-"))
+    ):
+        problems.append(
+            "TAPESTRY_SECRET_KEY is a default or too weak: use 50 or more random characters."
+        )
+    if not _env("TAPESTRY_ALLOWED_HOSTS") or "*" in ALLOWED_HOSTS:
+        problems.append("TAPESTRY_ALLOWED_HOSTS must name the site's host names (no '*').")
+    if not SITE_URL.startswith("https://"):
+        problems.append("TAPESTRY_SITE_URL must be the site's https:// address.")
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL must point at PostgreSQL (postgres://...), not SQLite.")
+    if not _CACHE_URL:
+        problems.append(
+            "TAPESTRY_CACHE_URL must point at Redis (redis://...): the web processes share "
+            "the cache, rate limits and sessions through it."
+        )
+    if not _EMAIL_BACKEND.endswith("smtp.EmailBackend") or not _env("TAPESTRY_EMAIL_HOST"):
+        problems.append(
+            "Mail needs TAPESTRY_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend "
+            "and TAPESTRY_EMAIL_HOST."
+        )
+    if not _env("TAPESTRY_FROM_EMAIL"):
+        problems.append("TAPESTRY_FROM_EMAIL must be the address people receive mail from.")
+    return problems
+
+
+if PRODUCTION and (_problems := _production_problems()):
+    raise ImproperlyConfigured(
+        "TAPESTRY_ENV=production refuses to start:\n- " + "\n- ".join(_problems)
+    )

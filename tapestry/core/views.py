@@ -1,5 +1,6 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -9,6 +10,14 @@ from tapestry.core.api import database_status, worker_status
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and crawlers ask for /favicon.ico whatever the page links to. Looked up per
+    request, not when the URLs load: in production the name carries the file's content hash,
+    and a permanent redirect would pin browsers to a hash the next release no longer has."""
+    return redirect(static("favicon.svg"))
 
 
 @never_cache

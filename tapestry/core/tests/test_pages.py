@@ -85,7 +85,7 @@ def test_pages_link_the_favicon(visitor: Client) -> None:
 def test_the_conventional_favicon_address_points_to_the_icon(visitor: Client) -> None:
     response = visitor.get("/favicon.ico")
 
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response["Location"] == "/static/favicon.svg"
 
 

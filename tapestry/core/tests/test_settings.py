@@ -8,18 +8,19 @@ import threading
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 PRODUCTION_LIKE = {
-    "TAPESTRY_DEBUG": "0",
-    "TAPESTRY_SECRET_KEY": "a-production-like-key-" + "k" * 50,
+    "TAPESTRY_ENV": "production",
+    "TAPESTRY_SECRET_KEY": "a-production-like-key-0123456789-" + "k" * 30,
     "TAPESTRY_ALLOWED_HOSTS": "tapestry.example",
     "TAPESTRY_SITE_URL": "https://tapestry.example",
-    "TAPESTRY_SECURE_COOKIES": "1",
-    "TAPESTRY_SSL_REDIRECT": "1",
-    "TAPESTRY_HSTS_SECONDS": "31536000",
-    "TAPESTRY_HSTS_INCLUDE_SUBDOMAINS": "1",
-    "TAPESTRY_HSTS_PRELOAD": "1",
+    "DATABASE_URL": "postgres://tapestry@db.tapestry.example/tapestry",
+    "TAPESTRY_CACHE_URL": "redis://cache.tapestry.example:6379/0",
     "TAPESTRY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "TAPESTRY_EMAIL_HOST": "smtp.tapestry.example",
+    "TAPESTRY_FROM_EMAIL": "Tapestry <no-reply@tapestry.example>",
 }
 
 
@@ -61,7 +62,7 @@ def test_a_production_like_environment_passes_the_deploy_check_without_warnings(
     assert result.stdout.strip() == "System check identified no issues (0 silenced)."
 
 
-def test_the_deploy_check_refuses_a_production_site_without_https_settings() -> None:
+def test_the_deploy_check_refuses_a_production_site_that_turns_https_off() -> None:
     insecure = {**PRODUCTION_LIKE, "TAPESTRY_SECURE_COOKIES": "0", "TAPESTRY_HSTS_SECONDS": "0"}
 
     result = _manage("manage.py", "check", "--deploy", "--fail-level", "WARNING", env=insecure)
@@ -69,6 +70,99 @@ def test_the_deploy_check_refuses_a_production_site_without_https_settings() -> 
     assert result.returncode == 1
     assert "security.W004" in result.stderr  # HSTS
     assert "security.W012" in result.stderr  # session cookie not secure
+
+
+def test_production_turns_https_hashed_static_files_and_connection_reuse_on() -> None:
+    result = _manage(
+        "-c",
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.DATABASES['default']['CONN_MAX_AGE'], "
+        "s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.WHITENOISE_USE_FINDERS, "
+        "s.STORAGES['staticfiles']['BACKEND'], s.CACHES['default']['LOCATION'])",
+        env=PRODUCTION_LIKE,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "60",
+        "True",
+        "False",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "redis://cache.tapestry.example:6379/0",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ({"TAPESTRY_DEBUG": "1"}, "TAPESTRY_DEBUG is on"),
+        ({"TAPESTRY_SECRET_KEY": "short-key"}, "TAPESTRY_SECRET_KEY is a default or too weak"),
+        ({"TAPESTRY_SECRET_KEY": "x" * 60}, "TAPESTRY_SECRET_KEY is a default or too weak"),
+        ({"TAPESTRY_ALLOWED_HOSTS": ""}, "TAPESTRY_ALLOWED_HOSTS must name the site's host"),
+        ({"TAPESTRY_ALLOWED_HOSTS": "*"}, "TAPESTRY_ALLOWED_HOSTS must name the site's host"),
+        ({"TAPESTRY_SITE_URL": "http://tapestry.example"}, "TAPESTRY_SITE_URL must be the"),
+        ({"DATABASE_URL": "sqlite:////tmp/t.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
+        ({"TAPESTRY_CACHE_URL": ""}, "TAPESTRY_CACHE_URL must point at Redis"),
+        ({"TAPESTRY_EMAIL_BACKEND": ""}, "Mail needs TAPESTRY_EMAIL_BACKEND"),
+        ({"TAPESTRY_EMAIL_HOST": ""}, "Mail needs TAPESTRY_EMAIL_BACKEND"),
+        ({"TAPESTRY_FROM_EMAIL": ""}, "TAPESTRY_FROM_EMAIL must be the address"),
+    ],
+)
+def test_production_refuses_to_start_without_what_it_needs(
+    change: dict[str, str], refusal: str
+) -> None:
+    result = _manage("manage.py", "check", env={**PRODUCTION_LIKE, **change})
+
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: TAPESTRY_ENV=production refuses to start:" in result.stderr
+    assert f"\n- {refusal}" in result.stderr
+    # One problem, one line: the others were all right.
+    assert result.stderr.count("\n- ") == 1
+
+
+def test_production_lists_every_problem_at_once() -> None:
+    result = _manage(
+        "manage.py", "check", env={"TAPESTRY_ENV": "production", "TAPESTRY_SECRET_KEY": "dev"}
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n- ") == 7
+
+
+def test_an_unknown_environment_name_is_refused() -> None:
+    result = _manage("manage.py", "check", env={**PRODUCTION_LIKE, "TAPESTRY_ENV": "prod"})
+
+    assert result.returncode == 1
+    assert "TAPESTRY_ENV is 'prod'; it must be 'development' or 'production'." in result.stderr
+
+
+def test_a_rotated_secret_key_still_verifies_what_the_old_one_signed() -> None:
+    old, new = "old-key-" + "o1" * 30, "new-key-" + "n2" * 30
+    signed = _manage(
+        "-c",
+        "import django; django.setup(); from django.core import signing; "
+        "print(signing.dumps({'reset': 'rosa'}))",
+        env={"TAPESTRY_SECRET_KEY": old},
+    ).stdout.strip()
+    check = (
+        "import django, sys; django.setup(); from django.core import signing; "
+        f"print(signing.loads({signed!r})['reset'])"
+    )
+
+    rotated = _manage("-c", check, env={"TAPESTRY_SECRET_KEY": new, **_fallback(old)})
+    dropped = _manage("-c", check, env={"TAPESTRY_SECRET_KEY": new})
+
+    assert rotated.stdout.strip() == "rosa", rotated.stderr
+    assert "BadSignature" in dropped.stderr
+
+
+def _fallback(key: str) -> dict[str, str]:
+    return {"TAPESTRY_SECRET_KEY_FALLBACKS": key}
 
 
 class _SmtpSink(socketserver.StreamRequestHandler):
