@@ -214,7 +214,7 @@ TIME_ZONE = "America/New_York"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(_env("TAPESTRY_STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files (lesson downloads). Never served from MEDIA_URL directly: each app serves its
 # files through a view that checks who may read them.
