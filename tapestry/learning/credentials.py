@@ -17,7 +17,6 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 
 from tapestry.learning.models import Certificate, SigningKey
@@ -53,23 +52,26 @@ def signing_key_current(*, algorithm: str = SigningKey.Algorithm.RS256) -> Signi
         .exclude(private_pem="")
         .first()
     )
-    if key is not None:
-        return key
-    with transaction.atomic():
-        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        public_jwk: dict[str, Any] = jwt.algorithms.RSAAlgorithm.to_jwk(
-            private.public_key(), as_dict=True
-        )
-        kid = hashlib.sha256(f"{public_jwk['n']}{public_jwk['e']}".encode()).hexdigest()[:32]
-        public_jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
-        return SigningKey.objects.create(
-            kid=kid, algorithm=SigningKey.Algorithm.RS256, public_jwk=public_jwk, private_pem=pem
-        )
+    return key if key is not None else signing_key_rotate()
+
+
+def signing_key_rotate() -> SigningKey:
+    """A new RSA 2048 key that signs from now on. The keys before it stay published in the
+    JWKS (not retired), so every credential they signed still verifies (docs/operations.md)."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_jwk: dict[str, Any] = jwt.algorithms.RSAAlgorithm.to_jwk(
+        private.public_key(), as_dict=True
+    )
+    kid = hashlib.sha256(f"{public_jwk['n']}{public_jwk['e']}".encode()).hexdigest()[:32]
+    public_jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
+    return SigningKey.objects.create(
+        kid=kid, algorithm=SigningKey.Algorithm.RS256, public_jwk=public_jwk, private_pem=pem
+    )
 
 
 def credential_of(certificate: Certificate) -> dict[str, Any]:
