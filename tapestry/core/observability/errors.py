@@ -109,6 +109,14 @@ def git_commit() -> str:
     return completed.stdout.strip()
 
 
+def _request_id_tag(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """Tag each event with the request id, to find its log lines."""
+    request_id = request_id_var.get()
+    if request_id:
+        event.setdefault("tags", {}).setdefault("request_id", request_id)
+    return event
+
+
 def sentry_init() -> None:
     """Start Sentry's SDK with the Django integration when a DSN is configured."""
     if not settings.TAPESTRY_SENTRY_DSN:
@@ -122,10 +130,16 @@ def sentry_init() -> None:
         integrations=[DjangoIntegration()],
         environment=settings.TAPESTRY_ENV,
         release=git_commit() or None,
-        # No cookies, headers, user emails or IP addresses leave the site.
+        # No cookies, headers, user emails or IP addresses leave the site; nor do request
+        # bodies or a frame's local variables, where a person's data often sits.
         send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+        before_send=_request_id_tag,
         traces_sample_rate=settings.TAPESTRY_SENTRY_TRACES_SAMPLE_RATE,
     )
-    # The log reporter's lines would reach Sentry a second time through its logging
-    # integration; `sentry_reporter` sends them once, with their tags.
+    # The log reporter's lines, and Django's "Task ... state=FAILED" line, would reach Sentry
+    # through its logging integration first (and its deduplication would then drop
+    # `sentry_reporter`'s event, which carries the task's tags): let only the reporter send them.
     ignore_logger(logger.name)
+    ignore_logger("django.tasks")
