@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from tapestry.core.collation import collation_for_language
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
+
 # Re-exported for the domain apps (they may import nothing else of core's).
 from tapestry.core.observability.context import current_request_id as current_request_id
 from tapestry.core.observability.metrics import GaugeSample as GaugeSample

@@ -33,9 +33,10 @@ def release_gauges() -> Iterator[GaugeSample]:
             value=release.seconds,
         )
     counts = dict(
-        Release.objects.order_by().values("status").annotate(count=Count("id")).values_list(
-            "status", "count"
-        )
+        Release.objects.order_by()
+        .values("status")
+        .annotate(count=Count("id"))
+        .values_list("status", "count")
     )
     for status in Release.Status.values:
         yield GaugeSample(

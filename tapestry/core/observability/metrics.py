@@ -103,7 +103,9 @@ def _task_gauges() -> Iterator[Metric]:
 
     now = timezone.now()
     depth = GaugeMetricFamily(
-        "tapestry_task_queue_depth", "Tasks due and waiting for a worker, by queue.", labels=["queue"]
+        "tapestry_task_queue_depth",
+        "Tasks due and waiting for a worker, by queue.",
+        labels=["queue"],
     )
     age = GaugeMetricFamily(
         "tapestry_task_queue_oldest_age_seconds",
@@ -120,8 +122,7 @@ def _task_gauges() -> Iterator[Metric]:
     )
     ready = DBTaskResult.objects.ready()
     queues = {
-        row["queue_name"]: row
-        for row in ready.values("queue_name").annotate(waiting=Count("id"))
+        row["queue_name"]: row for row in ready.values("queue_name").annotate(waiting=Count("id"))
     }
     # A deferred task waits from its run_after, not from when it was enqueued.
     oldest_deferred = dict(
@@ -172,7 +173,9 @@ class DatabaseCollector(Collector):
                     family = families[sample.name] = GaugeMetricFamily(
                         sample.name, sample.documentation, labels=sorted(sample.labels)
                     )
-                family.add_metric([sample.labels[key] for key in sorted(sample.labels)], sample.value)
+                family.add_metric(
+                    [sample.labels[key] for key in sorted(sample.labels)], sample.value
+                )
         yield from families.values()
 
 

@@ -84,7 +84,7 @@ def readiness_report() -> tuple[bool, dict[str, CheckResult]]:
             results[name] = check()
         # A probe must answer whatever breaks (a Redis connection refused, a disk unmounted):
         # any exception is "not ready", logged here, and never a 500.
-        except Exception as exception:  # noqa: BLE001
+        except Exception as exception:
             logger.warning("Readiness check %s failed: %r", name, exception)
             results[name] = error(f"check failed: {type(exception).__name__}")
     return all(result["status"] == "ok" for result in results.values()), results

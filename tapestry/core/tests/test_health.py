@@ -149,9 +149,7 @@ def test_readyz_is_503_when_the_worker_heartbeat_is_stale(
     }
 
 
-def test_readyz_is_503_without_a_ready_research_release(
-    frozen_time: None, visitor: Client
-) -> None:
+def test_readyz_is_503_without_a_ready_research_release(frozen_time: None, visitor: Client) -> None:
     WorkerHeartbeatFactory.create(last_seen=NOW)
     apps.get_model("research", "Release").objects.create(
         version="R2026-12", status="building", source_path="generated"

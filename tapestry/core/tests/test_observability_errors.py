@@ -153,7 +153,7 @@ class _FakeSentry(http.server.BaseHTTPRequestHandler):
 
     envelopes: list[list[dict[str, Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         encoding = self.headers.get("Content-Encoding", "")
         if encoding == "gzip":

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.apps import apps
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.tasks import task, task_backends
@@ -20,11 +21,8 @@ from django_tasks_db import DatabaseBackend
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_django.fixtures import Settings
 
-from tapestry.accounts.models import User
-from tapestry.network.tests.factories import PASSWORD
-
 ROOT = Path(__file__).resolve().parents[3]
-TOKEN = "scraper-token-" + "s" * 30  # noqa: S105 - a test value
+TOKEN = "scraper-token-" + "s" * 30
 SCRAPER = {"Authorization": f"Bearer {TOKEN}"}
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -158,12 +156,14 @@ def test_requests_are_counted_by_view_name_and_status_never_by_path(
 
 @pytest.mark.django_db
 def test_failed_sign_ins_are_counted_without_saying_whose(
-    token: str, visitor: Client, alice_liaison: User
+    token: str, visitor: Client, alice_liaison: AbstractBaseUser
 ) -> None:
     before = value(samples(visitor), "tapestry_login_failures_total")
 
-    response = visitor.post("/accounts/login/", {"login": alice_liaison.email, "password": "no"})
-    visitor.post("/accounts/login/", {"login": "nobody@example.org", "password": PASSWORD})
+    response = visitor.post(
+        "/accounts/login/", {"login": "alice@example.org", "password": "not-her-password"}
+    )
+    visitor.post("/accounts/login/", {"login": "nobody@example.org", "password": "guess-123"})
     text = visitor.get("/metrics", headers=SCRAPER).content.decode()
 
     assert response.status_code == 200
@@ -212,7 +212,11 @@ def test_the_current_research_release_build_time_is_a_gauge(token: str, visitor:
         version="R2026-01", status="ready", source_path="x", finished_at=timezone.now(), seconds=7
     )
     release.objects.create(
-        version="R2026-02", status="ready", source_path="x", finished_at=timezone.now(), seconds=42.5
+        version="R2026-02",
+        status="ready",
+        source_path="x",
+        finished_at=timezone.now(),
+        seconds=42.5,
     )
     release.objects.create(version="R2026-03", status="failed", source_path="x")
 
