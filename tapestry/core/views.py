@@ -1,9 +1,10 @@
 import secrets
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -51,13 +52,16 @@ def _metrics_allowed(request: HttpRequest) -> bool:
     return user.is_authenticated and user.is_active and user.is_staff
 
 
+# No form, no side effect; and a CSRF refusal would tell an anonymous POST that it exists.
+@csrf_exempt
 @never_cache
-@require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics, for the scraper's token or a signed-in staff member. Anyone else is
-    told there is nothing here, so the endpoint is not advertised."""
+    told there is nothing here (whatever the method), so the endpoint is not advertised."""
     if not _metrics_allowed(request):
         raise Http404
+    if request.method not in {"GET", "HEAD"}:
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return HttpResponse(metrics_exposition(), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -124,10 +124,16 @@ def test_a_staff_administrator_signed_in_with_a_second_factor_reads_the_metrics(
 
 
 @pytest.mark.django_db
-def test_a_post_to_the_metrics_is_refused(token: str, visitor: Client) -> None:
-    response = visitor.post("/metrics", headers=SCRAPER)
+def test_a_post_to_the_metrics_is_refused_and_without_the_token_not_even_that(
+    token: str, visitor: Client
+) -> None:
+    browser = Client(enforce_csrf_checks=True)
 
-    assert response.status_code == 405
+    with_token = browser.post("/metrics", headers=SCRAPER)
+    without = browser.post("/metrics")
+
+    assert with_token.status_code == 405
+    assert without.status_code == 404
 
 
 @pytest.mark.urls(__name__)
