@@ -83,6 +83,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request id, and the time measured
+    # covers them all.
+    "tapestry.core.observability.context.RequestIdMiddleware",
+    "tapestry.core.observability.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -321,12 +325,52 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Plain lines for a person at a terminal; TAPESTRY_LOG_FORMAT=json for a log shipper (one JSON
+# object per line). Either way each record carries the request id (and the signed-in person's
+# id, never their email), also in the worker's lines for a task that request enqueued.
+TAPESTRY_LOG_FORMAT = _env("TAPESTRY_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "tapestry.core.observability.context.RequestContextFilter"}
+    },
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "tapestry.core.observability.context.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if TAPESTRY_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": _env("TAPESTRY_LOG_LEVEL", "INFO")},
 }
+
+# Observability (docs/operations.md). /metrics answers a request bearing this token
+# (`Authorization: Bearer ...`) or a signed-in staff member; anyone else gets a 404.
+TAPESTRY_METRICS_TOKEN = _env("TAPESTRY_METRICS_TOKEN")
+# Several web processes (gunicorn workers) share their counts through files in this directory;
+# prometheus_client reads the same variable. Empty it before the processes start.
+PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
+# Error reports: Sentry's SDK starts when a DSN is set (no personal data is sent).
+TAPESTRY_SENTRY_DSN = _env("TAPESTRY_SENTRY_DSN")
+TAPESTRY_SENTRY_TRACES_SAMPLE_RATE = float(_env("TAPESTRY_SENTRY_TRACES_SAMPLE_RATE", "0"))
+TAPESTRY_ENV = _env("TAPESTRY_ENV", "development")
+# The deployed version reported with errors; the checkout's git commit when empty.
+TAPESTRY_RELEASE = _env("TAPESTRY_RELEASE")
+# Functions called with each unhandled request error and failed task (dotted paths).
+TAPESTRY_ERROR_REPORTERS = [
+    path
+    for path in _env(
+        "TAPESTRY_ERROR_REPORTERS",
+        "tapestry.core.observability.errors.log_reporter"
+        + (",tapestry.core.observability.errors.sentry_reporter" if TAPESTRY_SENTRY_DSN else ""),
+    ).split(",")
+    if path
+]
 
 # The network: every figure lives here or in data, never in code.
 NETWORK_PAGE_SIZE = 20

@@ -1,5 +1,5 @@
 """What the other apps may use from core: audit, CSV cells, email, the worker's health, language
-order."""
+order, and the observability registries (readiness checks, scrape-time gauges)."""
 
 import csv
 import datetime
@@ -19,6 +19,15 @@ from django.utils import timezone, translation
 
 from tapestry.core.collation import collation_for_language
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
+
+# Re-exported for the domain apps (they may import nothing else of core's).
+from tapestry.core.observability.context import current_request_id as current_request_id
+from tapestry.core.observability.metrics import GaugeSample as GaugeSample
+from tapestry.core.observability.metrics import metrics_gauges_register as metrics_gauges_register
+from tapestry.core.observability.readiness import CheckResult as CheckResult
+from tapestry.core.observability.readiness import (
+    readiness_check_register as readiness_check_register,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,15 @@ class ResearchConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from tapestry.accounts.api import dashboard_panel_register
+        from tapestry.core.api import metrics_gauges_register, readiness_check_register
         from tapestry.research.dashboard import workbench_panels
+        from tapestry.research.observability import release_gauges, release_readiness
         from tapestry.research.services import researcher_signed_in
 
         dashboard_panel_register(workbench_panels)
+        # /readyz needs the current release and its warehouse; /metrics shows its build time.
+        readiness_check_register("release", release_readiness)
+        metrics_gauges_register(release_gauges)
 
         # The research log records each researcher's sign-in (the audit the issue asks for);
         # a receiver, because signing in belongs to allauth, not to a service of ours.
