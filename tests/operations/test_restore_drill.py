@@ -1,0 +1,369 @@
+"""The restore drill: a host with members, a signed certificate, audit trails, an uploaded file
+and a research release is backed up with `manage.py backup`, lost, and restored with `manage.py
+restore` into a new empty database (PostgreSQL: a database the test creates; SQLite: a new
+file), a new media folder and an empty research folder. Then every table holds the same rows,
+the release's files their checksums, the certificate verifies on the restored host, and the
+audit trails are the same rows. A damaged backup and a wrong key are refused before anything
+is written (ADR 0030)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import duckdb
+import jwt
+import pytest
+from cryptography.fernet import Fernet
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import connections
+from django.db.utils import load_backend
+from django.test import Client
+from pytest_django.fixtures import Settings
+
+from tapestry.accounts.api import Role
+from tapestry.accounts.models import User
+from tapestry.core.api import audit_record
+from tapestry.core.backup import MANIFEST, database_state
+from tapestry.core.models import AuditEvent
+from tapestry.learning.models import AuditEntry, Certificate
+from tapestry.learning.services import certificate_revoke
+from tapestry.learning.tests.factories import course_finish, course_make
+from tapestry.network.tests.factories import OrganizationFactory, UserFactory
+from tapestry.research.models import Release, ResearchLogEntry
+from tapestry.research.services import release_create
+from tapestry.research.warehouse.generate import generate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = Fernet.generate_key().decode()
+HANDOUT = b"%PDF-1.7\n" + bytes(range(256)) * 40
+SAMPLE_ROWS = 20
+
+
+# --- the host ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def host(settings: Settings, tmp_path: Path) -> Path:
+    """This host's media and research folders, and its backup key."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RESEARCH_DATA_DIR = tmp_path / "research"
+    settings.BACKUP_KEY = KEY
+    settings.BACKUP_KEY_FALLBACKS = []
+    return tmp_path
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database beside the test database, reachable as the alias "restored"."""
+    default = connections["default"]
+    config = dict(default.settings_dict)
+    if default.vendor == "postgresql":
+        config["NAME"] = f"{default.settings_dict['NAME']}_restored"
+        with default.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
+            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    else:
+        config["NAME"] = str(tmp_path / "restored.sqlite3")
+    # Made here rather than declared in DATABASES: pytest-django would otherwise make (and
+    # empty) a test database for it before the test.
+    connections["restored"] = load_backend(config["ENGINE"]).DatabaseWrapper(config, "restored")
+    yield "restored"
+    connections["restored"].close()
+    del connections["restored"]
+    if default.vendor == "postgresql":
+        with default.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
+
+
+@contextmanager
+def serving_from(alias: str) -> Iterator[None]:
+    """The site (pages through the test client included) reads the database `alias`, as a
+    host restored from the backup would."""
+    original = connections["default"]
+    connections["default"] = connections[alias]
+    try:
+        yield
+    finally:
+        connections["default"] = original
+
+
+def database_url(alias: str) -> str:
+    config = connections[alias].settings_dict
+    if connections[alias].vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    user = quote(config["USER"] or "")
+    password = f":{quote(config['PASSWORD'])}" if config["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{config['HOST']}:{config['PORT'] or 5432}/{config['NAME']}"
+
+
+def checksums(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def backup_run(output: Path, *options: str) -> Path:
+    """`manage.py backup` into `output`; the backup directory it wrote."""
+    out = io.StringIO()
+    call_command("backup", "--output", str(output), *options, stdout=out, stderr=io.StringIO())
+    assert out.getvalue().startswith(f"Backup written to {output}/tapestry-")
+    (written,) = output.glob("tapestry-*")
+    return written
+
+
+def restore_run(backup: Path, alias: str) -> str:
+    out = io.StringIO()
+    call_command("restore", str(backup), "--database", alias, stdout=out)
+    return out.getvalue()
+
+
+def rows_sampled(alias: str) -> dict[str, list[tuple[object, ...]]]:
+    """The first and last rows (by primary key) of every table a model owns."""
+    sample = {}
+    for model in apps.get_models(include_auto_created=True):
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        rows = model._base_manager.using(alias).order_by("pk")
+        sample[model._meta.db_table] = [
+            *rows.values_list()[:SAMPLE_ROWS],
+            *rows.reverse().values_list()[:SAMPLE_ROWS],
+        ]
+    return sample
+
+
+def audit_trails(alias: str) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        "core": list(
+            AuditEvent.objects.using(alias)
+            .order_by("pk")
+            .values_list("pk", "occurred_at", "actor_id", "action", "target_id", "summary", "data")
+        ),
+        "learning": list(AuditEntry.objects.using(alias).order_by("pk").values_list()),
+        "research": list(ResearchLogEntry.objects.using(alias).order_by("pk").values_list()),
+    }
+
+
+@pytest.fixture
+def alice_liaison(transactional_db: None) -> User:
+    return UserFactory.create(
+        email="alice@example.org", full_name="Alice Liaison", roles=[Role.LIAISON]
+    )
+
+
+@pytest.fixture
+def admin(transactional_db: None) -> User:
+    return UserFactory.create(
+        email="adam@example.org",
+        full_name="Adam Admin",
+        roles=[Role.ADMINISTRATOR],
+        is_staff=True,
+        two_factor=True,
+    )
+
+
+# --- the drill -----------------------------------------------------------------------------
+
+
+def test_a_backup_restored_into_an_empty_host_holds_everything_the_host_had(
+    host: Path, fresh_database: str, settings: Settings, alice_liaison: User, admin: User
+) -> None:
+    # Given a host with members, a signed certificate (and a revoked one), audit trails, an
+    # uploaded file and a research release
+    OrganizationFactory.create_batch(3)
+    certificate = course_finish(user_id=alice_liaison.pk, course=course_make()).certificate
+    revoked = course_finish(
+        user_id=alice_liaison.pk, course=course_make(slug="second", title="Second course")
+    ).certificate
+    certificate_revoke(certificate_id=revoked.pk, actor=admin, reason="Taken by someone else")
+    audit_record(actor=admin, action="drill.before_backup", summary="Before the backup")
+    handout = default_storage.save("learning/files/handout.pdf", ContentFile(HANDOUT))
+    generated = host / "research" / "generated" / "drill"
+    generate(generated, participants=200, seed=5)
+    release = release_create(source=generated, version="drill-1")
+    release_files = checksums(host / "research")
+    source_state = database_state(using="default")
+    source_rows = rows_sampled("default")
+    source_audit = audit_trails("default")
+
+    # When it is backed up, the host is lost, and the backup restored into an empty one
+    backup = backup_run(host / "backups")
+    shutil.rmtree(host / "research")
+    settings.MEDIA_ROOT = host / "new-host-media"
+    said = restore_run(backup, fresh_database)
+
+    # Then every table has the same rows
+    assert said.startswith(f"Checking {backup} …\nRestored {backup.name}: ")
+    restored_state = database_state(using=fresh_database)
+    assert restored_state.tables == source_state.tables
+    assert restored_state.migrations == source_state.migrations
+    assert rows_sampled(fresh_database) == source_rows
+    for table in ("network_organization", "learning_certificate", "research_release"):
+        assert restored_state.tables[table] >= 1
+    # the audit trails are intact: same ids, actions, times, people
+    assert audit_trails(fresh_database) == source_audit
+    assert {"drill.before_backup", "research.release"} <= {row[3] for row in source_audit["core"]}
+    assert AuditEntry.objects.using(fresh_database).get().action == "certificate_revoked"
+    # the release's files are back where its rows say, with their checksums
+    assert checksums(host / "research") == release_files
+    warehouse = Release.objects.using(fresh_database).get().warehouse_path
+    assert warehouse == release.warehouse_path
+    with duckdb.connect(warehouse, read_only=True) as con:
+        (participants,) = con.execute("SELECT COUNT(*) FROM participant").fetchone() or (0,)
+        (people,) = con.execute("SELECT COUNT(*) FROM person").fetchone() or (0,)
+    assert participants == release.participants
+    assert people == 200
+    # the uploaded file is in the new host's storage
+    with default_storage.open(handout) as restored_handout:
+        assert restored_handout.read() == HANDOUT
+    # and a certificate issued before the backup verifies on the restored host, with the key
+    # the restored host publishes
+    with serving_from(fresh_database):
+        page = Client().get(f"/learning/verify/{certificate.code}/")
+        (published,) = Client().get("/.well-known/jwks.json").json()["keys"]
+    assert page.status_code == 200
+    assert "Valid" in page.content.decode()
+    assert "Alice Liaison" in page.content.decode()
+    issued = Certificate.objects.get(pk=certificate.pk).credential_jwt
+    claims = jwt.decode(issued, jwt.PyJWK(published).key, algorithms=["RS256"])
+    assert claims["jti"] == f"{settings.SITE_URL}/learning/verify/{certificate.code}/"
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_backup(host: Path, admin: User) -> Path:
+    """A backup of a host with an audit row and an uploaded file."""
+    audit_record(actor=admin, action="drill.before_backup")
+    default_storage.save("learning/files/handout.pdf", ContentFile(HANDOUT))
+    return backup_run(host / "backups")
+
+
+def nothing_restored(alias: str, host: Path) -> bool:
+    return (
+        connections[alias].introspection.table_names() == []
+        and not (host / "new-host-media").exists()
+    )
+
+
+def test_a_backup_with_one_byte_changed_is_refused_before_anything_is_written(
+    small_backup: Path, fresh_database: str, host: Path, settings: Settings
+) -> None:
+    manifest = json.loads((small_backup / MANIFEST).read_text())
+    (database,) = [entry for entry in manifest["files"] if entry["name"].startswith("database.")]
+    damaged = small_backup / database["path"]
+    content = bytearray(damaged.read_bytes())
+    content[len(content) // 2] ^= 0x01
+    damaged.write_bytes(bytes(content))
+    settings.MEDIA_ROOT = host / "new-host-media"
+
+    with pytest.raises(CommandError) as refused:
+        restore_run(small_backup, fresh_database)
+
+    assert str(refused.value) == (
+        f"{database['path']} does not match its checksum: the backup is damaged."
+    )
+    assert nothing_restored(fresh_database, host)
+
+
+def test_a_manifest_changed_after_the_backup_is_refused(
+    small_backup: Path, fresh_database: str, host: Path, settings: Settings
+) -> None:
+    text = (small_backup / MANIFEST).read_text()
+    assert '"core_auditevent": 1,' in text
+    (small_backup / MANIFEST).write_text(
+        text.replace('"core_auditevent": 1,', '"core_auditevent": 2,')
+    )
+    settings.MEDIA_ROOT = host / "new-host-media"
+
+    with pytest.raises(CommandError, match=r"^manifest\.json was changed after the backup"):
+        restore_run(small_backup, fresh_database)
+
+    assert nothing_restored(fresh_database, host)
+
+
+def test_a_wrong_backup_key_is_refused_with_a_clear_message_and_no_traceback(
+    small_backup: Path, fresh_database: str, host: Path
+) -> None:
+    connections[fresh_database].close()
+
+    refused = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(small_backup)],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            "DATABASE_URL": database_url(fresh_database),
+            "TAPESTRY_MEDIA_ROOT": str(host / "new-host-media"),
+            "TAPESTRY_BACKUP_KEY": Fernet.generate_key().decode(),
+            "TAPESTRY_BACKUP_KEY_FALLBACKS": "",
+        },
+        capture_output=True,
+        text=True,
+    )
+
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        "CommandError: The backup key does not open this backup: neither TAPESTRY_BACKUP_KEY "
+        "nor any of TAPESTRY_BACKUP_KEY_FALLBACKS is the key it was made with (after a "
+        "rotation, put the old key in TAPESTRY_BACKUP_KEY_FALLBACKS).\n"
+    )
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert nothing_restored(fresh_database, host)
+
+
+def test_after_a_key_rotation_the_old_key_in_the_fallbacks_still_opens_older_backups(
+    small_backup: Path, fresh_database: str, host: Path, settings: Settings
+) -> None:
+    settings.BACKUP_KEY = Fernet.generate_key().decode()
+    settings.BACKUP_KEY_FALLBACKS = [KEY]
+    settings.MEDIA_ROOT = host / "new-host-media"
+
+    said = restore_run(small_backup, fresh_database)
+
+    assert "Restored " in said
+    assert AuditEvent.objects.using(fresh_database).get().action == "drill.before_backup"
+    assert (host / "new-host-media" / "learning" / "files" / "handout.pdf").read_bytes() == HANDOUT
+
+
+def test_a_non_empty_database_is_refused(
+    small_backup: Path, host: Path, settings: Settings
+) -> None:
+    settings.MEDIA_ROOT = host / "new-host-media"
+
+    with pytest.raises(CommandError, match=r"is not empty \(it has \d+ tables\)"):
+        restore_run(small_backup, "default")
+
+    assert not (host / "new-host-media").exists()
+
+
+def test_without_a_key_a_backup_is_refused_unless_asked_in_the_clear(
+    host: Path, settings: Settings
+) -> None:
+    settings.BACKUP_KEY = ""
+
+    with pytest.raises(CommandError, match=r"^TAPESTRY_BACKUP_KEY is not set"):
+        backup_run(host / "backups")
+    written = backup_run(host / "clear", "--no-encrypt")
+
+    assert not list((host / "backups").glob("*"))
+    manifest = json.loads((written / MANIFEST).read_text())
+    assert manifest["encrypted"] is False
+    assert {entry["path"] for entry in manifest["files"]} == {manifest["database"]["file"]}
