@@ -335,9 +335,17 @@ def _sqlite_with_collations(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection that knows the ICU collations the schema names."""
     copy = sqlite3.connect(path)
     for name, locale in COLLATION_LOCALES.items():
-        collator = icu.Collator.createInstance(icu.Locale.forLanguageTag(locale))
-        copy.create_collation(name, lambda left, right, c=collator: int(c.compare(left, right)))
+        copy.create_collation(name, _compare_by(locale))
     return copy
+
+
+def _compare_by(locale: str) -> Callable[[str, str], int]:
+    collator = icu.Collator.createInstance(icu.Locale.forLanguageTag(locale))
+
+    def compare(left: str, right: str) -> int:
+        return int(collator.compare(left, right))
+
+    return compare
 
 
 def _sqlite_dump(connection: BaseDatabaseWrapper, writer: _Writer) -> DatabaseState:
@@ -402,7 +410,8 @@ def _sqlite_restore(connection: BaseDatabaseWrapper, chunks: Iterable[bytes]) ->
     lies in the clear anyway), then copied into the target database with SQLite's backup API
     (which also suits a database the target connection holds open)."""
     name = str(connection.settings_dict["NAME"])
-    work = None if connection.is_in_memory_db() else Path(name).resolve().parent
+    in_memory = name == ":memory:" or "mode=memory" in name
+    work = None if in_memory else Path(name).resolve().parent
     with tempfile.NamedTemporaryFile(dir=work, suffix=".sqlite3", delete=False) as opened:
         for chunk in chunks:
             opened.write(chunk)
