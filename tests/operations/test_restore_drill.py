@@ -4,7 +4,7 @@ restore` into a new empty database (PostgreSQL: a database the test creates; SQL
 file), a new media folder and an empty research folder. Then every table holds the same rows,
 the release's files their checksums, the certificate verifies on the restored host, and the
 audit trails are the same rows. A damaged backup and a wrong key are refused before anything
-is written (ADR 0030)."""
+is written, and uploads kept in an S3 bucket come back into a new bucket (ADR 0030)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import boto3
 import duckdb
 import jwt
 import pytest
@@ -31,6 +33,7 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 from django.db.utils import load_backend
 from django.test import Client
+from moto.server import ThreadedMotoServer
 from pytest_django.fixtures import Settings
 
 from tapestry.accounts.api import Role
@@ -52,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = Fernet.generate_key().decode()
 HANDOUT = b"%PDF-1.7\n" + bytes(range(256)) * 40
 SAMPLE_ROWS = 20
+S3_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 # --- the host ------------------------------------------------------------------------------
@@ -369,3 +373,62 @@ def test_without_a_key_a_backup_is_refused_unless_asked_in_the_clear(
     assert manifest["encrypted"] is False
     assert {entry["path"] for entry in manifest["files"]} == {manifest["database"]["file"]}
     assert not (written / "manifest.sig").exists()
+
+
+# --- media in object storage -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API server on loopback (moto's), with an empty bucket for each host."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    port = server._server.server_port  # type: ignore[union-attr]  # started above
+    endpoint = f"http://127.0.0.1:{port}"
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_KEYS)
+    for bucket in ("old-host", "new-host"):
+        s3.create_bucket(Bucket=bucket)
+    yield endpoint
+    server.stop()
+
+
+def s3_storages(settings: Settings, endpoint: str, bucket: str) -> dict[str, Any]:
+    """STORAGES as config/settings.py builds it with TAPESTRY_S3_BUCKET set."""
+    return {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "access_key": S3_KEYS["aws_access_key_id"],
+                "secret_key": S3_KEYS["aws_secret_access_key"],
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        },
+    }
+
+
+def test_uploads_in_object_storage_are_backed_up_and_restored_into_a_new_bucket(
+    host: Path, fresh_database: str, settings: Settings, s3_endpoint: str
+) -> None:
+    settings.STORAGES = s3_storages(settings, s3_endpoint, "old-host")
+    names = [
+        default_storage.save("learning/files/handout.pdf", ContentFile(HANDOUT)),
+        default_storage.save("funding/attachments/budget.xlsx", ContentFile(b"budget")),
+    ]
+    backup = backup_run(host / "backups")
+
+    settings.STORAGES = s3_storages(settings, s3_endpoint, "new-host")
+    said = restore_run(backup, fresh_database)
+
+    assert ", 2 media files, " in said
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", **S3_KEYS)
+    stored = s3.list_objects_v2(Bucket="new-host")["Contents"]
+    assert sorted(item["Key"] for item in stored) == sorted(names)
+    assert s3.get_object(Bucket="new-host", Key=names[0])["Body"].read() == HANDOUT
+    grants = s3.get_object_acl(Bucket="new-host", Key=names[0])["Grants"]
+    assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # still private
