@@ -359,7 +359,7 @@ def test_a_wrong_backup_key_is_refused_clearly_and_after_a_rotation_the_old_key_
     assert (host / "new-host-media" / "learning" / "files" / "handout.pdf").read_bytes() == HANDOUT
 
 
-def test_without_a_key_a_backup_is_refused_unless_asked_in_the_clear(
+def test_without_a_key_a_backup_is_refused_unless_asked_in_the_clear_and_old_ones_pruned(
     host: Path, settings: Settings
 ) -> None:
     settings.BACKUP_KEY = ""
@@ -373,6 +373,10 @@ def test_without_a_key_a_backup_is_refused_unless_asked_in_the_clear(
     assert manifest["encrypted"] is False
     assert {entry["path"] for entry in manifest["files"]} == {manifest["database"]["file"]}
     assert not (written / "manifest.sig").exists()
+    # and --keep 1 leaves only the newest backup in the folder
+    newest = backup_run(host / "clear", "--no-encrypt", "--keep", "1")
+    assert newest != written
+    assert not written.exists()
 
 
 # --- media in object storage -----------------------------------------------------------------
