@@ -565,6 +565,13 @@ RESEARCH_BYPASS_MAX_DAYS = 365
 API_THROTTLE_ANONYMOUS = _env("TAPESTRY_API_THROTTLE_ANONYMOUS", "120/m")
 API_THROTTLE_TOKEN = _env("TAPESTRY_API_THROTTLE_TOKEN", "600/m")
 
+# Backups (issue 15, ADR 0030): `manage.py backup` writes to BACKUP_DIR, every file sealed with
+# BACKUP_KEY (`manage.py backup --new-key` makes one; keep it away from the backups). After a
+# rotation the old keys, comma-separated, in the fallbacks still open older backups.
+BACKUP_DIR = Path(_env("TAPESTRY_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+BACKUP_KEY = _env("TAPESTRY_BACKUP_KEY")
+BACKUP_KEY_FALLBACKS = [k for k in _env("TAPESTRY_BACKUP_KEY_FALLBACKS").split(",") if k.strip()]
+
 
 def _production_problems() -> list[str]:
     """What a production site must not start without: each a sentence an operator can act on."""

@@ -1,5 +1,6 @@
 """What the other apps may use from core: audit, CSV cells, email, the worker's health, language
-order, and the observability registries (readiness checks, scrape-time gauges)."""
+order, the observability registries (readiness checks, scrape-time gauges), and adding
+their files to backups."""
 
 import csv
 import datetime
@@ -17,6 +18,8 @@ from django.db.models.functions import Collate
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+# Re-exported: an app adds its own files to every backup from its AppConfig.ready().
+from tapestry.core.backup import backup_part_register as backup_part_register
 from tapestry.core.collation import collation_for_language
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
 
