@@ -325,10 +325,10 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Plain lines for a person at a terminal; TAPESTRY_LOG_FORMAT=json for a log shipper (one JSON
-# object per line). Either way each record carries the request id (and the signed-in person's
+# Plain lines for a person at a terminal; JSON for a log shipper (one object per line), the
+# default in production. Either way each record carries the request id (and the signed-in person's
 # id, never their email), also in the worker's lines for a task that request enqueued.
-TAPESTRY_LOG_FORMAT = _env("TAPESTRY_LOG_FORMAT", "text")
+TAPESTRY_LOG_FORMAT = _env("TAPESTRY_LOG_FORMAT", "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -358,7 +358,6 @@ PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
 # Error reports: Sentry's SDK starts when a DSN is set (no personal data is sent).
 TAPESTRY_SENTRY_DSN = _env("TAPESTRY_SENTRY_DSN")
 TAPESTRY_SENTRY_TRACES_SAMPLE_RATE = float(_env("TAPESTRY_SENTRY_TRACES_SAMPLE_RATE", "0"))
-TAPESTRY_ENV = _env("TAPESTRY_ENV", "development")
 # The deployed version reported with errors; the checkout's git commit when empty.
 TAPESTRY_RELEASE = _env("TAPESTRY_RELEASE")
 # Functions called with each unhandled request error and failed task (dotted paths).

@@ -15,7 +15,8 @@ def deliver_email(*, to: list[str], subject: str, body: str, html: str | None = 
     if html:
         message.attach_alternative(html, "text/html")
     sent = message.send()
-    logger.info("Sent %s message(s) to %s: %s", sent, to, subject)
+    # Counts only: addresses are personal data and logs travel to log stores.
+    logger.info("Sent %s message(s) to %s recipient(s)", sent, len(to))
     return sent
 
 

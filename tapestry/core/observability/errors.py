@@ -133,7 +133,7 @@ def sentry_init() -> None:
     sentry_sdk.init(
         dsn=settings.TAPESTRY_SENTRY_DSN,
         integrations=[DjangoIntegration()],
-        environment=settings.TAPESTRY_ENV,
+        environment=settings.ENVIRONMENT,
         release=git_commit() or None,
         # No cookies, headers, user emails or IP addresses leave the site; nor do request
         # bodies or a frame's local variables, where a person's data often sits.

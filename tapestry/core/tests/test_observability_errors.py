@@ -218,7 +218,7 @@ def test_with_a_dsn_sentry_receives_failed_tasks_and_request_errors_without_pers
             "DJANGO_SETTINGS_MODULE": "config.settings_test",
             "TAPESTRY_TASKS_BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
             "TAPESTRY_SENTRY_DSN": f"http://publickey@127.0.0.1:{port}/7",
-            "TAPESTRY_ENV": "staging",
+            "TAPESTRY_ENV": "development",
             "TAPESTRY_RELEASE": "abc1234",
             "DATABASE_URL": "sqlite:///:memory:",
         },
@@ -236,7 +236,7 @@ def test_with_a_dsn_sentry_receives_failed_tasks_and_request_errors_without_pers
     assert task_event["exception"]["values"][-1]["value"] == "task broke for sentry"
     assert task_event["tags"]["where"] == f"{MODULE}.fails_on_purpose"
     assert request_event["exception"]["values"][-1]["value"] == "view broke"
-    assert {event["environment"] for event in events} == {"staging"}
+    assert {event["environment"] for event in events} == {"development"}
     assert {event["release"] for event in events} == {"abc1234"}
     assert "user" not in request_event or "email" not in request_event["user"]
     assert "Cookie" not in json.dumps(request_event.get("request", {}).get("headers", {}))
