@@ -1,5 +1,5 @@
 """What the other apps may use from core: audit, CSV cells, email, the worker's health, language
-order."""
+order, and reading reports from the read replica."""
 
 import csv
 import datetime
@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from tapestry.core.collation import collation_for_language
+from tapestry.core.db_router import reading_from_replica as reading_from_replica
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
