@@ -64,10 +64,15 @@ def database_copy(name: str, directory: Path) -> str:
         postgres_run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         postgres_run(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return postgres_url(name)
-    path = directory / f"{name}.sqlite3"
+    # The in-memory test database's name is a URI ("file:memorydb_default?mode=memory..."):
+    # keep only what a file name and a database URL can carry.
+    path = directory / f"{re.sub(r'[^A-Za-z0-9_]', '_', name)}.sqlite3"
     connection.ensure_connection()
-    with sqlite3.connect(path) as target:
+    target = sqlite3.connect(path)
+    try:
         connection.connection.backup(target)
+    finally:
+        target.close()
     return f"sqlite:///{path}"
 
 
@@ -86,9 +91,35 @@ class WebNode:
 
 
 @contextmanager
+def web_nodes(
+    names: list[str], directory: Path, environment: dict[str, str]
+) -> Iterator[list[WebNode]]:
+    """gunicorn nodes (one worker, two threads each) with `environment` over the test
+    process's, started together and answering /healthz; stopped (SIGTERM, then waited for)
+    when the block ends."""
+    started: list[tuple[subprocess.Popen[bytes], WebNode]] = []
+    try:
+        for name in names:
+            started.append(_start(name, directory, environment))
+        for process, node in started:
+            _wait_until_healthy(node, process)
+        yield [node for _process, node in started]
+    finally:
+        for process, _node in started:
+            process.terminate()
+        for process, _node in started:
+            process.wait(timeout=30)
+
+
+@contextmanager
 def web_node(name: str, directory: Path, environment: dict[str, str]) -> Iterator[WebNode]:
-    """A gunicorn node (one worker, two threads) with `environment` over the test process's,
-    answering /healthz; stopped (SIGTERM, then waited for) when the block ends."""
+    with web_nodes([name], directory, environment) as (node,):
+        yield node
+
+
+def _start(
+    name: str, directory: Path, environment: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], WebNode]:
     port = free_port()
     log = directory / f"{name}.log"
     env = {
@@ -115,13 +146,7 @@ def web_node(name: str, directory: Path, environment: dict[str, str]) -> Iterato
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    node = WebNode(url=f"http://127.0.0.1:{port}", log=log)
-    try:
-        _wait_until_healthy(node, process)
-        yield node
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    return process, WebNode(url=f"http://127.0.0.1:{port}", log=log)
 
 
 def _wait_until_healthy(node: WebNode, process: subprocess.Popen[bytes]) -> None:
