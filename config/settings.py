@@ -260,10 +260,14 @@ CACHES = {
     )
 }
 # Sessions: in the database alone by default. With a shared cache, read through it and kept in
-# the database as well (cached_db): any web node reads a session another node wrote, at a
-# cache hit's cost, and losing Redis signs no one out (ADR 0029).
+# the database as well (Django's cached_db, made to survive Redis being unreachable): any web
+# node reads a session another node wrote, at a cache hit's cost, and losing Redis signs no
+# one out (ADR 0029)...
 if _CACHE_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "tapestry.core.sessions"
+# ...for at most this long in the cache, so one whose deletion could not reach Redis is gone
+# from the cache within it (tapestry/core/sessions.py).
+SESSION_CACHE_SECONDS = int(_env("TAPESTRY_SESSION_CACHE_SECONDS", "300"))
 
 _EMAIL_BACKEND = _env("TAPESTRY_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 _EMAIL_OPTIONS: dict[str, object] = (

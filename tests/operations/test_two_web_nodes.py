@@ -6,7 +6,8 @@ sessions (`TAPESTRY_CACHE_URL`, so sessions are `cached_db`) and one S3 bucket f
 (moto's server on loopback, the S3 wire protocol), each with its own empty media folder. Alice
 signs in on node A; node B knows her with the same cookie. She uploads a file on node A; node B
 hands it back byte for byte. Redis then loses everything (FLUSHDB): she is still signed in,
-because the database keeps the session.
+because the database keeps the session. And with Redis unreachable, sessions are still made,
+read, rotated (sign-in) and deleted (sign-out), in the database.
 """
 
 import os
@@ -18,11 +19,14 @@ import boto3
 import pytest
 import redis
 import requests
+from django.contrib.sessions.models import Session
 from django.db import connection
 from moto.server import ThreadedMotoServer
+from pytest_django.fixtures import Settings
 
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import PASSWORD
+from tapestry.core.sessions import SessionStore
 from tapestry.funding.models import Application
 from tapestry.funding.tests.factories_applicant import PDF_BYTES, draft_make
 from tapestry.network.tests.factories import OrganizationFactory, UserFactory
@@ -30,6 +34,7 @@ from tests.operations.web_nodes import (
     csrf_token,
     database_copy,
     database_drop,
+    free_port,
     sign_in,
     web_nodes,
 )
@@ -49,14 +54,10 @@ def redis_reachable() -> bool:
         return False
 
 
-pytestmark = [
-    pytest.mark.skipif(
-        not redis_reachable(),
-        reason=f"two web nodes share their sessions through Redis: none answers at {REDIS_URL}",
-    ),
-    # Committed rows: the nodes read a copy of what the test database holds.
-    pytest.mark.django_db(transaction=True),
-]
+needs_redis = pytest.mark.skipif(
+    not redis_reachable(),
+    reason=f"two web nodes share their sessions through Redis: none answers at {REDIS_URL}",
+)
 
 
 @pytest.fixture
@@ -98,6 +99,9 @@ def signed_in_as(response: requests.Response) -> bool:
     return response.status_code == 200 and "Alice Liaison" in response.text
 
 
+# Committed rows: the nodes read a copy of what the test database holds.
+@pytest.mark.django_db(transaction=True)
+@needs_redis
 def test_a_session_and_an_upload_made_on_one_node_are_served_by_the_other(
     alice_draft: tuple[Application, str],
     shared_redis: redis.Redis,
@@ -128,7 +132,9 @@ def test_a_session_and_an_upload_made_on_one_node_are_served_by_the_other(
             allow_redirects=False,
             timeout=60,
         )
-        link = re.search(r'href="([^"]+)">letter\.pdf<', browser.get(f"{node_b.url}{edit}").text)
+        link = re.search(
+            r'href="([^"]+)">letter\.pdf<', browser.get(f"{node_b.url}{edit}", timeout=60).text
+        )
         assert link is not None
         downloaded = browser.get(f"{node_b.url}{link.group(1)}", timeout=60)
         shared_redis.flushdb()
@@ -144,3 +150,32 @@ def test_a_session_and_an_upload_made_on_one_node_are_served_by_the_other(
     # Neither node kept the file on its own disk.
     assert [path for path in tmp_path.glob("*-media/**/*") if path.is_file()] == []
     assert signed_in_as(after_redis_lost)
+
+
+@pytest.mark.django_db
+def test_with_redis_unreachable_sessions_are_made_read_rotated_and_deleted_in_the_database(
+    settings: Settings,
+) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        },
+    }
+    settings.SESSION_CACHE_ALIAS = "sessions"
+    session = SessionStore()
+    session["person"] = "alice"
+
+    session.save()
+    read_back = SessionStore(session.session_key).load()
+    old_key = session.session_key
+    session.cycle_key()  # what signing in does
+    rotated = session.session_key
+    read_rotated = SessionStore(rotated).load()
+    session.flush()  # what signing out does
+
+    assert read_back == {"person": "alice"}
+    assert read_rotated == {"person": "alice"}
+    assert rotated != old_key
+    assert not Session.objects.filter(session_key__in=[old_key, rotated]).exists()
