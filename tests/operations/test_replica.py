@@ -6,6 +6,9 @@ with `wal_level=replica`, so logical replication between them is not available; 
 in for a streaming replica that is exactly up to date, and the tests then make the two differ
 on purpose: a figure changed on the replica alone shows which database a page read from.
 
+(The two tests that need PostgreSQL are skipped on SQLite; the settings' own tests run on
+both.)
+
 A web node (gunicorn, the production settings) serves the outreach dashboard with
 `TAPESTRY_REPLICA_DATABASE_URL` set: the dashboard's figures come from the replica, the
 liaison's sign-in (the session, the last sign-in time) is written to the primary, and once the
@@ -43,15 +46,13 @@ from tests.operations.web_nodes import (
     web_node,
 )
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="a read replica is a PostgreSQL deployment: this needs two PostgreSQL "
-        "databases (run with DATABASE_URL=postgres://...)",
-    ),
-    # Committed rows: the copies are made from what the test database holds.
-    pytest.mark.django_db(transaction=True),
-]
+needs_postgresql = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="a read replica is a PostgreSQL deployment: this needs two PostgreSQL databases "
+    "(run with DATABASE_URL=postgres://...)",
+)
+# Committed rows: the copies are made from what the test database holds.
+with_committed_rows = pytest.mark.django_db(transaction=True)
 
 EMAIL = "alice@example.org"
 # Reported on the primary; the replica is changed to say otherwise.
@@ -105,6 +106,8 @@ def totals_shown(html: str) -> dict[str, str]:
     return {label: value for value, label in pairs}
 
 
+@needs_postgresql
+@with_committed_rows
 def test_the_outreach_dashboard_reads_the_replica_and_the_primary_once_it_is_gone(
     primary_and_replica: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -171,6 +174,8 @@ def probe(primary: str, replica: str) -> dict[str, object]:
     return result
 
 
+@needs_postgresql
+@with_committed_rows
 def test_inside_a_report_reads_go_to_the_replica_writes_to_the_primary_and_a_closed_port_to_the_primary(
     primary_and_replica: tuple[str, str],
 ) -> None:
@@ -192,3 +197,52 @@ def test_inside_a_report_reads_go_to_the_replica_writes_to_the_primary_and_a_clo
     }
     # Each run's audit row went to the primary.
     assert (count(PROBE_AUDIT_ROWS, primary), count(PROBE_AUDIT_ROWS, replica)) == (2, 0)
+
+
+def settings_databases(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """DATABASES and the routers as the settings module builds them from this environment."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from config import settings; "
+            "print(json.dumps([settings.DATABASES, settings.DATABASE_ROUTERS]))",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_replica_alias_is_read_only_gives_up_quickly_and_mirrors_the_default_in_tests() -> None:
+    built = settings_databases(
+        {
+            "DATABASE_URL": "postgres://tapestry@primary-host:5432/tapestry",
+            "TAPESTRY_REPLICA_DATABASE_URL": "postgres://tapestry@replica-host:5432/tapestry",
+        }
+    )
+
+    databases, routers = json.loads(built.stdout)
+    assert (databases["replica"]["HOST"], databases["replica"]["TEST"]) == (
+        "replica-host",
+        {"MIRROR": "default"},
+    )
+    assert databases["replica"]["OPTIONS"] == {
+        "connect_timeout": 3,
+        "options": "-c default_transaction_read_only=on",
+    }
+    assert routers == ["tapestry.core.db_router.PrimaryReplicaRouter"]
+
+
+def test_a_replica_on_another_engine_than_the_primary_refuses_to_start() -> None:
+    built = settings_databases(
+        {
+            "DATABASE_URL": "postgres://tapestry@primary-host:5432/tapestry",
+            "TAPESTRY_REPLICA_DATABASE_URL": "sqlite:////tmp/replica.sqlite3",
+        }
+    )
+
+    assert built.returncode == 1
+    assert "TAPESTRY_REPLICA_DATABASE_URL must name the same database engine" in built.stderr
