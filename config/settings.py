@@ -148,6 +148,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# A read replica for reports (docs/adr/0029-scale-out.md): with this URL set, report views read
+# from it inside `core.api.reading_from_replica()`; every write and every other read stays on
+# the primary. Same engine as the primary. Its sessions are read-only (a real streaming replica
+# refuses writes anyway); a replica that is down is retried after so many seconds, and the
+# connection gives up quickly so the report falls back to the primary instead of hanging. In
+# tests it mirrors the default database (no second test database is made).
+_REPLICA_URL = _env("TAPESTRY_REPLICA_DATABASE_URL")
+if _REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        _REPLICA_URL, conn_max_age=int(_env("TAPESTRY_DB_CONN_MAX_AGE", "0"))
+    )
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            "TAPESTRY_REPLICA_DATABASE_URL must name the same database engine as DATABASE_URL."
+        )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["OPTIONS"] = {
+            "connect_timeout": int(_env("TAPESTRY_REPLICA_CONNECT_TIMEOUT", "3")),
+            "options": "-c default_transaction_read_only=on",
+        }
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["tapestry.core.db_router.PrimaryReplicaRouter"]
+DATABASE_REPLICA_RETRY_SECONDS = int(_env("TAPESTRY_REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -266,6 +289,15 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions: in the database alone by default. With a shared cache, read through it and kept in
+# the database as well (Django's cached_db, made to survive Redis being unreachable): any web
+# node reads a session another node wrote, at a cache hit's cost, and losing Redis signs no
+# one out (ADR 0029)...
+if _CACHE_URL:
+    SESSION_ENGINE = "tapestry.core.sessions"
+# ...for at most this long in the cache, so one whose deletion could not reach Redis is gone
+# from the cache within it (tapestry/core/sessions.py).
+SESSION_CACHE_SECONDS = int(_env("TAPESTRY_SESSION_CACHE_SECONDS", "300"))
 
 _EMAIL_BACKEND = _env("TAPESTRY_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 _EMAIL_OPTIONS: dict[str, object] = (

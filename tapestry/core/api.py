@@ -1,6 +1,6 @@
 """What the other apps may use from core: audit, CSV cells, email, the worker's health, language
-order, the observability registries (readiness checks, scrape-time gauges), and adding
-their files to backups."""
+order, the observability registries (readiness checks, scrape-time gauges), adding their files
+to backups, and reading reports from the read replica."""
 
 import csv
 import datetime
@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 # Re-exported: an app adds its own files to every backup from its AppConfig.ready().
 from tapestry.core.backup import backup_part_register as backup_part_register
 from tapestry.core.collation import collation_for_language
+from tapestry.core.db_router import reading_from_replica as reading_from_replica
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
 
 # Re-exported for the domain apps (they may import nothing else of core's).

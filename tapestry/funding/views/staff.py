@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tapestry.accounts.api import AuthenticatedRequest, Role, people_with_role
+from tapestry.core.api import reading_from_replica
 from tapestry.funding import dashboard, reviews, selectors, services
 from tapestry.funding.forms.staff import (
     ApplicationSearchForm,
@@ -447,9 +448,11 @@ def staff_decide(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse
 @staff_only
 @require_GET
 def staff_dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    pipeline = dashboard.pipeline()
-    money = dashboard.money_by_region()
-    reach = dashboard.reach_of_awards()
+    # Aggregates over every application and award: read from the replica (see ADR 0029).
+    with reading_from_replica():
+        pipeline = dashboard.pipeline()
+        money = dashboard.money_by_region()
+        reach = dashboard.reach_of_awards()
     stage_labels = [str(stage.label) for stage in dashboard.STAGES]
     return render(
         request,

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tapestry.accounts.api import AuthenticatedRequest
-from tapestry.core.api import csv_lines
+from tapestry.core.api import csv_lines, reading_from_replica
 from tapestry.network.api import organizations_get, regions
 from tapestry.sharing import ledger, metrics, permissions
 from tapestry.sharing.metrics import Figures, GroupFigures, LenderLoad, Period, PeriodError
@@ -502,8 +502,12 @@ def network_figures(request: AuthenticatedRequest) -> HttpResponse:
     except PeriodError as error:
         context["error"] = str(error)
         return render(request, f"{TEMPLATES}/network.html", context, status=400)
-    figures = _network_figures(period)
-    nets = ledger.statements_network(month=month)
+    # The network's aggregates over every request of the period read from the replica: a
+    # few seconds of lag cannot matter to them (the permission check above used the primary).
+    with reading_from_replica():
+        figures = _network_figures(period)
+        nets = ledger.statements_network(month=month)
+        lender_load = metrics.lender_load()
     region, month_title = _("Region"), _("Month")
     context.update(
         period=period,
@@ -545,7 +549,7 @@ def network_figures(request: AuthenticatedRequest) -> HttpResponse:
                 "month-reasons", _("Unfilled reasons by month"), month_title, figures["month"]
             ),
         ],
-        load_rows=load_rows(metrics.lender_load()),
+        load_rows=load_rows(lender_load),
         nets=[
             (
                 net.name,
@@ -627,11 +631,12 @@ def network_figures_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     def build(period: Period, _month: datetime.date) -> HttpResponseBase:
         # The page shows regions and months; the CSV adds every library, as lender and as
         # borrower (thousands of lines would not read on a page).
-        figures = {
-            **_network_figures(period),
-            "lender": metrics.sharing_figures(period=period, group_by="lender", as_lender=True),
-            "borrower": metrics.sharing_figures(period=period, group_by="borrower"),
-        }
+        with reading_from_replica():
+            figures = {
+                **_network_figures(period),
+                "lender": metrics.sharing_figures(period=period, group_by="lender", as_lender=True),
+                "borrower": metrics.sharing_figures(period=period, group_by="borrower"),
+            }
         return _csv_response(
             csv_lines(figures_csv_rows(figures)),
             f"sharing-figures-{period.first_month:%Y-%m}-{period.last_month:%Y-%m}.csv",
@@ -644,8 +649,10 @@ def network_figures_csv(request: AuthenticatedRequest) -> HttpResponseBase:
 @require_GET
 def network_statements_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     def build(_period: Period, month: datetime.date) -> HttpResponseBase:
+        with reading_from_replica():
+            nets = ledger.statements_network(month=month)
         return _csv_response(
-            ledger.network_csv_lines(ledger.statements_network(month=month)),
+            ledger.network_csv_lines(nets),
             f"sharing-statements-{month:%Y-%m}.csv",
         )
 
