@@ -20,9 +20,7 @@ def _verified_by_the_published_keys(token: str, visitor: Client) -> dict[str, An
     """What a verifier does: take the key the token names from /.well-known/jwks.json."""
     kid = jwt.get_unverified_header(token)["kid"]
     published = {key["kid"]: key for key in visitor.get("/.well-known/jwks.json").json()["keys"]}
-    claims: dict[str, Any] = jwt.decode(
-        token, jwt.PyJWK(published[kid]).key, algorithms=["RS256"]
-    )
+    claims: dict[str, Any] = jwt.decode(token, jwt.PyJWK(published[kid]).key, algorithms=["RS256"])
     return claims
 
 
