@@ -157,7 +157,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 _REPLICA_URL = _env("TAPESTRY_REPLICA_DATABASE_URL")
 if _REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
-        _REPLICA_URL, conn_max_age=int(_env("TAPESTRY_DB_CONN_MAX_AGE", "0"))
+        _REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
     )
     if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
         raise ImproperlyConfigured(
