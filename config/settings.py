@@ -68,6 +68,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that reads the session or the user: the database unavailable answers
+    # 503, the storage full 507, each a page in the person's language (tapestry/core/resilience.py).
+    "tapestry.core.resilience.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tapestry.core.middleware.PreferredLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -115,6 +118,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'tapestry.sqlite3'}"),
         conn_max_age=int(_env("TAPESTRY_DB_CONN_MAX_AGE", "0")),
+        # A connection kept between requests is checked before a request uses it, so after
+        # PostgreSQL restarts the next request reconnects instead of failing on a dead socket.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -125,6 +131,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database is unavailable, pages and the API answer 503 with this Retry-After.
+UNAVAILABLE_RETRY_AFTER_SECONDS = int(_env("TAPESTRY_UNAVAILABLE_RETRY_AFTER_SECONDS", "30"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -219,7 +227,8 @@ STORAGES = {
             },
         }
         if _S3_BUCKET
-        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        # A disk that fills mid-write leaves no partial file (tapestry/core/resilience.py).
+        else {"BACKEND": "tapestry.core.resilience.DiskFullSafeFileSystemStorage"}
     ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
@@ -231,7 +240,13 @@ WHITENOISE_USE_FINDERS = True
 _CACHE_URL = _env("TAPESTRY_CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        # Redis gone: each process serves from its own memory until Redis answers again
+        # (tapestry/core/resilience.py); it is asked again this many seconds after a failure.
+        {
+            "BACKEND": "tapestry.core.resilience.TolerantRedisCache",
+            "LOCATION": _CACHE_URL,
+            "OPTIONS": {"RECHECK_SECONDS": float(_env("TAPESTRY_CACHE_RECHECK_SECONDS", "5"))},
+        }
         if _CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
