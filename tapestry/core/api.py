@@ -20,6 +20,10 @@ from django.utils import timezone, translation
 from tapestry.core.collation import collation_for_language
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
 
+# Re-exported for the apps: what a full disk looks like (tapestry/core/resilience.py).
+from tapestry.core.resilience import StorageFull as StorageFull
+from tapestry.core.resilience import disk_full as disk_full
+
 logger = logging.getLogger(__name__)
 
 
