@@ -125,7 +125,7 @@ class ServiceUnavailableMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         try:
             response = self.get_response(request)
-        except Exception as raised:
+        except (OperationalError, InterfaceError, OSError) as raised:
             # Django's 500 handler failed too (its page asked for the user): still answer.
             fault = _fault_of(raised)
             if fault is None:
@@ -169,8 +169,8 @@ def fault_response(
         fault.log_message,
         error,
     )
-    # From the language cookie or Accept-Language: the signed-in person's saved preference
-    # would need the database.
+    # From the language cookie or Accept-Language, never from the database: a signed-in
+    # person's saved language is there only if PreferredLanguageMiddleware could read it.
     language = translation.get_language_from_request(request)
     response: HttpResponse
     with translation.override(language):
@@ -190,7 +190,8 @@ def fault_response(
             if settings.SECURE_CSP:
                 response[CSP.HEADER_ENFORCE] = build_policy(settings.SECURE_CSP)  # type: ignore[arg-type]
     response["Content-Language"] = language
-    response["Retry-After"] = str(settings.UNAVAILABLE_RETRY_AFTER_SECONDS)
+    if fault.status == 503:  # a full disk is not fixed in seconds: no time to come back
+        response["Retry-After"] = str(settings.UNAVAILABLE_RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     patch_vary_headers(response, ["Accept-Language", "Cookie"])
     return response

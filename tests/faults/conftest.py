@@ -59,6 +59,7 @@ def gunicorn_command(port: int) -> list[str]:
     return [
         *(sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"),
         *("--workers", "2", "--threads", "2", "--worker-class", "gthread", "--timeout", "120"),
+        *("--graceful-timeout", "5"),
         # Several test runs share this machine: no control socket in the home folder.
         "--no-control-socket",
         # The site is loaded once, then the workers fork from it (faster to start).
