@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "tapestry.core.observability.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that reads the session or the user: the database unavailable answers
+    # 503, the storage full 507, each a page in the person's language (tapestry/core/resilience.py).
+    "tapestry.core.resilience.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tapestry.core.middleware.PreferredLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -136,7 +139,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'tapestry.sqlite3'}"),
         # Production keeps each connection for a minute of requests instead of opening one per
-        # request; the health check drops a connection the server closed (a restart).
+        # request. A kept connection is checked before a request uses it, so after PostgreSQL
+        # restarts the next request reconnects instead of failing on a dead socket.
         conn_max_age=int(_env("TAPESTRY_DB_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
@@ -174,6 +178,8 @@ if _REPLICA_URL:
 DATABASE_ROUTERS = ["tapestry.core.db_router.PrimaryReplicaRouter"]
 DATABASE_REPLICA_RETRY_SECONDS = int(_env("TAPESTRY_REPLICA_RETRY_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database is unavailable, pages and the API answer 503 with this Retry-After.
+UNAVAILABLE_RETRY_AFTER_SECONDS = int(_env("TAPESTRY_UNAVAILABLE_RETRY_AFTER_SECONDS", "30"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -268,7 +274,8 @@ STORAGES = {
             },
         }
         if _S3_BUCKET
-        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        # A disk that fills mid-write leaves no partial file (tapestry/core/resilience.py).
+        else {"BACKEND": "tapestry.core.resilience.DiskFullSafeFileSystemStorage"}
     ),
     # Production serves what `collectstatic` wrote, with content hashes in the names so
     # browsers may cache each file for ever; development serves the source folders as they are.
@@ -286,7 +293,13 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 _CACHE_URL = _env("TAPESTRY_CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        # Redis gone: each process serves from its own memory until Redis answers again
+        # (tapestry/core/resilience.py); it is asked again this many seconds after a failure.
+        {
+            "BACKEND": "tapestry.core.resilience.TolerantRedisCache",
+            "LOCATION": _CACHE_URL,
+            "OPTIONS": {"RECHECK_SECONDS": float(_env("TAPESTRY_CACHE_RECHECK_SECONDS", "5"))},
+        }
         if _CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

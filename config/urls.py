@@ -40,7 +40,8 @@ urlpatterns = [
 handler400 = "tapestry.core.views.error_400"
 handler403 = "tapestry.core.views.error_403"
 handler404 = "tapestry.core.views.error_404"
-handler500 = "tapestry.core.views.error_500"
+# A database outage or a full disk answers 503 or 507; anything else the 500 page.
+handler500 = "tapestry.core.resilience.server_error"
 
 admin.site.site_header = _("Tapestry administration")
 admin.site.site_title = _("Tapestry")

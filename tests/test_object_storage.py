@@ -57,7 +57,10 @@ def settings_storages(environment: dict[str, str]) -> dict[str, Any]:
 def test_without_a_bucket_files_go_to_the_media_folder() -> None:
     storages = settings_storages({"TAPESTRY_S3_BUCKET": ""})
 
-    assert storages["default"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # Django's FileSystemStorage, which leaves no partial file when the disk fills.
+    assert storages["default"] == {
+        "BACKEND": "tapestry.core.resilience.DiskFullSafeFileSystemStorage"
+    }
 
 
 def test_a_file_goes_to_the_bucket_privately_and_comes_back_whole(

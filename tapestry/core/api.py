@@ -18,13 +18,13 @@ from django.db.models.functions import Collate
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-# Re-exported: an app adds its own files to every backup from its AppConfig.ready().
+# Re-exported for the domain apps (they may import nothing else of core's): adding their files
+# to every backup, reading reports from the replica, the observability registries, and what a
+# full disk looks like.
 from tapestry.core.backup import backup_part_register as backup_part_register
 from tapestry.core.collation import collation_for_language
 from tapestry.core.db_router import reading_from_replica as reading_from_replica
 from tapestry.core.models import AuditEvent, WorkerHeartbeat
-
-# Re-exported for the domain apps (they may import nothing else of core's).
 from tapestry.core.observability.context import current_request_id as current_request_id
 from tapestry.core.observability.metrics import GaugeSample as GaugeSample
 from tapestry.core.observability.metrics import metrics_gauges_register as metrics_gauges_register
@@ -32,6 +32,8 @@ from tapestry.core.observability.readiness import CheckResult as CheckResult
 from tapestry.core.observability.readiness import (
     readiness_check_register as readiness_check_register,
 )
+from tapestry.core.resilience import StorageFull as StorageFull
+from tapestry.core.resilience import disk_full as disk_full
 
 logger = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@ import hashlib
 import json
 import logging
 import re
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, people_with_role, person_get, user_has_role
-from tapestry.core.api import audit_record, email_send
+from tapestry.core.api import audit_record, disk_full, email_send
 from tapestry.research import selectors
 from tapestry.research.access import access_of, conduct_current
 from tapestry.research.models import (
@@ -100,9 +101,12 @@ def release_create(*, source: Path, version: str | None = None, actor: object = 
     try:
         summaries = release_build(source, target, rural_lists=rural_lists)
     except (ReleaseError, OSError) as error:
-        release.status, release.error = Release.Status.FAILED, str(error)
+        # Nothing half-built stays behind: no one may take it for a release, and on a full
+        # disk it would hold the space the next try needs.
+        shutil.rmtree(target, ignore_errors=True)
+        release.status, release.error = Release.Status.FAILED, _release_failure(error)
         release.save(update_fields=["status", "error"])
-        raise ReleaseError(str(error)) from error
+        raise ReleaseError(release.error) from error
     with transaction.atomic():
         _summaries_store(release, summaries)
         release.status = Release.Status.READY
@@ -129,6 +133,13 @@ def release_create(*, source: Path, version: str | None = None, actor: object = 
             data={"participants": summaries.participants, "source": str(source)},
         )
     return release
+
+
+def _release_failure(error: Exception) -> str:
+    # DuckDB reports a full disk as an IO error with the system's words, without an errno.
+    if disk_full(error) or "No space left on device" in str(error):
+        return f"The disk is full ({settings.RESEARCH_DATA_DIR}); free space, then build again. {error}"
+    return str(error)
 
 
 def rural_lists_loaded() -> list[RuralList]:

@@ -149,7 +149,10 @@ def release_build(
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    con = ibis.duckdb.connect(str(target / "warehouse.duckdb"))
+    try:
+        con = ibis.duckdb.connect(str(target / "warehouse.duckdb"))
+    except duckdb.Error as error:  # a full disk refuses even the empty database file
+        raise ReleaseError(f"The warehouse could not be created: {error}") from error
     started = time.perf_counter()
 
     def step(name: str) -> None:
@@ -195,7 +198,7 @@ def release_build(
         # Out of memory or disk, or a damaged Parquet file: the release fails with the reason.
         raise ReleaseError(f"The warehouse could not be built: {error}") from error
     finally:
-        con.disconnect()
+        _disconnect(con)
     shutil.rmtree(target / "spill", ignore_errors=True)
     (target / "release.json").write_text(
         json.dumps(
@@ -213,6 +216,15 @@ def release_build(
         )
     )
     return summaries
+
+
+def _disconnect(con: BaseBackend) -> None:
+    try:
+        con.disconnect()
+    except duckdb.Error as error:
+        # Closing writes the last changes into the file (a checkpoint); if that fails (a full
+        # disk), the warehouse is incomplete.
+        raise ReleaseError(f"The warehouse could not be written to the end: {error}") from error
 
 
 def _manifest(source: Path) -> dict[str, Any]:
