@@ -9,10 +9,13 @@ class ResearchConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from tapestry.accounts.api import dashboard_panel_register
+        from tapestry.core.api import stale_work_register
         from tapestry.research.dashboard import workbench_panels
-        from tapestry.research.services import researcher_signed_in
+        from tapestry.research.services import releases_abandoned_fail, researcher_signed_in
 
         dashboard_panel_register(workbench_panels)
+        # A release build runs outside the task queue; recovery asks research about it.
+        stale_work_register(name="research-releases", check=releases_abandoned_fail)
 
         # The research log records each researcher's sign-in (the audit the issue asks for);
         # a receiver, because signing in belongs to allauth, not to a service of ours.
