@@ -74,6 +74,24 @@ class SharedDatabase:
             assert time.monotonic() < deadline, f"{name} was never reached"
             time.sleep(0.05)
 
+    def wait_for_heartbeat(self, process: "subprocess.Popen[str]") -> str:
+        """Wait until the `task_worker` process has written its heartbeat; its worker id."""
+        from tapestry.core.models import WorkerHeartbeat
+        from tapestry.core.task_recovery import HEARTBEAT_PREFIX
+
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            name = (
+                WorkerHeartbeat.objects.filter(name__contains=f":{process.pid}:")
+                .values_list("name", flat=True)
+                .first()
+            )
+            if name:
+                return name.removeprefix(HEARTBEAT_PREFIX)
+            assert process.poll() is None, "the worker ended before its heartbeat"
+            assert time.monotonic() < deadline, "the worker wrote no heartbeat"
+            time.sleep(0.05)
+
 
 def kill(process: "subprocess.Popen[str]") -> None:
     """SIGKILL: no handler, no `finally`, no atexit runs in the process."""
@@ -125,9 +143,7 @@ def shared_database(
             template = original["NAME"]
             connection.close()
             _admin_sql(f'CREATE DATABASE "{copy_name}" TEMPLATE "{template}"')
-            url = (
-                f"postgres://{original['USER']}@{original['HOST']}:{original['PORT']}/{copy_name}"
-            )
+            url = f"postgres://{original['USER']}@{original['HOST']}:{original['PORT']}/{copy_name}"
         connection.close()
         connection.settings_dict["NAME"] = copy_name
         try:

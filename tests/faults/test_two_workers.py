@@ -10,7 +10,6 @@ import time
 from collections import Counter
 
 import pytest
-
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
