@@ -116,9 +116,10 @@ def process_alive(*, process_id: str, now: datetime.datetime | None = None) -> b
         return None
     host, _colon, rest = process_id.partition(":")
     pid_text = rest.partition(":")[0]
-    # On this machine the operating system knows at once; elsewhere the heartbeat's age tells.
-    if host == _this_host() and pid_text.isdigit() and not psutil.pid_exists(int(pid_text)):
-        return False
+    # On this machine the operating system knows, at once and even while a long SQLite write
+    # holds back the heartbeat; elsewhere the heartbeat's age tells.
+    if host == _this_host() and pid_text.isdigit():
+        return bool(psutil.pid_exists(int(pid_text)))
     stale_after = datetime.timedelta(seconds=settings.TASK_HEARTBEAT_STALE_SECONDS)
     return now - heartbeat.last_seen <= stale_after
 

@@ -154,8 +154,6 @@ def _release_build_publish(release: Release, *, source: Path, actor: object) -> 
 def releases_abandoned_fail() -> int:
     """Mark FAILED, with the reason, every release still `building` whose builder process is
     gone (killed, or its machine lost); run by task recovery (ADR 0031). Returns how many."""
-    from django.utils.translation import gettext as _
-
     failed = 0
     for release in Release.objects.filter(status=Release.Status.BUILDING).exclude(builder=""):
         if process_alive(process_id=release.builder) is not False:
@@ -168,7 +166,9 @@ def releases_abandoned_fail() -> int:
                 error=_("The build stopped before it finished: its process ended. Build it again."),
             )
         if updated:
-            logger.error("Release %s: its builder %s stopped; marked failed", release, release.builder)
+            logger.error(
+                "Release %s: its builder %s stopped; marked failed", release, release.builder
+            )
             failed += updated
     return failed
 

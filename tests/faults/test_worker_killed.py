@@ -10,6 +10,9 @@ reason.
 
 import datetime
 import re
+import socket
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +25,13 @@ from pytest_django.fixtures import Settings
 
 from tapestry.accounts.api import Role
 from tapestry.accounts.tests.factories import UserFactory
-from tapestry.core.task_recovery import task_recovery_run
+from tapestry.core.models import WorkerHeartbeat
+from tapestry.core.task_recovery import (
+    HEARTBEAT_PREFIX,
+    process_heartbeat,
+    process_id_make,
+    task_recovery_run,
+)
 from tapestry.core.tasks import deliver_email
 from tapestry.engagement.models import Registration
 from tapestry.engagement.tasks import event_reminders_task
@@ -272,3 +281,63 @@ def test_an_archive_import_killed_mid_way_leaves_nothing_and_runs_again_to_the_e
     imported_entries = [entry for entry in after["audit"] if entry[0] == "archive_imported"]
     assert len(imported_entries) == 1
     assert {**after, "audit": sorted(set(after["audit"]) - set(imported_entries))} == before
+
+
+def _dead_process_id() -> str:
+    """The id a process on this machine had: it ran, wrote its heartbeat, and ended."""
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    process_id = f"{socket.gethostname()[:20]}:{ended.stdout.strip()}:ended000"
+    WorkerHeartbeat.objects.create(name=HEARTBEAT_PREFIX + process_id, last_seen=timezone.now())
+    return process_id
+
+
+def test_a_task_whose_worker_died_on_every_try_is_failed_not_run_a_fourth_time(
+    shared_database: SharedDatabase, settings: Settings
+) -> None:
+    # Given a re-runnable batch that was started three times, each by a worker that died
+    settings.TASK_RECOVERY_MAX_ATTEMPTS = 3
+    batch = event_reminders_task.enqueue()
+    row = DBTaskResult.objects.get(id=batch.id)
+    for _attempt in range(3):
+        row.claim(_dead_process_id())
+
+    # When recovery runs
+    outcome = task_recovery_run()
+
+    # Then it is failed with the reason rather than queued a fourth time
+    row.refresh_from_db()
+    assert (outcome.rerun, outcome.failed) == ([], [str(row.id)])
+    assert row.status == TaskResultStatus.FAILED
+    assert row.traceback.strip().endswith("WorkerLost: the worker stopped while running it")
+
+
+def test_a_live_workers_task_is_left_alone_and_one_without_heartbeat_waits_for_the_lease(
+    shared_database: SharedDatabase, settings: Settings
+) -> None:
+    # Given one task held by this (live) process and one by a worker that keeps no heartbeat
+    settings.TASK_RECOVERY_LEASE_SECONDS = 3600
+    live_id = process_id_make()
+    held = DBTaskResult.objects.get(id=event_reminders_task.enqueue().id)
+    unknown = DBTaskResult.objects.get(id=event_reminders_task.enqueue().id)
+    with process_heartbeat(process_id=live_id):
+        held.claim(live_id)
+        unknown.claim("elsewhere:123:plainworker")
+        within_lease = unknown.started_at + datetime.timedelta(seconds=3599)
+        past_lease = unknown.started_at + datetime.timedelta(seconds=3601)
+
+        # When recovery runs within the lease, and again after it
+        early = task_recovery_run(now=within_lease)
+        late = task_recovery_run(now=past_lease)
+
+    # Then the live worker's task is never touched; the other is queued again after the lease
+    assert (early.rerun, early.failed) == ([], [])
+    assert (late.rerun, late.failed) == ([str(unknown.id)], [])
+    held.refresh_from_db()
+    unknown.refresh_from_db()
+    assert held.status == TaskResultStatus.RUNNING
+    assert (unknown.status, unknown.started_at) == (TaskResultStatus.READY, None)
