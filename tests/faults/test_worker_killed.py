@@ -327,8 +327,10 @@ def test_a_live_workers_task_is_left_alone_and_one_without_heartbeat_waits_for_t
     with process_heartbeat(process_id=live_id):
         held.claim(live_id)
         unknown.claim("elsewhere:123:plainworker")
-        within_lease = unknown.started_at + datetime.timedelta(seconds=3599)
-        past_lease = unknown.started_at + datetime.timedelta(seconds=3601)
+        started = unknown.started_at
+        assert started is not None
+        within_lease = started + datetime.timedelta(seconds=3599)
+        past_lease = started + datetime.timedelta(seconds=3601)
 
         # When recovery runs within the lease, and again after it
         early = task_recovery_run(now=within_lease)
