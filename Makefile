@@ -91,7 +91,7 @@ demo: setup
 # Web server, background worker and scheduler together; Ctrl-C stops all three.
 serve:
 	@trap 'kill 0' EXIT INT TERM; \
-	$(MANAGE) db_worker --interval 2 & \
+	$(MANAGE) task_worker --interval 2 & \
 	$(MANAGE) scheduler & \
 	$(MANAGE) runserver --noreload $(HOST):$(PORT)
 

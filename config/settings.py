@@ -341,6 +341,40 @@ TASKS = {
 }
 # The worker counts as alive if it has checked in within this many seconds.
 WORKER_HEARTBEAT_STALE_SECONDS = 180
+# Recovery of tasks whose worker died (core.task_recovery, ADR 0031). `task_worker` and a
+# release build write a heartbeat this often; one older than the stale limit (or, on the same
+# machine, a process that no longer exists) means the process is gone.
+TASK_HEARTBEAT_SECONDS = int(_env("TAPESTRY_TASK_HEARTBEAT_SECONDS", "10"))
+TASK_HEARTBEAT_STALE_SECONDS = int(_env("TAPESTRY_TASK_HEARTBEAT_STALE_SECONDS", "60"))
+# A task claimed by a worker that writes no heartbeat (a plain `db_worker`) counts as lost
+# once it has run this long.
+TASK_RECOVERY_LEASE_SECONDS = int(_env("TAPESTRY_TASK_RECOVERY_LEASE_SECONDS", str(6 * 3600)))
+# How many times in all a task may be started before a lost run is marked failed instead.
+TASK_RECOVERY_MAX_ATTEMPTS = int(_env("TAPESTRY_TASK_RECOVERY_MAX_ATTEMPTS", "3"))
+# Tasks whose work is idempotent, run again after their worker died; any other task is marked
+# failed ("the worker stopped while running it"). deliver_email is left out on purpose: a
+# message may have left before the worker died, and sending it twice is worse than a failed
+# row an operator can see.
+TASK_RECOVERY_RERUN = frozenset(
+    {
+        "tapestry.core.tasks.worker_heartbeat",
+        "tapestry.core.tasks.task_recovery_task",
+        "tapestry.research.tasks.dataset_build_task",
+        "tapestry.network.tasks.review_reminders_send_task",
+        "tapestry.surveys.tasks.drafts_expire_task",
+        "tapestry.learning.tasks.learning_daily_task",
+        "tapestry.research.access_tasks.access_changes_review_task",
+        "tapestry.engagement.tasks.event_reminders_task",
+        "tapestry.engagement.tasks.registrants_retention_task",
+        "tapestry.engagement.tasks.kit_overdue_reminders_task",
+        "tapestry.funding.tasks.report_reminders_task",
+        "tapestry.sharing.tasks.lenders_overdue_task",
+        "tapestry.sharing.tasks.deliveries_purge_task",
+    }
+)
+# Only the fault tests set this: long jobs then wait at named checkpoints in this folder
+# (core.task_recovery.checkpoint) so a test can kill them mid-way.
+TASK_TEST_CHECKPOINT_DIR = _env("TAPESTRY_TEST_CHECKPOINT_DIR")
 
 # Security headers and the Content Security Policy.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -585,6 +619,7 @@ SCHEDULED_JOBS = {
         "task": "tapestry.sharing.tasks.deliveries_purge_task",
         "every_seconds": 24 * 3600,
     },
+    "task-recovery": {"task": "tapestry.core.tasks.task_recovery_task", "every_seconds": 60},
 }
 CSRF_FAILURE_VIEW = "tapestry.core.views.csrf_failure"
 PERMISSIONS_POLICY = (

@@ -35,6 +35,13 @@ from tapestry.core.observability.readiness import (
 from tapestry.core.resilience import StorageFull as StorageFull
 from tapestry.core.resilience import disk_full as disk_full
 
+# Long jobs' heartbeats and the fault tests' checkpoints (ADR 0031), for the apps' own jobs.
+from tapestry.core.task_recovery import checkpoint as checkpoint
+from tapestry.core.task_recovery import process_alive as process_alive
+from tapestry.core.task_recovery import process_heartbeat as process_heartbeat
+from tapestry.core.task_recovery import process_id_make as process_id_make
+from tapestry.core.task_recovery import stale_work_register as stale_work_register
+
 logger = logging.getLogger(__name__)
 
 
@@ -132,8 +139,18 @@ def email_send(
 
 def email_send_rendered(*, to: list[str], subject: str, body: str, html: str | None = None) -> None:
     """Queue an already rendered message for the worker after the transaction commits."""
+    from django_tasks_db import DatabaseBackend
+
     from tapestry.core.tasks import deliver_email
 
+    if transaction.get_connection().in_atomic_block and isinstance(
+        deliver_email.get_backend(), DatabaseBackend
+    ):
+        # The queue is a table of this database: the task row commits with the work that sent
+        # the message (a reminder's "sent" mark) or not at all, so a process killed between
+        # the commit and an on_commit callback cannot lose the message (ADR 0031).
+        deliver_email.enqueue(to=to, subject=subject, body=body, html=html)
+        return
     transaction.on_commit(
         lambda: deliver_email.enqueue(to=to, subject=subject, body=body, html=html)
     )

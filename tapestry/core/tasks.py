@@ -5,6 +5,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from tapestry.core.models import WorkerHeartbeat
+from tapestry.core.task_recovery import task_recovery_run
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +26,10 @@ def worker_heartbeat() -> str:
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(name="worker", defaults={"last_seen": now})
     return now.isoformat()
+
+
+@task()
+def task_recovery_task() -> dict[str, int]:
+    """Every minute: settle tasks whose worker died and stale work of other kinds (ADR 0031)."""
+    outcome = task_recovery_run()
+    return {"rerun": len(outcome.rerun), "failed": len(outcome.failed), **outcome.other}

@@ -17,7 +17,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, people_with_role, person_get, user_has_role
-from tapestry.core.api import audit_record, email_send
+from tapestry.core.api import audit_record, checkpoint, email_send
 from tapestry.core.geography import zip_lookup
 from tapestry.engagement import kit_calendar
 from tapestry.engagement.models import (
@@ -536,6 +536,9 @@ def event_reminders_send(*, now: datetime.datetime | None = None) -> int:
                 sent += 1
             event.reminders_sent_at = now
             event.save(update_fields=["reminders_sent_at"])
+        # Each event's marks commit with its queued emails (core.api.email_send_rendered), so
+        # a run killed between events is taken up where it stopped (ADR 0031).
+        checkpoint("email-batch")
     return sent
 
 

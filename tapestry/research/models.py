@@ -32,6 +32,9 @@ class Release(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     seconds = models.FloatField(_("build seconds"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The process building it (core.api.process_id_make), so a build whose process died can be
+    # told from one still running (ADR 0031).
+    builder = models.CharField(_("built by"), max_length=64, blank=True)
     # The FORHP rural ZIP lists the build used: [{"name", "effective_from", "zip_codes"}], or
     # [] when none was loaded (geography is then unknown for every participant).
     rural_zip_lists = models.JSONField(_("rural ZIP lists"), default=list, blank=True)

@@ -21,7 +21,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tapestry.accounts.api import Role, people_with_role, person_get, user_has_role
-from tapestry.core.api import audit_record, disk_full, email_send
+from tapestry.core.api import (
+    audit_record,
+    checkpoint,
+    disk_full,
+    email_send,
+    process_alive,
+    process_heartbeat,
+    process_id_make,
+)
 from tapestry.research import selectors
 from tapestry.research.access import access_of, conduct_current
 from tapestry.research.models import (
@@ -85,16 +93,28 @@ def release_create(*, source: Path, version: str | None = None, actor: object = 
     Raises ReleaseError for data that cannot be built and ReleaseInProgress for a duplicate.
     """
     version = version or timezone.now().strftime("R%Y-%m-%d-%H%M%S")
-    release, created = Release.objects.get_or_create(
-        version=version, defaults={"source_path": str(source)}
-    )
-    if not created:
-        if release.status == Release.Status.BUILDING:
-            raise ReleaseInProgress(f"Release {version} is already being built.")
-        if release.status == Release.Status.READY:
-            raise ReleaseInProgress(f"Release {version} already exists.")
-        release.status, release.error = Release.Status.BUILDING, ""
-        release.save(update_fields=["status", "error"])
+    builder = process_id_make()
+    with transaction.atomic():
+        release, created = Release.objects.select_for_update().get_or_create(
+            version=version, defaults={"source_path": str(source), "builder": builder}
+        )
+        if not created:
+            # A build whose process died (ADR 0031) is taken over; one whose builder may
+            # still run (or never said) is not.
+            if release.status == Release.Status.BUILDING and (
+                process_alive(process_id=release.builder) is not False
+            ):
+                raise ReleaseInProgress(f"Release {version} is already being built.")
+            if release.status == Release.Status.READY:
+                raise ReleaseInProgress(f"Release {version} already exists.")
+            release.status, release.error, release.builder = Release.Status.BUILDING, "", builder
+            release.save(update_fields=["status", "error", "builder"])
+    with process_heartbeat(process_id=builder):
+        return _release_build_publish(release, source=source, actor=actor)
+
+
+def _release_build_publish(release: Release, *, source: Path, actor: object) -> Release:
+    version = release.version
     target = Path(settings.RESEARCH_DATA_DIR) / "releases" / version
     started = time.perf_counter()
     rural_lists = rural_lists_loaded()
@@ -109,6 +129,7 @@ def release_create(*, source: Path, version: str | None = None, actor: object = 
         raise ReleaseError(release.error) from error
     with transaction.atomic():
         _summaries_store(release, summaries)
+        checkpoint("release-publish")
         release.status = Release.Status.READY
         release.warehouse_path = str(target / "warehouse.duckdb")
         release.participants = summaries.participants
@@ -140,6 +161,28 @@ def _release_failure(error: Exception) -> str:
     if disk_full(error) or "No space left on device" in str(error):
         return f"The disk is full ({settings.RESEARCH_DATA_DIR}); free space, then build again. {error}"
     return str(error)
+
+
+def releases_abandoned_fail() -> int:
+    """Mark FAILED, with the reason, every release still `building` whose builder process is
+    gone (killed, or its machine lost); run by task recovery (ADR 0031). Returns how many."""
+    failed = 0
+    for release in Release.objects.filter(status=Release.Status.BUILDING).exclude(builder=""):
+        if process_alive(process_id=release.builder) is not False:
+            continue
+        with transaction.atomic():
+            updated = Release.objects.filter(
+                pk=release.pk, status=Release.Status.BUILDING, builder=release.builder
+            ).update(
+                status=Release.Status.FAILED,
+                error=_("The build stopped before it finished: its process ended. Build it again."),
+            )
+        if updated:
+            logger.error(
+                "Release %s: its builder %s stopped; marked failed", release, release.builder
+            )
+            failed += updated
+    return failed
 
 
 def rural_lists_loaded() -> list[RuralList]:
@@ -1071,13 +1114,18 @@ def dataset_build(*, dataset_id: int) -> Dataset:
             .select_related("workspace", "cohort", "release", "created_by")
             .get(pk=dataset_id)
         )
-        if dataset.status != Dataset.Status.QUEUED:
+        # BUILDING too: a dataset's build is queued once, so a second run finds it BUILDING
+        # only when task recovery runs the task again after its worker died (ADR 0031); the
+        # export writes under temporary names and clears what a killed run left.
+        if dataset.status not in (Dataset.Status.QUEUED, Dataset.Status.BUILDING):
             return dataset
         dataset.status, dataset.progress = Dataset.Status.BUILDING, 0
         dataset.save(update_fields=["status", "progress"])
 
     def progress(percent: int) -> None:
         Dataset.objects.filter(pk=dataset_id).update(progress=min(max(percent, 0), 99))
+        if percent > 0:
+            checkpoint("dataset-export")
 
     out_path = dataset_folder(dataset.workspace) / dataset_file_name(dataset)
     try:

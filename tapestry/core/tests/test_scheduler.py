@@ -45,6 +45,7 @@ def test_first_check_enqueues_every_job_once(
         "funding-report-reminders",
         "sharing-lenders-overdue",
         "sharing-deliveries-purge",
+        "task-recovery",
     ]
     assert enqueued_tasks == [
         "worker_heartbeat",
@@ -58,6 +59,7 @@ def test_first_check_enqueues_every_job_once(
         "report_reminders_task",
         "lenders_overdue_task",
         "deliveries_purge_task",
+        "task_recovery_task",
     ]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": START,
@@ -71,6 +73,7 @@ def test_first_check_enqueues_every_job_once(
         "funding-report-reminders": START,
         "sharing-lenders-overdue": START,
         "sharing-deliveries-purge": START,
+        "task-recovery": START,
     }
 
 
@@ -100,8 +103,8 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
     with django_capture_on_commit_callbacks(execute=True):
         names = scheduled_jobs_enqueue_due(now=a_minute_later)
 
-    assert names == ["worker-heartbeat"]
-    assert enqueued_tasks == ["worker_heartbeat"]
+    assert names == ["worker-heartbeat", "task-recovery"]
+    assert enqueued_tasks == ["worker_heartbeat", "task_recovery_task"]
     assert dict(ScheduledRun.objects.values_list("job", "last_enqueued_at")) == {
         "worker-heartbeat": a_minute_later,
         "network-review-reminders": START,
@@ -114,6 +117,7 @@ def test_each_job_is_enqueued_again_once_its_interval_has_passed(
         "funding-report-reminders": START,
         "sharing-lenders-overdue": START,
         "sharing-deliveries-purge": START,
+        "task-recovery": a_minute_later,
     }
 
 
@@ -123,7 +127,7 @@ def test_nothing_is_enqueued_if_the_transaction_does_not_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         scheduled_jobs_enqueue_due(now=START)
 
-    assert len(callbacks) == 11
+    assert len(callbacks) == 12
     assert enqueued_tasks == []
 
 
