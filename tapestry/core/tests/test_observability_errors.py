@@ -120,7 +120,7 @@ def database_task_backend(settings: Settings) -> None:
 
 
 @pytest.mark.urls(__name__)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_task_failing_in_the_worker_reaches_the_reporters_with_its_request_id(
     database_task_backend: None, reporters: list[dict[str, Any]]
 ) -> None:

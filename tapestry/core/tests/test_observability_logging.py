@@ -120,7 +120,7 @@ def database_task_backend(settings: Settings) -> None:
 
 # The worker commits for real (see test_worker.py).
 @pytest.mark.urls(__name__)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_logs_a_task_under_the_id_of_the_request_that_enqueued_it(
     database_task_backend: None, json_log: io.StringIO, visitor: Client
 ) -> None:
@@ -151,7 +151,7 @@ def test_the_worker_logs_a_task_under_the_id_of_the_request_that_enqueued_it(
 
 
 @pytest.mark.urls(__name__)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_task_enqueued_outside_a_request_runs_without_a_request_id(
     database_task_backend: None, json_log: io.StringIO
 ) -> None:

@@ -177,7 +177,7 @@ def test_failed_sign_ins_are_counted_without_saying_whose(
     assert "example.org" not in text
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_task_queue_depth_age_and_failures_come_from_the_database(
     token: str, database_task_backend: None, visitor: Client
 ) -> None:

@@ -25,7 +25,11 @@ PRODUCTION_LIKE = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TAPESTRY_", "DJANGO_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TAPESTRY_", "DJANGO_", "DATABASE_URL", "PROMETHEUS_"))
+    }
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,

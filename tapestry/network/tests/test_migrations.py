@@ -10,8 +10,8 @@ BEFORE = [("network", "0007_organization_location_vector")]
 AFTER = [("network", "0008_fill_organization_location_vector")]
 
 
-# Migrations commit for real; serialized_rollback restores the data migrations' rows after.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Migrations commit for real; conftest loads the reference data again after the flush.
+@pytest.mark.django_db(transaction=True)
 def test_members_saved_before_the_location_vector_get_theirs() -> None:
     # Given a member saved when the location vector columns were new (still zero)
     executor = MigrationExecutor(connection)

@@ -704,7 +704,7 @@ def test_a_dataset_is_built_by_the_task_with_progress_and_logged(
     ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_database_worker_builds_a_queued_dataset(
     settings: Settings, built: tuple[Path, Path], research_dir: Path
 ) -> None:
