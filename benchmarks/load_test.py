@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -188,6 +189,25 @@ def analyze(database_url: str) -> None:
         connection.execute("VACUUM ANALYZE")
 
 
+def machine(database_url: str) -> dict[str, Any]:
+    """Where the load test ran, how busy the machine was at the start, and the commit."""
+    import platform
+
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "database": f"PostgreSQL {row[0] if row else '?'}",
+        "load_average_1m_at_start": round(os.getloadavg()[0], 2),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **source_version(),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -238,9 +258,9 @@ def warm_up(url: str, *, workers: int, threads: int) -> None:
         except (OSError, urllib.error.URLError) as error:
             log(f"warm-up {path}: {error}")
 
-    clients = workers * threads * 2
+    clients = workers * threads
     with ThreadPoolExecutor(clients) as pool:
-        for _round in range(3):
+        for _round in range(2):
             list(pool.map(fetch, [path for path in WARMUP_PATHS for _client in range(clients)]))
 
 
@@ -262,6 +282,34 @@ def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds used between two readings (a process that started in between counts from
     zero; one that exited counts nothing, not negative)."""
     return sum(used - before.get(pid, 0.0) for pid, used in after.items())
+
+
+class CpuSampler(threading.Thread):
+    """The CPU time of gunicorn's processes and of the database's backends, read every two
+    seconds during a run and kept at its last reading: a backend closed when its connection
+    reached its maximum age, or a worker restarted, still counts (all but its last seconds)."""
+
+    def __init__(self, *, master: int, database_url: str) -> None:
+        super().__init__(daemon=True)
+        self.master = master
+        self.database_url = database_url
+        self.server: dict[int, float] = {}
+        self.database: dict[int, float] = {}
+        self.stopping = threading.Event()
+
+    def sample(self) -> None:
+        self.server.update(process_cpu(server_pids(self.master)))
+        self.database.update(process_cpu(database_pids(self.database_url)))
+
+    def run(self) -> None:
+        while not self.stopping.wait(2.0):
+            self.sample()
+
+    def stop(self) -> tuple[dict[int, float], dict[int, float]]:
+        self.stopping.set()
+        self.join()
+        self.sample()
+        return dict(self.server), dict(self.database)
 
 
 def server_pids(master: int) -> list[int]:
@@ -348,8 +396,11 @@ def gunicorn_command(port: int, *, workers: int, threads: int, config: str | Non
         "gthread",
         "--timeout",
         "60",
+        # Longer than the longest pause between a person's pages (20 s, locustfile.py), as a
+        # proxy in front would keep them: a connection closed by the server just as the client
+        # reuses it fails the request (the client sees no response), which no person causes.
         "--keep-alive",
-        "5",
+        "30",
         "--access-logfile",
         "-",
         "--access-logformat",
@@ -387,9 +438,10 @@ def run(
         warm_up(host, workers=workers, threads=threads)
         # Each run starts from an empty cache, as after a deployment.
         redis.Redis.from_url(env["TAPESTRY_CACHE_URL"]).flushdb()
-        pids = server_pids(server.pid)
-        database = database_pids(database_url)
-        cpu_before = (process_cpu(pids), process_cpu(database))
+        sampler = CpuSampler(master=server.pid, database_url=database_url)
+        sampler.sample()
+        cpu_before = (dict(sampler.server), dict(sampler.database))
+        sampler.start()
         load_at_start = round(os.getloadavg()[0], 2)
         started = time.monotonic()
         log(f"locust: {users} users for {duration} s against {host}")
@@ -421,9 +473,7 @@ def run(
         )
         elapsed = time.monotonic() - started
         # Backends that connected during the run count from zero (see cpu_between).
-        database = sorted(set(database) | set(database_pids(database_url)))
-        pids = sorted(set(pids) | set(server_pids(server.pid)))
-        cpu_after = (process_cpu(pids), process_cpu(database))
+        cpu_after = sampler.stop()
         load_at_end = round(os.getloadavg()[0], 2)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -483,6 +533,7 @@ def main() -> int:
     prepare(args.database_url, env, accounts=args.users)
     if args.prepare_only:
         return 0
+    machine_info = machine(args.database_url)
     rows = [
         run(
             env=env,
@@ -506,11 +557,7 @@ def main() -> int:
         json.dumps(
             {
                 "benchmark": "load_test",
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": sys.version.split()[0],
-                    **source_version(),
-                },
+                "machine": machine_info,
                 "rows": rows,
             },
             indent=2,

@@ -207,6 +207,13 @@ def totp_code(secret: str) -> str:
     return f"{value % 1_000_000:06d}"
 
 
+def problem(response: Any, path: str) -> str:
+    """What went wrong, for Locust's failure table: the status, or the connection's error."""
+    if response.status_code == 0:
+        return f"no response at {path}: {response.error!r}"
+    return f"{response.status_code} at {path}"
+
+
 _addresses = itertools.count(1)
 
 
@@ -226,7 +233,7 @@ class Person(HttpUser):
     def get(self, path: str, name: str, **kwargs: Any) -> str:
         with self.client.get(path, name=name, catch_response=True, **kwargs) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code} at {path}")
+                response.failure(problem(response, path))
                 return ""
             return response.text
 
@@ -241,7 +248,7 @@ class Person(HttpUser):
             headers={"Referer": f"{self.host}{path}"},
         ) as response:
             if response.status_code not in ok:
-                response.failure(f"{response.status_code} at {path}")
+                response.failure(problem(response, path))
             return response
 
     def sign_in(self, email: str, password: str, *, second_factor: bool) -> None:
@@ -413,7 +420,7 @@ class Liaison(Person):
                 self.quiz_done = True
                 return
             if response.status_code != 200:
-                response.failure(f"{response.status_code} at {path}")
+                response.failure(problem(response, path))
                 return
             body = response.text
         form = form_to(body, r"/quizzes/\d+/$")
