@@ -26,6 +26,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -67,7 +68,9 @@ def manage_env(database_url: str, cache_url: str) -> dict[str, str]:
         "TAPESTRY_RESEARCH_DATA_DIR": str(LOAD_DIR / "research"),
         "TAPESTRY_MEDIA_ROOT": str(LOAD_DIR / "media"),
         "TAPESTRY_EMAIL_FILE_PATH": str(LOAD_DIR / "mail"),
-        "TAPESTRY_LOG_LEVEL": "WARNING",
+        # As deployed (deploy/tapestry.env.example): JSON log lines.
+        "TAPESTRY_LOG_LEVEL": "INFO",
+        "TAPESTRY_LOG_FORMAT": "json",
         # Locust's people each send their own X-Forwarded-For, as visitors behind the
         # production proxy arrive; allauth's per-address sign-in limits read it.
         "TAPESTRY_TRUSTED_PROXY_COUNT": "1",
@@ -384,23 +387,23 @@ def gunicorn_command(port: int, *, workers: int, threads: int, config: str | Non
         f"127.0.0.1:{port}",
     ]
     if config:
-        # The deployment's own file (workers, threads, timeouts); the count asked for wins.
-        return [*command, "--config", config, "--workers", str(workers), "--threads", str(threads)]
+        # The deployment's own file (timeouts, worker recycling...); the flags below win.
+        command += ["--config", config]
+    else:
+        command += ["--worker-class", "gthread", "--timeout", "60"]
     return [
         *command,
         "--workers",
         str(workers),
         "--threads",
         str(threads),
-        "--worker-class",
-        "gthread",
-        "--timeout",
-        "60",
-        # Longer than the longest pause between a person's pages (20 s, locustfile.py), as a
-        # proxy in front would keep them: a connection closed by the server just as the client
-        # reuses it fails the request (the client sees no response), which no person causes.
+        # Longer than the longest pause between a person's pages (20 s, locustfile.py), as the
+        # proxy in front keeps browsers' connections: a connection the server closes just as
+        # the client reuses it fails that request with no response, which no browser shows (it
+        # sends the request again), so it would count errors that people never see.
         "--keep-alive",
         "30",
+        # Each request's time in the server, where slow pages show.
         "--access-logfile",
         "-",
         "--access-logformat",
@@ -427,6 +430,11 @@ def run(
     label = f"w{workers}-u{users}-t{duration}"
     prefix = LOAD_DIR / f"locust-{label}"
     command = gunicorn_command(port, workers=workers, threads=threads, config=config)
+    # Prometheus' counters of the run's workers (multiprocess mode, as deployed).
+    metrics = LOAD_DIR / f"metrics-{label}"
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
     log(f"starting {' '.join(command[1:])}")
     with (LOAD_DIR / f"gunicorn-{label}.log").open("w") as gunicorn_log:
         server = subprocess.Popen(
