@@ -534,26 +534,40 @@ def main() -> int:
     parser.add_argument(
         "--gunicorn-config", default=None, help="a gunicorn config file (deploy/gunicorn.conf.py)"
     )
+    parser.add_argument(
+        "--series",
+        default="",
+        help="after the runs above, a run with each of these worker counts (1,2,3,4)",
+    )
+    parser.add_argument(
+        "--series-duration", type=int, default=90, help="seconds of each run of the series"
+    )
     parser.add_argument("--prepare-only", action="store_true", help="seed the database and stop")
+    parser.add_argument(
+        "--skip-prepare", action="store_true", help="the database is ready: measure at once"
+    )
     args = parser.parse_args()
 
     env = manage_env(args.database_url, args.cache_url)
-    prepare(args.database_url, env, accounts=args.users)
+    if not args.skip_prepare:
+        prepare(args.database_url, env, accounts=args.users)
     if args.prepare_only:
         return 0
     machine_info = machine(args.database_url)
+    plan = [(int(workers), args.duration) for workers in args.workers.split(",") if workers]
+    plan += [(int(workers), args.series_duration) for workers in args.series.split(",") if workers]
     rows = [
         run(
             env=env,
             database_url=args.database_url,
-            workers=int(workers),
+            workers=workers,
             threads=args.threads,
             users=args.users,
             spawn_rate=args.spawn_rate,
-            duration=args.duration,
+            duration=duration,
             config=args.gunicorn_config,
         )
-        for workers in args.workers.split(",")
+        for workers, duration in plan
     ]
     for row in rows:
         log(
