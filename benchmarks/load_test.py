@@ -26,6 +26,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -452,6 +453,9 @@ def run(
         sampler.start()
         load_at_start = round(os.getloadavg()[0], 2)
         started = time.monotonic()
+        # Locust's own CPU time (a child process, counted once it has exited): the load
+        # generator shares the machine's cores with the server.
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         log(f"locust: {users} users for {duration} s against {host}")
         subprocess.run(
             [
@@ -480,6 +484,10 @@ def run(
             stdout=sys.stderr,
         )
         elapsed = time.monotonic() - started
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = (children_after.ru_utime - children_before.ru_utime) + (
+            children_after.ru_stime - children_before.ru_stime
+        )
         # Backends that connected during the run count from zero (see cpu_between).
         cpu_after = sampler.stop()
         load_at_end = round(os.getloadavg()[0], 2)
@@ -514,6 +522,8 @@ def run(
             "total": round(app_ms + database_ms, 1),
         },
         "wall_s": round(elapsed, 1),
+        "locust_cpu_s": round(locust_cpu, 1),
+        "server_cpu_s": round((app_ms + database_ms) * requests / 1000, 1),
         "pages": pages,
         "failure_list": failures(prefix),
         "server": " ".join(["gunicorn", *command[1:]]),
