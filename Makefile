@@ -126,6 +126,7 @@ benchmarks: setup
 	$(PY) benchmarks/funding_pipeline.py
 	$(PY) benchmarks/resources_search.py
 	$(PY) benchmarks/sharing_routing.py
+	$(PY) benchmarks/load_test.py
 
 clean:
 	rm -rf var static/vendor node_modules $(VENV)

@@ -221,6 +221,11 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Behind a reverse proxy every request arrives from the proxy's address, so the per-address
+# sign-in limits above would count all visitors as one; set this to the number of proxies in
+# front of gunicorn that append to X-Forwarded-For (1 for one nginx) so allauth reads the
+# visitor's address from it. 0 (the default) trusts no header: right with no proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(_env("TAPESTRY_TRUSTED_PROXY_COUNT", "0"))
 # A browser that signed in to an account is remembered (signed cookie) for this long.
 KNOWN_DEVICE_COOKIE = "tapestry_known_device"
 KNOWN_DEVICE_MAX_AGE_SECONDS = 365 * 24 * 3600
