@@ -226,6 +226,9 @@ ACCOUNT_RATE_LIMITS = {
 # front of gunicorn that append to X-Forwarded-For (1 for one nginx) so allauth reads the
 # visitor's address from it. 0 (the default) trusts no header: right with no proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(_env("TAPESTRY_TRUSTED_PROXY_COUNT", "0"))
+# The API throttle (django-ninja) reads the visitor's address the same way; left unset it would
+# trust a client's own X-Forwarded-For and hand a new budget to each made-up address.
+NINJA_NUM_PROXIES = ALLAUTH_TRUSTED_PROXY_COUNT
 # A browser that signed in to an account is remembered (signed cookie) for this long.
 KNOWN_DEVICE_COOKIE = "tapestry_known_device"
 KNOWN_DEVICE_MAX_AGE_SECONDS = 365 * 24 * 3600

@@ -21,8 +21,10 @@ timeout = int(os.environ.get("TAPESTRY_WEB_TIMEOUT", "60"))
 # On SIGTERM, or SIGHUP (graceful reload), workers finish the requests they hold for this long.
 graceful_timeout = int(os.environ.get("TAPESTRY_WEB_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Workers are replaced after so many requests (staggered), so slow leaks never pile up.
-max_requests = int(os.environ.get("TAPESTRY_WEB_MAX_REQUESTS", "2000"))
+# Workers are replaced after so many requests (staggered), so slow leaks never pile up. Each
+# replacement is a cold start (URLs, templates, the ZIP table: 1-2 s of CPU) that requests queue
+# behind; at 2,000 the load test saw one every 60-100 s set the p95 (benchmarks/README.md).
+max_requests = int(os.environ.get("TAPESTRY_WEB_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 # The proxy in front says whether the request came over HTTPS (TAPESTRY_BEHIND_TLS_PROXY).
 forwarded_allow_ips = os.environ.get("TAPESTRY_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -15,6 +15,7 @@ from django.core.paginator import Page
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F
 from django.db.models.functions import Collate
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -217,3 +218,16 @@ class PageFacts:
     @property
     def has_next(self) -> bool:
         return self.page_obj.has_next()
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address, for per-address limits and audit. Behind
+    ALLAUTH_TRUSTED_PROXY_COUNT proxies (TAPESTRY_TRUSTED_PROXY_COUNT), the entry that many
+    from the end of X-Forwarded-For, the one the nearest trusted proxy saw; the entries before
+    it are the client's own claims and never trusted. Without proxies, the connection's
+    address (a header is then anyone's to write)."""
+    trusted = settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    if trusted > 0 and len(forwarded) >= trusted and forwarded[-trusted]:
+        return forwarded[-trusted][:45]
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]

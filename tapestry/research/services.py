@@ -24,6 +24,7 @@ from tapestry.accounts.api import Role, people_with_role, person_get, user_has_r
 from tapestry.core.api import (
     audit_record,
     checkpoint,
+    client_address,
     disk_full,
     email_send,
     process_alive,
@@ -388,7 +389,7 @@ def researcher_signed_in(*, sender: Any, request: Any, user: Any, **kwargs: Any)
             user=user,
             action=ResearchLogEntry.Action.LOGIN,
             summary="Signed in",
-            data={"ip": (request.META.get("REMOTE_ADDR", "") if request else "")[:45]},
+            data={"ip": client_address(request) if request else ""},
         )
         state = access_of(user)
         access_change_note(

@@ -232,6 +232,17 @@ def test_the_public_api_answers_429_past_the_limit_from_one_address(client: Clie
     assert elsewhere.status_code == 200
 
 
+@override_settings(API_THROTTLE_ANONYMOUS="2/m")
+def test_a_made_up_forwarded_address_buys_no_new_budget(client: Client) -> None:
+    # With no trusted proxy (the default) the header is the client's own claim.
+    statuses = [
+        client.get("/api/v1/network/regions", headers={"X-Forwarded-For": f"192.0.2.{n}"})
+        for n in range(3)
+    ]
+
+    assert [response.status_code for response in statuses] == [200, 200, 429]
+
+
 @override_settings(API_THROTTLE_ANONYMOUS="1/m")
 def test_a_throttled_answer_says_when_to_come_back(client: Client) -> None:
     client.get("/api/v1/network/regions")

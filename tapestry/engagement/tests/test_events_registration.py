@@ -287,6 +287,33 @@ def test_a_flood_from_one_address_gets_429(client: Client, settings: object) -> 
     assert Registration.objects.count() == 2
 
 
+def test_behind_the_proxy_each_visitor_has_their_own_limit_and_a_made_up_address_none(
+    client: Client, settings: object
+) -> None:
+    # Given the site behind one proxy (nginx appends the address it saw to X-Forwarded-For)
+    settings.ENGAGEMENT_REGISTRATIONS_PER_ADDRESS_PER_HOUR = 1  # type: ignore[attr-defined]
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # type: ignore[attr-defined]
+    event = EventFactory.create()
+
+    def register(n: int, forwarded_for: str) -> int:
+        return client.post(
+            f"/engagement/events/{event.pk}/register/",
+            {"name": f"P{n}", "email": f"p{n}@example.net"},
+            headers={"X-Forwarded-For": forwarded_for},
+        ).status_code
+
+    # When two visitors register, and the first again claiming another address of its own
+    statuses = [
+        register(0, "198.51.100.7"),
+        register(1, "203.0.113.9"),
+        register(2, "10.9.9.9, 198.51.100.7"),
+    ]
+
+    # Then both had their one, and the made-up entry before the proxy's bought nothing
+    assert statuses == [200, 200, 429]
+    assert Registration.objects.count() == 2
+
+
 def test_a_bad_form_is_a_400_with_the_field_named(client: Client) -> None:
     event = EventFactory.create()
 

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tapestry.core.api import client_address
 from tapestry.engagement import calendars, selectors, services
 from tapestry.engagement.forms.events import EventFinderForm, RegistrationForm
 from tapestry.engagement.models import Event, Registration
@@ -91,7 +92,7 @@ def registration_allowed(request: HttpRequest) -> bool:
     """At most ENGAGEMENT_REGISTRATIONS_PER_ADDRESS_PER_HOUR registrations per client address
     and hour; each call counts one."""
     hour = timezone.now().strftime("%Y%m%d%H")
-    key = f"engagement:register:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    key = f"engagement:register:{client_address(request)}:{hour}"
     cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)

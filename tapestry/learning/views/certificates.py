@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tapestry.accounts.api import AuthenticatedRequest, Role, person_get, user_has_role
+from tapestry.core.api import client_address
 from tapestry.learning import baking, reports, selectors, services
 from tapestry.learning.forms.certificates import RevokeForm, VerifyForm
 from tapestry.learning.models import Certificate
@@ -158,7 +159,7 @@ def verify_lookup_allowed(request: HttpRequest) -> bool:
     """At most LEARNING_VERIFY_PER_ADDRESS_PER_HOUR lookups per client address and hour, so
     codes cannot be guessed; each call counts one."""
     hour = timezone.now().strftime("%Y%m%d%H")
-    key = f"learning:verify:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    key = f"learning:verify:{client_address(request)}:{hour}"
     cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tapestry.core.api import site_info
+from tapestry.core.api import client_address, site_info
 from tapestry.surveys import logic
 from tapestry.surveys.forms.answering import (
     SectionNavigationForm,
@@ -180,7 +180,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 def _start_allowed(request: HttpRequest) -> bool:
     """At most SURVEYS_STARTS_PER_ADDRESS_PER_HOUR anonymous starts per address and hour."""
     hour = timezone.now().strftime("%Y%m%d%H")
-    key = f"surveys:starts:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    key = f"surveys:starts:{client_address(request)}:{hour}"
     cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)
