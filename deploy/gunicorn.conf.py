@@ -35,6 +35,9 @@ accesslog = os.environ.get("TAPESTRY_WEB_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("TAPESTRY_LOG_LEVEL", "info").lower()
 proc_name = "tapestry-web"
+# systemd and the operator send signals (HUP to reload, TERM to stop); gunicorn 27's control
+# socket would be one more way in, at a path every instance on the host shares.
+control_socket_disable = True
 
 
 def child_exit(server: object, worker: object) -> None:

@@ -140,6 +140,8 @@ def _start(
                 "--threads=2",
                 "--timeout=60",
                 f"--name=tapestry-{name}",
+                # Two nodes (and other test runs) on one machine: no shared control socket.
+                "--no-control-socket",
             ],
             cwd=ROOT,
             env=env,
