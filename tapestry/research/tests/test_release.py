@@ -12,12 +12,14 @@ import duckdb
 import ibis
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from pytest_django.fixtures import Settings
 
 from tapestry.research import selectors
 from tapestry.research.models import (
     CategorySummary,
     ConceptSummary,
+    ConceptTerm,
     EnrollmentSummary,
     Release,
 )
@@ -310,3 +312,18 @@ def test_the_published_counts_are_those_of_the_python_builder(
     assert [concepts[c] for c in (DIABETES_MELLITUS, TYPE_2_DIABETES, HBA1C)] == [179, 171, 326]
     text = json.dumps(document, sort_keys=True)
     assert hashlib.sha256(text.encode()).hexdigest() == PUBLISHED_DIGEST
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="table statistics are PostgreSQL's planner's"
+)
+def test_a_published_release_leaves_the_data_browser_tables_analyzed(release: Release) -> None:
+    # reltuples is -1 for a table never analyzed; ANALYZE sets it to the rows it counted.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s",
+            [ConceptTerm._meta.db_table],
+        )
+        [(estimated_rows,)] = cursor.fetchall()
+
+    assert estimated_rows == ConceptTerm.objects.count() > 0
