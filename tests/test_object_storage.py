@@ -15,25 +15,18 @@ import boto3
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
-from moto.server import ThreadedMotoServer
 from pytest_django.fixtures import Settings
+
+from tests.s3 import KEYS, s3_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "tapestry-uploads"
-KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    port = server._server.server_port  # type: ignore[union-attr]  # started above
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **KEYS).create_bucket(
-        Bucket=BUCKET
-    )
-    yield endpoint
-    server.stop()
+    with s3_server(BUCKET) as endpoint:
+        yield endpoint
 
 
 def settings_storages(environment: dict[str, str]) -> dict[str, Any]:

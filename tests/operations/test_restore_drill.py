@@ -33,7 +33,6 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 from django.db.utils import load_backend
 from django.test import Client
-from moto.server import ThreadedMotoServer
 from pytest_django.fixtures import Settings
 
 from tapestry.accounts.api import Role
@@ -48,6 +47,8 @@ from tapestry.network.tests.factories import OrganizationFactory, UserFactory
 from tapestry.research.models import Release, ResearchLogEntry
 from tapestry.research.services import release_create
 from tapestry.research.warehouse.generate import generate
+from tests.s3 import KEYS as S3_KEYS
+from tests.s3 import s3_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,8 +56,6 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = Fernet.generate_key().decode()
 HANDOUT = b"%PDF-1.7\n" + bytes(range(256)) * 40
 SAMPLE_ROWS = 20
-S3_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
 
 # --- the host ------------------------------------------------------------------------------
 
@@ -385,15 +384,8 @@ def test_without_a_key_a_backup_is_refused_unless_asked_in_the_clear_and_old_one
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """A real S3 API server on loopback (moto's), with an empty bucket for each host."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    port = server._server.server_port  # type: ignore[union-attr]  # started above
-    endpoint = f"http://127.0.0.1:{port}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_KEYS)
-    for bucket in ("old-host", "new-host"):
-        s3.create_bucket(Bucket=bucket)
-    yield endpoint
-    server.stop()
+    with s3_server("old-host", "new-host") as endpoint:
+        yield endpoint
 
 
 def s3_storages(settings: Settings, endpoint: str, bucket: str) -> dict[str, Any]:

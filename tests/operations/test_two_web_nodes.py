@@ -21,7 +21,6 @@ import redis
 import requests
 from django.contrib.sessions.models import Session
 from django.db import connection
-from moto.server import ThreadedMotoServer
 from pytest_django.fixtures import Settings
 
 from tapestry.accounts.api import Role
@@ -38,12 +37,12 @@ from tests.operations.web_nodes import (
     sign_in,
     web_nodes,
 )
+from tests.s3 import KEYS, s3_server
 
 # The Redis database the test may empty (only this one): set TAPESTRY_TEST_REDIS_URL to use
 # another.
 REDIS_URL = os.environ.get("TAPESTRY_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 BUCKET = "tapestry-two-nodes"
-KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 EMAIL = "alice@example.org"
 
 
@@ -70,15 +69,8 @@ def shared_redis() -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    port = server._server.server_port  # type: ignore[union-attr]  # started above
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **KEYS).create_bucket(
-        Bucket=BUCKET
-    )
-    yield endpoint
-    server.stop()
+    with s3_server(BUCKET) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
