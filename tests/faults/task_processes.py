@@ -27,6 +27,7 @@ from django.db import connection
 from django.tasks import task_backends
 from django_tasks_db import DatabaseBackend
 
+from tests.operations.web_nodes import template_sessions_end
 from tests.reference_data import reference_data_ensure
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
@@ -142,6 +143,7 @@ def shared_database(
             copy_name = f"tsk_faults_{uuid.uuid4().hex[:12]}"
             template = original["NAME"]
             connection.close()
+            template_sessions_end(template)
             _admin_sql(f'CREATE DATABASE "{copy_name}" TEMPLATE "{template}"')
             url = f"postgres://{original['USER']}@{original['HOST']}:{original['PORT']}/{copy_name}"
         connection.close()

@@ -55,6 +55,17 @@ def postgres_run(
         return cursor.fetchall() if cursor.description else []
 
 
+def template_sessions_end(template: str) -> None:
+    """End every other session on the database about to be copied: PostgreSQL copies a
+    template no one else is connected to. In the full suite a thread of this process that
+    outlives its test (the browser tests' live server) may still hold one."""
+    postgres_run(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = %s AND pid <> pg_backend_pid()",
+        (template,),
+    )
+
+
 def database_copy(name: str, directory: Path) -> str:
     """Copy the test database, with what the test committed, to a new database; its URL."""
     if connection.vendor == "postgresql":
@@ -62,6 +73,7 @@ def database_copy(name: str, directory: Path) -> str:
         # A template may have no other session: close this process's own.
         connections.close_all()
         postgres_run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        template_sessions_end(template)
         postgres_run(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return postgres_url(name)
     # The in-memory test database's name is a URI ("file:memorydb_default?mode=memory..."):
