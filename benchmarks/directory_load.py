@@ -55,6 +55,7 @@ from _common import (
     migrate,
     organizations_load,
     percentile,
+    postgres_backend_pids,
     query_zips,
     summary_ms,
 )
@@ -204,19 +205,6 @@ def gunicorn_worker_pids(master: int) -> list[int]:
         if int(fields[1]) == master:
             pids.append(int(stat.parent.name))
     return pids
-
-
-def postgres_backend_pids(database_url: str) -> list[int]:
-    """The PostgreSQL server processes serving the benchmark's database."""
-    import psycopg
-
-    name = urlsplit(database_url).path.lstrip("/")
-    with psycopg.connect(database_url) as connection:
-        rows = connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        ).fetchall()
-    return [pid for (pid,) in rows]
 
 
 def free_port() -> int:

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import FORHP_DIR, FORHP_LISTS, ROOT, log, source_version
+from _common import FORHP_DIR, FORHP_LISTS, ROOT, log, postgres_backend_pids, source_version
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/load_demo"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/9"
@@ -303,7 +303,7 @@ class CpuSampler(threading.Thread):
 
     def sample(self) -> None:
         self.server.update(process_cpu(server_pids(self.master)))
-        self.database.update(process_cpu(database_pids(self.database_url)))
+        self.database.update(process_cpu(postgres_backend_pids(self.database_url)))
 
     def run(self) -> None:
         while not self.stopping.wait(2.0):
@@ -324,19 +324,6 @@ def server_pids(master: int) -> list[int]:
         return [master, *(child.pid for child in psutil.Process(master).children(recursive=True))]
     except psutil.Error:
         return [master]
-
-
-def database_pids(database_url: str) -> list[int]:
-    """The PostgreSQL backends serving the load test's database (a local server)."""
-    import psycopg
-
-    name = urlsplit(database_url).path.lstrip("/")
-    with psycopg.connect(database_url) as connection:
-        rows = connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        ).fetchall()
-    return [pid for (pid,) in rows]
 
 
 def stats_rows(prefix: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
