@@ -53,6 +53,17 @@ class SharedDatabase:
             cwd=settings.BASE_DIR,
         )
 
+    def start_python(self, *args: str) -> "subprocess.Popen[str]":
+        """Start `python <args>` on this database, its output in a pipe."""
+        return subprocess.Popen(
+            [sys.executable, *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=settings.BASE_DIR,
+        )
+
     def run(self, *args: str, log_name: str = "process") -> int:
         """Run `manage.py <args>` to the end; its exit status."""
         return self.start(*args, log_name=log_name).wait(timeout=WAIT_SECONDS)
