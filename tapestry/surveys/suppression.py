@@ -417,14 +417,16 @@ class _Protector:
         return keys
 
     def _whole_question_hidden(self) -> bool:
-        return self.kind == "multiple" and ("grand",) in self.hidden
+        # Fewer than the threshold answered: every count is at most the grand total, so all are
+        # primary and hidden, and nothing of the question is shown but "fewer than 5".
+        return self.kind == "multiple" and ("grand",) in self.bounds.primary
 
     def certify(self, key: Key) -> bool:
-        if self.kind == "multiple" and ("grand",) in self.hidden:
-            # Fewer than the threshold answered (or it was needed): nothing of the question is
-            # shown but "fewer than 5"; every count moves with the grand total (tests prove it).
-            return True
+        if self._whole_question_hidden():
+            return True  # every count moves with the grand total (tests prove it)
         tag = key[0]
+        if tag == "grand" and self.kind == "multiple":
+            return self._certify_multiple_grand(up=True) or self._certify_multiple_grand(up=False)
         if tag in ("total", "grand") and self.line is not None:
             return self.line.certify_grand() if tag == "grand" else self.line.certify(*key[1:])
         if self.kind == "partition":
@@ -443,6 +445,46 @@ class _Protector:
             return grid.certify_margin(UNTICKED)
         row = TICKED if tag == "cell" else UNTICKED
         return grid.certify_cell(key[1], row, key[3])
+
+    def _certify_multiple_grand(self, *, up: bool) -> bool:
+        """Multiple choice, a grand total hidden to protect something else: one more (or one
+        fewer) person who answered, in one group of every dimension whose total is hidden, and
+        in every answer's table either among those who ticked it or those who did not (that
+        row's cells in those groups and its margin all unknown). Groups are chosen dimension
+        by dimension, keeping for each answer the rows still possible."""
+
+        def movable(key: Key) -> bool:
+            if not self.unknown(key):
+                return False
+            return self.bounds.can_increase(key) if up else self.bounds.can_decrease(key)
+
+        if not movable(("grand",)):
+            return False
+        grids = list(self.grids.values())
+        start = [
+            frozenset(row for row in (TICKED, UNTICKED) if movable(grid.key("", row, ALL)))
+            for grid in grids
+        ]
+        dims = list(self.dims)
+
+        def choose(position: int, rows: list[frozenset[str]]) -> bool:
+            if not all(rows):
+                return False
+            if position == len(dims):
+                return True
+            dim = dims[position]
+            for group in self.dims[dim]:
+                if not movable(("total", dim, group)):
+                    continue
+                narrowed = [
+                    frozenset(row for row in possible if movable(grid.key(dim, row, group)))
+                    for grid, possible in zip(grids, rows, strict=True)
+                ]
+                if choose(position + 1, narrowed):
+                    return True
+            return False
+
+        return choose(0, start)
 
     def _candidates(self, key: Key) -> list[Key]:
         """Shown counts whose suppression may give `key` a certificate, nearest first."""

@@ -226,6 +226,50 @@ def test_no_hidden_count_of_a_random_multiple_choice_table_can_be_pinned(table: 
     assert pinned(system, targets) == {}
 
 
+def test_a_grand_total_hidden_to_protect_a_group_is_not_given_away_by_another_dimension() -> None:
+    # Given a multiple-choice question whose small region (4 people) hides the regions' totals
+    # and, to protect them, the grand total; the language totals are large enough to show
+    dims = {"region": ["r0", "r1"], "language": ["en", "es"]}
+    cells = {
+        ("region", "c0", "r1"): 10,
+        ("region", "c1", "r1"): 12,
+        ("region", "c2", "r0"): 4,
+        ("region", "c2", "r1"): 4,
+        ("language", "c0", "en"): 2,
+        ("language", "c0", "es"): 8,
+        ("language", "c1", "en"): 2,
+        ("language", "c1", "es"): 10,
+        ("language", "c2", "en"): 6,
+        ("language", "c2", "es"): 2,
+    }
+    totals = {
+        ("region", "r0"): 4,
+        ("region", "r1"): 18,
+        ("language", "en"): 6,
+        ("language", "es"): 16,
+    }
+
+    protected = protect(
+        kind="multiple",
+        categories=["c0", "c1", "c2"],
+        dims=dims,
+        cells=cells,
+        totals=totals,
+        grand=22,
+    )
+
+    # Then the grand total is not simply the sum of the language totals shown beside it
+    assert protected.is_hidden(("grand",))
+    system, targets = question_system(
+        kind="multiple",
+        categories=["c0", "c1", "c2"],
+        dims=dims,
+        shown=_shown(protected),
+        true_values=protected.values,
+    )
+    assert pinned(system, targets) == {}
+
+
 @given(
     st.lists(st.integers(0, 30), min_size=2, max_size=6),
     st.lists(st.integers(0, 9), min_size=2, max_size=2),
