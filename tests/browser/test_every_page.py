@@ -6,12 +6,14 @@ type is left out of the checks every visit runs (conftest.Visit.check: axe-core 
 accents are drawn by a font that places them right.
 """
 
+import errno
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import OperationalError
 from django.test import RequestFactory
 from django.utils import translation
 from playwright.sync_api import Route, expect
@@ -19,6 +21,7 @@ from pytest_django.fixtures import Settings
 
 from tapestry.accounts.models import User
 from tapestry.accounts.personas import PERSONAS, persona_ensure
+from tapestry.core import resilience
 from tapestry.core import views as core_views
 from tapestry.network.models import Organization, RegionSpecialist
 from tapestry.network.selectors import region_for_state
@@ -139,6 +142,23 @@ def test_every_public_page_fits_a_phone_and_passes_axe(
         address = f"{visitor.base_url}/{step}/"
         page.route(address, _serve(html))
         page.goto(address)
+        visitor.check(step)
+
+    # The pages of a fault (the database gone, the disk full), as Django's error handler
+    # renders them from the error: in the visitor's language, from the request alone
+    for step, fault in [
+        ("error-503", OperationalError("the server closed the connection")),
+        ("error-507", OSError(errno.ENOSPC, "No space left on device")),
+    ]:
+        request = RequestFactory(headers={"accept-language": language}).get("/")
+        try:
+            raise fault
+        except (OSError, OperationalError):
+            html = resilience.server_error(request).content.decode()
+        address = f"{visitor.base_url}/{step}/"
+        page.route(address, _serve(html))
+        page.goto(address)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
         visitor.check(step)
 
     # Django's admin sign-in (or wherever it sends the administrator to sign in)
