@@ -4,6 +4,7 @@ A value type, like `accounts.roles`: the other apps import it directly (the impo
 allow it), so one error shape appears once in the OpenAPI document.
 """
 
+from django.http import HttpRequest
 from ninja import Schema
 
 # Free-text parameters refuse control characters (Unicode category Cc: U+0000-U+001F and
@@ -22,3 +23,14 @@ class ErrorOut(MessageOut):
     """Bad or unknown input: what is wrong with each parameter, by parameter name."""
 
     errors: dict[str, list[str]] = {}
+
+
+def unknown_parameters(request: HttpRequest, allowed: set[str]) -> ErrorOut | None:
+    """The 400 body for query parameters an endpoint does not take, or None: a misspelt filter
+    must not answer as if it were applied."""
+    unknown = sorted(set(request.GET) - allowed)
+    if not unknown:
+        return None
+    return ErrorOut(
+        detail="Invalid request.", errors={name: ["Unknown parameter."] for name in unknown}
+    )

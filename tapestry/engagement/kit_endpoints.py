@@ -18,6 +18,7 @@ from django.utils import timezone
 from ninja import P, PathEx, Query, Router, Status
 
 from tapestry.accounts.api import ApiTokenAuth, ApiTokenScope
+from tapestry.core.schemas import unknown_parameters
 from tapestry.engagement import kit_calendar, selectors, services
 from tapestry.engagement.kit_schemas import (
     SLUG_PATTERN,
@@ -39,16 +40,6 @@ router = Router(tags=["engagement"])
 
 NO_KIT = "There is no such kit."
 Slug = PathEx[str, P(max_length=80, pattern=SLUG_PATTERN, description="The kit's link name.")]
-
-
-def _unknown_parameters(request: HttpRequest, allowed: set[str]) -> ErrorOut | None:
-    unknown = sorted(set(request.GET) - allowed)
-    if not unknown:
-        return None
-    # A misspelt filter must not answer as if it were applied.
-    return ErrorOut(
-        detail="Invalid request.", errors={name: ["Unknown parameter."] for name in unknown}
-    )
 
 
 def _kit_out(request: HttpRequest, kit: Kit) -> KitOut:
@@ -78,7 +69,7 @@ def _kit_out(request: HttpRequest, kit: Kit) -> KitOut:
 )
 def kits(request: HttpRequest, query: Query[KitListQuery]) -> Status[Any]:
     """Active kits by name, filtered by words (`q`), `topic` and `language`, a page at a time."""
-    unknown = _unknown_parameters(request, {"q", "topic", "language", "page"})
+    unknown = unknown_parameters(request, {"q", "topic", "language", "page"})
     if unknown:
         return Status(400, unknown)
     rows = selectors.kits_catalog(
@@ -106,7 +97,7 @@ def availability(
     slug: Slug,  # type: ignore[valid-type]
 ) -> Status[Any]:
     """The ship dates a reservation may have now, and the loans holding the kit."""
-    unknown = _unknown_parameters(request, set())
+    unknown = unknown_parameters(request, set())
     if unknown:
         return Status(400, unknown)
     kit = selectors.kit_get(slug=slug)

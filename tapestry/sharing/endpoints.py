@@ -31,6 +31,7 @@ from ninja.files import UploadedFile
 from ninja.security import SessionAuth
 
 from tapestry.accounts.api import ApiTokenAuth, ApiTokenScope
+from tapestry.core.schemas import unknown_parameters
 from tapestry.network.api import organizations_get
 from tapestry.sharing import holdings, ledger, selectors, services
 from tapestry.sharing.models import Delivery, Holding, Lender, Request
@@ -92,16 +93,6 @@ LibraryId = PathEx[
     int, P(ge=1, le=ID_MAX, description="A member library you act for (its organization id).")
 ]
 RequestId = PathEx[int, P(ge=1, le=ID_MAX, description="The request's id.")]
-
-
-def _unknown_parameters(request: HttpRequest, allowed: set[str]) -> ErrorOut | None:
-    unknown = sorted(set(request.GET) - allowed)
-    if not unknown:
-        return None
-    # A misspelt filter must not answer as if it were applied.
-    return ErrorOut(
-        detail="Invalid request.", errors={name: ["Unknown parameter."] for name in unknown}
-    )
 
 
 def _refusal(error: services.SharingError | ValidationError) -> Status[Any]:
@@ -253,7 +244,7 @@ def requests_list(
     organization_id: LibraryId,  # type: ignore[valid-type]
     query: Query[RequestQuery],
 ) -> Status[Any]:
-    unknown = _unknown_parameters(request, {"status", "q", "page"})
+    unknown = unknown_parameters(request, {"status", "q", "page"})
     if unknown:
         return Status(400, unknown)
     if not acts_for(request.user, organization_id):
@@ -378,7 +369,7 @@ def lending_list(
     organization_id: LibraryId,  # type: ignore[valid-type]
     query: Query[LendingQuery],
 ) -> Status[Any]:
-    unknown = _unknown_parameters(request, {"page"})
+    unknown = unknown_parameters(request, {"page"})
     if unknown:
         return Status(400, unknown)
     if not acts_for(request.user, organization_id):
@@ -504,7 +495,7 @@ def holdings_list(
     organization_id: LibraryId,  # type: ignore[valid-type]
     query: Query[HoldingQuery],
 ) -> Status[Any]:
-    unknown = _unknown_parameters(request, {"q", "page"})
+    unknown = unknown_parameters(request, {"q", "page"})
     if unknown:
         return Status(400, unknown)
     if not acts_for(request.user, organization_id):
