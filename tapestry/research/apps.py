@@ -1,24 +1,4 @@
-from pathlib import Path
-
 from django.apps import AppConfig
-from django.conf import settings
-
-
-def release_backup_roots() -> dict[str, Path]:
-    """The current release's files for `manage.py backup`: its folder (warehouse.duckdb,
-    release.json, the dataset key tables) and the generated Parquet its warehouse's views read.
-    Earlier releases are not served, so they are not backed up."""
-    from tapestry.research.selectors import release_current
-
-    release = release_current()
-    if release is None or not release.warehouse_path:
-        return {}
-    # A source given as a relative path was relative to the project, where `make demo` runs.
-    source = Path(settings.BASE_DIR) / release.source_path
-    return {
-        f"{release.version}/release": Path(release.warehouse_path).parent,
-        f"{release.version}/source": source,
-    }
 
 
 class ResearchConfig(AppConfig):
@@ -36,7 +16,11 @@ class ResearchConfig(AppConfig):
             stale_work_register,
         )
         from tapestry.research.dashboard import workbench_panels
-        from tapestry.research.observability import release_gauges, release_readiness
+        from tapestry.research.observability import (
+            release_backup_roots,
+            release_gauges,
+            release_readiness,
+        )
         from tapestry.research.services import releases_abandoned_fail, researcher_signed_in
 
         dashboard_panel_register(workbench_panels)

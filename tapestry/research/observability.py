@@ -1,8 +1,10 @@
-"""What research reports to core's readiness check and metrics (registered in apps.py)."""
+"""What research reports to core's readiness check, metrics and backups (registered in
+apps.py)."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Count
 
 from tapestry.core.api import CheckResult, GaugeSample
@@ -45,3 +47,18 @@ def release_gauges() -> Iterator[GaugeSample]:
             value=counts.get(status, 0),
             labels={"status": status},
         )
+
+
+def release_backup_roots() -> dict[str, Path]:
+    """The current release's files for `manage.py backup`: its folder (warehouse.duckdb,
+    release.json, the dataset key tables) and the generated Parquet its warehouse's views read.
+    Earlier releases are not served, so they are not backed up."""
+    release = release_current()
+    if release is None or not release.warehouse_path:
+        return {}
+    # A source given as a relative path was relative to the project, where `make demo` runs.
+    source = Path(settings.BASE_DIR) / release.source_path
+    return {
+        f"{release.version}/release": Path(release.warehouse_path).parent,
+        f"{release.version}/source": source,
+    }
