@@ -17,10 +17,9 @@ import brotli
 import pytest
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
-from django.tasks import task, task_backends
+from django.tasks import task
 from django.test import Client
 from django.urls import include, path
-from django_tasks_db import DatabaseBackend
 from pytest_django.fixtures import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -109,14 +108,6 @@ def test_a_task_failing_inline_reaches_the_reporters(reporters: list[dict[str, A
     assert reporters[0]["kind"] == "task"
     assert reporters[0]["where"] == f"{MODULE}.fails_on_purpose"
     assert reporters[0]["request_id"] == "req-inline-2"
-
-
-@pytest.fixture
-def database_task_backend(settings: Settings) -> None:
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-    assert type(task_backends["default"]) is DatabaseBackend
 
 
 @pytest.mark.urls(__name__)

@@ -13,11 +13,9 @@ import pytest
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
-from django.tasks import task, task_backends
+from django.tasks import task
 from django.test import Client
 from django.urls import path
-from django_tasks_db import DatabaseBackend
-from pytest_django.fixtures import Settings
 
 from tapestry.core.observability.context import JsonFormatter, RequestContextFilter
 
@@ -108,14 +106,6 @@ def test_the_view_log_lines_carry_the_request_id_and_the_user_id_never_the_email
     assert view_line["logger"] == NOTE_LOGGER
     assert str(view_line["time"]).endswith("+00:00")
     assert "alice@example.org" not in json_log.getvalue()
-
-
-@pytest.fixture
-def database_task_backend(settings: Settings) -> None:
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-    assert type(task_backends["default"]) is DatabaseBackend
 
 
 # The worker commits for real (see test_worker.py).

@@ -13,11 +13,10 @@ from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
-from django.tasks import task, task_backends
+from django.tasks import task
 from django.test import Client
 from django.urls import include, path
 from django.utils import timezone
-from django_tasks_db import DatabaseBackend
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_django.fixtures import Settings
 
@@ -63,14 +62,6 @@ def value(all_samples: Samples, name: str, **labels: str) -> float:
 def token(settings: Settings) -> str:
     settings.TAPESTRY_METRICS_TOKEN = TOKEN
     return TOKEN
-
-
-@pytest.fixture
-def database_task_backend(settings: Settings) -> None:
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-    assert type(task_backends["default"]) is DatabaseBackend
 
 
 @pytest.mark.django_db

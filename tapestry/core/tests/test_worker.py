@@ -4,22 +4,11 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.tasks import TaskResultStatus, task_backends
+from django.tasks import TaskResultStatus
 from django.test import Client
-from django_tasks_db import DatabaseBackend
-from pytest_django.fixtures import Settings
 
 from tapestry.core.models import WorkerHeartbeat
 from tapestry.core.tasks import worker_heartbeat
-
-
-@pytest.fixture
-def database_task_backend(settings: Settings) -> None:
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-    # Changing TASKS resets Django's backend handler; check rather than trust it.
-    assert type(task_backends["default"]) is DatabaseBackend
 
 
 # The worker commits for real, so this test cannot run inside a rolled-back transaction;
