@@ -466,9 +466,10 @@ class _Protector:
             for grid in grids
         ]
         dims = list(self.dims)
+        dead_ends: set[tuple[int, tuple[frozenset[str], ...]]] = set()
 
-        def choose(position: int, rows: list[frozenset[str]]) -> bool:
-            if not all(rows):
+        def choose(position: int, rows: tuple[frozenset[str], ...]) -> bool:
+            if not all(rows) or (position, rows) in dead_ends:
                 return False
             if position == len(dims):
                 return True
@@ -476,15 +477,16 @@ class _Protector:
             for group in self.dims[dim]:
                 if not movable(("total", dim, group)):
                     continue
-                narrowed = [
+                narrowed = tuple(
                     frozenset(row for row in possible if movable(grid.key(dim, row, group)))
                     for grid, possible in zip(grids, rows, strict=True)
-                ]
+                )
                 if choose(position + 1, narrowed):
                     return True
+            dead_ends.add((position, rows))
             return False
 
-        return choose(0, start)
+        return choose(0, tuple(start))
 
     def _candidates(self, key: Key) -> list[Key]:
         """Shown counts whose suppression may give `key` a certificate, nearest first."""
