@@ -82,6 +82,15 @@ def test_lenders_racing_to_fill_one_request_exactly_one_fill_counts() -> None:
 
     fills = [name for kind, name in outcomes if kind == "done" and name != "timeouts"]
     assert [kind for kind, _name in outcomes if kind == "error"] == [], outcomes
+    if not fills:
+        # A fair outcome too: every Rush click came before the timeout job passed the turn on,
+        # and every Galter click after it. The request then waits for Rush, which fills it.
+        assert Request.objects.get().status == Request.Status.ROUTING, outcomes
+        assert Lender.objects.get(organization_id=rush.pk).status == Lender.Status.ASKED
+        services.request_fill(
+            actor=rush.liaison, lender_id=rush.pk, request_id=request.pk, method="mail"
+        )
+        fills = ["rush, once asked"]
     assert len(fills) == 1, outcomes
     assert Charge.objects.count() == 1
     assert Delivery.objects.count() == 1
