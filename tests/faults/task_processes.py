@@ -44,21 +44,14 @@ class SharedDatabase:
     def start(self, *args: str, log_name: str = "process") -> "subprocess.Popen[str]":
         """Start `manage.py <args>` on this database, its output in `<log_name>.log`."""
         log = (self.folder / f"{log_name}.log").open("a")
-        return subprocess.Popen(
-            [sys.executable, str(MANAGE), *args],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=settings.BASE_DIR,
-        )
+        return self.start_python(str(MANAGE), *args, output=log)
 
-    def start_python(self, *args: str) -> "subprocess.Popen[str]":
-        """Start `python <args>` on this database, its output in a pipe."""
+    def start_python(self, *args: str, output: Any = subprocess.PIPE) -> "subprocess.Popen[str]":
+        """Start `python <args>` on this database, its output (and errors) to `output`."""
         return subprocess.Popen(
             [sys.executable, *args],
             env=self.env,
-            stdout=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
             cwd=settings.BASE_DIR,
